@@ -1,0 +1,62 @@
+# Quick start: `make demo` (set-up + the main job) and `make test` (set-up + all tests).
+# Each target creates .venv, installs the package with its extras, and installs the
+# Graphviz `dot` program with apt-get when it is missing and we are root.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+EXTRAS := dev,learn,search
+RUN ?= runs/demo
+
+.PHONY: setup dot demo test test-fast bench lint clean
+
+setup: $(STAMP) dot
+
+$(STAMP): pyproject.toml
+	@if [ ! -x $(PY) ]; then \
+	  rm -rf $(VENV); \
+	  if ! $(PYTHON) -m venv $(VENV) 2>/dev/null; then \
+	    rm -rf $(VENV); \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      echo "python venv support is missing: installing python3-venv with apt-get"; \
+	      apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; \
+	      $(PYTHON) -m venv $(VENV) || exit 1; \
+	    else \
+	      echo "error: '$(PYTHON) -m venv' failed; install your distribution's python3-venv package"; \
+	      exit 1; \
+	    fi; \
+	  fi; \
+	fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
+	@touch $(STAMP)
+
+dot:
+	@if ! command -v dot >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Graphviz 'dot' is missing: installing graphviz with apt-get"; \
+	    apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; \
+	  else \
+	    echo "note: Graphviz 'dot' is missing, so graphs are written as DOT source only;"; \
+	    echo "      install it with 'sudo apt-get install graphviz' (or your system's package)."; \
+	  fi; \
+	fi
+
+demo: setup
+	$(VENV)/bin/autograd-flow tour
+
+test: setup
+	$(PY) -m pytest -n 2 -p no:cacheprovider
+
+test-fast: setup
+	$(PY) -m pytest -n 2 -m "not slow"
+
+bench: setup
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS),bench]' || echo "bench extra not installed: comparing with numpy only"
+	$(PY) benchmarks/bench_step.py
+
+lint: setup
+	$(VENV)/bin/ruff check autograd_flow tests benchmarks
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .hypothesis

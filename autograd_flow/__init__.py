@@ -1,0 +1,57 @@
+"""autograd_flow: a flow-graph automatic differentiation engine on numpy.
+
+Build a graph of boxes, run it with :class:`FlowGraph` (fprop in topological order,
+bprop in reverse), check gradients with :func:`gradcheck`.
+
+For people writing their own boxes: subclass :class:`Box` (``fprop``/``bprop``), use
+:func:`unbroadcast` if needed, and check the box with :func:`gradcheck`.
+"""
+from .box import Box, Constant, Input, Parameter, Scope, as_box, composite, scope
+from .broadcast import unbroadcast
+from .errors import (
+                     BoxError,
+                     CycleError,
+                     FeedError,
+                     FlowGraphError,
+                     GradientCheckError,
+                     LabelError,
+                     NonFiniteError,
+)
+from .functions import (
+                     abs,
+                     exp,
+                     identity,
+                     l1_penalty,
+                     l2_penalty,
+                     linear,
+                     log,
+                     log_softmax,
+                     logsumexp,
+                     matmul,
+                     maximum,
+                     mean,
+                     pick,
+                     relu,
+                     reshape,
+                     sigmoid,
+                     softmax,
+                     softmax_cross_entropy,
+                     square,
+                     sum,
+                     tanh,
+                     transpose,
+)
+from .gradcheck import GradcheckReport, gradcheck
+from .graph import FlowGraph
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Box", "Input", "Parameter", "Constant", "Scope", "as_box", "composite", "scope",
+    "FlowGraph", "unbroadcast", "gradcheck", "GradcheckReport",
+    "FlowGraphError", "FeedError", "BoxError", "LabelError", "CycleError",
+    "NonFiniteError", "GradientCheckError",
+    "exp", "log", "tanh", "sigmoid", "relu", "identity", "square", "abs", "sum", "mean",
+    "maximum", "matmul", "logsumexp", "pick", "reshape", "transpose",
+    "linear", "softmax", "log_softmax", "softmax_cross_entropy", "l1_penalty", "l2_penalty",
+]

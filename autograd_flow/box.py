@@ -1,0 +1,256 @@
+"""Boxes: the nodes of a flow graph, and the leaves Input, Parameter, Constant.
+
+A box is an object with ``fprop`` (its value from its inputs' values) and ``bprop``
+(given d loss / d its value, d loss / d each input). Creating a box with input boxes
+makes a node; nothing is computed until a :class:`~autograd_flow.FlowGraph` runs it.
+"""
+from __future__ import annotations
+
+import contextlib
+import inspect
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+import numpy as np
+
+from .errors import BoxError
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+@dataclass(frozen=True, eq=False)
+class Scope:
+    """One call of a composite function (``linear``, a layer, a loss): boxes made
+    inside it record it, so a drawing can collapse or expand the composite."""
+
+    kind: str
+    name: str
+
+
+_scopes: ContextVar[tuple[Scope, ...]] = ContextVar("autograd_flow_scopes", default=())
+
+
+@contextlib.contextmanager
+def scope(kind: str, name: str | None = None) -> Iterator[Scope]:
+    """Boxes created inside ``with af.scope("layer", "hidden1"):`` belong to that composite."""
+    entered = Scope(kind, name or kind)
+    token = _scopes.set(_scopes.get() + (entered,))
+    try:
+        yield entered
+    finally:
+        _scopes.reset(token)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def composite(kind: str) -> Callable[[F], F]:
+    """Decorator for a function that wires primitive boxes together: every box it
+    creates records a :class:`Scope` of this kind (named by a ``name=`` argument)."""
+
+    def decorate(function: F) -> F:
+        @wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with scope(kind, kwargs.get("name")):
+                return function(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _user_site() -> str:
+    """file:line of the first frame outside this package: where the user made the box."""
+    frame = sys._getframe(1)
+    while frame is not None and (
+            frame.f_code.co_filename.startswith(_PACKAGE_DIR)
+            or (frame.f_code.co_name == "__init__"
+                and isinstance(frame.f_locals.get("self"), Box))):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    return f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+
+
+_ARITY: dict[type, int | None] = {}
+
+
+def _fprop_arity(cls: type) -> int | None:
+    """How many inputs ``cls.fprop`` takes (None if it takes *args); cached per class."""
+    if cls not in _ARITY:
+        parameters = list(inspect.signature(cls.fprop).parameters.values())[1:]
+        if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+            _ARITY[cls] = None
+        else:
+            _ARITY[cls] = len(parameters)
+    return _ARITY[cls]
+
+
+class Box:
+    """A node of a flow graph.
+
+    Subclass it and define ``fprop(self, *input_values) -> value`` and
+    ``bprop(self, grad, *input_values) -> gradient per input`` (a tuple when there are
+    several; ``None`` for an input that needs no gradient). ``self.value`` holds the
+    box's own output inside ``bprop``. Instantiate with input boxes (numbers and arrays
+    become :class:`Constant`) to add a node: ``Cube(x, name="cube")``.
+    """
+
+    __array_ufunc__ = None  # so ``ndarray + box`` calls Box.__radd__
+
+    def __init__(self, *inputs: Any, name: str | None = None) -> None:
+        self.inputs: tuple[Box, ...] = tuple(as_box(i) for i in inputs)
+        self.name: str = name if name is not None else type(self).__name__.lower()
+        self.value: Any = None
+        self.grad: Any = None
+        self.created_at: str = _user_site()
+        self.scopes: tuple[Scope, ...] = _scopes.get()
+        arity = _fprop_arity(type(self))
+        if arity is not None and arity != len(self.inputs):
+            raise BoxError(
+                f"{type(self).__name__} '{self.name}' (created at {self.created_at}): "
+                f"fprop takes {arity} input(s) but the box was given {len(self.inputs)}."
+            )
+
+    def fprop(self, *values: Any) -> Any:
+        """The box's value from its inputs' values."""
+        raise NotImplementedError(f"{type(self).__name__} must define fprop")
+
+    def bprop(self, grad: Any, *values: Any) -> Any:
+        """Given d loss / d self.value, return d loss / d each input."""
+        raise NotImplementedError(f"{type(self).__name__} must define bprop")
+
+    def __repr__(self) -> str:
+        shape = "" if self.value is None else f", shape={np.shape(self.value)}"
+        return f"{type(self).__name__}('{self.name}'{shape})"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        """Draw the graph that ends at this box inline in Jupyter (needs autograd_flow.viz)."""
+        from .viz import to_dot  # drawing is optional: the core does not need it
+
+        return to_dot(self)._repr_mimebundle_(include=include, exclude=exclude)
+
+    # Operators: each builds a primitive box (see autograd_flow.ops).
+    def __add__(self, other: Any) -> Box:
+        return ops.Add(self, other)
+
+    def __radd__(self, other: Any) -> Box:
+        return ops.Add(other, self)
+
+    def __sub__(self, other: Any) -> Box:
+        return ops.Sub(self, other)
+
+    def __rsub__(self, other: Any) -> Box:
+        return ops.Sub(other, self)
+
+    def __mul__(self, other: Any) -> Box:
+        return ops.Mul(self, other)
+
+    def __rmul__(self, other: Any) -> Box:
+        return ops.Mul(other, self)
+
+    def __truediv__(self, other: Any) -> Box:
+        return ops.Div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Box:
+        return ops.Div(other, self)
+
+    def __matmul__(self, other: Any) -> Box:
+        return ops.MatMul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Box:
+        return ops.MatMul(other, self)
+
+    def __pow__(self, exponent: float) -> Box:
+        return ops.Pow(self, exponent=exponent)
+
+    def __neg__(self) -> Box:
+        return ops.Neg(self)
+
+    @property
+    def T(self) -> Box:
+        """Transpose (all axes reversed)."""
+        return ops.Transpose(self)
+
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Box:
+        """Sum over ``axis`` (all axes by default)."""
+        return ops.Sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Box:
+        """Mean over ``axis`` (all axes by default)."""
+        return ops.Mean(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape: Any) -> Box:
+        """Same values, new shape (``-1`` allowed, as in numpy)."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return ops.Reshape(self, shape=shape)
+
+
+class Leaf(Box):
+    """A box with no inputs whose value is set from outside (feed, parameter, constant)."""
+
+    def fprop(self) -> Any:
+        return self.value
+
+    def bprop(self, grad: Any) -> None:
+        return None
+
+
+class Input(Leaf):
+    """A value fed at run time: ``x = af.Input("x")``; ``graph.fprop({x: X})`` or ``{"x": X}``.
+
+    ``shape`` (``None`` for any size along an axis) and ``dtype`` are optional checks
+    made when the input is fed.
+    """
+
+    def __init__(self, name: str, shape: Sequence[int | None] | None = None,
+                 dtype: Any = None) -> None:
+        super().__init__(name=name)
+        self.shape = None if shape is None else tuple(shape)
+        self.dtype = None if dtype is None else np.dtype(dtype)
+
+
+class Parameter(Leaf):
+    """A trainable array: optimizers update ``.value`` in place from ``.grad``."""
+
+    def __init__(self, value: Any, name: str = "parameter") -> None:
+        super().__init__(name=name)
+        array = np.asarray(value)
+        if array.dtype.kind not in "fc":
+            array = array.astype(np.float64)
+        self.value = array
+
+
+class Constant(Leaf):
+    """A value that is never trained. Python numbers stay Python numbers, so they do
+    not promote a float32 graph to float64."""
+
+    def __init__(self, value: Any, name: str | None = None) -> None:
+        if isinstance(value, Box):
+            raise TypeError(f"Constant wraps a number or an array, not a box ({value!r})")
+        if not isinstance(value, (int, float, complex)) or isinstance(value, bool):
+            value = np.asarray(value)
+        label = name if name is not None else (
+            repr(value) if np.ndim(value) == 0 else f"const{np.shape(value)}")
+        super().__init__(name=label)
+        self.value = value
+
+
+def as_box(value: Any) -> Box:
+    """A box as it is; a number or an array as a :class:`Constant`."""
+    if isinstance(value, Box):
+        return value
+    if isinstance(value, (int, float, np.ndarray, np.generic, list, tuple)):
+        return Constant(value)
+    raise TypeError(
+        f"cannot use {type(value).__name__} {value!r} in a flow graph: "
+        "pass a Box, a number or a numpy array")
+
+
+from . import ops  # noqa: E402  (ops subclass Box; the operators above build them)

@@ -1,0 +1,44 @@
+"""The ``autograd-flow`` command line: one sub-command per module of
+:mod:`autograd_flow.commands`, each with ``add_arguments(parser)`` and ``run(args)``."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from .errors import FlowGraphError
+
+# (name, module under autograd_flow.commands, one-line help)
+COMMANDS = (
+    ("tour", "tour", "build a small flow graph, run fprop/bprop and print the gradients"),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="autograd-flow",
+        description="Flow-graph automatic differentiation: train, draw and check graphs.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, module_name, summary in COMMANDS:
+        module = importlib.import_module(f"autograd_flow.commands.{module_name}")
+        sub = subparsers.add_parser(name, help=summary, description=module.__doc__,
+                                    formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        module.add_arguments(sub)
+        sub.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``autograd-flow``; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except (FlowGraphError, OSError, ValueError) as error:
+        print(f"autograd-flow {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,308 @@
+"""FlowGraph: the scheduler that runs boxes' fprop in topological order and their
+bprop in reverse, only along paths that reach a parameter.
+
+The order and the two run plans (flat lists of bound methods and input tuples) are
+computed once; a step then costs one Python call per box in each direction.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .box import Box, Input, Leaf, Parameter
+from .broadcast import unbroadcast
+from .errors import (
+    BoxError,
+    CycleError,
+    FeedError,
+    FlowGraphError,
+    NonFiniteError,
+    describe,
+    describe_array,
+)
+
+_BUILTIN_PREFIX = __name__.rsplit(".", 1)[0] + "."
+
+
+def _is_builtin(box: Box) -> bool:
+    return type(box).__module__.startswith(_BUILTIN_PREFIX)
+
+
+def topological_order(outputs: Sequence[Box]) -> list[Box]:
+    """Every box the outputs depend on, each after its inputs (iterative depth-first
+    search, so a chain of any depth works). Raises CycleError on a cycle."""
+    done: set[int] = set()
+    visiting: set[int] = set()
+    order: list[Box] = []
+    for output in outputs:
+        if id(output) in done:
+            continue
+        visiting.add(id(output))
+        stack: list[tuple[Box, int]] = [(output, 0)]
+        while stack:
+            box, position = stack[-1]
+            if position < len(box.inputs):
+                stack[-1] = (box, position + 1)
+                child = box.inputs[position]
+                if not isinstance(child, Box):
+                    raise FlowGraphError(f"{describe(box)} has an input that is not a box: "
+                                         f"{child!r}")
+                if id(child) in visiting:
+                    raise CycleError(f"{describe(child)} depends on itself through "
+                                     f"{describe(box)}: a flow graph must be acyclic.")
+                if id(child) not in done:
+                    visiting.add(id(child))
+                    stack.append((child, 0))
+            else:
+                stack.pop()
+                visiting.discard(id(box))
+                done.add(id(box))
+                order.append(box)
+    return order
+
+
+def _checked_bprop(box: Box) -> Any:
+    """Wrap a user box's bprop: always a tuple of arrays (or None), one per input, with
+    a clear error when the count is wrong."""
+    bprop, count = box.bprop, len(box.inputs)
+
+    def call(grad: Any, *values: Any) -> tuple[Any, ...]:
+        result = bprop(grad, *values)
+        if count == 1 and not (isinstance(result, (tuple, list)) and len(result) == 1):
+            result = (result,)
+        if not isinstance(result, (tuple, list)) or len(result) != count:
+            got = len(result) if isinstance(result, (tuple, list)) else 1
+            raise BoxError(f"{describe(box)}: bprop must return one gradient per input "
+                           f"({count}), a tuple when several; it returned {got}.")
+        return tuple(None if g is None else np.asarray(g) for g in result)
+
+    return call
+
+
+def _checked_fprop(box: Box) -> Any:
+    fprop = box.fprop
+
+    def call(*values: Any) -> Any:
+        value = fprop(*values)
+        return value if isinstance(value, (np.ndarray, np.generic)) else np.asarray(value)
+
+    return call
+
+
+class FlowGraph:
+    """A static flow graph over ``outputs``: build once, fprop/bprop many times.
+
+    ``wrt`` lists the boxes whose gradients :meth:`bprop` returns (default: every
+    :class:`Parameter` reachable from the outputs; Inputs may be listed too).
+    With ``check_finite=True`` a NaN or Inf raises NonFiniteError naming the first box
+    that produced it.
+    """
+
+    def __init__(self, outputs: Box | Sequence[Box], wrt: Iterable[Box] | None = None,
+                 check_finite: bool = False) -> None:
+        self.outputs: tuple[Box, ...] = (outputs,) if isinstance(outputs, Box) else tuple(outputs)
+        if not self.outputs or not all(isinstance(o, Box) for o in self.outputs):
+            raise TypeError(f"FlowGraph needs one or more boxes as outputs, got {outputs!r}")
+        self.order: list[Box] = topological_order(self.outputs)
+        self.inputs: list[Input] = [b for b in self.order if isinstance(b, Input)]
+        self.parameters: list[Parameter] = [b for b in self.order if isinstance(b, Parameter)]
+        self.wrt: tuple[Box, ...] = tuple(self.parameters if wrt is None else wrt)
+        self.check_finite = check_finite
+        members = set(map(id, self.order))
+        for box in self.wrt:
+            if id(box) not in members:
+                raise FlowGraphError(f"{describe(box)} was asked for in wrt but the outputs "
+                                     "do not depend on it.")
+        self._input_ids = set(map(id, self.inputs))
+        self._by_name: dict[str, Input | None] = {}
+        for box in self.inputs:  # a name used twice can only be fed by box
+            self._by_name[box.name] = None if box.name in self._by_name else box
+        self._fprop_plan = [
+            (box, box.fprop if _is_builtin(box) else _checked_fprop(box), box.inputs)
+            for box in self.order if not isinstance(box, Leaf)]
+        self._plan_bprop()
+
+    def _plan_bprop(self) -> None:
+        """Keep only boxes that lie between the first output and a box of ``wrt``."""
+        needs = set(map(id, self.wrt))
+        for box in self.order:
+            if any(id(i) in needs for i in box.inputs):
+                needs.add(id(box))
+        reaches = {id(self.outputs[0])}
+        for box in reversed(self.order):
+            if id(box) in reaches:
+                reaches.update(map(id, box.inputs))
+        self._grad_boxes = [b for b in self.order if id(b) in needs and id(b) in reaches]
+        self._bprop_plan = []
+        for box in reversed(self._grad_boxes):
+            if isinstance(box, Leaf):
+                continue
+            builtin = _is_builtin(box)
+            self._bprop_plan.append((
+                box, box.bprop if builtin else _checked_bprop(box), box.inputs,
+                tuple(id(i) in needs for i in box.inputs), builtin and len(box.inputs) == 1))
+
+    @property
+    def skipped(self) -> list[Box]:
+        """Boxes whose bprop is never called: no parameter (no box of ``wrt``) is
+        reached through them from the first output."""
+        called = {id(entry[0]) for entry in self._bprop_plan}
+        return [b for b in self.order if not isinstance(b, Leaf) and id(b) not in called]
+
+    @property
+    def bprop_order(self) -> list[Box]:
+        """The boxes whose bprop runs, in the order it runs them."""
+        return [entry[0] for entry in self._bprop_plan]
+
+    def fprop(self, feed: Mapping[Any, Any] | None = None) -> Any:
+        """Feed the Inputs (by box or by name), compute every box in order, and return
+        the first output's value (a tuple of the outputs' values when there are several)."""
+        self._feed(feed or {})
+        try:
+            for box, fprop, inputs in self._fprop_plan:
+                box.value = fprop(*[i.value for i in inputs])
+        except FlowGraphError:
+            raise
+        except Exception as error:
+            raise self._error(box, "fprop", error) from (None if _is_builtin(box) else error)
+        if self.check_finite:
+            self._check_finite(self.order, "value")
+        if len(self.outputs) == 1:
+            return self.outputs[0].value
+        return tuple(o.value for o in self.outputs)
+
+    def bprop(self, seed: Any = None) -> dict[Box, np.ndarray]:
+        """Backpropagate from the first output (seeded with ``seed``, or 1 for a scalar
+        output) and return ``{box: gradient}`` for each box of ``wrt``; sets ``.grad``."""
+        output = self.outputs[0]
+        if output.value is None:
+            raise FlowGraphError(f"{describe(output)} has no value: call fprop before bprop.")
+        if seed is None:
+            if np.size(output.value) != 1:
+                raise FlowGraphError(
+                    f"bprop needs a scalar output to differentiate, but {describe(output)} "
+                    f"has shape {np.shape(output.value)}; reduce it (e.g. .sum() or .mean()) "
+                    "or pass bprop(seed=...) with an array of that shape.")
+            seed = np.ones_like(output.value)
+        elif np.shape(seed) != np.shape(output.value):
+            raise FlowGraphError(f"bprop seed of shape {np.shape(seed)} does not match "
+                                 f"{describe(output)} of shape {np.shape(output.value)}.")
+        for box in self._grad_boxes:
+            box.grad = None
+        output.grad = seed
+        try:
+            for box, bprop, inputs, needs, single in self._bprop_plan:
+                grad = box.grad
+                if grad is None:
+                    continue
+                if single:
+                    grads = (bprop(grad, inputs[0].value),)
+                else:
+                    grads = bprop(grad, *[i.value for i in inputs])
+                for source, need, source_grad in zip(inputs, needs, grads):
+                    if need and source_grad is not None:
+                        if source_grad.shape != source.value.shape:
+                            source_grad = self._unbroadcast(box, source, source_grad)
+                        previous = source.grad
+                        source.grad = source_grad if previous is None else previous + source_grad
+        except FlowGraphError:
+            raise
+        except Exception as error:
+            raise self._error(box, "bprop", error) from (None if _is_builtin(box) else error)
+        if self.check_finite:
+            self._check_finite(reversed(self._grad_boxes), "grad")
+        result = {}
+        for box in self.wrt:
+            grad = box.grad
+            if grad is None:
+                grad = box.grad = np.zeros_like(box.value)
+            elif not grad.flags.writeable:
+                grad = box.grad = np.array(grad)
+            result[box] = grad
+        return result
+
+    def _feed(self, feed: Mapping[Any, Any]) -> None:
+        fed = set()
+        for key, value in feed.items():
+            box = self._by_name.get(key) if isinstance(key, str) else key
+            if id(box) not in self._input_ids:
+                raise FeedError(self._unknown_feed(key))
+            if not isinstance(value, np.ndarray):
+                value = np.asarray(value)
+            if box.shape is not None or box.dtype is not None:
+                self._check_input(box, value)
+            box.value = value
+            fed.add(id(box))
+        if len(fed) != len(self.inputs):
+            missing = ", ".join(f"{b.name!r} (created at {b.created_at})"
+                                for b in self.inputs if id(b) not in fed)
+            raise FeedError(f"missing feed for input {missing}: pass a value for every Input "
+                            "as {input_box: array} or {'name': array}.")
+
+    def _unknown_feed(self, key: Any) -> str:
+        known = ", ".join(repr(b.name) for b in self.inputs) or "none"
+        if isinstance(key, str) and key in self._by_name:
+            return (f"the name {key!r} belongs to several Inputs of this graph: "
+                    "feed them by box instead.")
+        what = repr(key) if isinstance(key, str) else describe(key) if isinstance(key, Box) \
+            else repr(key)
+        return f"feed key {what} is not an Input of this graph (its Inputs: {known})."
+
+    @staticmethod
+    def _check_input(box: Input, value: np.ndarray) -> None:
+        shape_ok = box.shape is None or (
+            len(box.shape) == value.ndim
+            and all(s is None or s == v for s, v in zip(box.shape, value.shape)))
+        dtype_ok = box.dtype is None or value.dtype == box.dtype
+        if not (shape_ok and dtype_ok):
+            expected = f"shape {box.shape}" if box.shape is not None else "any shape"
+            if box.dtype is not None:
+                expected += f" and dtype {box.dtype}"
+            raise FeedError(f"{describe(box)} expects {expected} (None = any size) but was "
+                            f"fed {describe_array(value)}.")
+
+    def _unbroadcast(self, box: Box, source: Box, grad: np.ndarray) -> np.ndarray:
+        try:
+            return unbroadcast(grad, source.value.shape)
+        except ValueError:
+            raise BoxError(
+                f"{describe(box)}: bprop returned a gradient of shape {grad.shape} for its "
+                f"input {describe(source)} of shape {source.value.shape}; a gradient must "
+                "have its input's shape (or a shape that input broadcast to).") from None
+
+    @staticmethod
+    def _error(box: Box, phase: str, error: Exception) -> BoxError:
+        inputs = "; ".join(f"{describe(i)}: {describe_array(i.value)}" for i in box.inputs)
+        hint = ("check the shapes where the box is created" if phase == "fprop"
+                else "check the box's bprop formula")
+        return BoxError(f"{describe(box)} failed in {phase}: {type(error).__name__}: {error}. "
+                        f"Inputs: {inputs or 'none'}. Hint: {hint}.")
+
+    @staticmethod
+    def _check_finite(boxes: Iterable[Box], attribute: str) -> None:
+        for box in boxes:
+            value = getattr(box, attribute)
+            if value is None or isinstance(value, (int, float)):
+                continue
+            array = np.asarray(value)
+            if array.dtype.kind in "fc" and not np.isfinite(array).all():
+                what = "value" if attribute == "value" else "gradient"
+                inputs = "; ".join(f"{describe(i)}: {describe_array(i.value)}"
+                                   for i in box.inputs)
+                raise NonFiniteError(f"{describe(box)} produced a non-finite {what} "
+                                     f"(NaN or Inf) of shape {array.shape}. Inputs: "
+                                     f"{inputs or 'none'}.")
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        """Draw the graph inline in Jupyter (needs autograd_flow.viz)."""
+        from .viz import to_dot  # drawing is optional: the core does not need it
+
+        return to_dot(self)._repr_mimebundle_(include=include, exclude=exclude)
+
+    def __repr__(self) -> str:
+        names = ", ".join(o.name for o in self.outputs)
+        return (f"FlowGraph(outputs=[{names}], boxes={len(self.order)}, "
+                f"parameters={len(self.parameters)})")
+

@@ -1,0 +1,82 @@
+"""Binary arithmetic primitives with numpy broadcasting.
+
+Each bprop returns gradients of the broadcast shape; the scheduler sums them back to
+each input's shape with :func:`autograd_flow.unbroadcast`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..box import Box
+
+
+class Add(Box):
+    """y = a + b;   d a = d y,  d b = d y"""
+
+    def fprop(self, a, b):
+        return a + b
+
+    def bprop(self, grad, a, b):
+        return grad, grad
+
+
+class Sub(Box):
+    """y = a - b;   d a = d y,  d b = -d y"""
+
+    def fprop(self, a, b):
+        return a - b
+
+    def bprop(self, grad, a, b):
+        return grad, -grad
+
+
+class Mul(Box):
+    """y = a * b;   d a = d y * b,  d b = d y * a"""
+
+    def fprop(self, a, b):
+        return a * b
+
+    def bprop(self, grad, a, b):
+        return grad * b, grad * a
+
+
+class Div(Box):
+    """y = a / b;   d a = d y / b,  d b = -d y * y / b"""
+
+    def fprop(self, a, b):
+        return a / b
+
+    def bprop(self, grad, a, b):
+        grad_a = grad / b
+        return grad_a, -grad_a * self.value
+
+
+class Pow(Box):
+    """y = a**p for a number p;   d a = d y * p a**(p - 1)"""
+
+    def __init__(self, a: Any, exponent: float, name: str | None = None) -> None:
+        if isinstance(exponent, Box) or np.ndim(exponent) != 0:
+            raise TypeError(f"Pow takes a number as exponent, not {exponent!r}; "
+                            "for a box exponent use af.exp(b * af.log(a))")
+        self.exponent = exponent
+        super().__init__(a, name=name)
+
+    def fprop(self, a):
+        return a ** self.exponent
+
+    def bprop(self, grad, a):
+        return grad * self.exponent * a ** (self.exponent - 1)
+
+
+class Maximum(Box):
+    """y = max(a, b) elementwise;   d a = d y * 1[a > b],  d b = d y * 1[b > a],
+    and half of d y to each at ties (a subgradient, as the average of both sides)."""
+
+    def fprop(self, a, b):
+        return np.maximum(a, b)
+
+    def bprop(self, grad, a, b):
+        grad_a = grad * (a > b) + 0.5 * grad * (a == b)
+        return grad_a, grad - grad_a

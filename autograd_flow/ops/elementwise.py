@@ -1,0 +1,96 @@
+"""Elementwise primitives of one input: y = g(a), d a = d y * g'(a)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..box import Box
+
+
+class Exp(Box):
+    """y = exp(a);   d a = d y * y"""
+
+    def fprop(self, a):
+        return np.exp(a)
+
+    def bprop(self, grad, a):
+        return grad * self.value
+
+
+class Log(Box):
+    """y = log(a) for a > 0;   d a = d y / a"""
+
+    def fprop(self, a):
+        return np.log(a)
+
+    def bprop(self, grad, a):
+        return grad / a
+
+
+class Tanh(Box):
+    """y = tanh(a);   d a = d y * (1 - y**2)   (lecture: tanh'(a) = 1 - tanh(a)^2)"""
+
+    def fprop(self, a):
+        return np.tanh(a)
+
+    def bprop(self, grad, a):
+        return grad * (1 - self.value * self.value)
+
+
+class Sigmoid(Box):
+    """y = 1 / (1 + exp(-a));   d a = d y * y (1 - y)   (lecture: g'(a) = g(a)(1 - g(a)))"""
+
+    def fprop(self, a):
+        return 0.5 * (1 + np.tanh(0.5 * a))  # same value, no overflow for large |a|
+
+    def bprop(self, grad, a):
+        return grad * self.value * (1 - self.value)
+
+
+class Relu(Box):
+    """y = max(0, a);   d a = d y * 1[a > 0]   (subgradient 0 at a = 0)"""
+
+    def fprop(self, a):
+        return np.maximum(a, 0)
+
+    def bprop(self, grad, a):
+        return grad * (a > 0)
+
+
+class Identity(Box):
+    """y = a;   d a = d y   (the lecture's linear activation)"""
+
+    def fprop(self, a):
+        return a
+
+    def bprop(self, grad, a):
+        return grad
+
+
+class Square(Box):
+    """y = a**2;   d a = 2 a d y"""
+
+    def fprop(self, a):
+        return a * a
+
+    def bprop(self, grad, a):
+        return 2 * a * grad
+
+
+class Abs(Box):
+    """y = |a|;   d a = sign(a) d y   (lecture: sign(a) = 1[a > 0] - 1[a < 0], 0 at a = 0)"""
+
+    def fprop(self, a):
+        return np.abs(a)
+
+    def bprop(self, grad, a):
+        return np.sign(a) * grad
+
+
+class Neg(Box):
+    """y = -a;   d a = -d y"""
+
+    def fprop(self, a):
+        return -a
+
+    def bprop(self, grad, a):
+        return -grad

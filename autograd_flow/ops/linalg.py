@@ -1,0 +1,24 @@
+"""Matrix product, with numpy's rules for 1-D operands and batch dimensions."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..box import Box
+
+
+class MatMul(Box):
+    """y = a @ b;   d a = d y @ b^T,  d b = a^T @ d y
+    (lecture: grad W = (grad a) h^T and grad h = W^T (grad a), batched)"""
+
+    def fprop(self, a, b):
+        return a @ b
+
+    def bprop(self, grad, a, b):
+        if a.ndim == 1 and b.ndim == 1:
+            return grad * b, grad * a
+        if a.ndim == 1:
+            return ((grad[..., None, :] @ np.swapaxes(b, -1, -2))[..., 0, :],
+                    a[:, None] * grad[..., None, :])
+        if b.ndim == 1:
+            return grad[..., None] * b, (np.swapaxes(a, -1, -2) @ grad[..., None])[..., 0]
+        return grad @ np.swapaxes(b, -1, -2), np.swapaxes(a, -1, -2) @ grad

@@ -1,0 +1,5 @@
+"""Optimizers that update Parameters in place from their gradients."""
+from .newton import Newton
+from .sgd import SGD
+
+__all__ = ["SGD", "Newton"]
