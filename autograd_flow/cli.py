@@ -11,6 +11,11 @@ from .errors import FlowGraphError
 
 # (name, module under autograd_flow.commands, one-line help)
 COMMANDS = (
+    ("train", "train", "train an MLP the lecture's way (the main job)"),
+    ("predict", "predict", "apply a saved model to a data file"),
+    ("search", "search", "grid or random search of training options"),
+    ("viz", "viz", "draw a flow graph as SVG"),
+    ("gradcheck", "gradcheck", "check a model's gradients against finite differences"),
     ("tour", "tour", "build a small flow graph, run fprop/bprop and print the gradients"),
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from . import ops
+from . import fused, ops
 from .box import Box, as_box, composite
 
 Axis = int | Sequence[int] | None
@@ -103,8 +103,15 @@ def linear(h: Any, W: Any, b: Any = None, name: str | None = None) -> Box:
 
     ``W`` has shape (out, in) as in the lecture; ``h`` has shape (N, in) or (in,).
     """
-    a = ops.MatMul(h, ops.Transpose(W, name="W^T"), name="W h")
-    return a if b is None else ops.Add(a, b, name=name or "b + W h")
+    h, W = as_box(h), as_box(W)
+    transposed = ops.Transpose(W, name="W^T")
+    a = ops.MatMul(h, transposed, name="W h")
+    if b is None:
+        a.fusion = fused.Linear((h, W), (transposed, a))
+        return a
+    out = ops.Add(a, b, name=name or "b + W h")
+    out.fusion = fused.Linear((h, W, out.inputs[1]), (transposed, a, out))
+    return out
 
 
 @composite("log_softmax")
@@ -126,20 +133,36 @@ def softmax_cross_entropy(logits: Any, labels: Any, name: str | None = None) -> 
 
     ``logits`` has shape (N, C); ``labels`` are integers in [0, C), shape (N,).
     """
-    picked = ops.Pick(log_softmax(logits), labels, name="log f(x)_y")
-    return ops.Neg(ops.Mean(picked), name=name or "cross_entropy")
+    log_probs = log_softmax(logits)
+    picked = ops.Pick(log_probs, labels, name="log f(x)_y")
+    mean_picked = ops.Mean(picked)
+    out = ops.Neg(mean_picked, name=name or "cross_entropy")
+    logits_box, lse = log_probs.inputs
+    out.fusion = fused.SoftmaxCrossEntropy((logits_box, picked.inputs[1]),
+                                           (lse, log_probs, picked, mean_picked, out))
+    return out
 
 
 @composite("l1_penalty")
 def l1_penalty(weights: Sequence[Any], name: str | None = None) -> Box:
     """Omega = sum_k sum_ij |W^(k)_ij|; gradient sign(W) (lecture, L1 regularization)."""
-    return _total([ops.Sum(ops.Abs(W)) for W in _as_list(weights)], name or "l1")
+    weights = _as_list(weights)
+    terms = [ops.Abs(W) for W in weights]
+    sums = [ops.Sum(t) for t in terms]
+    total, adds = _total(sums, name or "l1")
+    total.fusion = fused.AbsNorm(weights, terms + sums + adds)
+    return total
 
 
 @composite("l2_penalty")
 def l2_penalty(weights: Sequence[Any], name: str | None = None) -> Box:
     """Omega = sum_k ||W^(k)||_F^2; gradient 2 W (lecture, L2 regularization)."""
-    return _total([ops.Sum(ops.Square(W)) for W in _as_list(weights)], name or "l2")
+    weights = _as_list(weights)
+    terms = [ops.Square(W) for W in weights]
+    sums = [ops.Sum(t) for t in terms]
+    total, adds = _total(sums, name or "l2")
+    total.fusion = fused.SquaredNorm(weights, terms + sums + adds)
+    return total
 
 
 def _as_list(weights: Any) -> list[Box]:
@@ -149,9 +172,11 @@ def _as_list(weights: Any) -> list[Box]:
     return boxes
 
 
-def _total(terms: list[Box], name: str) -> Box:
-    total = terms[0]
+def _total(terms: list[Box], name: str) -> tuple[Box, list[Box]]:
+    """Sum of the terms as a chain of Add boxes; returns the total and the Adds."""
+    total, adds = terms[0], []
     for term in terms[1:]:
         total = ops.Add(total, term)
+        adds.append(total)
     total.name = name
-    return total
+    return total, adds

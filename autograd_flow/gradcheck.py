@@ -172,8 +172,9 @@ def gradcheck(target: FlowGraph | Box, feed: Mapping[Any, Any] | None = None, *,
                for b in probe.inputs if k is b or k == b.name}
         wrt = probe.parameters + [i for i in probe.inputs
                                   if id(i) in fed and fed[id(i)].dtype.kind == "f"]
+    fuse = isinstance(target, FlowGraph) and target.fuse
     with _in_float64(probe.order):
-        graph = FlowGraph(output, wrt=wrt)
+        graph = FlowGraph(output, wrt=wrt, fuse=fuse)
         value = graph.fprop(feed64)
         projection = None if np.size(value) == 1 else rng.standard_normal(np.shape(value))
 
@@ -196,9 +197,10 @@ def gradcheck(target: FlowGraph | Box, feed: Mapping[Any, Any] | None = None, *,
                                      0.5 * (left + right), left, right,
                                      _compare(grad, left, right, rtol, atol)))
         report = GradcheckReport(entries, rtol=rtol, atol=atol)
-        if not report.ok:
-            loss()
-            report.faults = _faulty_boxes(graph, eps, rtol, atol, max_entries, rng)
+        if not report.ok:  # find the culprit among the primitive boxes, unfused
+            unfused = FlowGraph(output, wrt=wrt)
+            unfused.fprop(feed64)
+            report.faults = _faulty_boxes(unfused, eps, rtol, atol, max_entries, rng)
         loss()  # leave every box with the values of the unperturbed feed
     if raise_on_failure and not report.ok:
         raise GradientCheckError(report)

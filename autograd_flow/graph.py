@@ -6,7 +6,8 @@ computed once; a step then costs one Python call per box in each direction.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -63,6 +64,16 @@ def topological_order(outputs: Sequence[Box]) -> list[Box]:
     return order
 
 
+def _arity_slots(inputs: tuple[Box, ...]) -> tuple[Any, Any, Any]:
+    """(first, second, inputs) as the run loops read them: one input -> (a, None, None),
+    two -> (a, b, None), any other count -> (None, (), inputs)."""
+    if len(inputs) == 1:
+        return inputs[0], None, None
+    if len(inputs) == 2:
+        return inputs[0], inputs[1], None
+    return None, (), inputs
+
+
 def _checked_bprop(box: Box) -> Any:
     """Wrap a user box's bprop: always a tuple of arrays (or None), one per input, with
     a clear error when the count is wrong."""
@@ -97,11 +108,13 @@ class FlowGraph:
     ``wrt`` lists the boxes whose gradients :meth:`bprop` returns (default: every
     :class:`Parameter` reachable from the outputs; Inputs may be listed too).
     With ``check_finite=True`` a NaN or Inf raises NonFiniteError naming the first box
-    that produced it.
+    that produced it. With ``fuse=True`` composites that carry a fusion (linear, softmax
+    cross-entropy, L1/L2 penalties; see :mod:`autograd_flow.fused`) run as one step with
+    the same values and gradients; their inner boxes then keep no value or gradient.
     """
 
     def __init__(self, outputs: Box | Sequence[Box], wrt: Iterable[Box] | None = None,
-                 check_finite: bool = False) -> None:
+                 check_finite: bool = False, fuse: bool = False) -> None:
         self.outputs: tuple[Box, ...] = (outputs,) if isinstance(outputs, Box) else tuple(outputs)
         if not self.outputs or not all(isinstance(o, Box) for o in self.outputs):
             raise TypeError(f"FlowGraph needs one or more boxes as outputs, got {outputs!r}")
@@ -119,10 +132,47 @@ class FlowGraph:
         self._by_name: dict[str, Input | None] = {}
         for box in self.inputs:  # a name used twice can only be fed by box
             self._by_name[box.name] = None if box.name in self._by_name else box
-        self._fprop_plan = [
-            (box, box.fprop if _is_builtin(box) else _checked_fprop(box), box.inputs)
-            for box in self.order if not isinstance(box, Leaf)]
+        self.fuse = fuse
+        self._fusions = self._choose_fusions() if fuse else {}
+        self._covered = {id(b) for f in self._fusions.values() for b in f.boxes[:-1]}
+        self._fprop_plan = []
+        for box in self._planned(self.order):
+            fusion = self._fusions.get(id(box))
+            if fusion is not None:
+                self._fprop_plan.append((box, fusion.fprop, *_arity_slots(fusion.inputs)))
+            else:
+                fprop = box.fprop if _is_builtin(box) else _checked_fprop(box)
+                self._fprop_plan.append((box, fprop, *_arity_slots(box.inputs)))
         self._plan_bprop()
+
+    def _planned(self, boxes: Iterable[Box]) -> Iterator[Box]:
+        """The boxes that get a step of their own: not leaves, not inside a fusion."""
+        return (b for b in boxes if not isinstance(b, Leaf) and id(b) not in self._covered)
+
+    def _choose_fusions(self) -> dict[int, Any]:
+        """Fusions whose inner boxes are used only inside the composite (and are neither
+        outputs nor asked for in wrt), largest first, never overlapping."""
+        members = set(map(id, self.order))
+        consumers: dict[int, list[Box]] = {}
+        for box in self.order:
+            for source in box.inputs:
+                consumers.setdefault(id(source), []).append(box)
+        protected = set(map(id, self.outputs)) | set(map(id, self.wrt))
+        candidates = sorted((b.fusion for b in self.order if b.fusion is not None),
+                            key=lambda f: -len(f.boxes))
+        chosen: dict[int, Any] = {}
+        taken: set[int] = set()
+        for fusion in candidates:
+            ids = [id(b) for b in fusion.boxes]
+            inner = set(ids[:-1])
+            if any(i in taken or i not in members for i in ids) or inner & protected:
+                continue
+            if any(id(c) not in inner and c is not fusion.output
+                   for i in inner for c in consumers.get(i, ())):
+                continue
+            chosen[ids[-1]] = fusion
+            taken.update(ids)
+        return chosen
 
     def _plan_bprop(self) -> None:
         """Keep only boxes that lie between the first output and a box of ``wrt``."""
@@ -134,22 +184,31 @@ class FlowGraph:
         for box in reversed(self.order):
             if id(box) in reaches:
                 reaches.update(map(id, box.inputs))
-        self._grad_boxes = [b for b in self.order if id(b) in needs and id(b) in reaches]
+        self._grad_boxes = [b for b in self.order if id(b) in needs and id(b) in reaches
+                            and id(b) not in self._covered]
+        # entries: (box, bprop, first, second, inputs, targets); targets lists the
+        # (position, input) pairs that want a gradient; position -1: bprop returned
+        # the single input's gradient itself rather than a tuple
         self._bprop_plan = []
-        for box in reversed(self._grad_boxes):
-            if isinstance(box, Leaf):
-                continue
-            builtin = _is_builtin(box)
-            self._bprop_plan.append((
-                box, box.bprop if builtin else _checked_bprop(box), box.inputs,
-                tuple(id(i) in needs for i in box.inputs), builtin and len(box.inputs) == 1))
+        for box in self._planned(reversed(self._grad_boxes)):
+            fusion = self._fusions.get(id(box))
+            inputs = box.inputs if fusion is None else fusion.inputs
+            wanted = tuple(id(i) in needs for i in inputs)
+            if fusion is not None:
+                bprop = partial(fusion.bprop, wanted)
+            else:
+                bprop = box.bprop if _is_builtin(box) else _checked_bprop(box)
+            bare = fusion is None and _is_builtin(box) and len(inputs) == 1
+            targets = tuple((-1 if bare else k, source)
+                            for k, (source, want) in enumerate(zip(inputs, wanted)) if want)
+            self._bprop_plan.append((box, bprop, *_arity_slots(inputs), targets))
 
     @property
     def skipped(self) -> list[Box]:
         """Boxes whose bprop is never called: no parameter (no box of ``wrt``) is
         reached through them from the first output."""
         called = {id(entry[0]) for entry in self._bprop_plan}
-        return [b for b in self.order if not isinstance(b, Leaf) and id(b) not in called]
+        return [b for b in self._planned(self.order) if id(b) not in called]
 
     @property
     def bprop_order(self) -> list[Box]:
@@ -161,8 +220,13 @@ class FlowGraph:
         the first output's value (a tuple of the outputs' values when there are several)."""
         self._feed(feed or {})
         try:
-            for box, fprop, inputs in self._fprop_plan:
-                box.value = fprop(*[i.value for i in inputs])
+            for box, fprop, first, second, inputs in self._fprop_plan:
+                if second is None:
+                    box.value = fprop(first.value)
+                elif inputs is None:
+                    box.value = fprop(first.value, second.value)
+                else:
+                    box.value = fprop(*[i.value for i in inputs])
         except FlowGraphError:
             raise
         except Exception as error:
@@ -193,20 +257,24 @@ class FlowGraph:
             box.grad = None
         output.grad = seed
         try:
-            for box, bprop, inputs, needs, single in self._bprop_plan:
+            for box, bprop, first, second, inputs, targets in self._bprop_plan:
                 grad = box.grad
                 if grad is None:
                     continue
-                if single:
-                    grads = (bprop(grad, inputs[0].value),)
+                if second is None:
+                    grads = bprop(grad, first.value)
+                elif inputs is None:
+                    grads = bprop(grad, first.value, second.value)
                 else:
                     grads = bprop(grad, *[i.value for i in inputs])
-                for source, need, source_grad in zip(inputs, needs, grads):
-                    if need and source_grad is not None:
-                        if source_grad.shape != source.value.shape:
-                            source_grad = self._unbroadcast(box, source, source_grad)
-                        previous = source.grad
-                        source.grad = source_grad if previous is None else previous + source_grad
+                for position, source in targets:
+                    source_grad = grads if position < 0 else grads[position]
+                    if source_grad is None:
+                        continue
+                    if source_grad.shape != source.value.shape:
+                        source_grad = self._unbroadcast(box, source, source_grad)
+                    previous = source.grad
+                    source.grad = source_grad if previous is None else previous + source_grad
         except FlowGraphError:
             raise
         except Exception as error:

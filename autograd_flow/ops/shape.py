@@ -38,27 +38,33 @@ class Transpose(Box):
         return np.transpose(grad, None if self.axes is None else np.argsort(self.axes))
 
 
+def check_labels(box: Any, scores: Any, labels: Any) -> None:
+    """Raise LabelError unless ``labels`` are integers in [0, C) of shape (N,) for
+    ``scores`` of shape (N, C). Negative labels are refused (numpy would wrap them)."""
+    if np.ndim(scores) != 2:
+        raise LabelError(f"{describe(box)}: expects scores of shape (N, C), "
+                         f"got shape {np.shape(scores)}.")
+    rows, classes = scores.shape
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise LabelError(f"{describe(box)}: labels must be integers, got dtype "
+                         f"{labels.dtype}; convert them with labels.astype(int).")
+    if labels.shape != (rows,):
+        raise LabelError(f"{describe(box)}: labels of shape {labels.shape} do not match "
+                         f"scores of shape {scores.shape}; expected shape ({rows},).")
+    if rows and (labels.min() < 0 or labels.max() >= classes):
+        bad = labels[(labels < 0) | (labels >= classes)]
+        raise LabelError(f"{describe(box)}: labels must lie in [0, {classes}) for "
+                         f"{classes} classes; got {bad[:5].tolist()}.")
+
+
 class Pick(Box):
     """y_n = a[n, labels_n] for a of shape (N, C) and integer labels in [0, C);
     d a = d y scattered into the picked entries (zero elsewhere); labels get no gradient"""
 
     def fprop(self, a, labels):
-        labels = np.asarray(labels)
-        if np.ndim(a) != 2:
-            raise LabelError(f"{describe(self)}: expects scores of shape (N, C), "
-                             f"got shape {np.shape(a)}.")
-        rows, classes = a.shape
-        if labels.dtype.kind not in "iu":
-            raise LabelError(f"{describe(self)}: labels must be integers, got dtype "
-                             f"{labels.dtype}; convert them with labels.astype(int).")
-        if labels.shape != (rows,):
-            raise LabelError(f"{describe(self)}: labels of shape {labels.shape} do not match "
-                             f"scores of shape {a.shape}; expected shape ({rows},).")
-        if rows and (labels.min() < 0 or labels.max() >= classes):
-            bad = labels[(labels < 0) | (labels >= classes)]
-            raise LabelError(f"{describe(self)}: labels must lie in [0, {classes}) for "
-                             f"{classes} classes; got {bad[:5].tolist()}.")
-        return a[np.arange(rows), labels]
+        check_labels(self, a, labels)
+        return a[np.arange(len(a)), labels]
 
     def bprop(self, grad, a, labels):
         grad_a = np.zeros_like(a, dtype=np.result_type(grad, a))

@@ -1,0 +1,404 @@
+"""Time one training step of autograd_flow against a hand-written numpy step (the
+practical floor: preallocated buffers, in-place ops) and, when installed, PyTorch CPU,
+HIPS autograd and JAX-jit, all in this one process. Prints a markdown table.
+
+Workloads (float32, median over many steps after warm-up):
+  W1  one SGD step of a 64-128-128-10 tanh MLP: mean softmax cross-entropy
+      + 1e-4 * sum of squared weights, bprop, update with learning rate 0.1;
+      batch sizes 1, 32 and 256
+  W2  the same for a 784-1024-1024-10 relu MLP at batch 512 (also peak memory)
+  W3  a chain of 200 elementwise boxes (x * c, + c, tanh) on a length-16 vector,
+      then sum; fprop + bprop, reported per box
+
+Usage: python benchmarks/bench_step.py [--quick] [--repeat N]
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import statistics
+import time
+import tracemalloc
+from functools import partial
+from collections.abc import Callable
+
+import numpy as np
+
+import autograd_flow as af
+
+DTYPE = np.float32
+LR, L2 = 0.1, 1e-4
+
+
+def glorot(rng: np.random.Generator, sizes: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Weights U[-b, b], b = sqrt(6) / sqrt(H_k + H_(k-1)); biases 0 (lecture)."""
+    layers = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        bound = np.sqrt(6.0) / np.sqrt(fan_in + fan_out)
+        layers.append((rng.uniform(-bound, bound, (fan_out, fan_in)).astype(DTYPE),
+                       np.zeros(fan_out, DTYPE)))
+    return layers
+
+
+def data(rng: np.random.Generator, batch: int, n_in: int, n_out: int):
+    return rng.standard_normal((batch, n_in)).astype(DTYPE), rng.integers(0, n_out, batch)
+
+
+# ----------------------------------------------------------------------------- engines
+def flow_step(layers, activation: str, X, Y, fuse: bool = False) -> Callable[[], None]:
+    """autograd_flow: graph built once, then fprop + bprop + in-place SGD per step."""
+    x, y = af.Input("x"), af.Input("y")
+    params = [(af.Parameter(W.copy(), name=f"W{k}"), af.Parameter(b.copy(), name=f"b{k}"))
+              for k, (W, b) in enumerate(layers, 1)]
+    act = {"tanh": af.tanh, "relu": af.relu}[activation]
+    h = x
+    for k, (W, b) in enumerate(params):
+        a = af.linear(h, W, b)
+        h = act(a) if k < len(params) - 1 else a
+    loss = af.softmax_cross_entropy(h, y) + L2 * af.l2_penalty([W for W, _ in params])
+    graph = af.FlowGraph(loss, fuse=fuse)
+    feed = {x: X, y: Y}
+
+    def step() -> None:
+        graph.fprop(feed)
+        for parameter, grad in graph.bprop().items():
+            value = parameter.value
+            value -= LR * grad
+
+    return step
+
+
+def numpy_step(layers, activation: str, X, Y) -> Callable[[], None]:
+    """Hand-written numpy: the lecture's backprop with preallocated buffers."""
+    Ws = [W.copy() for W, _ in layers]
+    bs = [b.copy() for _, b in layers]
+    n = len(X)
+    rows = np.arange(n)
+    a = [np.empty((n, W.shape[0]), DTYPE) for W in Ws]
+    h = [np.empty((n, W.shape[0]), DTYPE) for W in Ws[:-1]]
+    dh = [np.empty((n, W.shape[1]), DTYPE) for W in Ws]
+    gW = [np.empty_like(W) for W in Ws]
+    relu = activation == "relu"
+
+    def step() -> None:
+        inputs = X
+        for k, (W, b) in enumerate(zip(Ws, bs)):
+            np.matmul(inputs, W.T, out=a[k])
+            a[k] += b
+            if k < len(Ws) - 1:
+                if relu:
+                    np.maximum(a[k], 0, out=h[k])
+                else:
+                    np.tanh(a[k], out=h[k])
+                inputs = h[k]
+        out = a[-1]
+        out -= out.max(axis=1, keepdims=True)
+        np.exp(out, out=out)
+        out /= out.sum(axis=1, keepdims=True)
+        loss = -np.log(out[rows, Y]).mean() + L2 * sum(float(np.vdot(W, W)) for W in Ws)
+        delta = out                       # grad a^(L+1) = -(e(y) - f(x)) / N
+        delta[rows, Y] -= 1
+        delta /= n
+        for k in range(len(Ws) - 1, -1, -1):
+            below = X if k == 0 else h[k - 1]
+            np.matmul(delta.T, below, out=gW[k])
+            gW[k] += (2 * L2) * Ws[k]
+            gb = delta.sum(axis=0)
+            if k:
+                np.matmul(delta, Ws[k], out=dh[k])
+                if relu:
+                    dh[k] *= h[k - 1] > 0
+                else:
+                    dh[k] *= 1 - h[k - 1] * h[k - 1]
+            Ws[k] -= LR * gW[k]
+            bs[k] -= LR * gb
+            delta = dh[k]
+        return loss
+
+    return step
+
+
+def torch_step(layers, activation: str, X, Y) -> Callable[[], None] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    params = []
+    for W, b in layers:
+        params += [torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True)]
+    Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
+    act = torch.tanh if activation == "tanh" else torch.relu
+
+    def step() -> None:
+        h = Xt
+        for k in range(0, len(params), 2):
+            h = torch.nn.functional.linear(h, params[k], params[k + 1])
+            if k < len(params) - 2:
+                h = act(h)
+        loss = torch.nn.functional.cross_entropy(h, Yt) + L2 * sum(
+            (p * p).sum() for p in params[::2])
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= LR * p.grad
+                p.grad = None
+
+    return step
+
+
+def autograd_step(layers, activation: str, X, Y) -> Callable[[], None] | None:
+    try:
+        import autograd
+        import autograd.numpy as anp
+    except ImportError:
+        return None
+    params = [p.copy() for layer in layers for p in layer]
+    rows = np.arange(len(X))
+
+    def loss(ps):
+        h = X
+        for k in range(0, len(ps), 2):
+            h = anp.dot(h, ps[k].T) + ps[k + 1]
+            if k < len(ps) - 2:
+                h = anp.tanh(h) if activation == "tanh" else anp.maximum(h, 0)
+        h = h - anp.max(h, axis=1, keepdims=True)
+        logp = h - anp.log(anp.sum(anp.exp(h), axis=1, keepdims=True))
+        return -anp.mean(logp[rows, Y]) + L2 * sum(anp.sum(W * W) for W in ps[::2])
+
+    gradient = autograd.grad(loss)
+
+    def step() -> None:
+        for p, g in zip(params, gradient(params)):
+            p -= LR * g
+
+    return step
+
+
+def jax_step(layers, activation: str, X, Y) -> Callable[[], None] | None:
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    state = [jnp.asarray(p) for layer in layers for p in layer]
+
+    def loss(ps, X, Y):
+        h = X
+        for k in range(0, len(ps), 2):
+            h = h @ ps[k].T + ps[k + 1]
+            if k < len(ps) - 2:
+                h = jnp.tanh(h) if activation == "tanh" else jnp.maximum(h, 0)
+        logp = jax.nn.log_softmax(h)
+        return -jnp.mean(logp[jnp.arange(len(Y)), Y]) + L2 * sum(jnp.sum(W * W) for W in ps[::2])
+
+    @jax.jit
+    def update(ps, X, Y):
+        return [p - LR * g for p, g in zip(ps, jax.grad(loss)(ps, X, Y))]
+
+    Xj, Yj = jnp.asarray(X), jnp.asarray(Y)
+
+    def step() -> None:
+        state[:] = update(state, Xj, Yj)
+        state[0].block_until_ready()
+
+    return step
+
+
+# -------------------------------------------------------------------------------- W3
+def flow_chain(boxes: int, vector: np.ndarray) -> Callable[[], None]:
+    x = af.Parameter(vector.copy(), name="x")
+    h = x
+    for _k in range(boxes // 3):
+        h = af.tanh(h * 0.9 + 0.1)
+    graph = af.FlowGraph(h.sum())
+
+    def step() -> None:
+        graph.fprop()
+        graph.bprop()
+
+    return step
+
+
+def numpy_chain(boxes: int, vector: np.ndarray) -> Callable[[], None]:
+    count = boxes // 3
+    hs = np.empty((count + 1, len(vector)), DTYPE)
+
+    def step() -> None:
+        hs[0] = vector
+        for k in range(count):
+            hs[k + 1] = np.tanh(hs[k] * 0.9 + 0.1)
+        grad = np.ones_like(vector)
+        for k in range(count, 0, -1):
+            grad = grad * (1 - hs[k] * hs[k]) * 0.9
+
+    return step
+
+
+def torch_chain(boxes: int, vector: np.ndarray) -> Callable[[], None] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    x = torch.tensor(vector, requires_grad=True)
+
+    def step() -> None:
+        h = x
+        for _ in range(boxes // 3):
+            h = torch.tanh(h * 0.9 + 0.1)
+        h.sum().backward()
+        x.grad = None
+
+    return step
+
+
+def autograd_chain(boxes: int, vector: np.ndarray) -> Callable[[], None] | None:
+    try:
+        import autograd
+        import autograd.numpy as anp
+    except ImportError:
+        return None
+
+    def f(v):
+        for _ in range(boxes // 3):
+            v = anp.tanh(v * 0.9 + 0.1)
+        return anp.sum(v)
+
+    gradient = autograd.grad(f)
+    return lambda: gradient(vector)
+
+
+def jax_chain(boxes: int, vector: np.ndarray) -> Callable[[], None] | None:
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+
+    def f(v):
+        for _ in range(boxes // 3):
+            v = jnp.tanh(v * 0.9 + 0.1)
+        return jnp.sum(v)
+
+    gradient = jax.jit(jax.grad(f))
+    v = jnp.asarray(vector)
+    return lambda: gradient(v).block_until_ready()
+
+
+# ---------------------------------------------------------------------------- timing
+def median_us(step: Callable[[], None], repeat: int, warmup: int) -> float:
+    for _ in range(warmup):
+        step()
+    gc.collect()
+    gc.disable()
+    try:
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter_ns()
+            step()
+            times.append(time.perf_counter_ns() - start)
+    finally:
+        gc.enable()
+    return statistics.median(times) / 1000
+
+
+PEERS = (("PyTorch", torch_step, torch_chain), ("HIPS autograd", autograd_step, autograd_chain),
+         ("JAX jit", jax_step, jax_chain))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
+    parser.add_argument("--repeat", type=int, default=None, help="timed steps per row")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    rows = []
+    cases = [("W1 batch 1", [64, 128, 128, 10], "tanh", 1, 3000),
+             ("W1 batch 32", [64, 128, 128, 10], "tanh", 32, 2000),
+             ("W1 batch 256", [64, 128, 128, 10], "tanh", 256, 500),
+             ("W2 batch 512", [784, 1024, 1024, 10], "relu", 512, 30)]
+    for label, sizes, activation, batch, repeat in cases:
+        repeat = args.repeat or (max(3, repeat // 20) if args.quick else repeat)
+        layers = glorot(rng, sizes)
+        X, Y = data(rng, batch, sizes[0], sizes[-1])
+        steps = {"numpy": numpy_step(layers, activation, X, Y),
+                 "autograd_flow": flow_step(layers, activation, X, Y),
+                 "fused": flow_step(layers, activation, X, Y, fuse=True)}
+        for name, make, _ in PEERS:
+            step = make(layers, activation, X, Y)
+            if step is not None:
+                steps[name] = step
+        row = {"workload": label, **timed(steps, repeat)}
+        if label.startswith("W2"):
+            row["memory"] = {
+                "autograd_flow": peak_mib(partial(flow_step, layers, activation, X, Y)),
+                "fused": peak_mib(partial(flow_step, layers, activation, X, Y, fuse=True)),
+                "numpy": peak_mib(partial(numpy_step, layers, activation, X, Y))}
+        rows.append(row)
+    vector = rng.standard_normal(16).astype(DTYPE)
+    repeat = args.repeat or (100 if args.quick else 3000)
+    steps = {"numpy": numpy_chain(200, vector), "autograd_flow": flow_chain(200, vector)}
+    for name, _, make in PEERS:
+        step = make(200, vector)
+        if step is not None:
+            steps[name] = step
+    rows.append({"workload": "W3 200 boxes", **timed(steps, repeat)})
+    print_table(rows)
+
+
+def timed(steps: dict[str, Callable[[], None]], repeat: int) -> dict[str, float]:
+    """Median microseconds per step of each engine, interleaved in rounds so that a
+    change in machine load touches every engine alike."""
+    for step in steps.values():
+        for _ in range(repeat // 5 + 2):
+            step()
+    samples: dict[str, list[float]] = {name: [] for name in steps}
+    rounds = 5
+    for _ in range(rounds):
+        for name, step in steps.items():
+            samples[name].append(median_us(step, max(1, repeat // rounds), 0))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def peak_mib(build_and_step: Callable[[], Callable[[], None]]) -> float:
+    """Peak bytes that numpy held while building an engine (weights, buffers) and
+    running two steps; tracemalloc sees numpy's buffers."""
+    gc.collect()
+    tracemalloc.start()
+    step = build_and_step()
+    step()
+    step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def print_table(rows: list[dict]) -> None:
+    peers = [name for name, _, _ in PEERS if any(name in r for r in rows)]
+    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}, numpy {np.__version__}; float32; median "
+          "microseconds per step (ratio to the hand-written numpy step)\n")
+    header = ["workload", "numpy (hand-written)", "autograd_flow", "autograd_flow fuse=True"]
+    header += peers
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for r in rows:
+        cells = [r["workload"], f"{r['numpy']:.1f}"]
+        for name in ["autograd_flow", "fused"] + peers:
+            cells.append(f"{r[name]:.1f} ({r[name] / r['numpy']:.2f}x)" if name in r else "-")
+        print("| " + " | ".join(cells) + " |")
+    for r in rows:
+        if "memory" in r:
+            m = r["memory"]
+            print(f"\n{r['workload']} peak numpy memory (build + 2 steps): hand-written "
+                  f"{m['numpy']:.1f} MiB, autograd_flow {m['autograd_flow']:.1f} MiB "
+                  f"({m['autograd_flow'] / m['numpy']:.2f}x), fuse=True {m['fused']:.1f} MiB "
+                  f"({m['fused'] / m['numpy']:.2f}x)")
+        if r["workload"].startswith("W3"):
+            print(f"W3: {r['autograd_flow'] / 200:.2f} microseconds per box (fprop + bprop)")
+
+
+if __name__ == "__main__":
+    main()
