@@ -1,0 +1,35 @@
+"""The command line: every sub-command has --help; tour and gradcheck run."""
+import pytest
+
+from autograd_flow import cli
+
+
+@pytest.mark.parametrize("command", [name for name, _, _ in cli.COMMANDS])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([command, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert f"autograd-flow {command}" in out and "--" in out
+
+
+def test_tour_prints_gradients_and_checks_them(capsys):
+    assert cli.main(["tour", "--batch", "3"]) == 0
+    out = capsys.readouterr().out
+    for name in ("W1", "b1", "W2", "b2"):
+        assert f"d loss / d {name}" in out
+    assert "agree with central differences" in out
+
+
+@pytest.mark.parametrize("fuse", [[], ["--fuse"]])
+def test_gradcheck_command_passes_on_a_correct_model(capsys, fuse):
+    assert cli.main(["gradcheck", "--dataset", "moons", "--hidden", "5", "--l1", "0.01",
+                     "--examples", "4", *fuse]) == 0
+    out = capsys.readouterr().out
+    assert "MLP(sizes=[2, 5, 2]" in out and "0 of" in out
+
+
+def test_errors_are_reported_without_a_traceback(capsys):
+    assert cli.main(["gradcheck", "--dataset", "no-such-file.csv"]) == 2
+    err = capsys.readouterr().err
+    assert "autograd-flow gradcheck: error:" in err and "no-such-file.csv" in err
