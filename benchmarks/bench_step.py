@@ -103,7 +103,10 @@ def numpy_step(layers, activation: str, X, Y) -> Callable[[], None]:
         delta /= n
         for k in range(len(Ws) - 1, -1, -1):
             below = X if k == 0 else h[k - 1]
-            np.matmul(delta.T, below, out=gW[k])
+            if n == 1:  # an outer product: BLAS is slow with an inner dimension of 1
+                np.multiply(delta.T, below, out=gW[k])
+            else:
+                np.matmul(delta.T, below, out=gW[k])
             gW[k] += (2 * L2) * Ws[k]
             gb = delta.sum(axis=0)
             if k:

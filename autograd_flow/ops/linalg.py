@@ -21,4 +21,6 @@ class MatMul(Box):
                     a[:, None] * grad[..., None, :])
         if b.ndim == 1:
             return grad[..., None] * b, (np.swapaxes(a, -1, -2) @ grad[..., None])[..., 0]
+        if a.ndim == 2 and len(a) == 1:  # a^T grad is an outer product: BLAS is slow there
+            return grad @ np.swapaxes(b, -1, -2), a.T * grad
         return grad @ np.swapaxes(b, -1, -2), np.swapaxes(a, -1, -2) @ grad
