@@ -1,0 +1,322 @@
+"""Drawing flow graphs: what the SVG holds (a node per box or per collapsed composite,
+labels, clusters, annotations, colours), the bprop view, gradcheck highlighting, the
+missing-Graphviz path and the ``autograd-flow viz`` command."""
+import time
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+import autograd_flow as af
+from autograd_flow import viz
+from autograd_flow.cli import main
+from autograd_flow.nn import MLP
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse_svg(text):
+    """(node id -> its texts, node id -> its shape's stroke/fill, cluster labels, edges)."""
+    root = ET.fromstring(text)
+    nodes, looks, clusters, edges = {}, {}, [], set()
+    for g in root.iter(f"{SVG}g"):
+        kind, title = g.get("class"), g.findtext(f"{SVG}title")
+        texts = [t.text for t in g.iter(f"{SVG}text") if t.text]
+        if kind == "node":
+            nodes[title] = texts
+            shape = next((e for e in g.iter() if e.tag in (f"{SVG}polygon", f"{SVG}ellipse",
+                                                         f"{SVG}path")), None)
+            looks[title] = {} if shape is None else dict(shape.attrib)
+        elif kind == "cluster":
+            clusters.append(" ".join(texts))
+        elif kind == "edge":
+            edges.add(tuple(title.split("->")))
+    return nodes, looks, clusters, edges
+
+
+def draw(target, tmp_path, name="graph.svg", **options):
+    path = viz.to_svg(target, tmp_path / name, **options)
+    return parse_svg(path.read_text(encoding="utf-8"))
+
+
+def node_with(nodes, text):
+    """The id of the one node whose label holds ``text``."""
+    found = [key for key, texts in nodes.items() if any(text == t.strip() for t in texts)]
+    assert len(found) == 1, (text, found)
+    return found[0]
+
+
+def hand_graph():
+    x = af.Input("x")
+    W = af.Parameter(np.array([[0.5, -1.0], [2.0, 0.25], [1.0, 1.0]]), name="W")
+    h = af.tanh(x @ W.T, name="h")
+    side = af.sum(x * 3.0, name="side")  # needs no gradient: its bprop is skipped
+    loss = af.sum(af.square(h), name="loss") + side
+    return af.FlowGraph(loss), {x: np.array([[1.0, 2.0], [-1.0, 0.5]])}
+
+
+def mlp_graph(seed=0):
+    """A 3-hidden-layer MLP with its loss and an L2 penalty (as train.objective makes)."""
+    mlp = MLP([6, 5, 5, 5, 3], seed=seed)
+    x, y = af.Input("x"), af.Input("y")
+    logits = mlp(x)
+    loss = af.softmax_cross_entropy(logits, y) + 1e-4 * af.l2_penalty(mlp.weights)
+    rng = np.random.default_rng(seed)
+    feed = {x: rng.standard_normal((4, 6)), y: rng.integers(0, 3, 4)}
+    return af.FlowGraph([loss, logits]), feed
+
+
+def test_svg_has_a_node_per_box_with_its_label_and_data_flow_edges(tmp_path):
+    graph, _ = hand_graph()
+    nodes, looks, _, edges = draw(graph, tmp_path)
+    assert set(nodes) == {f"b{k}" for k in range(len(graph.order))}
+    for k, box in enumerate(graph.order):
+        label = " ".join(nodes[f"b{k}"])
+        op = type(box).__name__
+        if box.name != op.lower():  # a default name would repeat the op
+            assert box.name in label, (box, label)
+        if not isinstance(box, af.Constant):
+            assert op in label, (box, label)
+    position = {id(b): k for k, b in enumerate(graph.order)}
+    assert edges == {(f"b{position[id(i)]}", f"b{k}")
+                     for k, box in enumerate(graph.order) for i in box.inputs}
+    # Inputs, Parameters, Constants and operations look different
+    x, W, h = (node_with(nodes, name) for name in ("x", "W", "h"))
+    assert looks[x]["fill"] != looks[W]["fill"] != looks[h]["fill"]
+    assert looks[node_with(nodes, "3.0")] == {}  # a scalar constant is plain small text
+
+
+def test_collapsed_and_expanded_mlp_differ_as_they_should(tmp_path):
+    graph, _ = mlp_graph()
+    scopes = {s for box in graph.order for s in box.scopes}
+    nodes, _, clusters, _ = draw(graph, tmp_path, "expanded.svg", collapse=False)
+    assert len(nodes) == len(graph.order)
+    assert len(clusters) == len(scopes) == 11  # 4 layers, 4 linear, loss, log_softmax, l2
+    assert {"layer: layer1", "layer: output", "linear: a2", "softmax_cross_entropy",
+            "l2_penalty"} <= set(clusters)
+
+    nodes, _, clusters, edges = draw(graph, tmp_path, "collapsed.svg", collapse=True)
+    assert clusters == []
+    kept = [b for b in graph.order if not b.scopes or isinstance(b, (af.Input, af.Parameter))]
+    outermost = {b.scopes[0] for b in graph.order if b not in kept}
+    assert len(nodes) == len(kept) + len(outermost) == 10 + 3 + 6
+    for name in ("layer1", "layer2", "layer3", "output", "softmax_cross_entropy",
+                 "l2_penalty", "W1", "b4", "x", "y"):
+        node_with(nodes, name)
+    W1, layer1 = node_with(nodes, "W1"), node_with(nodes, "layer1")
+    assert {(W1, layer1), (W1, node_with(nodes, "l2_penalty"))} <= edges
+    assert (node_with(nodes, "layer1"), node_with(nodes, "layer2")) in edges
+
+    nodes, _, clusters, _ = draw(graph, tmp_path, "linear.svg", collapse={"linear"})
+    assert "layer: layer2" in clusters and not any(c.startswith("linear") for c in clusters)
+    assert len(nodes) == len(graph.order) - 4 * 2  # each linear: 3 boxes become 1 node
+    node_with(nodes, "a3")
+
+
+def test_inputs_and_parameters_made_inside_a_composite_stay_visible_when_collapsed():
+    with af.scope("block", "b"):
+        x = af.Input("x")
+        y = af.tanh(x) * 2
+    source = viz.to_dot(y, collapse=True).source
+    assert "cluster" not in source and "b0 -> c1" in source
+    assert source.count("shape=") == 2  # x, and the block with its Tanh, 2 and Mul
+
+
+def test_an_input_used_twice_by_one_box_is_one_edge_labelled_x2():
+    a = af.Input("a")
+    source = viz.to_dot(a + a).source
+    assert source.count("b0 -> b1") == 1 and "×2" in source
+    graph, _ = mlp_graph()  # the loss reads the logits twice inside: no ×2 when collapsed
+    edges = [line for line in viz.to_dot(graph, collapse=True).source.splitlines()
+             if "->" in line]
+    assert len(edges) > 10 and not any("label" in line for line in edges)
+
+
+def test_collapse_rejects_a_kind_the_graph_does_not_have():
+    graph, _ = mlp_graph()
+    with pytest.raises(ValueError, match="linera.*kinds are: l2_penalty, layer, linear"):
+        viz.to_dot(graph, collapse={"linera"})
+
+
+def test_annotations_appear_after_a_run_and_not_before(tmp_path):
+    graph, feed = mlp_graph()
+    before = viz.to_dot(graph).source
+    assert "μ" not in before and "‖∇‖" not in before and "gradient norm" not in before
+    graph.fprop(feed)
+    after_fprop = viz.to_dot(graph).source
+    assert "μ" in after_fprop and "‖∇‖" not in after_fprop
+    assert "μ" not in viz.to_dot(graph, annotate=False).source
+    grads = graph.bprop()
+    nodes, _, _, _ = draw(graph, tmp_path)
+    W1 = graph.parameters[0]
+    assert f"‖∇‖ {np.linalg.norm(grads[W1]):.4g}" in nodes[f"b{graph.order.index(W1)}"]
+    loss = graph.outputs[0]
+    assert f"= {loss.value:.4g}" in nodes[f"b{graph.order.index(loss)}"]
+    b1 = graph.parameters[1]  # b1 holds 5 zeros: statistics, or the values if few enough
+    assert "μ 0 · σ 0" in nodes[f"b{graph.order.index(b1)}"]
+    assert "= [0, 0, 0, 0, 0]" in viz.to_dot(graph, max_values=5).source
+
+
+def test_gradient_norms_are_coloured_on_a_log_scale(tmp_path):
+    small = af.Parameter(np.ones(3), name="small")
+    large = af.Parameter(np.ones(3), name="large")
+    middle = af.Parameter(np.ones(1), name="middle")
+    loss = af.sum(small * 1e-9) + af.sum(large * 1e9) + af.sum(middle * 0.1)
+    graph = af.FlowGraph(loss)
+    graph.fprop()
+    nodes, looks, _, _ = draw(graph, tmp_path)
+    assert looks[node_with(nodes, "small")]["fill"] == "#fde68a"  # no gradient yet: amber
+    graph.bprop()
+    path = viz.to_svg(graph, tmp_path / "run.svg", grad_range=(1e-6, 1e4))
+    nodes, looks, _, _ = parse_svg(path.read_text())
+    assert looks[node_with(nodes, "small")]["fill"] == "#2166ac"  # vanishing: deep blue
+    assert looks[node_with(nodes, "large")]["fill"] == "#b2182b"  # exploding: deep red
+    assert looks[node_with(nodes, "middle")]["fill"] == "#f7f7f7"  # 0.1: mid-scale white
+    assert ">gradient norm<" in path.read_text()  # the legend
+
+
+def test_node_ids_are_stable_across_runs():
+    sources = []
+    for _ in range(2):
+        graph, feed = mlp_graph(seed=3)
+        graph.fprop(feed)
+        graph.bprop()
+        sources.append(viz.to_dot(graph, collapse={"linear"}).source)
+    assert sources[0] == sources[1]
+    assert "\tb0 [" in sources[0] and "id=b0" in sources[0]
+
+
+def test_tooltips_name_creation_site_dtype_and_statistics():
+    x = af.Input("x")
+    h = af.tanh(x * 2.0, name="h")  # the tooltip points at this line
+    graph = af.FlowGraph(h.sum())
+    graph.fprop({x: np.array([1.0, -2.0], dtype=np.float32)})
+    source = viz.to_dot(graph).source
+    line = source.split("\n")[[k for k, s in enumerate(source.split("\n"))
+                               if "Tanh 'h'" in s][0]]
+    assert "created at test_viz.py:" in line and "(2,) float32: mean" in line
+
+
+def test_bprop_view_numbers_boxes_in_call_order_and_marks_skipped(tmp_path):
+    graph, feed = hand_graph()
+    skipped = graph.skipped
+    assert skipped, "the side branch needs no gradient"
+    nodes, looks, _, edges = draw(graph, tmp_path, bprop=True)
+    for k, box in enumerate(graph.bprop_order, start=1):
+        assert f"bprop {k}" in nodes[f"b{graph.order.index(box)}"]
+    for box in skipped:
+        key = f"b{graph.order.index(box)}"
+        assert "skipped" in nodes[key] and not any(t.startswith("bprop") for t in nodes[key])
+        assert "stroke-dasharray" in looks[key]
+    labelled = sum(t.startswith("bprop ") for texts in nodes.values() for t in texts)
+    assert labelled == len(graph.bprop_order)
+    collapsed = viz.to_dot(mlp_graph()[0], bprop=True, collapse=True).source
+    assert "bprop 1" in collapsed and "–" in collapsed  # a composite shows a range
+
+
+def test_a_box_with_a_wrong_bprop_is_highlighted(tmp_path):
+    class BadSquare(af.Box):
+        def fprop(self, a):
+            return a ** 2
+
+        def bprop(self, grad, a):
+            return grad * a  # the factor 2 is missing
+
+    W = af.Parameter(np.array([0.3, -0.7]), name="W")
+    bad = BadSquare(af.tanh(W), name="bad")
+    graph = af.FlowGraph(af.sum(bad))
+    report = af.gradcheck(graph, raise_on_failure=False)
+    assert [f.box for f in report.faults] == [bad]
+    nodes, looks, _, _ = draw(graph, tmp_path, report=report)
+    key = node_with(nodes, "bad")
+    assert looks[key]["stroke"] == "#dc2626"
+    assert any("bprop wrong" in t for t in nodes[key])
+    assert any("gradient entries wrong" in t for t in nodes[node_with(nodes, "W")])
+    others = [k for k in nodes if k not in (key, node_with(nodes, "W"))]
+    assert all(looks[k].get("stroke") != "#dc2626" for k in others)
+    with pytest.raises(ValueError, match="not in this graph"):
+        viz.to_dot(af.Parameter(1.0) * 2, report=report)
+
+
+def test_ten_thousand_boxes_to_dot_in_a_few_seconds():
+    x, p = af.Input("x"), af.Parameter(np.ones(3), name="p")
+    h = x
+    for _ in range(4999):
+        h = af.tanh(h * p)
+    graph = af.FlowGraph(h.sum())
+    assert len(graph.order) >= 10_000
+    start = time.perf_counter()
+    source = viz.to_dot(graph).source
+    assert time.perf_counter() - start < 10
+    assert source.count("shape=") == len(graph.order)
+
+
+@pytest.mark.slow
+def test_a_100000_box_chain_does_not_crash_the_drawer():
+    h = af.Input("x")
+    for _ in range(100_000):
+        h = -h
+    dot = viz.to_dot(h)
+    assert dot.body[-1].lstrip().startswith("b99999 -> b100000")
+
+
+def test_missing_dot_gives_install_hint_and_writes_the_dot_source(tmp_path, monkeypatch):
+    graph, _ = hand_graph()
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(viz.GraphvizNotFoundError) as caught:
+        viz.to_svg(graph, tmp_path / "graph.svg")
+    message = str(caught.value)
+    assert "apt-get install graphviz" in message and "brew install graphviz" in message
+    assert str(tmp_path / "graph.dot") in message
+    assert isinstance(caught.value, af.FlowGraphError)
+    assert (tmp_path / "graph.dot").read_text().startswith("digraph")
+    assert not (tmp_path / "graph.svg").exists()
+    bundle = viz.to_dot(graph)._repr_mimebundle_()  # in Jupyter: the hint and the source
+    assert "apt-get install graphviz" in bundle["text/plain"]
+    assert "digraph" in bundle["text/plain"]
+
+
+def test_formats_by_suffix_and_inline_display(tmp_path):
+    graph, _ = hand_graph()
+    assert viz.to_svg(graph, tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
+    assert viz.to_svg(graph, tmp_path / "g.pdf").read_bytes().startswith(b"%PDF")
+    assert viz.to_svg(graph, tmp_path / "g.dot").read_text().startswith("digraph")
+    with pytest.raises(ValueError, match=r"\.svg, \.png, \.pdf"):
+        viz.to_svg(graph, tmp_path / "g.jpeg")
+    assert "<svg" in graph._repr_mimebundle_()["image/svg+xml"]
+    assert "<svg" in graph.outputs[0]._repr_mimebundle_()["image/svg+xml"]
+    with pytest.raises(TypeError, match="FlowGraph or a Box"):
+        viz.to_dot([graph.outputs[0]])
+
+
+def test_cli_draws_collapsed_expanded_and_bprop_views(tmp_path, capsys, monkeypatch):
+    options = ["--hidden", "5,5,5", "--n-in", "6", "--n-out", "3", "--l2", "1e-4"]
+    assert main(["viz", *options, "-o", str(tmp_path / "c.svg")]) == 0
+    assert "c.svg" in capsys.readouterr().out
+    collapsed, _, clusters, _ = parse_svg((tmp_path / "c.svg").read_text())
+    assert main(["viz", *options, "--expand", "-o", str(tmp_path / "e.svg")]) == 0
+    expanded, _, expanded_clusters, _ = parse_svg((tmp_path / "e.svg").read_text())
+    assert len(collapsed) == 19 and clusters == []
+    assert len(expanded) > 40 and len(expanded_clusters) == 11
+    assert main(["viz", *options, "--bprop", "--examples", "4", "-o", str(tmp_path / "b.svg")]) == 0
+    texts = [t for ts in parse_svg((tmp_path / "b.svg").read_text())[0].values() for t in ts]
+    assert "bprop 1" in texts and any(t.startswith("‖∇‖") for t in texts)
+    monkeypatch.chdir(tmp_path)
+    assert main(["viz", *options, "--collapse", "linear", "--format", "dot"]) == 0
+    assert (tmp_path / "graph.dot").read_text().count("cluster_") == 7  # linear collapsed
+
+
+def test_cli_draws_a_saved_model_and_rejects_contradictions(tmp_path, capsys):
+    from autograd_flow.io import Model, save_model
+
+    save_model(tmp_path / "model.npz", Model(MLP([4, 3, 2]), np.zeros(4), np.ones(4)))
+    out = tmp_path / "model.svg"
+    assert main(["viz", str(tmp_path / "model.npz"), "-o", str(out)]) == 0
+    nodes = parse_svg(out.read_text())[0]
+    node_with(nodes, "layer1")
+    assert any("(3, 4)" in t for texts in nodes.values() for t in texts)  # W1 of the model
+    assert main(["viz", str(tmp_path / "model.npz"), "--hidden", "3"]) == 2
+    assert "not both" in capsys.readouterr().err
+    assert main(["viz", "-o", str(tmp_path / "g.svg"), "--format", "png"]) == 2
+    assert "make them agree" in capsys.readouterr().err
+    assert main(["viz", "--collapse", "lineer", "-o", str(tmp_path / "g.svg")]) == 2
