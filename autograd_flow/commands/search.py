@@ -1,0 +1,198 @@
+"""Grid or random search of training options: each trial trains an MLP with early
+stopping and is scored on validation error; the best configuration is retrained and
+its test error measured once. Trials run in local processes (--jobs) or on a Dask
+cluster (--scheduler tcp://HOST:PORT). The run folder (--out) gets results.csv,
+results.json, validation_error.png, best_model.npz, search.json (the options) and
+results.jsonl (one line per finished trial, so --resume skips them). Options not in the
+space keep TrainConfig's defaults (epochs 50, patience 10, l2 0, float64).
+
+examples:
+  autograd-flow search --grid lr=0.01,0.1 --grid hidden=50,100x100 --set epochs=20
+  autograd-flow search --random lr=loguniform:1e-3:1 --random l2=loguniform:1e-6:1e-2 \\
+      --random activation=tanh,relu --trials 20 --jobs 2
+  autograd-flow search --space space.yaml --scheduler tcp://10.0.0.5:8786 --out runs/s1
+  autograd-flow search --out runs/s1 --resume
+
+A space file (YAML or JSON) holds `method: grid|random`, `trials: N` and `space:`
+(name -> list of values, a distribution such as "loguniform:1e-3:1", or a fixed value).
+Distributions: uniform:LOW:HIGH, loguniform:LOW:HIGH, int:LOW:HIGH, choice:A,B (or A,B).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .. import select
+
+RESULTS_LOG = "results.jsonl"
+SETTINGS = "search.json"
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUES, got {text!r}")
+    return name.strip(), value.strip()
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults (when there is one) in the option help; the examples kept as written."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None or action.default is False or action.default == []:
+            return action.help or ""
+        return super()._get_help_string(action)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = _Formatter
+    space = parser.add_argument_group("search space (training options of TrainConfig)")
+    space.add_argument("--grid", type=_assignment, action="append", default=[],
+                       metavar="NAME=V1,V2", help="grid values of an option (repeatable); "
+                       "hidden sizes as 100 or 100x50")
+    space.add_argument("--random", type=_assignment, action="append", default=[],
+                       metavar="NAME=DIST", help="distribution of an option (repeatable): "
+                       "uniform:A:B, loguniform:A:B, int:A:B or V1,V2 (a choice)")
+    space.add_argument("--set", type=_assignment, action="append", default=[],
+                       metavar="NAME=VALUE", help="a fixed option for every trial, e.g. "
+                       "epochs=20 (repeatable)")
+    space.add_argument("--space", type=Path, metavar="FILE", help="a YAML or JSON space file")
+    space.add_argument("--trials", type=int, metavar="N", help="random search: number of "
+                       "trials (default: the file's 'trials', else 20)")
+    data = parser.add_argument_group("data")
+    data.add_argument("--dataset", "--data", default="digits", metavar="NAME|PATH",
+                      help="digits, moons, circles, spirals, or a .csv/.npz file")
+    data.add_argument("--label-column", metavar="NAME|INDEX",
+                      help="CSV label column (default: the last)")
+    data.add_argument("--n-samples", type=int, metavar="N", help="examples drawn for a "
+                      "synthetic set (a random subset for digits and files)")
+    data.add_argument("--valid-fraction", type=float, default=0.2,
+                      help="fraction held out for validation (chooses the configuration)")
+    data.add_argument("--test-fraction", type=float, default=0.2,
+                      help="fraction held out for the test error of the best configuration")
+    run = parser.add_argument_group("running")
+    run.add_argument("--out", "--run-dir", type=Path, metavar="DIR",
+                     help="run folder (default: runs/search-<dataset>-<date>-<time>)")
+    run.add_argument("--jobs", type=int, default=-1,
+                     help="local worker processes (-1: all cores, 1: no subprocess)")
+    run.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler "
+                     "address: run the trials on that cluster instead of local processes")
+    run.add_argument("--resume", action="store_true",
+                     help="continue the search in --out, skipping finished trials (with "
+                     "its saved space and data unless a new space is given)")
+    run.add_argument("--seed", type=int, default=0,
+                     help="seed of the data split, of every trial and of random sampling")
+    run.add_argument("--no-test", action="store_true",
+                     help="do not retrain the best configuration to measure its test error")
+    run.add_argument("--no-progress", "--quiet", action="store_true", help="no progress bar")
+
+
+def build_space(args: argparse.Namespace) -> tuple[str, dict[str, Any], int]:
+    """(method, space, trials) from --space, --grid, --random and --set."""
+    if args.grid and args.random:
+        raise ValueError("use either --grid (grid search) or --random (random search)")
+    method, space, trials = "grid", {}, None
+    if args.space is not None:
+        method, space, trials = select.read_space(args.space)
+    if args.grid:
+        method = "grid"
+        for name, values in args.grid:
+            space[name] = [select.parse_value(v) for v in values.split(",")]
+    if args.random:
+        method = "random"
+        for name, text in args.random:
+            space[name] = select.parse_distribution(text)
+    for name, value in args.set:
+        space[name] = select.parse_value(value)
+    if not space:
+        raise ValueError("no search space: give --grid NAME=V1,V2, --random NAME=DIST or "
+                         "--space FILE")
+    unknown = set(space) - set(_train_options())  # fail before any trial runs
+    if unknown:
+        raise ValueError(f"unknown training option(s) {', '.join(sorted(unknown))}; the "
+                         f"options are: {', '.join(_train_options())}")
+    return method, space, args.trials or trials or 20
+
+
+def _train_options() -> list[str]:
+    from dataclasses import fields
+
+    from ..train import TrainConfig
+
+    return [f.name for f in fields(TrainConfig)]
+
+
+_SPACE_OPTIONS = ("grid", "random", "set", "space", "trials")
+_DATA_OPTIONS = ("dataset", "label_column", "n_samples", "valid_fraction", "test_fraction",
+                 "seed")
+
+
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The options that define a search, saved in the run folder for --resume."""
+    settings = {name: getattr(args, name) for name in _SPACE_OPTIONS + _DATA_OPTIONS}
+    settings["space"] = None if args.space is None else str(args.space.resolve())
+    return settings
+
+
+def _resume(args: argparse.Namespace) -> None:
+    """Restore the saved data options (and the space, unless a new one is given)."""
+    if args.out is None:
+        raise ValueError("--resume needs --out, the run folder of the search to continue")
+    path = args.out / SETTINGS
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise ValueError(f"cannot resume {args.out}: cannot read {path} ({error})") from None
+    new_space = args.grid or args.random or args.set or args.space is not None
+    for name in _DATA_OPTIONS + (() if new_space else _SPACE_OPTIONS):
+        value = saved.get(name)
+        if name in ("grid", "random", "set"):
+            value = [tuple(pair) for pair in value or []]
+        elif name == "space" and value is not None:
+            value = Path(value)
+        setattr(args, name, value)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..data import load_dataset
+    from ..io import save_model
+
+    if args.resume:
+        _resume(args)
+    method, space, trials = build_space(args)
+    stem = Path(args.dataset).stem if args.dataset.endswith((".csv", ".npz")) \
+        else args.dataset.replace(":", "")
+    run_dir = args.out or Path("runs") / f"search-{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    log = run_dir / RESULTS_LOG
+    if log.exists() and not args.resume:
+        raise ValueError(f"{run_dir} already holds a search ({log}): pass --resume to "
+                         "continue it, or choose another --out")
+    splits = load_dataset(args.dataset, seed=args.seed, label_column=args.label_column,
+                          n_samples=args.n_samples, valid_fraction=args.valid_fraction,
+                          test_fraction=args.test_fraction)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / SETTINGS).write_text(json.dumps(_settings(args), indent=2) + "\n")
+    where = args.scheduler or f"{args.jobs if args.jobs > 0 else 'all'} local core(s)"
+    size = len(select.grid_points(space)) if method == "grid" else trials
+    print(f"{method} search over {', '.join(space)}: {size} trials on {splits.name}, "
+          f"running on {where}; results in {run_dir}", file=sys.stderr)
+    options = dict(splits=splits, seed=args.seed, n_jobs=args.jobs,
+                   scheduler=args.scheduler, results_path=log,
+                   progress=not args.no_progress, evaluate_test=not args.no_test)
+    if method == "grid":
+        result = select.grid_search(space, **options)
+    else:
+        result = select.random_search(space, trials, **options)
+    result.to_csv(run_dir / "results.csv")
+    result.to_json(run_dir / "results.json")
+    result.plot(run_dir / "validation_error.png")
+    if result.best_model is not None:
+        save_model(run_dir / "best_model.npz", result.best_model)
+    print(result)
+    print(f"results in {run_dir}/: results.csv, results.json, validation_error.png"
+          + (", best_model.npz" if result.best_model is not None else ""))
+    return 0 if result.best is not None else 1
