@@ -20,7 +20,7 @@ import numpy as np
 
 from .errors import BoxError
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,6 +170,10 @@ class Box:
     def __pow__(self, exponent: float) -> Box:
         return ops.Pow(self, exponent=exponent)
 
+    def __rpow__(self, base: Any) -> Box:
+        raise BoxError(f"{type(self).__name__} '{self.name}' as an exponent (at {_user_site()}): "
+                       "Pow takes a number exponent; write af.exp(box * np.log(base)).")
+
     def __neg__(self) -> Box:
         return ops.Neg(self)
 
@@ -235,6 +239,8 @@ class Constant(Leaf):
     def __init__(self, value: Any, name: str | None = None) -> None:
         if isinstance(value, Box):
             raise TypeError(f"Constant wraps a number or an array, not a box ({value!r})")
+        if isinstance(value, np.generic) and value.dtype.kind in "iuf":
+            value = value.item()  # a numpy scalar is a number: keep it weak, like 0.5
         if not isinstance(value, (int, float, complex)) or isinstance(value, bool):
             value = np.asarray(value)
         label = name if name is not None else (

@@ -105,7 +105,7 @@ def linear(h: Any, W: Any, b: Any = None, name: str | None = None) -> Box:
     """
     h, W = as_box(h), as_box(W)
     transposed = ops.Transpose(W, name="W^T")
-    a = ops.MatMul(h, transposed, name="W h")
+    a = ops.MatMul(h, transposed, name=(name or "W h") if b is None else "W h")
     if b is None:
         a.fusion = fused.Linear((h, W), (transposed, a))
         return a

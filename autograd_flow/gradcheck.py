@@ -108,15 +108,15 @@ def _compare(analytic: float, left: float, right: float, rtol: float, atol: floa
 def _differences(evaluate: Any, array: np.ndarray, flat_index: int,
                  eps: float | None) -> tuple[float, float]:
     """One-sided differences (left, right) of ``evaluate()`` in entry ``flat_index``."""
-    flat = array.reshape(-1)
-    original = flat[flat_index]
+    index = np.unravel_index(flat_index, array.shape)  # in place, whatever the layout
+    original = array[index]
     step = eps if eps is not None else _CBRT_EPS * max(1.0, abs(float(original)))
     center = evaluate()
-    flat[flat_index] = original + step
+    array[index] = original + step
     plus = evaluate()
-    flat[flat_index] = original - step
+    array[index] = original - step
     minus = evaluate()
-    flat[flat_index] = original
+    array[index] = original
     return (center - minus) / step, (plus - center) / step
 
 
@@ -135,6 +135,10 @@ def _in_float64(order: Sequence[Box]) -> Iterator[None]:
     """Parameters and constant arrays as float64 copies for the check, restored after."""
     saved = []
     for box in order:
+        if isinstance(box, Input) and box.dtype is not None and box.dtype.kind == "f":
+            saved.append((box, box.dtype))  # the check feeds float64 copies
+            box.dtype = None
+            continue
         if isinstance(box, (Parameter, Constant)) and isinstance(box.value, np.ndarray) \
                 and box.value.dtype.kind == "f":
             saved.append((box, box.value))
@@ -143,7 +147,10 @@ def _in_float64(order: Sequence[Box]) -> Iterator[None]:
         yield
     finally:
         for box, value in saved:
-            box.value = value
+            if isinstance(box, Input):
+                box.dtype = value
+            else:
+                box.value = value
 
 
 def gradcheck(target: FlowGraph | Box, feed: Mapping[Any, Any] | None = None, *,
@@ -221,7 +228,7 @@ def _faulty_boxes(graph: FlowGraph, eps: float | None, rtol: float, atol: float,
     fixed at their current values, in the order bprop runs the boxes."""
     faults = []
     for box in graph.bprop_order:
-        values = [np.array(i.value) if isinstance(i.value, np.ndarray) else i.value
+        values = [np.array(i.value) if isinstance(i.value, (np.ndarray, np.generic)) else i.value
                   for i in box.inputs]
         projection = rng.standard_normal(np.shape(box.value))
         result = box.bprop(projection, *values)

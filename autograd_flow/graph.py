@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .box import Box, Input, Leaf, Parameter
+from .box import Box, Constant, Input, Leaf, Parameter
 from .broadcast import unbroadcast
 from .errors import (
     BoxError,
@@ -81,7 +81,7 @@ def _checked_bprop(box: Box) -> Any:
 
     def call(grad: Any, *values: Any) -> tuple[Any, ...]:
         result = bprop(grad, *values)
-        if count == 1 and not (isinstance(result, (tuple, list)) and len(result) == 1):
+        if count == 1 and not isinstance(result, tuple):
             result = (result,)
         if not isinstance(result, (tuple, list)) or len(result) != count:
             got = len(result) if isinstance(result, (tuple, list)) else 1
@@ -96,8 +96,13 @@ def _checked_fprop(box: Box) -> Any:
     fprop = box.fprop
 
     def call(*values: Any) -> Any:
-        value = fprop(*values)
-        return value if isinstance(value, (np.ndarray, np.generic)) else np.asarray(value)
+        result = fprop(*values)
+        value = result if isinstance(result, (np.ndarray, np.generic)) else np.asarray(result)
+        if value.dtype.kind not in "biufc":
+            raise BoxError(f"{describe(box)}: fprop returned {type(result).__name__} "
+                           f"{result!r:.60}, not numbers; compute the value with numpy "
+                           "from the input values (fprop must not build boxes).")
+        return value
 
     return call
 
@@ -125,6 +130,9 @@ class FlowGraph:
         self.check_finite = check_finite
         members = set(map(id, self.order))
         for box in self.wrt:
+            if isinstance(box, Constant):
+                raise FlowGraphError(f"{describe(box)} is a Constant: it has no gradient to "
+                                     "ask for in wrt (make it a Parameter or an Input).")
             if id(box) not in members:
                 raise FlowGraphError(f"{describe(box)} was asked for in wrt but the outputs "
                                      "do not depend on it.")
@@ -253,7 +261,10 @@ class FlowGraph:
         elif np.shape(seed) != np.shape(output.value):
             raise FlowGraphError(f"bprop seed of shape {np.shape(seed)} does not match "
                                  f"{describe(output)} of shape {np.shape(output.value)}.")
+        seed = np.asarray(seed)
         for box in self._grad_boxes:
+            box.grad = None
+        for box in self.wrt:
             box.grad = None
         output.grad = seed
         try:
@@ -280,14 +291,16 @@ class FlowGraph:
         except Exception as error:
             raise self._error(box, "bprop", error) from (None if _is_builtin(box) else error)
         if self.check_finite:
-            self._check_finite(reversed(self._grad_boxes), "grad")
+            self._check_finite_grads()
         result = {}
+        returned: set[int] = set()
         for box in self.wrt:
             grad = box.grad
             if grad is None:
                 grad = box.grad = np.zeros_like(box.value)
-            elif not grad.flags.writeable:
+            elif not grad.flags.writeable or id(grad) in returned:
                 grad = box.grad = np.array(grad)
+            returned.add(id(grad))
             result[box] = grad
         return result
 
@@ -297,6 +310,9 @@ class FlowGraph:
             box = self._by_name.get(key) if isinstance(key, str) else key
             if id(box) not in self._input_ids:
                 raise FeedError(self._unknown_feed(key))
+            if id(box) in fed:
+                raise FeedError(f"{describe(box)} is fed twice (by box and by name): "
+                                "give it one value.")
             if not isinstance(value, np.ndarray):
                 value = np.asarray(value)
             if box.shape is not None or box.dtype is not None:
@@ -347,6 +363,17 @@ class FlowGraph:
                 else "check the box's bprop formula")
         return BoxError(f"{describe(box)} failed in {phase}: {type(error).__name__}: {error}. "
                         f"Inputs: {inputs or 'none'}. Hint: {hint}.")
+
+    def _check_finite_grads(self) -> None:
+        """Name the box whose bprop first turned finite gradients into NaN/Inf."""
+        bad = {id(b) for b in self._grad_boxes
+               if b.grad is not None and not np.isfinite(b.grad).all()}
+        for box in self.bprop_order:
+            sources = [i for i in box.inputs if id(i) in bad]
+            if sources and id(box) not in bad:
+                raise NonFiniteError(f"{describe(box)} produced a non-finite gradient (NaN or "
+                                     f"Inf) for its input {describe(sources[0])}.")
+        self._check_finite(reversed(self._grad_boxes), "grad")
 
     @staticmethod
     def _check_finite(boxes: Iterable[Box], attribute: str) -> None:

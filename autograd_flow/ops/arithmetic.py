@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box
+from ..box import Box, _user_site
+from ..errors import BoxError
 
 
 class Add(Box):
@@ -58,8 +59,8 @@ class Pow(Box):
 
     def __init__(self, a: Any, exponent: float, name: str | None = None) -> None:
         if isinstance(exponent, Box) or np.ndim(exponent) != 0:
-            raise TypeError(f"Pow takes a number as exponent, not {exponent!r}; "
-                            "for a box exponent use af.exp(b * af.log(a))")
+            raise BoxError(f"Pow (created at {_user_site()}) takes a number as exponent, "
+                           f"not {exponent!r}; for a box exponent use af.exp(b * af.log(a))")
         self.exponent = exponent
         super().__init__(a, name=name)
 
@@ -67,6 +68,8 @@ class Pow(Box):
         return a ** self.exponent
 
     def bprop(self, grad, a):
+        if self.exponent == 0:
+            return np.zeros_like(grad * a)
         return grad * self.exponent * a ** (self.exponent - 1)
 
 

@@ -14,7 +14,7 @@ class Reshape(Box):
     """y = a viewed with a new shape;   d a = d y reshaped to a's shape"""
 
     def __init__(self, a: Any, shape: Sequence[int], name: str | None = None) -> None:
-        self.shape = tuple(shape)
+        self.shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
         super().__init__(a, name=name)
 
     def fprop(self, a):
@@ -35,7 +35,9 @@ class Transpose(Box):
         return np.transpose(a, self.axes)
 
     def bprop(self, grad, a):
-        return np.transpose(grad, None if self.axes is None else np.argsort(self.axes))
+        if self.axes is None:
+            return np.transpose(grad)
+        return np.transpose(grad, np.argsort([axis % np.ndim(a) for axis in self.axes]))
 
 
 def check_labels(box: Any, scores: Any, labels: Any) -> None:

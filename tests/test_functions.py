@@ -1,0 +1,246 @@
+"""The functions that build boxes and the lecture's composites: closed forms checked
+explicitly (softmax cross-entropy, penalties, linear), numerical stability, and the
+rule that composites are wired from primitive boxes only."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+import autograd_flow as af
+from autograd_flow import ops
+
+
+def _rng(seed: int = 0) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def _softmax(a: np.ndarray) -> np.ndarray:
+    e = np.exp(a - a.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+FUNCTIONS: list[tuple[Callable[..., af.Box], int, type]] = [
+    (af.exp, 1, ops.Exp), (af.log, 1, ops.Log), (af.tanh, 1, ops.Tanh),
+    (af.sigmoid, 1, ops.Sigmoid), (af.relu, 1, ops.Relu), (af.identity, 1, ops.Identity),
+    (af.square, 1, ops.Square), (af.abs, 1, ops.Abs), (af.sum, 1, ops.Sum),
+    (af.mean, 1, ops.Mean), (af.logsumexp, 1, ops.LogSumExp),
+    (af.maximum, 2, ops.Maximum), (af.matmul, 2, ops.MatMul),
+    (lambda a: af.reshape(a, (-1,)), 1, ops.Reshape), (af.transpose, 1, ops.Transpose),
+]
+
+
+@pytest.mark.parametrize(("function", "arity", "cls"), FUNCTIONS,
+                         ids=[c.__name__ for _, _, c in FUNCTIONS])
+def test_function_builds_its_primitive_and_takes_a_name(function, arity, cls) -> None:
+    inputs = [af.Parameter(np.ones((2, 2))) for _ in range(arity)]
+    box = function(*inputs)
+    assert type(box) is cls
+    assert box.inputs == tuple(inputs)
+    if function.__name__ != "<lambda>":
+        assert function(*inputs, name="mine").name == "mine"
+
+
+def test_reshape_takes_an_int_shape_like_numpy() -> None:
+    a = af.Parameter(np.ones((2, 3)))
+    assert af.FlowGraph(af.reshape(a, -1)).fprop().shape == (6,)
+
+
+# softmax cross-entropy (lecture: l(f(x), y) = -log f(x)_y, gradient at the output
+# pre-activation -(e(y) - f(x)))
+
+@pytest.mark.parametrize("batch", [1, 5])
+def test_softmax_cross_entropy_gradient_is_minus_e_y_minus_f_x(batch: int) -> None:
+    rng = _rng(1)
+    classes = 4
+    logits_value = rng.standard_normal((batch, classes))
+    labels_value = rng.integers(0, classes, size=batch)
+    logits = af.Parameter(logits_value, name="a")
+    labels = af.Input("y")
+    graph = af.FlowGraph(af.softmax_cross_entropy(logits, labels))
+    loss = graph.fprop({labels: labels_value})
+    grad = graph.bprop()[logits]
+
+    f_x = _softmax(logits_value)
+    e_y = np.eye(classes)[labels_value]
+    np.testing.assert_allclose(loss, -np.mean(np.log(f_x[np.arange(batch), labels_value])),
+                               rtol=1e-13)
+    np.testing.assert_allclose(grad, -(e_y - f_x) / batch, rtol=1e-12, atol=1e-15)
+
+
+def test_softmax_cross_entropy_gradient_through_a_linear_layer_is_the_outer_product() -> None:
+    """Lecture: grad W = (grad a) h^T with grad a = -(e(y) - f(x)), for one example."""
+    rng = _rng(2)
+    h = rng.standard_normal(3)
+    W = af.Parameter(rng.standard_normal((4, 3)), name="W")
+    b = af.Parameter(rng.standard_normal(4), name="b")
+    graph = af.FlowGraph(af.softmax_cross_entropy(af.linear(h[None, :], W, b), np.array([2])))
+    graph.fprop()
+    grads = graph.bprop()
+    grad_a = -(np.eye(4)[2] - _softmax(W.value @ h + b.value))
+    np.testing.assert_allclose(grads[W], np.outer(grad_a, h), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(grads[b], grad_a, rtol=1e-12, atol=1e-15)
+
+
+# penalties (lecture: Omega = sum_k ||W^(k)||_F^2 with gradient 2W; L1 with sign(W))
+
+def test_l2_penalty_value_and_gradient_two_w() -> None:
+    rng = _rng(3)
+    W1 = af.Parameter(rng.standard_normal((3, 2)), name="W1")
+    W2 = af.Parameter(rng.standard_normal((2, 4)), name="W2")
+    graph = af.FlowGraph(af.l2_penalty([W1, W2]))
+    value = graph.fprop()
+    grads = graph.bprop()
+    np.testing.assert_allclose(value, np.sum(W1.value ** 2) + np.sum(W2.value ** 2),
+                               rtol=1e-14)
+    np.testing.assert_allclose(grads[W1], 2 * W1.value, rtol=1e-15)
+    np.testing.assert_allclose(grads[W2], 2 * W2.value, rtol=1e-15)
+
+
+def test_l1_penalty_value_and_gradient_sign_w() -> None:
+    rng = _rng(4)
+    W1 = af.Parameter(np.array([[1.5, -2.0], [0.0, 0.25]]), name="W1")
+    W2 = af.Parameter(rng.standard_normal(5), name="W2")
+    graph = af.FlowGraph(af.l1_penalty([W1, W2]))
+    value = graph.fprop()
+    grads = graph.bprop()
+    np.testing.assert_allclose(value, 3.75 + np.abs(W2.value).sum(), rtol=1e-14)
+    np.testing.assert_array_equal(grads[W1], [[1.0, -1.0], [0.0, 1.0]])
+    np.testing.assert_array_equal(grads[W2], np.sign(W2.value))
+
+
+def test_penalties_take_a_single_box_and_refuse_an_empty_list() -> None:
+    W = af.Parameter(np.array([1.0, -2.0]), name="W")
+    assert af.FlowGraph(af.l2_penalty(W)).fprop() == 5.0
+    assert af.FlowGraph(af.l1_penalty(W, name="omega")).fprop() == 3.0
+    assert af.l1_penalty(W, name="omega").name == "omega"
+    with pytest.raises(ValueError, match="at least one weight"):
+        af.l2_penalty([])
+
+
+# linear (lecture: a = b + W h; grad W = (grad a) h^T, grad b = grad a, grad h = W^T grad a)
+
+def test_linear_value_and_the_lecture_gradients_batched() -> None:
+    rng = _rng(5)
+    H = rng.standard_normal((6, 3))
+    h = af.Input("h")
+    W = af.Parameter(rng.standard_normal((4, 3)), name="W")
+    b = af.Parameter(rng.standard_normal(4), name="b")
+    graph = af.FlowGraph(af.linear(h, W, b), wrt=[h, W, b])
+    value = graph.fprop({h: H})
+    np.testing.assert_allclose(value, H @ W.value.T + b.value, rtol=1e-14)
+    G = rng.standard_normal((6, 4))  # grad a, one row per example
+    grads = graph.bprop(seed=G)
+    np.testing.assert_allclose(grads[W], sum(np.outer(G[n], H[n]) for n in range(6)),
+                               rtol=1e-12)
+    np.testing.assert_allclose(grads[b], G.sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(grads[h], (W.value.T @ G.T).T, rtol=1e-12)
+
+
+def test_linear_single_example_and_without_bias() -> None:
+    rng = _rng(6)
+    h_value = rng.standard_normal(3)
+    W = af.Parameter(rng.standard_normal((2, 3)), name="W")
+    h = af.Input("h")
+    graph = af.FlowGraph(af.linear(h, W), wrt=[h, W])
+    np.testing.assert_allclose(graph.fprop({h: h_value}), W.value @ h_value, rtol=1e-14)
+    grad_a = rng.standard_normal(2)
+    grads = graph.bprop(seed=grad_a)
+    np.testing.assert_allclose(grads[W], np.outer(grad_a, h_value), rtol=1e-14)
+    np.testing.assert_allclose(grads[h], W.value.T @ grad_a, rtol=1e-14)
+
+
+def test_linear_without_bias_keeps_its_name() -> None:
+    W = af.Parameter(np.ones((2, 3)), name="W")
+    assert af.linear(af.Input("h"), W, name="layer").name == "layer"
+
+
+# softmax, log_softmax, logsumexp
+
+@pytest.mark.parametrize("axis", [-1, 0])
+def test_softmax_and_log_softmax_values(axis: int) -> None:
+    a = _rng(7).standard_normal((3, 4))
+    box = af.Parameter(a)
+    soft = af.FlowGraph(af.softmax(box, axis=axis)).fprop()
+    log_soft = af.FlowGraph(af.log_softmax(box, axis=axis)).fprop()
+    expected = np.exp(a) / np.exp(a).sum(axis=axis, keepdims=True)
+    np.testing.assert_allclose(soft, expected, rtol=1e-13)
+    np.testing.assert_allclose(soft.sum(axis=axis), 1.0, rtol=1e-14)
+    np.testing.assert_allclose(log_soft, np.log(expected), rtol=1e-13)
+
+
+HUGE = np.array([[1e4, 0.0, -1e4], [-1e4, -1e4, -1e4], [1e4, 1e4, 1e4]])
+
+
+def test_stable_for_huge_logits_without_nan_or_overflow() -> None:
+    a = af.Parameter(HUGE, name="a")
+    lse, log_soft, soft = af.logsumexp(a), af.log_softmax(a), af.softmax(a)
+    loss = af.softmax_cross_entropy(a, np.array([0, 1, 2])) + lse.sum() + soft.sum() \
+        + log_soft.sum()
+    graph = af.FlowGraph([loss, lse, log_soft, soft], check_finite=True)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        graph.fprop()
+        grads = graph.bprop()
+    third = np.log(3)
+    np.testing.assert_allclose(lse.value, [1e4, -1e4 + third, 1e4 + third], rtol=1e-15)
+    # a - logsumexp(a) loses the digits below 1e4 * machine eps, not more
+    np.testing.assert_allclose(log_soft.value, [[0, -1e4, -2e4], [-third] * 3, [-third] * 3],
+                               rtol=1e-15, atol=1e-11)
+    np.testing.assert_allclose(soft.value, [[1, 0, 0], [1 / 3] * 3, [1 / 3] * 3], rtol=1e-11)
+    assert np.isfinite(grads[a]).all()
+
+
+def test_softmax_cross_entropy_of_a_confident_right_answer_is_zero() -> None:
+    logits = af.Parameter(np.array([[1e4, 0.0], [0.0, 1e4]]))
+    graph = af.FlowGraph(af.softmax_cross_entropy(logits, np.array([0, 1])))
+    assert graph.fprop() == 0.0
+    np.testing.assert_array_equal(graph.bprop()[logits], np.zeros((2, 2)))
+
+
+# Composites: built from primitives only, each recording its scope, gradients checked.
+
+def _boxes(output: af.Box) -> list[af.Box]:
+    return af.FlowGraph(output).order
+
+
+COMPOSITES: dict[str, Callable[[list[af.Box]], af.Box]] = {
+    "linear": lambda p: af.linear(p[0], p[1], p[2]),
+    "softmax": lambda p: af.softmax(p[3]),
+    "log_softmax": lambda p: af.log_softmax(p[3], axis=0),
+    "softmax_cross_entropy": lambda p: af.softmax_cross_entropy(p[3], np.array([0, 2, 1, 2])),
+    "l1_penalty": lambda p: af.l1_penalty([p[1], p[3]]),
+    "l2_penalty": lambda p: af.l2_penalty([p[1], p[3]]),
+}
+
+
+def _composite_parameters() -> list[af.Box]:
+    rng = _rng(8)
+    return [af.Parameter(rng.standard_normal(shape), name=f"p{i}")
+            for i, shape in enumerate([(4, 3), (2, 3), (2,), (4, 3)])]
+
+
+@pytest.mark.parametrize("kind", COMPOSITES)
+def test_composite_is_built_from_primitives_inside_its_scope(kind: str) -> None:
+    out = COMPOSITES[kind](_composite_parameters())
+    inner = [b for b in _boxes(out) if not isinstance(b, (af.Parameter, af.Constant))]
+    assert inner
+    assert all(type(b) in ops.PRIMITIVES for b in inner)
+    assert all(any(s.kind == kind for s in b.scopes) for b in inner)
+
+
+@pytest.mark.parametrize("kind", COMPOSITES)
+def test_composite_gradients_match_central_differences(kind: str) -> None:
+    af.gradcheck(COMPOSITES[kind](_composite_parameters()), {}, rtol=1e-6, atol=1e-9)
+
+
+def test_scope_blocks_nest_and_are_recorded() -> None:
+    x = af.Input("x")
+    with af.scope("layer", "hidden1") as outer:
+        a = af.tanh(x)
+        with af.scope("block"):
+            b = af.exp(a)
+    c = af.log(b)
+    assert a.scopes == (outer,)
+    assert [(s.kind, s.name) for s in b.scopes] == [("layer", "hidden1"), ("block", "block")]
+    assert c.scopes == ()
