@@ -43,7 +43,7 @@ dot:
 	fi
 
 demo: setup
-	$(VENV)/bin/autograd-flow tour
+	$(VENV)/bin/autograd-flow train --out $(RUN) --overwrite
 
 test: setup
 	$(PY) -m pytest -n 2 -p no:cacheprovider

@@ -21,8 +21,8 @@ import platform
 import statistics
 import time
 import tracemalloc
-from functools import partial
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 

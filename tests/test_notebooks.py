@@ -1,5 +1,4 @@
 """Every notebook in notebooks/ runs top to bottom (small settings), so none rots."""
-import os
 from pathlib import Path
 
 import nbformat

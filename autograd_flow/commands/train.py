@@ -1,0 +1,197 @@
+"""Train an MLP the lecture's way: SGD with momentum and learning-rate decay on the mean
+cross-entropy of mini-batches plus L1/L2 penalties on the weights, early stopping on the
+validation error. Writes a run folder: model.npz (architecture, parameters and
+preprocessing; JSON metadata inside), checkpoint.npz (every epoch, for --resume),
+run.json (the settings), metrics.json, curves.png, graph.svg and, for 2-D data,
+regions.png. The defaults reach about 2% test error on digits in a few seconds."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from ..data import Splits, load_dataset
+from ..io import write_json
+from ..train import CHECKPOINT, METRICS, MODEL, TrainConfig, TrainResult, train
+
+RUN_SETTINGS = "run.json"
+ARTEFACTS = (MODEL, CHECKPOINT, RUN_SETTINGS, METRICS, "curves.png", "regions.png",
+             "graph.svg")
+# in a help text, stops ArgumentDefaultsHelpFormatter from adding "(default: None)"
+OWN_DEFAULT = "%(default).0s"
+DEFAULT_EPOCHS = 100
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    if text.strip().lower() in ("", "none", "0"):
+        return ()
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give hidden sizes as comma-separated integers, e.g. 100,100") from None
+    if any(s < 1 for s in sizes):
+        raise argparse.ArgumentTypeError(f"{text!r}: every hidden size must be >= 1")
+    return sizes
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    data = parser.add_argument_group("data")
+    data.add_argument("--dataset", "--data", default="digits", metavar="NAME|PATH",
+                      help="digits, moons, circles, spirals (spirals:K for K arms), or a "
+                           ".csv / .npz file (npz: arrays X and y)")
+    data.add_argument("--label-column", default=None, metavar="NAME|INDEX",
+                      help="CSV label column by header name or 0-based index "
+                           f"(default: the last column){OWN_DEFAULT}")
+    data.add_argument("--n-samples", type=int, default=None,
+                      help="points drawn for synthetic sets (default 1000); a random subset "
+                           f"of that size for digits and files (default: all){OWN_DEFAULT}")
+    data.add_argument("--valid-fraction", type=float, default=0.2,
+                      help="fraction of the examples held out for validation")
+    data.add_argument("--test-fraction", type=float, default=0.2,
+                      help="fraction of the examples held out for the test error")
+    model = parser.add_argument_group("model")
+    model.add_argument("--hidden", type=_sizes, default="100", metavar="H1,H2,...",
+                       help="hidden layer sizes, comma-separated ('none' for no hidden layer)")
+    model.add_argument("--activation", default="tanh",
+                       choices=("tanh", "sigmoid", "relu", "linear"),
+                       help="activation of the hidden layers")
+    model.add_argument("--dtype", default="float32", choices=("float32", "float64"),
+                       help="floating-point type of parameters and data")
+    sgd = parser.add_argument_group("optimization (SGD)")
+    sgd.add_argument("--lr", type=float, default=0.1, help="learning rate alpha")
+    sgd.add_argument("--momentum", type=float, default=0.9,
+                     help="beta in bar_grad_t = grad_t + beta * bar_grad_(t-1); 0 for none")
+    sgd.add_argument("--decay", default="none", choices=("none", "inverse", "power"),
+                     help="learning-rate decay: alpha/(1 + delta t) or alpha/t**delta")
+    sgd.add_argument("--decay-rate", type=float, default=0.0,
+                     help="delta of the decay (power: 0.5 < delta <= 1)")
+    sgd.add_argument("--warmup", type=int, default=0,
+                     help="updates at the constant learning rate before the decay starts")
+    sgd.add_argument("--batch-size", type=int, default=32,
+                     help="examples per update (1 = per-example SGD)")
+    sgd.add_argument("--epochs", type=int, default=None,
+                     help=f"most epochs (passes over the training set) (default: "
+                          f"{DEFAULT_EPOCHS}; with --resume, the run's own){OWN_DEFAULT}")
+    sgd.add_argument("--l1", type=float, default=0.0, help="lambda of the L1 penalty sum |W|")
+    sgd.add_argument("--l2", type=float, default=1e-4, help="lambda of the L2 penalty sum W**2")
+    sgd.add_argument("--patience", type=int, default=20,
+                     help="early stopping: epochs without a better validation error")
+    sgd.add_argument("--seed", type=int, default=0,
+                     help="seed of the split, the initialization and the shuffling")
+    run = parser.add_argument_group("run")
+    run.add_argument("--out", type=Path, default=None, metavar="DIR",
+                     help=f"run folder (default: runs/<dataset>-<date>-<time>){OWN_DEFAULT}")
+    run.add_argument("--resume", action="store_true",
+                     help="continue the run in --out from its last checkpoint with the "
+                          "run's own settings (only --epochs may be given to train longer)")
+    run.add_argument("--overwrite", action="store_true",
+                     help="start a new run in --out even if it holds one already")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--no-plots", action="store_true",
+                     help="skip curves.png, regions.png and graph.svg")
+
+
+def _settings(args: argparse.Namespace) -> dict:
+    config = TrainConfig(
+        hidden=args.hidden, activation=args.activation, lr=args.lr, momentum=args.momentum,
+        decay=None if args.decay == "none" else args.decay, decay_rate=args.decay_rate,
+        warmup=args.warmup, batch_size=args.batch_size,
+        epochs=args.epochs or DEFAULT_EPOCHS, l1=args.l1, l2=args.l2,
+        patience=args.patience, seed=args.seed, dtype=args.dtype)
+    is_file = args.dataset.lower().endswith((".csv", ".npz"))
+    dataset = str(Path(args.dataset).resolve()) if is_file else args.dataset
+    return {"dataset": dataset, "label_column": args.label_column,
+            "n_samples": args.n_samples, "valid_fraction": args.valid_fraction,
+            "test_fraction": args.test_fraction, "config": asdict(config)}
+
+
+def _resumed_settings(args: argparse.Namespace) -> dict:
+    if args.out is None:
+        raise ValueError("--resume needs --out, the run folder to continue")
+    path = args.out / RUN_SETTINGS
+    try:
+        settings = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise ValueError(f"cannot resume {args.out}: cannot read {path} ({error})") from None
+    if args.epochs:
+        settings["config"]["epochs"] = args.epochs
+    return settings
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.resume:
+        settings = _resumed_settings(args)
+        run_dir = args.out
+    else:
+        settings = _settings(args)
+        stem = Path(args.dataset).stem if args.dataset.lower().endswith((".csv", ".npz")) \
+            else args.dataset.replace(":", "")
+        run_dir = args.out or Path("runs") / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+        if (run_dir / CHECKPOINT).exists() and not args.overwrite:
+            raise ValueError(f"{run_dir} already holds a run: add --resume to continue it, "
+                             "--overwrite to replace it, or choose another --out")
+        for name in ARTEFACTS:  # nothing of an earlier run may stay behind
+            (run_dir / name).unlink(missing_ok=True)
+    config = TrainConfig(**settings["config"])
+    splits = load_dataset(settings["dataset"], seed=config.seed,
+                          label_column=settings["label_column"],
+                          n_samples=settings["n_samples"],
+                          valid_fraction=settings["valid_fraction"],
+                          test_fraction=settings["test_fraction"])
+    write_json(run_dir / RUN_SETTINGS, settings)
+    sizes = [splits.n_features, *config.hidden, splits.n_classes]
+    print(f"{splits.name}: {len(splits.y_train)} train / {len(splits.y_valid)} valid / "
+          f"{len(splits.y_test)} test examples, {splits.n_classes} classes; "
+          f"MLP {sizes} ({config.activation}, {config.dtype}); run folder {run_dir}")
+    try:
+        result = train(config, splits, run_dir=run_dir, progress=not args.no_progress,
+                       resume=args.resume)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: continue with  autograd-flow train --resume --out {run_dir}",
+              file=sys.stderr)
+        return 130
+    artefacts = [MODEL, CHECKPOINT, RUN_SETTINGS, METRICS]
+    if not args.no_plots:
+        artefacts += _draw(result, splits, run_dir)
+    _report(result, artefacts)
+    return 0
+
+
+def _draw(result: TrainResult, splits: Splits, run_dir: Path) -> list[str]:
+    """Write curves.png, regions.png (2-D data) and graph.svg; return their names."""
+    from .. import plots
+
+    drawn = []
+    if result.history:
+        plots.learning_curves(result.history, run_dir / "curves.png", result.best_epoch,
+                              title=f"{splits.name}: MLP {list(result.model.mlp.sizes)}")
+        drawn.append("curves.png")
+    if splits.n_features == 2:
+        X = splits.X_train * splits.std + splits.mean
+        plots.decision_regions(result.model, X, splits.y_train, run_dir / "regions.png",
+                               title=f"{splits.name}: decision regions (training examples)")
+        drawn.append("regions.png")
+    from ..viz import GraphvizNotFoundError, to_svg
+
+    try:
+        to_svg(result.objective.graph, run_dir / "graph.svg", collapse=True, annotate=False)
+        drawn.append("graph.svg")
+    except GraphvizNotFoundError as error:  # the run's results matter more than its picture
+        print(f"note: {error}")
+        drawn.append(error.dot_path.name)
+    return drawn
+
+
+def _report(result: TrainResult, artefacts: list[str]) -> None:
+    print(f"\n{'split':<8}{'error':>9}{'accuracy':>11}")
+    for split, error in (("train", result.train_error), ("valid", result.valid_error),
+                         ("test", result.test_error)):
+        print(f"{split:<8}{error:>9.2%}{1 - error:>11.2%}")
+    how = "early stopping" if result.stopped == "early" else "the last epoch"
+    print(f"\nbest epoch {result.best_epoch} of {len(result.history)} (stopped by {how}); "
+          f"{result.seconds:.1f} s")
+    print(f"run folder {result.run_dir}: {', '.join(artefacts)}")

@@ -1,0 +1,102 @@
+"""The lecture's multilayer perceptron, built from boxes.
+
+``MLP([n_in, H_1, ..., H_L, n_out])`` holds the parameters; calling it on a box wires
+L hidden layers h^(k) = g(a^(k)), a^(k) = b^(k) + W^(k) h^(k-1) (``af.linear`` plus an
+activation box) and the output pre-activation a^(L+1). Softmax and the loss are added
+by the caller (``af.softmax_cross_entropy``), so the same MLP serves training and
+prediction.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import functions as F
+from .box import Box, Parameter, scope
+
+ACTIVATIONS: dict[str, Callable[..., Box]] = {
+    "tanh": F.tanh,
+    "sigmoid": F.sigmoid,
+    "relu": F.relu,
+    "linear": F.identity,
+}
+
+
+def init_bound(fan_out: int, fan_in: int) -> float:
+    """The lecture's initialization range: b = sqrt(6) / sqrt(H_k + H_(k-1))."""
+    return float(np.sqrt(6.0) / np.sqrt(fan_out + fan_in))
+
+
+class MLP:
+    """A multilayer perceptron whose layers are flow-graph boxes.
+
+    ``sizes`` = [n_in, H_1, ..., H_L, n_out]. Weights W^(k) of shape (H_k, H_(k-1)) are
+    drawn from U[-b, b], b = sqrt(6)/sqrt(H_k + H_(k-1)); biases start at 0 (lecture,
+    parameter initialization). ``dtype`` is the parameters' dtype (float32 keeps the
+    whole graph in float32 when the inputs are float32).
+    """
+
+    def __init__(self, sizes: Sequence[int], activation: str = "tanh", seed: int = 0,
+                 dtype: Any = np.float64) -> None:
+        sizes = [int(s) for s in sizes]
+        if len(sizes) < 2 or any(s < 1 for s in sizes):
+            raise ValueError(f"MLP sizes must be [n_in, hidden..., n_out] with every size "
+                             f">= 1, got {list(sizes)}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}: choose one of "
+                             f"{', '.join(ACTIVATIONS)}")
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise ValueError(f"MLP dtype must be a float dtype, got {dtype}")
+        self.sizes: tuple[int, ...] = tuple(sizes)
+        self.activation = activation
+        self.seed = seed
+        self.dtype = dtype
+        rng = np.random.default_rng(seed)
+        self.weights: list[Parameter] = []
+        self.biases: list[Parameter] = []
+        for k, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+            bound = init_bound(fan_out, fan_in)
+            W = rng.uniform(-bound, bound, size=(fan_out, fan_in)).astype(dtype)
+            self.weights.append(Parameter(W, name=f"W{k}"))
+            self.biases.append(Parameter(np.zeros(fan_out, dtype=dtype), name=f"b{k}"))
+
+    @property
+    def parameters(self) -> list[Parameter]:
+        """W1, b1, W2, b2, ..., in layer order."""
+        return [p for pair in zip(self.weights, self.biases) for p in pair]
+
+    def __call__(self, x: Box) -> Box:
+        """The output pre-activation a^(L+1) (the logits) for the input box ``x``."""
+        g = ACTIVATIONS[self.activation]
+        h = x
+        last = len(self.weights)
+        for k, (W, b) in enumerate(zip(self.weights, self.biases), start=1):
+            if k < last:
+                with scope("layer", f"layer{k}"):
+                    h = g(F.linear(h, W, b, name=f"a{k}"), name=f"h{k}")
+            else:
+                with scope("layer", "output"):
+                    h = F.linear(h, W, b, name=f"a{k}")
+        return h
+
+    def get_values(self) -> list[np.ndarray]:
+        """Copies of the parameter values (W1, b1, ...), e.g. to remember the best epoch."""
+        return [p.value.copy() for p in self.parameters]
+
+    def set_values(self, values: Sequence[np.ndarray]) -> None:
+        """Write ``values`` (as from :meth:`get_values`) into the parameters, in place."""
+        parameters = self.parameters
+        if len(values) != len(parameters):
+            raise ValueError(f"expected {len(parameters)} arrays for {self!r}, "
+                             f"got {len(values)}")
+        for p, v in zip(parameters, values):
+            if np.shape(v) != p.value.shape:
+                raise ValueError(f"parameter {p.name} of {self!r} has shape {p.value.shape}, "
+                                 f"the given array has shape {np.shape(v)}")
+            p.value[...] = v
+
+    def __repr__(self) -> str:
+        return f"MLP(sizes={list(self.sizes)}, activation={self.activation!r})"

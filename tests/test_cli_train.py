@@ -1,0 +1,119 @@
+"""`autograd-flow train` and `autograd-flow predict` end to end on small settings."""
+import json
+
+import numpy as np
+import pytest
+
+from autograd_flow.cli import main
+from autograd_flow.io import load_model
+
+SMALL = ["--dataset", "moons", "--n-samples", "200", "--hidden", "8", "--epochs", "3",
+         "--no-progress"]
+
+
+def test_train_writes_every_artefact_and_predict_applies_the_model(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", *SMALL, "--out", str(run)]) == 0
+    printed = capsys.readouterr().out
+    assert "train" in printed and "valid" in printed and "test" in printed
+    for name in ("model.npz", "checkpoint.npz", "run.json", "metrics.json", "curves.png",
+                 "regions.png", "graph.svg"):
+        assert (run / name).stat().st_size > 0, name
+    for name in ("curves.png", "regions.png"):
+        assert (run / name).read_bytes().startswith(b"\x89PNG")
+    assert "<svg" in (run / "graph.svg").read_text()
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["epochs_run"] == 3 and len(metrics["history"]) == 3
+    assert metrics["error"]["test"] == pytest.approx(1 - metrics["accuracy"]["test"])
+    assert f"{metrics['error']['test']:.2%}" in printed
+
+    assert main(["predict", str(run), "moons", "--out", str(tmp_path / "p.csv")]) == 0
+    printed = capsys.readouterr().out
+    assert f"error rate on the moons test split: {metrics['error']['test']:.2%}" in printed
+    lines = (tmp_path / "p.csv").read_text().splitlines()
+    assert lines[0] == "prediction,p_0,p_1" and len(lines) == 1 + 40
+
+
+def test_predict_on_a_csv_file_with_and_without_labels(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3))
+    y = np.where(X[:, 0] + X[:, 1] > 0, "yes", "no")
+    data = tmp_path / "train.csv"
+    data.write_text("answer,a,b,c\n" + "".join(
+        f"{label},{a},{b},{c}\n" for label, (a, b, c) in zip(y, X)))
+    run = tmp_path / "run"
+    assert main(["train", "--dataset", str(data), "--label-column", "answer", "--hidden", "4",
+                 "--epochs", "2", "--no-progress", "--no-plots", "--out", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["predict", str(run / "model.npz"), str(data)]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0] == "prediction,p_no,p_yes" and len(out.splitlines()) == 61
+    assert "error rate on" in err
+    unlabeled = tmp_path / "new.csv"
+    unlabeled.write_text("a,b,c\n1,2,3\n-1,-2,-3\n")
+    assert main(["predict", str(run), str(unlabeled)]) == 0
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 3 and "error rate" not in err
+    assert load_model(run / "model.npz").classes == ["no", "yes"]
+
+
+def test_resume_continues_a_run(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", *SMALL, "--epochs", "2", "--no-plots", "--out", str(run)]) == 0
+    assert main(["train", *SMALL, "--out", str(run)]) == 2  # a run is there already
+    assert "add --resume to continue it, --overwrite" in capsys.readouterr().err
+    assert main(["train", "--resume", "--epochs", "4", "--no-progress", "--no-plots",
+                 "--out", str(run)]) == 0
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert [h["epoch"] for h in metrics["history"]] == [1, 2, 3, 4]
+    assert metrics["config"]["hidden"] == [8]
+    assert main(["train", *SMALL, "--epochs", "1", "--no-plots", "--overwrite",
+                 "--out", str(run)]) == 0
+    assert len(json.loads((run / "metrics.json").read_text())["history"]) == 1
+
+
+def test_errors_are_reported_without_a_traceback(tmp_path, capsys):
+    assert main(["train", *SMALL, "--lr", "1e38", "--dtype", "float32", "--no-plots",
+                 "--out", str(tmp_path / "nan")]) == 2
+    assert "training diverged" in capsys.readouterr().err
+    assert main(["train", "--dataset", str(tmp_path / "missing.csv"), "--no-progress"]) == 2
+    assert "cannot read the CSV file" in capsys.readouterr().err
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a zip")
+    assert main(["predict", str(bad), "moons"]) == 2
+    assert "truncated or corrupted" in capsys.readouterr().err
+
+
+def test_help_documents_every_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = capsys.readouterr().out
+    for option in ("--hidden", "--activation", "--lr", "--momentum", "--decay",
+                   "--decay-rate", "--warmup", "--batch-size", "--epochs", "--l1", "--l2",
+                   "--patience", "--seed", "--dataset", "--label-column", "--dtype", "--out",
+                   "--resume", "--no-progress"):
+        assert option in text
+
+
+@pytest.mark.slow
+def test_defaults_reach_three_percent_test_error_on_digits(tmp_path, capsys):
+    run = tmp_path / "digits"
+    assert main(["train", "--no-progress", "--no-plots", "--out", str(run)]) == 0
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["dataset"] == "digits" and metrics["n_examples"]["test"] == 360
+    assert metrics["error"]["test"] <= 0.03
+
+
+def test_train_and_predict_on_an_npz_file(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((80, 2))
+    np.savez(tmp_path / "data.npz", X=X, y=(X[:, 0] > 0).astype(int))
+    run = tmp_path / "run"
+    assert main(["train", "--dataset", str(tmp_path / "data.npz"), "--hidden", "4",
+                 "--epochs", "5", "--no-progress", "--out", str(run)]) == 0
+    assert (run / "regions.png").exists()  # 2-D data
+    capsys.readouterr()
+    assert main(["predict", str(run), str(tmp_path / "data.npz"), "--out",
+                 str(tmp_path / "p.csv")]) == 0
+    assert "error rate on" in capsys.readouterr().out
+    assert len((tmp_path / "p.csv").read_text().splitlines()) == 81
