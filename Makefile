@@ -52,6 +52,8 @@ test-fast: setup
 	$(PY) -m pytest -n 2 -m "not slow"
 
 bench: setup
+	@# the CPU build of torch first, so the bench extra does not pull CUDA libraries
+	$(PY) -m pip install --quiet "torch==2.13.0+cpu" 2>/dev/null || true
 	$(PY) -m pip install --quiet -e '.[$(EXTRAS),bench]' || echo "bench extra not installed: comparing with numpy only"
 	$(PY) benchmarks/bench_step.py
 

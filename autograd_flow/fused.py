@@ -80,7 +80,7 @@ class SoftmaxCrossEntropy(Fusion):
         total = probs.sum(axis=1, keepdims=True)
         probs /= total
         self._probs = probs
-        return (np.log(total[:, 0]) - z[np.arange(len(a)), labels]).mean()
+        return (np.log(total[:, 0]) - z[np.arange(len(a)), labels]).sum() / len(a)
 
     def bprop(self, needs, grad, a, labels):
         grad_a = self._probs.copy()

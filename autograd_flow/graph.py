@@ -197,6 +197,8 @@ class FlowGraph:
         # entries: (box, bprop, first, second, inputs, targets); targets lists the
         # (position, input) pairs that want a gradient; position -1: bprop returned
         # the single input's gradient itself rather than a tuple
+        grad_ids = set(map(id, self._grad_boxes))
+        self._reset = self._grad_boxes + [b for b in self.wrt if id(b) not in grad_ids]
         self._bprop_plan = []
         for box in self._planned(reversed(self._grad_boxes)):
             fusion = self._fusions.get(id(box))
@@ -257,14 +259,14 @@ class FlowGraph:
                     f"bprop needs a scalar output to differentiate, but {describe(output)} "
                     f"has shape {np.shape(output.value)}; reduce it (e.g. .sum() or .mean()) "
                     "or pass bprop(seed=...) with an array of that shape.")
-            seed = np.ones_like(output.value)
+            value = output.value
+            seed = value.dtype.type(1) if isinstance(value, np.generic) else np.ones_like(value)
         elif np.shape(seed) != np.shape(output.value):
             raise FlowGraphError(f"bprop seed of shape {np.shape(seed)} does not match "
                                  f"{describe(output)} of shape {np.shape(output.value)}.")
-        seed = np.asarray(seed)
-        for box in self._grad_boxes:
-            box.grad = None
-        for box in self.wrt:
+        else:
+            seed = np.asarray(seed)
+        for box in self._reset:
             box.grad = None
         output.grad = seed
         try:

@@ -44,7 +44,8 @@ class Mean(_Reduction):
     """y = mean of a over axis (n entries each);   d a = d y / n broadcast back"""
 
     def fprop(self, a):
-        return np.mean(a, axis=self.axis, keepdims=self.keepdims)
+        total = np.sum(a, axis=self.axis, keepdims=self.keepdims)  # faster than np.mean
+        return total / (np.size(a) // max(np.size(total), 1))
 
     def bprop(self, grad, a):
         count = np.size(a) // max(np.size(self.value), 1)
