@@ -59,6 +59,17 @@ def write_npz(path: str | Path, arrays: Mapping[str, np.ndarray], meta: Mapping[
     return path
 
 
+def read_run_settings(run_dir: Path | None, name: str) -> dict:
+    """The settings a run saved as JSON in its folder, for ``--resume``."""
+    if run_dir is None:
+        raise ValueError("--resume needs --out, the run folder to continue")
+    path = Path(run_dir) / name
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise ValueError(f"cannot resume {run_dir}: cannot read {path} ({error})") from None
+
+
 def write_json(path: str | Path, content: Any) -> None:
     """Write JSON atomically (temporary file in the same folder, then os.replace)."""
     path = Path(path)

@@ -12,7 +12,7 @@ from autograd_flow.testing import strategies as S
 
 # A failing search must stop at the same minimal example every run.
 # (The explain phase traces every line: slow, and not needed to check the result.)
-FIND = settings(settings.default, derandomize=True, database=None, deadline=None,
+FIND = settings(settings.default, derandomize=True, database=None, deadline=None, max_examples=200,
                 report_multiple_bugs=False, phases=set(Phase) - {Phase.explain},
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import select
+from ..io import read_run_settings
 
 RESULTS_LOG = "results.jsonl"
 SETTINGS = "search.json"
@@ -140,13 +141,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 
 def _resume(args: argparse.Namespace) -> None:
     """Restore the saved data options (and the space, unless a new one is given)."""
-    if args.out is None:
-        raise ValueError("--resume needs --out, the run folder of the search to continue")
-    path = args.out / SETTINGS
-    try:
-        saved = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise ValueError(f"cannot resume {args.out}: cannot read {path} ({error})") from None
+    saved = read_run_settings(args.out, SETTINGS)
     new_space = args.grid or args.random or args.set or args.space is not None
     for name in _DATA_OPTIONS + (() if new_space else _SPACE_OPTIONS):
         value = saved.get(name)

@@ -7,14 +7,13 @@ regions.png. The defaults reach about 2% test error on digits in a few seconds."
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
 
 from ..data import Splits, load_dataset
-from ..io import write_json
+from ..io import read_run_settings, write_json
 from ..train import CHECKPOINT, METRICS, MODEL, TrainConfig, TrainResult, train
 
 RUN_SETTINGS = "run.json"
@@ -110,13 +109,7 @@ def _settings(args: argparse.Namespace) -> dict:
 
 
 def _resumed_settings(args: argparse.Namespace) -> dict:
-    if args.out is None:
-        raise ValueError("--resume needs --out, the run folder to continue")
-    path = args.out / RUN_SETTINGS
-    try:
-        settings = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise ValueError(f"cannot resume {args.out}: cannot read {path} ({error})") from None
+    settings = read_run_settings(args.out, RUN_SETTINGS)
     if args.epochs:
         settings["config"]["epochs"] = args.epochs
     return settings

@@ -21,6 +21,7 @@ import numpy as np
 from ..box import Box, Parameter
 from ..graph import FlowGraph
 from ..hessian import MAX_PARAMETERS, check_size, flatten, hessian
+from .base import trainable
 
 _ROUNDOFF = 4 * float(np.finfo(np.float64).eps)
 
@@ -49,14 +50,7 @@ class Newton:
     def __init__(self, params: Iterable[Parameter], damping: float = 1e-3, *,
                  increase: float = 10.0, decrease: float = 0.1, max_tries: int = 40,
                  max_parameters: int | None = MAX_PARAMETERS) -> None:
-        self.params: list[Parameter] = list(params)
-        if not self.params:
-            raise ValueError("Newton needs at least one Parameter to train")
-        for p in self.params:
-            if not isinstance(p, Parameter):
-                raise TypeError(f"Newton trains Parameters, got {p!r}")
-        if len(set(map(id, self.params))) != len(self.params):
-            raise ValueError("Newton was given the same Parameter twice")
+        self.params: list[Parameter] = trainable(params, "Newton")
         if not (damping >= 0 and np.isfinite(damping)):
             raise ValueError(f"damping (lambda) must be a finite number >= 0, got {damping}")
         if not (increase > 1 and 0 < decrease < 1):

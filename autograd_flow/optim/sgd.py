@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..box import Parameter
+from .base import trainable
 
 DECAYS = (None, "inverse", "power")
 
@@ -31,14 +32,7 @@ class SGD:
 
     def __init__(self, params: Iterable[Parameter], lr: float, momentum: float = 0.0,
                  decay: str | None = None, decay_rate: float = 0.0, warmup: int = 0) -> None:
-        self.params: list[Parameter] = list(params)
-        if not self.params:
-            raise ValueError("SGD needs at least one Parameter to train")
-        for p in self.params:
-            if not isinstance(p, Parameter):
-                raise TypeError(f"SGD trains Parameters, got {p!r}")
-        if len(set(map(id, self.params))) != len(self.params):
-            raise ValueError("SGD was given the same Parameter twice")
+        self.params: list[Parameter] = trainable(params, "SGD")
         if not lr > 0 or not np.isfinite(lr):
             raise ValueError(f"the learning rate must be a positive number, got {lr}")
         if not 0 <= momentum < 1:
