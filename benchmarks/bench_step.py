@@ -310,12 +310,15 @@ PEERS = (("PyTorch", torch_step, torch_chain), ("HIPS autograd", autograd_step, 
          ("JAX jit", jax_step, jax_chain))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
     parser.add_argument("--repeat", type=int, default=None, help="timed steps per row")
-    args = parser.parse_args()
+    parser.add_argument("--no-peers", action="store_true",
+                        help="only autograd_flow and the hand-written numpy step")
+    args = parser.parse_args(argv)
+    peers = () if args.no_peers else PEERS
     rng = np.random.default_rng(0)
     rows = []
     cases = [("W1 batch 1", [64, 128, 128, 10], "tanh", 1, 3000),
@@ -329,7 +332,7 @@ def main() -> None:
         steps = {"numpy": numpy_step(layers, activation, X, Y),
                  "autograd_flow": flow_step(layers, activation, X, Y),
                  "fused": flow_step(layers, activation, X, Y, fuse=True)}
-        for name, make, _ in PEERS:
+        for name, make, _ in peers:
             step = make(layers, activation, X, Y)
             if step is not None:
                 steps[name] = step
@@ -343,7 +346,7 @@ def main() -> None:
     vector = rng.standard_normal(16).astype(DTYPE)
     repeat = args.repeat or (100 if args.quick else 3000)
     steps = {"numpy": numpy_chain(200, vector), "autograd_flow": flow_chain(200, vector)}
-    for name, _, make in PEERS:
+    for name, _, make in peers:
         step = make(200, vector)
         if step is not None:
             steps[name] = step
