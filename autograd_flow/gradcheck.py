@@ -18,7 +18,7 @@ from .broadcast import unbroadcast
 from .errors import GradientCheckError, describe
 from .graph import FlowGraph
 
-_CBRT_EPS = float(np.cbrt(np.finfo(np.float64).eps))
+CBRT_EPS = float(np.cbrt(np.finfo(np.float64).eps))
 
 
 @dataclass
@@ -105,13 +105,12 @@ def _compare(analytic: float, left: float, right: float, rtol: float, atol: floa
     return min(left, right) - tolerance <= analytic <= max(left, right) + tolerance
 
 
-def _differences(evaluate: Any, array: np.ndarray, index: tuple[int, ...],
+def _differences(evaluate: Any, center: float, array: np.ndarray, index: tuple[int, ...],
                  eps: float | None, shrink: float = 1.0) -> tuple[float, float]:
-    """One-sided differences (left, right) of ``evaluate()`` in ``array[index]``,
-    perturbed in place (whatever the array's memory layout)."""
+    """One-sided differences (left, right) of ``evaluate()`` (``center`` unperturbed) in
+    ``array[index]``, perturbed in place (whatever the array's memory layout)."""
     original = array[index]
-    step = (eps if eps is not None else _CBRT_EPS * max(1.0, abs(float(original)))) / shrink
-    center = evaluate()
+    step = (eps if eps is not None else CBRT_EPS * max(1.0, abs(float(original)))) / shrink
     array[index] = original + step
     plus = evaluate()
     array[index] = original - step
@@ -129,13 +128,14 @@ def _entries(source: Box, evaluate: Any, array: np.ndarray, analytic: np.ndarray
     derivative jumps (|x| * x at 0) the central difference is off by O(step), and that
     error shrinks with the step, while a wrong gradient's error does not."""
     entries = []
+    center = evaluate()
     for flat_index in flat_indices:
         index = tuple(int(i) for i in np.unravel_index(flat_index, array.shape))
         grad = float(analytic[index])
-        left, right = _differences(evaluate, array, index, eps)
+        left, right = _differences(evaluate, center, array, index, eps)
         passed = _compare(grad, left, right, rtol, atol)
         if not passed:
-            fine_left, fine_right = _differences(evaluate, array, index, eps, shrink=16)
+            fine_left, fine_right = _differences(evaluate, center, array, index, eps, 16)
             shrank = (abs(grad - 0.5 * (fine_left + fine_right))
                       < 0.25 * abs(grad - 0.5 * (left + right)))
             if shrank and _compare(grad, fine_left, fine_right, rtol, atol):
@@ -151,7 +151,7 @@ def _indices(size: int, limit: int | None, rng: np.random.Generator) -> np.ndarr
 
 
 @contextlib.contextmanager
-def _in_float64(order: Sequence[Box]) -> Iterator[None]:
+def in_float64(order: Sequence[Box]) -> Iterator[None]:
     """Parameters and constant arrays as float64 copies for the check, restored after."""
     saved = []
     for box in order:
@@ -190,17 +190,11 @@ def gradcheck(target: FlowGraph | Box, feed: Mapping[Any, Any] | None = None, *,
     output = target.outputs[0] if isinstance(target, FlowGraph) else target
     rng = np.random.default_rng(seed)
     probe = FlowGraph(output)
-    feed64 = {}
-    for key, value in (feed or {}).items():
-        value = np.array(value)
-        feed64[key] = value.astype(np.float64) if value.dtype.kind == "f" else value
+    feed64 = float64_feed(feed)
     if wrt is None:
-        fed = {id(b): feed64[k] for k in feed64
-               for b in probe.inputs if k is b or k == b.name}
-        wrt = probe.parameters + [i for i in probe.inputs
-                                  if id(i) in fed and fed[id(i)].dtype.kind == "f"]
+        wrt = default_wrt(probe, feed64)
     fuse = isinstance(target, FlowGraph) and target.fuse
-    with _in_float64(probe.order):
+    with in_float64(probe.order):
         graph = FlowGraph(output, wrt=wrt, fuse=fuse)
         value = graph.fprop(feed64)
         projection = None if np.size(value) == 1 else rng.standard_normal(np.shape(value))
@@ -214,7 +208,7 @@ def gradcheck(target: FlowGraph | Box, feed: Mapping[Any, Any] | None = None, *,
                     for box, grad in graph.bprop(projection).items()}
         entries = []
         for box in graph.wrt:
-            array = _fed(graph, feed64, box) if isinstance(box, Input) else box.value
+            array = fed_array(graph, feed64, box) if isinstance(box, Input) else box.value
             if array.dtype.kind != "f":
                 continue
             entries += _entries(box, loss, array, analytic[box],
@@ -230,12 +224,28 @@ def gradcheck(target: FlowGraph | Box, feed: Mapping[Any, Any] | None = None, *,
     return report
 
 
-def _fed(graph: FlowGraph, feed: Mapping[Any, Any], box: Input) -> np.ndarray:
+def float64_feed(feed: Mapping[Any, Any] | None) -> dict[Any, np.ndarray]:
+    """Copies of the fed arrays, floating-point ones as float64 (checks perturb them)."""
+    copies = {}
+    for key, value in (feed or {}).items():
+        value = np.array(value)
+        copies[key] = value.astype(np.float64) if value.dtype.kind == "f" else value
+    return copies
+
+
+def fed_array(graph: FlowGraph, feed: Mapping[Any, Any], box: Input) -> np.ndarray:
     """The array fed to ``box`` (so perturbing it perturbs the next fprop)."""
     for key, value in feed.items():
-        if key is box or key == box.name:
+        if graph.input_for(key) is box:
             return value
     raise KeyError(box.name)
+
+
+def default_wrt(graph: FlowGraph, feed: Mapping[Any, Any]) -> list[Box]:
+    """What gradcheck differentiates by default: the Parameters and the Inputs fed
+    with floating-point arrays."""
+    floats = {id(graph.input_for(k)) for k, v in feed.items() if np.asarray(v).dtype.kind == "f"}
+    return graph.parameters + [i for i in graph.inputs if id(i) in floats]
 
 
 def _faulty_boxes(graph: FlowGraph, eps: float | None, rtol: float, atol: float,

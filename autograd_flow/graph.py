@@ -309,8 +309,8 @@ class FlowGraph:
     def _feed(self, feed: Mapping[Any, Any]) -> None:
         fed = set()
         for key, value in feed.items():
-            box = self._by_name.get(key) if isinstance(key, str) else key
-            if id(box) not in self._input_ids:
+            box = self.input_for(key)
+            if box is None:
                 raise FeedError(self._unknown_feed(key))
             if id(box) in fed:
                 raise FeedError(f"{describe(box)} is fed twice (by box and by name): "
@@ -326,6 +326,11 @@ class FlowGraph:
                                 for b in self.inputs if id(b) not in fed)
             raise FeedError(f"missing feed for input {missing}: pass a value for every Input "
                             "as {input_box: array} or {'name': array}.")
+
+    def input_for(self, key: Any) -> Input | None:
+        """The Input of this graph that a feed key names (the box, or its name), or None."""
+        box = self._by_name.get(key) if isinstance(key, str) else key
+        return box if id(box) in self._input_ids else None
 
     def _unknown_feed(self, key: Any) -> str:
         known = ", ".join(repr(b.name) for b in self.inputs) or "none"
@@ -358,13 +363,15 @@ class FlowGraph:
                 f"input {describe(source)} of shape {source.value.shape}; a gradient must "
                 "have its input's shape (or a shape that input broadcast to).") from None
 
-    @staticmethod
-    def _error(box: Box, phase: str, error: Exception) -> BoxError:
-        inputs = "; ".join(f"{describe(i)}: {describe_array(i.value)}" for i in box.inputs)
+    def _error(self, box: Box, phase: str, error: Exception) -> BoxError:
+        fusion = self._fusions.get(id(box))
+        sources = box.inputs if fusion is None else fusion.inputs
+        inputs = "; ".join(f"{describe(i)}: {describe_array(i.value)}" for i in sources)
+        where = "" if fusion is None else f" (run fused as {type(fusion).__name__})"
         hint = ("check the shapes where the box is created" if phase == "fprop"
                 else "check the box's bprop formula")
-        return BoxError(f"{describe(box)} failed in {phase}: {type(error).__name__}: {error}. "
-                        f"Inputs: {inputs or 'none'}. Hint: {hint}.")
+        return BoxError(f"{describe(box)}{where} failed in {phase}: {type(error).__name__}: "
+                        f"{error}. Inputs: {inputs or 'none'}. Hint: {hint}.")
 
     def _check_finite_grads(self) -> None:
         """Name the box whose bprop first turned finite gradients into NaN/Inf."""

@@ -21,10 +21,8 @@ import numpy as np
 
 from .box import Box, Parameter
 from .errors import FlowGraphError
-from .gradcheck import _in_float64
+from .gradcheck import CBRT_EPS, float64_feed, in_float64
 from .graph import FlowGraph
-
-_CBRT_EPS = float(np.cbrt(np.finfo(np.float64).eps))
 
 MAX_PARAMETERS = 2000
 
@@ -84,12 +82,9 @@ def hessian(graph: FlowGraph | Box, params: Sequence[Parameter] | None = None,
         raise TypeError("hessian: params must be af.Parameter boxes, got "
                         f"{[type(p).__name__ for p in params]}")
     count = check_size(params, max_parameters, "hessian")
-    feed64 = {}
-    for key, value in (feed or {}).items():
-        value = np.asarray(value)
-        feed64[key] = value.astype(np.float64) if value.dtype.kind == "f" else value
+    feed64 = float64_feed(feed)
     result = np.empty((count, count))
-    with _in_float64(probe.order):
+    with in_float64(probe.order):
         differentiate = FlowGraph(output, wrt=params)
 
         def gradient() -> np.ndarray:
@@ -105,7 +100,7 @@ def hessian(graph: FlowGraph | Box, params: Sequence[Parameter] | None = None,
             value = parameter.value  # a float64 copy, perturbed in place
             for index in np.ndindex(value.shape):
                 original = value[index]
-                step = eps if eps is not None else _CBRT_EPS * max(1.0, abs(float(original)))
+                step = eps if eps is not None else CBRT_EPS * max(1.0, abs(float(original)))
                 value[index] = original + step
                 plus = gradient()
                 value[index] = original - step

@@ -130,3 +130,10 @@ def test_fused_gradients_skip_inputs_that_need_none():
     graph.fprop({x: RNG.standard_normal((2, 4))})
     graph.bprop()
     assert x.grad is None and W.grad.shape == (3, 4)
+
+
+def test_a_shape_error_in_a_fused_composite_names_its_real_inputs():
+    x, W = af.Input("x"), af.Parameter(np.zeros((3, 4)), name="W")
+    graph = af.FlowGraph(af.linear(x, W, af.Parameter(np.zeros(3), name="b")).sum(), fuse=True)
+    with pytest.raises(af.BoxError, match=r"fused as Linear.*'x'.*\(2, 5\).*'W'.*\(3, 4\)"):
+        graph.fprop({x: np.zeros((2, 5))})

@@ -253,3 +253,19 @@ def test_pow_zero_exponent_has_zero_gradient_at_zero() -> None:
     with np.errstate(divide="ignore", invalid="ignore"):
         _, grad = _activation_grad(lambda a: a ** 0, np.array([0.0, 2.0]))
     np.testing.assert_array_equal(grad, [0.0, 0.0])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sigmoid_keeps_its_relative_accuracy_for_large_negative_inputs(dtype):
+    a = np.array([-80.0, -40.0, -20.0, -5.0, 0.0, 5.0, 40.0], dtype)
+    x = af.Input("x")
+    value = af.FlowGraph(af.sigmoid(x)).fprop({x: a})
+    exact = 1 / (1 + np.exp(-a.astype(np.float64)))
+    assert value.dtype == dtype
+    np.testing.assert_allclose(value, exact, rtol=1e-6 if dtype == np.float32 else 1e-14)
+
+
+def test_a_numpy_scalar_exponent_does_not_promote_float32():
+    x = af.Input("x")
+    value = af.FlowGraph(x ** np.float64(2.0)).fprop({x: np.full(2, 3, np.float32)})
+    assert value.dtype == np.float32 and value.tolist() == [9.0, 9.0]

@@ -61,7 +61,9 @@ class Pow(Box):
         if isinstance(exponent, Box) or np.ndim(exponent) != 0:
             raise BoxError(f"Pow (created at {_user_site()}) takes a number as exponent, "
                            f"not {exponent!r}; for a box exponent use af.exp(b * af.log(a))")
-        self.exponent = exponent
+        # a numpy scalar exponent as a Python number, so it cannot promote float32
+        self.exponent = exponent.item() if isinstance(exponent, (np.generic, np.ndarray)) \
+            else exponent
         super().__init__(a, name=name)
 
     def fprop(self, a):

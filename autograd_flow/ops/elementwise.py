@@ -40,7 +40,8 @@ class Sigmoid(Box):
     """y = 1 / (1 + exp(-a));   d a = d y * y (1 - y)   (lecture: g'(a) = g(a)(1 - g(a)))"""
 
     def fprop(self, a):
-        return 0.5 * (1 + np.tanh(0.5 * a))  # same value, no overflow for large |a|
+        e = np.exp(-np.abs(a))  # never overflows; exact for large negative a too
+        return np.where(a >= 0, 1, e) / (1 + e)
 
     def bprop(self, grad, a):
         return grad * self.value * (1 - self.value)

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box, Input
+from ..box import Box, Input, Leaf
 from ..errors import FlowGraphError, GradientCheckError
-from ..gradcheck import GradcheckReport, gradcheck
+from ..gradcheck import GradcheckReport, default_wrt, fed_array, float64_feed, gradcheck
 from ..graph import FlowGraph
 from .codegen import to_python
 
@@ -49,17 +49,9 @@ def _output(target: FlowGraph | Box) -> Box:
     return target.outputs[0] if isinstance(target, FlowGraph) else target
 
 
-def _wrt(graph: FlowGraph, feed: Feed) -> list[Box]:
-    """Parameters and the floating-point Inputs fed (gradcheck's default)."""
-    floats = [b for b in graph.inputs
-              if any((k is b or k == b.name) and np.asarray(v).dtype.kind == "f"
-                     for k, v in feed.items())]
-    return graph.parameters + floats
-
-
 def _graph(target: FlowGraph | Box, feed: Feed, wrt: Sequence[Box] | None) -> FlowGraph:
     probe = FlowGraph(_output(target))
-    return FlowGraph(probe.outputs[0], wrt=_wrt(probe, feed) if wrt is None else wrt)
+    return FlowGraph(probe.outputs[0], wrt=default_wrt(probe, feed) if wrt is None else wrt)
 
 
 def _copy_feed(feed: Feed) -> dict[Any, np.ndarray]:
@@ -69,9 +61,8 @@ def _copy_feed(feed: Feed) -> dict[Any, np.ndarray]:
 def _own_feed(target: FlowGraph | Box, feed: Feed | None) -> dict[Any, np.ndarray]:
     """Copies of the feed entries for the Inputs ``target`` depends on (so a sub-box
     of a graph can be checked with the whole graph's feed)."""
-    inputs = FlowGraph(_output(target)).inputs
-    return {k: np.array(v) for k, v in (feed or {}).items()
-            if any(k is b or (isinstance(k, str) and k == b.name) for b in inputs)}
+    graph = FlowGraph(_output(target))
+    return {k: np.array(v) for k, v in (feed or {}).items() if graph.input_for(k) is not None}
 
 
 def _fail(message: str, target: FlowGraph | Box, feed: Feed, check: str,
@@ -151,8 +142,9 @@ def assert_inputs_not_mutated(target: FlowGraph | Box, feed: Feed | None = None,
     feed = _own_feed(target, feed)
     original = _copy_feed(feed)
     graph = _graph(target, feed, wrt)
-    leaves = {id(b): np.array(b.value) for b in graph.order
-              if isinstance(b.value, np.ndarray) and not isinstance(b, Input)}
+    leaves = {id(b): np.array(b.value) for b in graph.order  # parameters and constants
+              if isinstance(b, Leaf) and not isinstance(b, Input)
+              and isinstance(b.value, np.ndarray)}
     graph.fprop(feed)
     values = {id(b): np.array(b.value) for b in graph.order}
     graph.bprop(np.ones_like(graph.outputs[0].value))
@@ -213,8 +205,7 @@ def _unsymmetrized_hessian(target: FlowGraph | Box, feed: Feed | None = None, *,
     concatenated), in float64, column by column from central differences of bprop
     gradients: H[:, j] = (grad(theta + eps e_j) - grad(theta - eps e_j)) / 2 eps.
     Unlike :func:`af.hessian` it is not symmetrized, so an asymmetry shows."""
-    feed = {k: v.astype(np.float64) if v.dtype.kind == "f" else v
-            for k, v in _own_feed(target, feed).items()}
+    feed = float64_feed(_own_feed(target, feed))
     graph = _graph(target, feed, wrt)
     arrays = [_array_of(graph, feed, box) for box in graph.wrt]
     sizes = [a.size for a in arrays]
@@ -242,7 +233,7 @@ def _unsymmetrized_hessian(target: FlowGraph | Box, feed: Feed | None = None, *,
 
 def _array_of(graph: FlowGraph, feed: Feed, box: Box) -> np.ndarray:
     if isinstance(box, Input):
-        return next(v for k, v in feed.items() if k is box or k == box.name)
+        return fed_array(graph, feed, box)
     return np.array(box.value, dtype=np.float64)
 
 
