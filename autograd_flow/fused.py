@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .box import Box
+from .ops.linalg import transposed_product
 from .ops.shape import check_labels
 
 
@@ -49,23 +50,13 @@ class Linear(Fusion):
         grad_h = grad @ W if needs[0] else None
         grad_W = None
         if needs[1]:
-            grad_W = _outer_sum(grad, h)
+            grad_W = grad[..., :, None] * h if h.ndim == 1 else transposed_product(grad, h)
         if b is None:
             return grad_h, grad_W
         grad_b = None
         if needs[2]:
             grad_b = grad.sum(axis=0) if grad.ndim == 2 and np.ndim(b) == 1 else grad
         return grad_h, grad_W, grad_b
-
-
-def _outer_sum(grad, h):
-    """sum over rows n of grad_n h_n^T (a broadcast product when there is one row: BLAS
-    is slow for a matrix product with an inner dimension of 1)."""
-    if h.ndim == 1:
-        return grad[..., :, None] * h
-    if h.ndim == 2 and len(h) == 1:
-        return grad.T * h
-    return np.swapaxes(grad, -1, -2) @ h
 
 
 class SoftmaxCrossEntropy(Fusion):

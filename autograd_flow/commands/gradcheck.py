@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 
 import autograd_flow as af
+from autograd_flow.commands import layer_sizes
 from autograd_flow.data import load_dataset
 from autograd_flow.io import load_model
 from autograd_flow.nn import ACTIVATIONS, MLP
@@ -19,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", default="digits",
                         help="digits, moons, circles, spirals, or a .csv/.npz file")
     parser.add_argument("--label-column", default=None, help="label column of a CSV file")
-    parser.add_argument("--hidden", default="16", help="hidden layer sizes, e.g. 100,100")
+    parser.add_argument("--hidden", type=layer_sizes, default="16",
+                        help="hidden layer sizes, e.g. 100,100")
     parser.add_argument("--activation", default="tanh", choices=sorted(ACTIVATIONS))
     parser.add_argument("--l1", type=float, default=0.0, help="L1 penalty weight lambda")
     parser.add_argument("--l2", type=float, default=1e-3, help="L2 penalty weight lambda")
@@ -41,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"{args.model} takes {mlp.sizes[0]} features but {args.dataset} "
                              f"has {splits.n_features}")
     else:
-        hidden = [int(h) for h in args.hidden.split(",") if h.strip()]
-        mlp = MLP([splits.n_features, *hidden, splits.n_classes], args.activation, args.seed)
+        mlp = MLP([splits.n_features, *args.hidden, splits.n_classes], args.activation,
+                  args.seed)
     loss = objective(mlp, args.l1, args.l2)
     feed = {loss.x: splits.X_train[:args.examples], loss.y: splits.y_train[:args.examples]}
     report = af.gradcheck(af.FlowGraph(loss.loss, fuse=args.fuse), feed, wrt=mlp.parameters,

@@ -20,14 +20,13 @@ Distributions: uniform:LOW:HIGH, loguniform:LOW:HIGH, int:LOW:HIGH, choice:A,B (
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from .. import select
-from ..io import read_run_settings
+from ..io import read_run_settings, write_json
+from . import dataset_setting, default_run_dir
 
 RESULTS_LOG = "results.jsonl"
 SETTINGS = "search.json"
@@ -135,6 +134,7 @@ _DATA_OPTIONS = ("dataset", "label_column", "n_samples", "valid_fraction", "test
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
     """The options that define a search, saved in the run folder for --resume."""
     settings = {name: getattr(args, name) for name in _SPACE_OPTIONS + _DATA_OPTIONS}
+    settings["dataset"] = dataset_setting(args.dataset)
     settings["space"] = None if args.space is None else str(args.space.resolve())
     return settings
 
@@ -159,9 +159,7 @@ def run(args: argparse.Namespace) -> int:
     if args.resume:
         _resume(args)
     method, space, trials = build_space(args)
-    stem = Path(args.dataset).stem if args.dataset.endswith((".csv", ".npz")) \
-        else args.dataset.replace(":", "")
-    run_dir = args.out or Path("runs") / f"search-{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    run_dir = args.out or default_run_dir(args.dataset, prefix="search-")
     log = run_dir / RESULTS_LOG
     if log.exists() and not args.resume:
         raise ValueError(f"{run_dir} already holds a search ({log}): pass --resume to "
@@ -169,8 +167,7 @@ def run(args: argparse.Namespace) -> int:
     splits = load_dataset(args.dataset, seed=args.seed, label_column=args.label_column,
                           n_samples=args.n_samples, valid_fraction=args.valid_fraction,
                           test_fraction=args.test_fraction)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / SETTINGS).write_text(json.dumps(_settings(args), indent=2) + "\n")
+    write_json(run_dir / SETTINGS, _settings(args))
     where = args.scheduler or f"{args.jobs if args.jobs > 0 else 'all'} local core(s)"
     size = len(select.grid_points(space)) if method == "grid" else trials
     print(f"{method} search over {', '.join(space)}: {size} trials on {splits.name}, "

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from dataclasses import asdict
 from pathlib import Path
 
 from ..data import Splits, load_dataset
 from ..io import read_run_settings, write_json
 from ..train import CHECKPOINT, METRICS, MODEL, TrainConfig, TrainResult, train
+from . import dataset_setting, default_run_dir, layer_sizes
 
 RUN_SETTINGS = "run.json"
 ARTEFACTS = (MODEL, CHECKPOINT, RUN_SETTINGS, METRICS, "curves.png", "regions.png",
@@ -22,19 +22,6 @@ ARTEFACTS = (MODEL, CHECKPOINT, RUN_SETTINGS, METRICS, "curves.png", "regions.pn
 # in a help text, stops ArgumentDefaultsHelpFormatter from adding "(default: None)"
 OWN_DEFAULT = "%(default).0s"
 DEFAULT_EPOCHS = 100
-
-
-def _sizes(text: str) -> tuple[int, ...]:
-    if text.strip().lower() in ("", "none", "0"):
-        return ()
-    try:
-        sizes = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: give hidden sizes as comma-separated integers, e.g. 100,100") from None
-    if any(s < 1 for s in sizes):
-        raise argparse.ArgumentTypeError(f"{text!r}: every hidden size must be >= 1")
-    return sizes
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--test-fraction", type=float, default=0.2,
                       help="fraction of the examples held out for the test error")
     model = parser.add_argument_group("model")
-    model.add_argument("--hidden", type=_sizes, default="100", metavar="H1,H2,...",
+    model.add_argument("--hidden", type=layer_sizes, default="100", metavar="H1,H2,...",
                        help="hidden layer sizes, comma-separated ('none' for no hidden layer)")
     model.add_argument("--activation", default="tanh",
                        choices=("tanh", "sigmoid", "relu", "linear"),
@@ -101,9 +88,7 @@ def _settings(args: argparse.Namespace) -> dict:
         warmup=args.warmup, batch_size=args.batch_size,
         epochs=args.epochs or DEFAULT_EPOCHS, l1=args.l1, l2=args.l2,
         patience=args.patience, seed=args.seed, dtype=args.dtype)
-    is_file = args.dataset.lower().endswith((".csv", ".npz"))
-    dataset = str(Path(args.dataset).resolve()) if is_file else args.dataset
-    return {"dataset": dataset, "label_column": args.label_column,
+    return {"dataset": dataset_setting(args.dataset), "label_column": args.label_column,
             "n_samples": args.n_samples, "valid_fraction": args.valid_fraction,
             "test_fraction": args.test_fraction, "config": asdict(config)}
 
@@ -121,9 +106,7 @@ def run(args: argparse.Namespace) -> int:
         run_dir = args.out
     else:
         settings = _settings(args)
-        stem = Path(args.dataset).stem if args.dataset.lower().endswith((".csv", ".npz")) \
-            else args.dataset.replace(":", "")
-        run_dir = args.out or Path("runs") / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+        run_dir = args.out or default_run_dir(args.dataset)
         if (run_dir / CHECKPOINT).exists() and not args.overwrite:
             raise ValueError(f"{run_dir} already holds a run: add --resume to continue it, "
                              "--overwrite to replace it, or choose another --out")

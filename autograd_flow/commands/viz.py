@@ -13,6 +13,7 @@ import numpy as np
 from .. import viz
 from ..io import load_model
 from ..nn import MLP
+from . import layer_sizes
 
 ARCHITECTURE = ("hidden", "activation", "n_in", "n_out")
 # options whose default is left out of --help (argparse.SUPPRESS) and reads as None
@@ -29,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=viz.FORMATS + ("dot",), default=argparse.SUPPRESS,
                         help="picture format (default: the --output suffix); 'dot' "
                              "writes the Graphviz source and needs no Graphviz")
-    parser.add_argument("--hidden", default=argparse.SUPPRESS,
+    parser.add_argument("--hidden", type=layer_sizes, default=argparse.SUPPRESS,
                         help="hidden layer sizes, comma-separated (default: 100)")
     parser.add_argument("--activation", default=argparse.SUPPRESS,
                         choices=("tanh", "sigmoid", "relu", "linear"),
@@ -90,11 +91,7 @@ def _mlp(args: argparse.Namespace) -> MLP:
             raise ValueError(f"{', '.join(given)} describe a new model: give either a saved "
                              f"model ({args.model}) or these options, not both")
         return load_model(args.model).mlp
-    try:
-        hidden = [int(size) for size in (args.hidden or "100").split(",") if size.strip()]
-    except ValueError:
-        raise ValueError(f"--hidden takes comma-separated layer sizes such as 100,100, "
-                         f"not {args.hidden!r}") from None
+    hidden = (100,) if args.hidden is None else args.hidden
     sizes = [args.n_in or 64, *hidden, args.n_out or 10]
     return MLP(sizes, args.activation or "tanh", seed=args.seed)
 
