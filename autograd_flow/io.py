@@ -38,7 +38,8 @@ class ModelFileError(ValueError):
     """A model or checkpoint file that cannot be loaded safely (message names the file)."""
 
 
-def write_npz(path: str | Path, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> Path:
+def write_archive(path: str | Path, arrays: Mapping[str, np.ndarray],
+                  meta: Mapping[str, Any]) -> Path:
     """Write ``arrays`` and the JSON ``meta`` to ``path`` atomically."""
     path = Path(path)
     if META in arrays:
@@ -102,8 +103,8 @@ def _temporary_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
 
 
-def read_npz(path: str | Path, kind: str = "file") -> tuple[dict[str, np.ndarray], dict]:
-    """Read a file written by :func:`write_npz`: (arrays, meta). ``kind`` names the file
+def read_archive(path: str | Path, kind: str = "file") -> tuple[dict[str, np.ndarray], dict]:
+    """Read a file written by :func:`write_archive`: (arrays, meta). ``kind`` names the file
     in messages ("model", "checkpoint")."""
     path = Path(path)
     try:
@@ -199,12 +200,12 @@ def save_model(path: str | Path, model: Model) -> Path:
             "activation": mlp.activation, "dtype": mlp.dtype.name,
             "classes": model.classes, "feature_names": model.feature_names,
             "info": model.info}
-    return write_npz(path, arrays, meta)
+    return write_archive(path, arrays, meta)
 
 
 def load_model(path: str | Path) -> Model:
     """Read a model written by :func:`save_model` (no code runs; see module doc)."""
-    arrays, meta = read_npz(path, "model")
+    arrays, meta = read_archive(path, "model")
     if meta.get("format") != MODEL_FORMAT:
         raise ModelFileError(f"{path} is not an autograd_flow model (format "
                              f"{meta.get('format')!r}); was it a checkpoint?")

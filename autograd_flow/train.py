@@ -29,7 +29,7 @@ from .box import Box, Input, Parameter
 from .data import Splits
 from .errors import NonFiniteError
 from .graph import FlowGraph
-from .io import Model, ModelFileError, read_npz, save_model, write_json, write_npz
+from .io import Model, ModelFileError, read_archive, save_model, write_archive, write_json
 from .nn import MLP
 from .optim.sgd import SGD
 
@@ -295,7 +295,7 @@ def _save_checkpoint(path: Path, config: TrainConfig, fingerprint: str, mlp: MLP
             "epoch": state.epoch, "history": state.history, "best_epoch": state.best_epoch,
             "best_score": list(state.best_score), "bad_epochs": state.bad_epochs,
             "optimizer_t": optimizer.t, "rng": state.rng.bit_generator.state}
-    write_npz(path, arrays, meta)
+    write_archive(path, arrays, meta)
 
 
 def _load_checkpoint(path: Path, config: TrainConfig, fingerprint: str, mlp: MLP,
@@ -303,7 +303,7 @@ def _load_checkpoint(path: Path, config: TrainConfig, fingerprint: str, mlp: MLP
     if not path.exists():
         raise ModelFileError(f"cannot resume: there is no checkpoint {path} (start the run "
                              "without --resume)")
-    arrays, meta = read_npz(path, "checkpoint")
+    arrays, meta = read_archive(path, "checkpoint")
     if meta.get("format") != CHECKPOINT_FORMAT:
         raise ModelFileError(f"{path} is not an autograd_flow checkpoint")
     try:

@@ -50,7 +50,7 @@ def test_a_file_carrying_a_pickle_is_refused_and_runs_no_code(tmp_path):
 
     path = tmp_path / "model.npz"
     save_model(path, make_model())
-    arrays, meta = io.read_npz(path)
+    arrays, meta = io.read_archive(path)
     np.savez(path, **arrays, evil=np.array([Payload()], dtype=object),
              __meta__=np.array(json.dumps(meta)))
     with pytest.raises(ModelFileError, match=r"refusing to load model file .*model.npz: "
@@ -75,11 +75,11 @@ def test_truncated_file_is_explained(tmp_path):
 
 def test_tampered_files_are_explained(tmp_path):
     path = save_model(tmp_path / "model.npz", make_model())
-    arrays, meta = io.read_npz(path)
-    io.write_npz(path, {**arrays, "W1": np.zeros((2, 2))}, meta)
+    arrays, meta = io.read_archive(path)
+    io.write_archive(path, {**arrays, "W1": np.zeros((2, 2))}, meta)
     with pytest.raises(ModelFileError, match="tampered with.*W1 has shape"):
         load_model(path)
-    io.write_npz(path, arrays, {**meta, "format": "something.else"})
+    io.write_archive(path, arrays, {**meta, "format": "something.else"})
     with pytest.raises(ModelFileError, match="not an autograd_flow model"):
         load_model(path)
     with zipfile.ZipFile(path, "w") as archive:

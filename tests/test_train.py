@@ -6,7 +6,7 @@ import pytest
 import autograd_flow as af
 from autograd_flow import train as train_module
 from autograd_flow.data import load_dataset
-from autograd_flow.io import ModelFileError, read_npz, write_npz
+from autograd_flow.io import ModelFileError, read_archive, write_archive
 from autograd_flow.nn import MLP
 from autograd_flow.train import TrainConfig, evaluate, objective, train
 
@@ -110,12 +110,12 @@ def test_a_resumed_run_equals_an_uninterrupted_one_bit_for_bit(moons, tmp_path, 
     with pytest.raises(KeyboardInterrupt):
         train(config, moons, run_dir=tmp_path / "split")
     monkeypatch.setattr(train_module, "_run_epoch", real_epoch)
-    assert read_npz(tmp_path / "split" / "checkpoint.npz")[1]["epoch"] == 4
+    assert read_archive(tmp_path / "split" / "checkpoint.npz")[1]["epoch"] == 4
     resumed = train(config, moons, run_dir=tmp_path / "split", resume=True)
     assert resumed.history == whole.history and resumed.best_epoch == whole.best_epoch
     for p, q in zip(whole.model.mlp.parameters, resumed.model.mlp.parameters):
         assert p.value.dtype == np.float32 and np.array_equal(p.value, q.value)
-    end = [read_npz(tmp_path / run / "checkpoint.npz")[0] for run in ("whole", "split")]
+    end = [read_archive(tmp_path / run / "checkpoint.npz")[0] for run in ("whole", "split")]
     assert all(np.array_equal(end[0][k], end[1][k]) for k in end[0])
 
 
@@ -146,7 +146,7 @@ def test_nan_stops_cleanly_and_keeps_the_last_good_checkpoint(moons, tmp_path, m
     with pytest.raises(af.NonFiniteError, match=message + ".*last good checkpoint "
                                                           r"\(epoch 2\) is kept"):
         train(TrainConfig(hidden=(4,), epochs=5), moons, run_dir=tmp_path)
-    arrays, meta = read_npz(tmp_path / "checkpoint.npz")
+    arrays, meta = read_archive(tmp_path / "checkpoint.npz")
     assert meta["epoch"] == 2 and all(np.isfinite(a).all() for a in arrays.values())
     assert not (tmp_path / "model.npz").exists()
 
@@ -178,9 +178,9 @@ def test_resuming_a_run_that_stopped_early_trains_no_further(moons, tmp_path):
 def test_a_tampered_checkpoint_is_refused_on_resume(moons, tmp_path):
     config = TrainConfig(hidden=(4,), epochs=2)
     train(config, moons, run_dir=tmp_path)
-    arrays, meta = read_npz(tmp_path / "checkpoint.npz")
+    arrays, meta = read_archive(tmp_path / "checkpoint.npz")
     del meta["rng"]
-    write_npz(tmp_path / "checkpoint.npz", arrays, meta)
+    write_archive(tmp_path / "checkpoint.npz", arrays, meta)
     with pytest.raises(ModelFileError, match="checkpoint .* tampered with: KeyError"):
         train(config, moons, run_dir=tmp_path, resume=True)
     (tmp_path / "checkpoint.npz").write_bytes(b"PK\x03\x04 truncated")
