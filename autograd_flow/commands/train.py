@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..data import Splits, load_dataset
 from ..io import read_run_settings, write_json
+from ..nn import ACTIVATIONS
 from ..train import CHECKPOINT, METRICS, MODEL, TrainConfig, TrainResult, train
 from . import dataset_setting, default_run_dir, layer_sizes
 
@@ -21,7 +22,7 @@ ARTEFACTS = (MODEL, CHECKPOINT, RUN_SETTINGS, METRICS, "curves.png", "regions.pn
              "graph.svg")
 # in a help text, stops ArgumentDefaultsHelpFormatter from adding "(default: None)"
 OWN_DEFAULT = "%(default).0s"
-DEFAULT_EPOCHS = 100
+DEFAULTS = TrainConfig()  # one set of defaults, shared with the Python API and search
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,33 +41,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--test-fraction", type=float, default=0.2,
                       help="fraction of the examples held out for the test error")
     model = parser.add_argument_group("model")
-    model.add_argument("--hidden", type=layer_sizes, default="100", metavar="H1,H2,...",
+    model.add_argument("--hidden", type=layer_sizes, default=",".join(map(str, DEFAULTS.hidden)),
+                       metavar="H1,H2,...",
                        help="hidden layer sizes, comma-separated ('none' for no hidden layer)")
-    model.add_argument("--activation", default="tanh",
-                       choices=("tanh", "sigmoid", "relu", "linear"),
+    model.add_argument("--activation", default=DEFAULTS.activation, choices=tuple(ACTIVATIONS),
                        help="activation of the hidden layers")
-    model.add_argument("--dtype", default="float32", choices=("float32", "float64"),
+    model.add_argument("--dtype", default=DEFAULTS.dtype, choices=("float32", "float64"),
                        help="floating-point type of parameters and data")
+    model.add_argument("--fuse", action="store_true",
+                       help="run linear, cross-entropy and penalties fused (same values "
+                            "and gradients, fewer numpy calls)")
     sgd = parser.add_argument_group("optimization (SGD)")
-    sgd.add_argument("--lr", type=float, default=0.1, help="learning rate alpha")
-    sgd.add_argument("--momentum", type=float, default=0.9,
+    sgd.add_argument("--lr", type=float, default=DEFAULTS.lr, help="learning rate alpha")
+    sgd.add_argument("--momentum", type=float, default=DEFAULTS.momentum,
                      help="beta in bar_grad_t = grad_t + beta * bar_grad_(t-1); 0 for none")
     sgd.add_argument("--decay", default="none", choices=("none", "inverse", "power"),
                      help="learning-rate decay: alpha/(1 + delta t) or alpha/t**delta")
-    sgd.add_argument("--decay-rate", type=float, default=0.0,
+    sgd.add_argument("--decay-rate", type=float, default=DEFAULTS.decay_rate,
                      help="delta of the decay (power: 0.5 < delta <= 1)")
-    sgd.add_argument("--warmup", type=int, default=0,
+    sgd.add_argument("--warmup", type=int, default=DEFAULTS.warmup,
                      help="updates at the constant learning rate before the decay starts")
-    sgd.add_argument("--batch-size", type=int, default=32,
+    sgd.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size,
                      help="examples per update (1 = per-example SGD)")
     sgd.add_argument("--epochs", type=int, default=None,
                      help=f"most epochs (passes over the training set) (default: "
-                          f"{DEFAULT_EPOCHS}; with --resume, the run's own){OWN_DEFAULT}")
-    sgd.add_argument("--l1", type=float, default=0.0, help="lambda of the L1 penalty sum |W|")
-    sgd.add_argument("--l2", type=float, default=1e-4, help="lambda of the L2 penalty sum W**2")
-    sgd.add_argument("--patience", type=int, default=20,
+                          f"{DEFAULTS.epochs}; with --resume, the run's own){OWN_DEFAULT}")
+    sgd.add_argument("--l1", type=float, default=DEFAULTS.l1,
+                     help="lambda of the L1 penalty sum |W|")
+    sgd.add_argument("--l2", type=float, default=DEFAULTS.l2,
+                     help="lambda of the L2 penalty sum W**2")
+    sgd.add_argument("--patience", type=int, default=DEFAULTS.patience,
                      help="early stopping: epochs without a better validation error")
-    sgd.add_argument("--seed", type=int, default=0,
+    sgd.add_argument("--seed", type=int, default=DEFAULTS.seed,
                      help="seed of the split, the initialization and the shuffling")
     run = parser.add_argument_group("run")
     run.add_argument("--out", type=Path, default=None, metavar="DIR",
@@ -86,8 +92,8 @@ def _settings(args: argparse.Namespace) -> dict:
         hidden=args.hidden, activation=args.activation, lr=args.lr, momentum=args.momentum,
         decay=None if args.decay == "none" else args.decay, decay_rate=args.decay_rate,
         warmup=args.warmup, batch_size=args.batch_size,
-        epochs=args.epochs or DEFAULT_EPOCHS, l1=args.l1, l2=args.l2,
-        patience=args.patience, seed=args.seed, dtype=args.dtype)
+        epochs=DEFAULTS.epochs if args.epochs is None else args.epochs, l1=args.l1,
+        l2=args.l2, patience=args.patience, seed=args.seed, dtype=args.dtype, fuse=args.fuse)
     return {"dataset": dataset_setting(args.dataset), "label_column": args.label_column,
             "n_samples": args.n_samples, "valid_fraction": args.valid_fraction,
             "test_fraction": args.test_fraction, "config": asdict(config)}
@@ -95,7 +101,7 @@ def _settings(args: argparse.Namespace) -> dict:
 
 def _resumed_settings(args: argparse.Namespace) -> dict:
     settings = read_run_settings(args.out, RUN_SETTINGS)
-    if args.epochs:
+    if args.epochs is not None:
         settings["config"]["epochs"] = args.epochs
     return settings
 

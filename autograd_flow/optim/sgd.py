@@ -22,6 +22,25 @@ from .base import trainable
 DECAYS = (None, "inverse", "power")
 
 
+def check_schedule(lr: float, momentum: float = 0.0, decay: str | None = None,
+                   decay_rate: float = 0.0, warmup: int = 0) -> None:
+    """Raise ValueError, saying what is allowed, unless these are valid SGD options."""
+    if not lr > 0 or not np.isfinite(lr):
+        raise ValueError(f"the learning rate must be a positive number, got {lr}")
+    if not 0 <= momentum < 1:
+        raise ValueError(f"momentum (beta) must be in [0, 1), got {momentum}")
+    if decay not in DECAYS:
+        raise ValueError(f"unknown decay {decay!r}: choose None, 'inverse' or 'power'")
+    if decay == "inverse" and not decay_rate >= 0:
+        raise ValueError(f"the inverse decay alpha/(1 + delta t) needs delta >= 0, "
+                         f"got {decay_rate}")
+    if decay == "power" and not 0.5 < decay_rate <= 1:
+        raise ValueError(f"the power decay alpha/t**delta needs 0.5 < delta <= 1 (so "
+                         f"that SGD converges), got delta = {decay_rate}")
+    if int(warmup) != warmup or warmup < 0:
+        raise ValueError(f"warmup must be a whole number of updates >= 0, got {warmup}")
+
+
 class SGD:
     """Update Parameters in place from their gradients (per-example or mini-batch).
 
@@ -33,20 +52,7 @@ class SGD:
     def __init__(self, params: Iterable[Parameter], lr: float, momentum: float = 0.0,
                  decay: str | None = None, decay_rate: float = 0.0, warmup: int = 0) -> None:
         self.params: list[Parameter] = trainable(params, "SGD")
-        if not lr > 0 or not np.isfinite(lr):
-            raise ValueError(f"the learning rate must be a positive number, got {lr}")
-        if not 0 <= momentum < 1:
-            raise ValueError(f"momentum (beta) must be in [0, 1), got {momentum}")
-        if decay not in DECAYS:
-            raise ValueError(f"unknown decay {decay!r}: choose None, 'inverse' or 'power'")
-        if decay == "inverse" and not decay_rate >= 0:
-            raise ValueError(f"the inverse decay alpha/(1 + delta t) needs delta >= 0, "
-                             f"got {decay_rate}")
-        if decay == "power" and not 0.5 < decay_rate <= 1:
-            raise ValueError(f"the power decay alpha/t**delta needs 0.5 < delta <= 1 (so "
-                             f"that SGD converges), got delta = {decay_rate}")
-        if int(warmup) != warmup or warmup < 0:
-            raise ValueError(f"warmup must be a whole number of updates >= 0, got {warmup}")
+        check_schedule(lr, momentum, decay, decay_rate, warmup)
         self.lr = float(lr)
         self.momentum = float(momentum)
         self.decay = decay
