@@ -46,10 +46,10 @@ demo: setup
 	$(VENV)/bin/autograd-flow train --out $(RUN) --overwrite
 
 test: setup
-	$(PY) -m pytest -n 2 -p no:cacheprovider
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PY) -m pytest -n 2 -p no:cacheprovider
 
 test-fast: setup
-	$(PY) -m pytest -n 2 -m "not slow"
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PY) -m pytest -n 2 -m "not slow"
 
 bench: setup
 	@# the CPU build of torch first, so the bench extra does not pull CUDA libraries
