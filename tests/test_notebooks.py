@@ -14,11 +14,12 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     monkeypatch.setenv("AUTOGRAD_FLOW_SMALL", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     notebook = nbformat.read(path, as_version=4)
+    # execute() raises CellExecutionError, with the cell and its traceback, if one fails
     NotebookClient(notebook, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
-    errors = [o for cell in notebook.cells if cell.cell_type == "code"
-              for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-    assert not errors
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count for cell in code), "every code cell ran"
+    assert sum(len(cell.outputs) for cell in code) >= len(code) // 2, "the notebook shows results"
 
 
 def test_there_are_notebooks():
