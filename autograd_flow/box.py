@@ -80,7 +80,7 @@ def _user_site() -> str:
 _ARITY: dict[type, int | None] = {}
 
 
-def _fprop_arity(cls: type) -> int | None:
+def fprop_arity(cls: type) -> int | None:
     """How many inputs ``cls.fprop`` takes (None if it takes *args); cached per class."""
     if cls not in _ARITY:
         parameters = list(inspect.signature(cls.fprop).parameters.values())[1:]
@@ -111,7 +111,7 @@ class Box:
         self.grad: Any = None
         self.created_at: str = _user_site()
         self.scopes: tuple[Scope, ...] = _scopes.get()
-        arity = _fprop_arity(type(self))
+        arity = fprop_arity(type(self))
         if arity is not None and arity != len(self.inputs):
             raise BoxError(
                 f"{type(self).__name__} '{self.name}' (created at {self.created_at}): "

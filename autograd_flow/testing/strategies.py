@@ -8,7 +8,6 @@ round-off.
 """
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,7 @@ from hypothesis import strategies as st
 
 from .. import functions as F
 from .. import ops
-from ..box import Box, Input, Leaf, Parameter
+from ..box import Box, Input, Leaf, Parameter, fprop_arity
 from ..graph import FlowGraph, topological_order
 from .codegen import to_python
 
@@ -96,12 +95,9 @@ def labels(count: int, classes: int) -> SearchStrategy[np.ndarray]:
     return hnp.arrays(np.int64, (count,), elements=st.integers(0, classes - 1))
 
 
-def fprop_arity(box_class: type) -> int:
-    """How many inputs ``box_class.fprop`` takes (1 when it takes ``*values``)."""
-    parameters = list(inspect.signature(box_class.fprop).parameters.values())[1:]
-    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
-        return 1
-    return len(parameters)
+def _arity(box_class: type) -> int:
+    """How many inputs to draw for ``box_class`` (1 when its fprop takes ``*values``)."""
+    return fprop_arity(box_class) or 1
 
 
 def box_inputs(box_class: type, *, shapes: Any = None, domain: str = "real",
@@ -113,7 +109,7 @@ def box_inputs(box_class: type, *, shapes: Any = None, domain: str = "real",
     of shapes (one per input), or a strategy of either (e.g. :func:`shapes`,
     :func:`broadcastable_shapes`, :func:`matmul_shapes`).
     """
-    arity = fprop_arity(box_class)
+    arity = _arity(box_class)
     if shapes is None:
         shape_tuples = _any_shape.map(lambda s: (s,) * arity)
     elif isinstance(shapes, SearchStrategy):
@@ -415,7 +411,7 @@ PRIMITIVE_OPS: dict[type, str] = {
 def _custom_op(cls: type) -> _Op:
     """A user's Box subclass: its other inputs have the first one's shape (from the
     pool or new leaves); a call whose fprop fails or is not finite is not kept."""
-    arity = fprop_arity(cls)
+    arity = _arity(cls)
 
     def make(b: _Builder, a: Box) -> Box:
         shape = np.shape(a.value)
