@@ -146,22 +146,22 @@ def softmax_cross_entropy(logits: Any, labels: Any, name: str | None = None) -> 
 @composite("l1_penalty")
 def l1_penalty(weights: Sequence[Any], name: str | None = None) -> Box:
     """Omega = sum_k sum_ij |W^(k)_ij|; gradient sign(W) (lecture, L1 regularization)."""
-    weights = _as_list(weights)
-    terms = [ops.Abs(W) for W in weights]
-    sums = [ops.Sum(t) for t in terms]
-    total, adds = _total(sums, name or "l1")
-    total.fusion = fused.AbsNorm(weights, terms + sums + adds)
-    return total
+    return _penalty(weights, ops.Abs, fused.AbsNorm, name or "l1")
 
 
 @composite("l2_penalty")
 def l2_penalty(weights: Sequence[Any], name: str | None = None) -> Box:
     """Omega = sum_k ||W^(k)||_F^2; gradient 2 W (lecture, L2 regularization)."""
+    return _penalty(weights, ops.Square, fused.SquaredNorm, name or "l2")
+
+
+def _penalty(weights: Any, term: type[Box], fusion: type[fused.Fusion], name: str) -> Box:
+    """sum over the weights of Sum(term(W)), as a chain of Adds, with its fusion."""
     weights = _as_list(weights)
-    terms = [ops.Square(W) for W in weights]
+    terms = [term(W) for W in weights]
     sums = [ops.Sum(t) for t in terms]
-    total, adds = _total(sums, name or "l2")
-    total.fusion = fused.SquaredNorm(weights, terms + sums + adds)
+    total, adds = _total(sums, name)
+    total.fusion = fusion(weights, terms + sums + adds)
     return total
 
 
