@@ -254,13 +254,16 @@ class FlowGraph:
         if output.value is None:
             raise FlowGraphError(f"{describe(output)} has no value: call fprop before bprop.")
         if seed is None:
-            if np.size(output.value) != 1:
+            value = output.value
+            if isinstance(value, np.generic):  # the usual scalar loss
+                seed = value.dtype.type(1)
+            elif np.size(value) == 1:
+                seed = np.ones_like(value)
+            else:
                 raise FlowGraphError(
                     f"bprop needs a scalar output to differentiate, but {describe(output)} "
-                    f"has shape {np.shape(output.value)}; reduce it (e.g. .sum() or .mean()) "
+                    f"has shape {np.shape(value)}; reduce it (e.g. .sum() or .mean()) "
                     "or pass bprop(seed=...) with an array of that shape.")
-            value = output.value
-            seed = value.dtype.type(1) if isinstance(value, np.generic) else np.ones_like(value)
         elif np.shape(seed) != np.shape(output.value):
             raise FlowGraphError(f"bprop seed of shape {np.shape(seed)} does not match "
                                  f"{describe(output)} of shape {np.shape(output.value)}.")
