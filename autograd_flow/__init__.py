@@ -37,6 +37,7 @@ from .functions import (
     matmul,
     maximum,
     mean,
+    mean_squared_error,
     pick,
     relu,
     reshape,
@@ -61,7 +62,8 @@ __all__ = [
     "NonFiniteError", "GradientCheckError", "hessian",
     "exp", "log", "tanh", "sigmoid", "relu", "identity", "square", "abs", "sum", "mean",
     "maximum", "matmul", "logsumexp", "pick", "reshape", "transpose",
-    "linear", "softmax", "log_softmax", "softmax_cross_entropy", "l1_penalty", "l2_penalty",
+    "linear", "softmax", "log_softmax", "softmax_cross_entropy", "mean_squared_error",
+    "l1_penalty", "l2_penalty",
 ]
 
 _SUBMODULES = ("nn", "optim", "train", "data", "io", "select", "viz", "testing", "fused", "ops")

@@ -143,6 +143,43 @@ def softmax_cross_entropy(logits: Any, labels: Any, name: str | None = None) -> 
     return out
 
 
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(reduction: str, who: str) -> None:
+    """Raise ValueError unless ``reduction`` is "mean", "sum" or "none"."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{who}: unknown reduction {reduction!r}; choose one of "
+                         f"{', '.join(map(repr, REDUCTIONS))}.")
+
+
+def reduce_loss(losses: Box, reduction: str) -> Box:
+    """Per-entry losses reduced as ``reduction`` says: "mean" (every loss's default),
+    "sum", or "none" (the per-entry losses themselves)."""
+    if reduction == "mean":
+        return ops.Mean(losses)
+    if reduction == "sum":
+        return ops.Sum(losses)
+    return losses
+
+
+@composite("mean_squared_error")
+def mean_squared_error(prediction: Any, target: Any, reduction: str = "mean",
+                       name: str | None = None) -> Box:
+    """The squared error (f(x) - y)^2 per entry, averaged over every entry by default
+    (``reduction="sum"`` adds them up, ``"none"`` keeps them); d f(x) = 2 (f(x) - y) / n.
+
+    ``target`` broadcasts against ``prediction`` as in numpy, so give it the
+    prediction's shape: a target of shape (N,) against a prediction of shape (N, 1)
+    would broadcast to (N, N).
+    """
+    check_reduction(reduction, "mean_squared_error")
+    errors = ops.Square(ops.Sub(prediction, target, name="f(x) - y"))
+    out = reduce_loss(errors, reduction)
+    out.name = name or "squared_error"
+    return out
+
+
 @composite("l1_penalty")
 def l1_penalty(weights: Sequence[Any], name: str | None = None) -> Box:
     """Omega = sum_k sum_ij |W^(k)_ij|; gradient sign(W) (lecture, L1 regularization)."""

@@ -244,3 +244,29 @@ def test_scope_blocks_nest_and_are_recorded() -> None:
     assert a.scopes == (outer,)
     assert [(s.kind, s.name) for s in b.scopes] == [("layer", "hidden1"), ("block", "block")]
     assert c.scopes == ()
+
+
+# mean squared error (the regression loss): closed form value and gradient
+
+@pytest.mark.parametrize(("reduction", "scale"), [("mean", 1 / 6), ("sum", 1.0)])
+def test_mean_squared_error_value_and_gradient_are_the_closed_form(reduction, scale) -> None:
+    rng = _rng(3)
+    prediction_value, target = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
+    prediction = af.Parameter(prediction_value, name="f")
+    loss = af.mean_squared_error(prediction, target, reduction=reduction)
+    graph = af.FlowGraph(loss)
+    np.testing.assert_allclose(graph.fprop(), scale * np.sum((prediction_value - target) ** 2))
+    np.testing.assert_allclose(graph.bprop()[prediction],
+                               2 * scale * (prediction_value - target))
+    af.gradcheck(graph)
+
+
+def test_mean_squared_error_without_reduction_keeps_every_entry() -> None:
+    prediction = af.Parameter(np.array([1.0, 2.0, 4.0]))
+    losses = af.FlowGraph(af.mean_squared_error(prediction, np.ones(3), reduction="none"))
+    np.testing.assert_array_equal(losses.fprop(), [0.0, 1.0, 9.0])
+
+
+def test_mean_squared_error_names_a_reduction_typo() -> None:
+    with pytest.raises(ValueError, match="unknown reduction 'average'.*'mean', 'sum', 'none'"):
+        af.mean_squared_error(af.Parameter(np.ones(2)), np.ones(2), reduction="average")
