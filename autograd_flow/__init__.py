@@ -25,33 +25,52 @@ from .errors import (
     NonFiniteError,
 )
 from .functions import (
-    abs,
-    exp,
-    identity,
     l1_penalty,
     l2_penalty,
     linear,
-    log,
     log_softmax,
+    mean_squared_error,
+    softmax,
+    softmax_cross_entropy,
+)
+from .gradcheck import GradcheckReport, gradcheck
+from .gradients import grad, hvp, jvp
+from .graph import FlowGraph
+from .hessian import hessian
+from .numpy_api import (
+    abs,
+    add,
+    divide,
+    equal,
+    exp,
+    greater,
+    greater_equal,
+    identity,
+    less,
+    less_equal,
+    log,
     logsumexp,
     matmul,
     maximum,
     mean,
-    mean_squared_error,
+    minimum,
+    multiply,
+    negative,
+    not_equal,
     pick,
+    power,
     relu,
     reshape,
     sigmoid,
-    softmax,
-    softmax_cross_entropy,
+    sign,
     square,
+    stop_gradient,
+    subtract,
     sum,
     tanh,
     transpose,
+    where,
 )
-from .gradcheck import GradcheckReport, gradcheck
-from .graph import FlowGraph
-from .hessian import hessian
 
 __version__ = "0.1.0"
 
@@ -59,9 +78,14 @@ __all__ = [
     "Box", "Input", "Parameter", "Constant", "Scope", "as_box", "composite", "scope",
     "FlowGraph", "unbroadcast", "gradcheck", "GradcheckReport",
     "FlowGraphError", "FeedError", "BoxError", "LabelError", "CycleError",
-    "NonFiniteError", "GradientCheckError", "hessian",
-    "exp", "log", "tanh", "sigmoid", "relu", "identity", "square", "abs", "sum", "mean",
-    "maximum", "matmul", "logsumexp", "pick", "reshape", "transpose",
+    "NonFiniteError", "GradientCheckError", "hessian", "grad", "hvp", "jvp",
+    # the numpy surface: one function per primitive box (autograd_flow.numpy_api)
+    "exp", "log", "tanh", "sigmoid", "relu", "identity", "square", "abs", "negative",
+    "sign", "stop_gradient", "add", "subtract", "multiply", "divide", "maximum", "minimum",
+    "power", "where",
+    "greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
+    "sum", "mean", "logsumexp", "matmul", "pick", "reshape", "transpose",
+    # composites (autograd_flow.functions)
     "linear", "softmax", "log_softmax", "softmax_cross_entropy", "mean_squared_error",
     "l1_penalty", "l2_penalty",
 ]

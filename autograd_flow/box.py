@@ -26,19 +26,22 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 @dataclass(frozen=True, eq=False)
 class Scope:
     """One call of a composite function (``linear``, a layer, a loss): boxes made
-    inside it record it, so a drawing can collapse or expand the composite."""
+    inside it record it, so a drawing can collapse or expand the composite. The boxes
+    :func:`autograd_flow.grad` makes for a box's gradient are in a scope of kind
+    "bprop" whose ``of`` is the forward box they differentiate."""
 
     kind: str
     name: str
+    of: Any = None
 
 
 _scopes: ContextVar[tuple[Scope, ...]] = ContextVar("autograd_flow_scopes", default=())
 
 
 @contextlib.contextmanager
-def scope(kind: str, name: str | None = None) -> Iterator[Scope]:
+def scope(kind: str, name: str | None = None, of: Any = None) -> Iterator[Scope]:
     """Boxes created inside ``with af.scope("layer", "hidden1"):`` belong to that composite."""
-    entered = Scope(kind, name or kind)
+    entered = Scope(kind, name or kind, of)
     token = _scopes.set(_scopes.get() + (entered,))
     try:
         yield entered
@@ -126,6 +129,18 @@ class Box:
         """Given d loss / d self.value, return d loss / d each input."""
         raise NotImplementedError(f"{type(self).__name__} must define bprop")
 
+    def bprop_boxes(self, grad: Box, *inputs: Box) -> Any:
+        """``bprop``'s formula written with boxes: given the box ``grad`` (d loss / d
+        this box) and the input boxes, return a box per input (``None`` where there is
+        no gradient; ``self`` stands for the box's own value). :func:`autograd_flow.grad`
+        uses it to build gradients as flow graphs, which can be differentiated again.
+
+        Optional for your own boxes: without it, ``af.grad`` runs ``bprop`` as one box
+        (first derivatives work), and a second derivative through the box raises an
+        error that asks for this method. For most boxes it is bprop's own line, since
+        boxes have numpy's operators and functions (``af.cos`` for ``np.cos``)."""
+        return NotImplemented
+
     def __repr__(self) -> str:
         shape = "" if self.value is None else f", shape={np.shape(self.value)}"
         return f"{type(self).__name__}('{self.name}'{shape})"
@@ -167,12 +182,31 @@ class Box:
     def __rmatmul__(self, other: Any) -> Box:
         return ops.MatMul(other, self)
 
-    def __pow__(self, exponent: float) -> Box:
+    def __pow__(self, exponent: Any) -> Box:
+        """``box ** 2`` (a number: Pow) or ``box ** other`` (a box or an array: Power)."""
+        if isinstance(exponent, Constant):
+            exponent = exponent.value
+        if isinstance(exponent, Box) or np.ndim(exponent) != 0:
+            return ops.Power(self, exponent)
         return ops.Pow(self, exponent=exponent)
 
     def __rpow__(self, base: Any) -> Box:
-        raise BoxError(f"{type(self).__name__} '{self.name}' as an exponent (at {_user_site()}): "
-                       "Pow takes a number exponent; write af.exp(box * np.log(base)).")
+        return ops.Power(base, self)
+
+    def __lt__(self, other: Any) -> Box:
+        return ops.Less(self, other)
+
+    def __le__(self, other: Any) -> Box:
+        return ops.LessEqual(self, other)
+
+    def __gt__(self, other: Any) -> Box:
+        return ops.Greater(self, other)
+
+    def __ge__(self, other: Any) -> Box:
+        return ops.GreaterEqual(self, other)
+
+    def __abs__(self) -> Box:
+        return ops.Abs(self)
 
     def __neg__(self) -> Box:
         return ops.Neg(self)

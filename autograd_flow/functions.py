@@ -1,9 +1,8 @@
-"""Functions that build boxes: one per primitive, and the composites of the lecture.
-
-Composites (``linear``, ``softmax``, ``log_softmax``, ``softmax_cross_entropy``,
-``l1_penalty``, ``l2_penalty``) only wire primitive boxes together; they define no
-bprop of their own. Each records its :class:`~autograd_flow.box.Scope` so a drawing
-can show it collapsed.
+"""The composites of the lecture: functions that only wire primitive boxes together
+(``linear``, ``softmax``, ``log_softmax``, ``softmax_cross_entropy``,
+``mean_squared_error``, ``l1_penalty``, ``l2_penalty``). They define no bprop of their
+own. Each records its :class:`~autograd_flow.box.Scope` so a drawing can show it
+collapsed. (The function of each primitive box is in :mod:`autograd_flow.numpy_api`.)
 """
 from __future__ import annotations
 
@@ -12,89 +11,6 @@ from typing import Any
 
 from . import fused, ops
 from .box import Box, as_box, composite
-
-Axis = int | Sequence[int] | None
-
-
-def exp(a: Any, name: str | None = None) -> Box:
-    """exp(a), elementwise."""
-    return ops.Exp(a, name=name)
-
-
-def log(a: Any, name: str | None = None) -> Box:
-    """Natural logarithm, elementwise (a > 0)."""
-    return ops.Log(a, name=name)
-
-
-def tanh(a: Any, name: str | None = None) -> Box:
-    """tanh(a), elementwise; derivative 1 - tanh(a)^2."""
-    return ops.Tanh(a, name=name)
-
-
-def sigmoid(a: Any, name: str | None = None) -> Box:
-    """1 / (1 + exp(-a)), elementwise; derivative g(a)(1 - g(a))."""
-    return ops.Sigmoid(a, name=name)
-
-
-def relu(a: Any, name: str | None = None) -> Box:
-    """max(0, a), elementwise; subgradient 0 at a = 0."""
-    return ops.Relu(a, name=name)
-
-
-def identity(a: Any, name: str | None = None) -> Box:
-    """a itself (the linear activation)."""
-    return ops.Identity(a, name=name)
-
-
-def square(a: Any, name: str | None = None) -> Box:
-    """a**2, elementwise."""
-    return ops.Square(a, name=name)
-
-
-def abs(a: Any, name: str | None = None) -> Box:  # noqa: A001 (the math's name)
-    """|a|, elementwise; subgradient sign(a), 0 at a = 0."""
-    return ops.Abs(a, name=name)
-
-
-def maximum(a: Any, b: Any, name: str | None = None) -> Box:
-    """max(a, b), elementwise with broadcasting; at ties each side gets half the gradient."""
-    return ops.Maximum(a, b, name=name)
-
-
-def sum(a: Any, axis: Axis = None, keepdims: bool = False,  # noqa: A001
-        name: str | None = None) -> Box:
-    """Sum over ``axis`` (all axes by default)."""
-    return ops.Sum(a, axis=axis, keepdims=keepdims, name=name)
-
-
-def mean(a: Any, axis: Axis = None, keepdims: bool = False, name: str | None = None) -> Box:
-    """Mean over ``axis`` (all axes by default)."""
-    return ops.Mean(a, axis=axis, keepdims=keepdims, name=name)
-
-
-def matmul(a: Any, b: Any, name: str | None = None) -> Box:
-    """a @ b (numpy's matmul rules)."""
-    return ops.MatMul(a, b, name=name)
-
-
-def logsumexp(a: Any, axis: Axis = -1, keepdims: bool = False, name: str | None = None) -> Box:
-    """log sum exp(a) over ``axis``, computed without overflow."""
-    return ops.LogSumExp(a, axis=axis, keepdims=keepdims, name=name)
-
-
-def pick(a: Any, labels: Any, name: str | None = None) -> Box:
-    """Row n's entry at column labels[n] of an (N, C) box; labels are checked."""
-    return ops.Pick(a, labels, name=name)
-
-
-def reshape(a: Any, shape: Sequence[int], name: str | None = None) -> Box:
-    """a with a new shape."""
-    return ops.Reshape(a, shape=shape, name=name)
-
-
-def transpose(a: Any, axes: Sequence[int] | None = None, name: str | None = None) -> Box:
-    """a with permuted axes (reversed by default)."""
-    return ops.Transpose(a, axes=axes, name=name)
 
 
 @composite("linear")

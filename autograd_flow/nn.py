@@ -14,13 +14,14 @@ from typing import Any
 import numpy as np
 
 from . import functions as F
+from . import numpy_api as N
 from .box import Box, Parameter, scope
 
 ACTIVATIONS: dict[str, Callable[..., Box]] = {
-    "tanh": F.tanh,
-    "sigmoid": F.sigmoid,
-    "relu": F.relu,
-    "linear": F.identity,
+    "tanh": N.tanh,
+    "sigmoid": N.sigmoid,
+    "relu": N.relu,
+    "linear": N.identity,
 }
 
 

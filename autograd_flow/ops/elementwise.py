@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..box import Box
+from .compare import Greater
 
 
 class Exp(Box):
@@ -15,6 +16,9 @@ class Exp(Box):
     def bprop(self, grad, a):
         return grad * self.value
 
+    def bprop_boxes(self, grad, a):
+        return grad * self
+
 
 class Log(Box):
     """y = log(a) for a > 0;   d a = d y / a"""
@@ -23,6 +27,9 @@ class Log(Box):
         return np.log(a)
 
     def bprop(self, grad, a):
+        return grad / a
+
+    def bprop_boxes(self, grad, a):
         return grad / a
 
 
@@ -35,6 +42,9 @@ class Tanh(Box):
     def bprop(self, grad, a):
         return grad * (1 - self.value * self.value)
 
+    def bprop_boxes(self, grad, a):
+        return grad * (1 - self * self)
+
 
 class Sigmoid(Box):
     """y = 1 / (1 + exp(-a));   d a = d y * y (1 - y)   (lecture: g'(a) = g(a)(1 - g(a)))"""
@@ -46,6 +56,9 @@ class Sigmoid(Box):
     def bprop(self, grad, a):
         return grad * self.value * (1 - self.value)
 
+    def bprop_boxes(self, grad, a):
+        return grad * self * (1 - self)
+
 
 class Relu(Box):
     """y = max(0, a);   d a = d y * 1[a > 0]   (subgradient 0 at a = 0)"""
@@ -56,6 +69,9 @@ class Relu(Box):
     def bprop(self, grad, a):
         return grad * (a > 0)
 
+    def bprop_boxes(self, grad, a):
+        return grad * Greater(a, 0)
+
 
 class Identity(Box):
     """y = a;   d a = d y   (the lecture's linear activation)"""
@@ -64,6 +80,9 @@ class Identity(Box):
         return a
 
     def bprop(self, grad, a):
+        return grad
+
+    def bprop_boxes(self, grad, a):
         return grad
 
 
@@ -76,6 +95,9 @@ class Square(Box):
     def bprop(self, grad, a):
         return 2 * a * grad
 
+    def bprop_boxes(self, grad, a):
+        return 2 * a * grad
+
 
 class Abs(Box):
     """y = |a|;   d a = sign(a) d y   (lecture: sign(a) = 1[a > 0] - 1[a < 0], 0 at a = 0)"""
@@ -86,6 +108,9 @@ class Abs(Box):
     def bprop(self, grad, a):
         return np.sign(a) * grad
 
+    def bprop_boxes(self, grad, a):
+        return Sign(a) * grad
+
 
 class Neg(Box):
     """y = -a;   d a = -d y"""
@@ -95,3 +120,19 @@ class Neg(Box):
 
     def bprop(self, grad, a):
         return -grad
+
+    def bprop_boxes(self, grad, a):
+        return -grad
+
+
+class Sign(Box):
+    """y = sign(a) (-1, 0 or 1);   d a = 0 (piecewise constant: no gradient)"""
+
+    def fprop(self, a):
+        return np.sign(a)
+
+    def bprop(self, grad, a):
+        return None
+
+    def bprop_boxes(self, grad, a):
+        return None

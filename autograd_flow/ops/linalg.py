@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..box import Box
+from .gradient import multilinear_in
 
 
 class MatMul(Box):
@@ -22,6 +23,8 @@ class MatMul(Box):
         if b.ndim == 1:
             return grad[..., None] * b, (np.swapaxes(a, -1, -2) @ grad[..., None])[..., 0]
         return grad @ np.swapaxes(b, -1, -2), transposed_product(a, grad)
+
+    bprop_boxes = multilinear_in(0, 1)
 
 
 def transposed_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..box import Box
 from ..errors import LabelError, describe
+from .gradient import linear_in
 
 
 class Reshape(Box):
@@ -22,6 +23,8 @@ class Reshape(Box):
 
     def bprop(self, grad, a):
         return np.reshape(grad, np.shape(a))
+
+    bprop_boxes = linear_in(0)
 
 
 class Transpose(Box):
@@ -38,6 +41,8 @@ class Transpose(Box):
         if self.axes is None:
             return np.transpose(grad)
         return np.transpose(grad, np.argsort([axis % np.ndim(a) for axis in self.axes]))
+
+    bprop_boxes = linear_in(0)
 
 
 def check_labels(box: Any, scores: Any, labels: Any) -> None:
@@ -72,3 +77,5 @@ class Pick(Box):
         grad_a = np.zeros_like(a, dtype=np.result_type(grad, a))
         grad_a[np.arange(len(grad_a)), labels] = grad
         return grad_a, None
+
+    bprop_boxes = linear_in(0)

@@ -17,6 +17,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from .. import functions as F
+from .. import numpy_api as N
 from .. import ops
 from ..box import Box, Input, Leaf, Parameter, fprop_arity
 from ..graph import FlowGraph, topological_order
@@ -273,6 +274,39 @@ def _maximum(b: _Builder, a: Box) -> Box | None:
     return box if _domain_ok(left - right, "kinkfree") else None
 
 
+def _minimum(b: _Builder, a: Box) -> Box | None:
+    """min(a, other) only where no entries tie within 0.01 (away from the kink)."""
+    box = _binary(ops.Minimum)(b, a)
+    left, right = (np.asarray(i.value) for i in box.inputs)
+    return box if _domain_ok(left - right, "kinkfree") else None
+
+
+def _mask(cls: type) -> Callable[[_Builder, Box], Box | None]:
+    """a * (a op other): a comparison used as a mask (its own gradient is none), kept
+    only where no entries are within 0.01 of the threshold."""
+    def make(b: _Builder, a: Box) -> Box | None:
+        other = b.partner(a, "real")
+        other_value = other.value if isinstance(other, Box) else other
+        if not _domain_ok(np.asarray(a.value) - other_value, "kinkfree"):
+            return None
+        return ops.Mul(a, cls(a, other))
+    return make
+
+
+def _power(b: _Builder, a: Box) -> Box:
+    """a ** other for a positive base and a box (or array) exponent in [-2, 2]."""
+    other = b.partner(a, "real")
+    if not isinstance(other, Box):
+        other = b.leaf(np.shape(a.value))
+    return ops.Power(a, other)
+
+
+def _where(b: _Builder, a: Box) -> Box:
+    cond = b.draw(hnp.arrays(np.bool_, np.shape(a.value)))
+    other = b.partner(a, "real")
+    return ops.Where(cond, a, other) if b.draw(st.booleans()) else ops.Where(cond, other, a)
+
+
 def _axis(b: _Builder, ndim: int, allow_tuple: bool = True) -> Any:
     options: list[Any] = [None] + list(range(-ndim, ndim))
     if allow_tuple and ndim >= 2:
@@ -287,7 +321,7 @@ def _reduction(cls: type) -> Callable[[_Builder, Box], Box]:
 
 
 def _logsumexp(b: _Builder, a: Box) -> Box:
-    return F.logsumexp(a, axis=_axis(b, np.ndim(a.value), allow_tuple=False),
+    return N.logsumexp(a, axis=_axis(b, np.ndim(a.value), allow_tuple=False),
                        keepdims=b.draw(st.booleans()))
 
 
@@ -304,10 +338,10 @@ def _matmul(b: _Builder, a: Box) -> Box | None:
         ["pool"] if fits else [])
     choice = b.draw(st.sampled_from(options))
     if choice == "pool":
-        return F.matmul(a, b.draw(st.sampled_from(fits)))
+        return N.matmul(a, b.draw(st.sampled_from(fits)))
     if choice == "left":
-        return F.matmul(b.leaf((side, shape[-2])), a)
-    return F.matmul(a, b.leaf((shape[-1], side) if choice == "right" else (shape[-1],)))
+        return N.matmul(b.leaf((side, shape[-2])), a)
+    return N.matmul(a, b.leaf((shape[-1], side) if choice == "right" else (shape[-1],)))
 
 
 def _matmul_ok(left: Shape, right: Shape) -> bool:
@@ -330,14 +364,14 @@ def _transpose(b: _Builder, a: Box) -> Box:
     ndim = np.ndim(a.value)
     permutation = b.draw(st.none() | st.permutations(range(ndim)))
     if permutation is None:
-        return F.transpose(a)
-    return F.transpose(a, tuple(axis - ndim if b.draw(st.booleans()) else axis
+        return N.transpose(a)
+    return N.transpose(a, tuple(axis - ndim if b.draw(st.booleans()) else axis
                                 for axis in permutation))
 
 
 def _pick(b: _Builder, a: Box) -> Box:
     rows, classes = np.shape(a.value)
-    return F.pick(a, b.labels(rows, classes))
+    return N.pick(a, b.labels(rows, classes))
 
 
 def _cross_entropy(b: _Builder, a: Box) -> Box:
@@ -382,6 +416,16 @@ BUILTIN_OPS: dict[str, _Op] = {op.name: op for op in [
     _Op("relu", _unary(ops.Relu), domain="kinkfree"),
     _Op("abs", _unary(ops.Abs), domain="kinkfree"),
     _Op("maximum", _maximum),
+    _Op("minimum", _minimum),
+    _Op("sign", _unary(ops.Sign), domain="kinkfree"),
+    _Op("greater", _mask(ops.Greater)),
+    _Op("greater_equal", _mask(ops.GreaterEqual)),
+    _Op("less", _mask(ops.Less)),
+    _Op("less_equal", _mask(ops.LessEqual)),
+    _Op("equal", _mask(ops.Equal)),
+    _Op("not_equal", _mask(ops.NotEqual)),
+    _Op("power", _power, domain="positive", bound=4.0),
+    _Op("where", _where),
     _Op("exp", _unary(ops.Exp), bound=4.0),
     _Op("log", _unary(ops.Log), domain="positive"),
     _Op("matmul", _matmul, min_dims=1, max_dims=2),
@@ -404,7 +448,10 @@ PRIMITIVE_OPS: dict[type, str] = {
     ops.Log: "log", ops.Neg: "neg", ops.Relu: "relu", ops.Sigmoid: "sigmoid",
     ops.Square: "square", ops.Tanh: "tanh", ops.MatMul: "matmul",
     ops.LogSumExp: "logsumexp", ops.Mean: "mean", ops.Sum: "sum", ops.Pick: "pick",
-    ops.Reshape: "reshape", ops.Transpose: "transpose",
+    ops.Reshape: "reshape", ops.Transpose: "transpose", ops.Minimum: "minimum",
+    ops.Sign: "sign", ops.Greater: "greater", ops.GreaterEqual: "greater_equal",
+    ops.Less: "less", ops.LessEqual: "less_equal", ops.Equal: "equal",
+    ops.NotEqual: "not_equal", ops.Power: "power", ops.Where: "where",
 }
 
 
@@ -515,7 +562,7 @@ def flow_graphs(boxes: Sequence[str | type] | None = None, *, max_boxes: int = 6
 def _loss(b: _Builder) -> Box:
     """The sum of every box no other box reads (so each one reaches the loss)."""
     tops = [box for box in b.pool if id(box) not in b.used]
-    terms = [box if np.ndim(box.value) == 0 and not isinstance(box, Leaf) else F.sum(box)
+    terms = [box if np.ndim(box.value) == 0 and not isinstance(box, Leaf) else N.sum(box)
              for box in tops]
     loss = terms[0]
     for term in terms[1:]:

@@ -1,0 +1,99 @@
+"""The numpy surface of autograd_flow: one function per primitive box, named and called
+as in numpy (``af.exp(a)``, ``af.sum(a, axis=0)``, ``af.maximum(a, b)``), each taking an
+optional ``name=`` for the box. Numbers and arrays become Constants.
+
+The docstring of each function is its box's formula line: the value and the gradient.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from . import ops
+from .box import Box
+
+Axis = int | Sequence[int] | None
+
+
+def _function(cls: type[Box], name: str) -> Callable[..., Box]:
+    """The function that builds a ``cls`` box from its inputs (``name=`` names the box)."""
+
+    def build(*inputs: Any, name: str | None = None) -> Box:
+        return cls(*inputs, name=name)
+
+    build.__name__ = build.__qualname__ = name
+    build.__module__ = __name__
+    formula = (cls.__doc__ or "").strip()
+    build.__doc__ = f"{formula}\n\n(Builds a :class:`autograd_flow.ops.{cls.__name__}` box.)"
+    return build
+
+
+# -- elementwise, one input ---------------------------------------------------------------
+exp = _function(ops.Exp, "exp")
+log = _function(ops.Log, "log")
+tanh = _function(ops.Tanh, "tanh")
+sigmoid = _function(ops.Sigmoid, "sigmoid")
+relu = _function(ops.Relu, "relu")
+identity = _function(ops.Identity, "identity")
+square = _function(ops.Square, "square")
+abs = _function(ops.Abs, "abs")  # noqa: A001 (numpy's name)
+negative = _function(ops.Neg, "negative")
+sign = _function(ops.Sign, "sign")
+stop_gradient = _function(ops.StopGradient, "stop_gradient")
+
+# -- elementwise, two inputs (numpy broadcasting) -----------------------------------------
+add = _function(ops.Add, "add")
+subtract = _function(ops.Sub, "subtract")
+multiply = _function(ops.Mul, "multiply")
+divide = _function(ops.Div, "divide")
+maximum = _function(ops.Maximum, "maximum")
+minimum = _function(ops.Minimum, "minimum")
+power = _function(ops.Power, "power")
+where = _function(ops.Where, "where")
+greater = _function(ops.Greater, "greater")
+greater_equal = _function(ops.GreaterEqual, "greater_equal")
+less = _function(ops.Less, "less")
+less_equal = _function(ops.LessEqual, "less_equal")
+equal = _function(ops.Equal, "equal")
+not_equal = _function(ops.NotEqual, "not_equal")
+
+
+# -- reductions ---------------------------------------------------------------------------
+
+def sum(a: Any, axis: Axis = None, keepdims: bool = False,  # noqa: A001
+        name: str | None = None) -> Box:
+    """Sum over ``axis`` (all axes by default), as ``np.sum``."""
+    return ops.Sum(a, axis=axis, keepdims=keepdims, name=name)
+
+
+def mean(a: Any, axis: Axis = None, keepdims: bool = False, name: str | None = None) -> Box:
+    """Mean over ``axis`` (all axes by default), as ``np.mean``."""
+    return ops.Mean(a, axis=axis, keepdims=keepdims, name=name)
+
+
+def logsumexp(a: Any, axis: Axis = -1, keepdims: bool = False, name: str | None = None) -> Box:
+    """log sum exp(a) over ``axis`` (the last by default), computed without overflow;
+    -inf over no entries (as ``scipy.special.logsumexp``)."""
+    return ops.LogSumExp(a, axis=axis, keepdims=keepdims, name=name)
+
+
+# -- linear algebra and shapes ------------------------------------------------------------
+
+def matmul(a: Any, b: Any, name: str | None = None) -> Box:
+    """a @ b (numpy's matmul rules: 1-D operands, batch dimensions)."""
+    return ops.MatMul(a, b, name=name)
+
+
+def pick(a: Any, labels: Any, name: str | None = None) -> Box:
+    """Row n's entry at column labels[n] of an (N, C) box; labels are checked."""
+    return ops.Pick(a, labels, name=name)
+
+
+def reshape(a: Any, shape: int | Sequence[int], name: str | None = None) -> Box:
+    """a with a new shape (``-1`` allowed), as ``np.reshape``."""
+    return ops.Reshape(a, shape=shape, name=name)
+
+
+def transpose(a: Any, axes: Sequence[int] | None = None, name: str | None = None) -> Box:
+    """a with permuted axes (reversed by default), as ``np.transpose``."""
+    return ops.Transpose(a, axes=axes, name=name)

@@ -1,0 +1,60 @@
+"""Every primitive box of the package is in a table, with several rows."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import autograd_flow as af
+from autograd_flow import ops
+from autograd_flow.box import Leaf
+
+from . import table
+from .test_arithmetic import TABLE as ARITHMETIC
+from .test_compare import TABLE as COMPARE
+from .test_elementwise import TABLE as ELEMENTWISE
+from .test_gradient import TABLE as GRADIENT
+from .test_linalg import TABLE as LINALG
+from .test_reduce import TABLE as REDUCE
+from .test_shape import TABLE as SHAPE
+
+TABLES = [ARITHMETIC, COMPARE, ELEMENTWISE, GRADIENT, LINALG, REDUCE, SHAPE]
+ALL_ROWS = [case for t in TABLES for case in t]
+
+
+def _package_box_classes() -> set[type]:
+    """Every Box subclass defined in the autograd_flow package (its importable modules
+    loaded first), without the leaves and private bases."""
+    for module in pkgutil.walk_packages(af.__path__, prefix="autograd_flow."):
+        if not module.name.startswith(("autograd_flow.commands", "autograd_flow.cli",
+                                       "autograd_flow.playground")):
+            importlib.import_module(module.name)
+    found: set[type] = set()
+    stack = [af.Box]
+    while stack:
+        cls = stack.pop()
+        for sub in cls.__subclasses__():
+            stack.append(sub)
+            if (sub.__module__.startswith("autograd_flow.")
+                    and not sub.__name__.startswith("_")
+                    and not issubclass(sub, Leaf)):
+                found.add(sub)
+    return found
+
+
+def test_every_box_class_of_the_package_is_a_primitive_or_plumbing() -> None:
+    listed = set(ops.PRIMITIVES) | set(ops.PLUMBING)
+    assert _package_box_classes() - listed == set()
+
+
+def test_every_primitive_and_plumbing_box_is_in_a_table() -> None:
+    built = table.box_classes(ALL_ROWS)
+    assert set(ops.PRIMITIVES) | set(ops.PLUMBING) <= built
+
+
+def test_every_primitive_has_at_least_three_rows() -> None:
+    rows: dict[type, int] = {}
+    for case in ALL_ROWS:
+        box, _ = case.build(case.arrays(__import__("numpy").random.default_rng(0)))
+        rows[type(box)] = rows.get(type(box), 0) + 1
+    thin = {cls.__name__: rows.get(cls, 0) for cls in ops.PRIMITIVES if rows.get(cls, 0) < 3}
+    assert thin == {}
