@@ -32,6 +32,8 @@ from .functions import (
     mean_squared_error,
     softmax,
     softmax_cross_entropy,
+    std,
+    var,
 )
 from .gradcheck import GradcheckReport, gradcheck
 from .gradients import grad, hvp, jvp
@@ -40,6 +42,8 @@ from .hessian import hessian
 from .numpy_api import (
     abs,
     add,
+    cumprod,
+    cumsum,
     divide,
     equal,
     exp,
@@ -51,14 +55,17 @@ from .numpy_api import (
     log,
     logsumexp,
     matmul,
+    max,
     maximum,
     mean,
+    min,
     minimum,
     multiply,
     negative,
     not_equal,
     pick,
     power,
+    prod,
     relu,
     reshape,
     sigmoid,
@@ -84,10 +91,11 @@ __all__ = [
     "sign", "stop_gradient", "add", "subtract", "multiply", "divide", "maximum", "minimum",
     "power", "where",
     "greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
-    "sum", "mean", "logsumexp", "matmul", "pick", "reshape", "transpose",
+    "sum", "mean", "logsumexp", "max", "min", "prod", "cumsum", "cumprod",
+    "matmul", "pick", "reshape", "transpose",
     # composites (autograd_flow.functions)
     "linear", "softmax", "log_softmax", "softmax_cross_entropy", "mean_squared_error",
-    "l1_penalty", "l2_penalty",
+    "l1_penalty", "l2_penalty", "var", "std",
 ]
 
 _SUBMODULES = ("nn", "optim", "train", "data", "io", "select", "viz", "testing", "fused", "ops")

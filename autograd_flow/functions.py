@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from . import fused, ops
 from .box import Box, as_box, composite
 
@@ -30,10 +32,34 @@ def linear(h: Any, W: Any, b: Any = None, name: str | None = None) -> Box:
     return out
 
 
+@composite("var")
+def var(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False,
+        name: str | None = None) -> Box:
+    """Variance over ``axis``, as ``np.var``: sum((a - mean(a))**2) / (n - ddof), n the
+    number of entries reduced (numpy's two-pass formula, so the same rounding)."""
+    centered = ops.Sub(a, ops.Mean(a, axis=axis, keepdims=True), name="a - mean")
+    count = ops.Sum(ops.Add(ops.ZerosLike(a), 1), axis=axis, keepdims=keepdims, name="n")
+    total = ops.Sum(ops.Square(centered), axis=axis, keepdims=keepdims)
+    return ops.Div(total, count - ddof if ddof else count, name=name or "var")
+
+
+@composite("std")
+def std(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False,
+        name: str | None = None) -> Box:
+    """Standard deviation over ``axis``, as ``np.std``: sqrt(var(a)); its gradient is
+    infinite where the variance is 0 (as the square root's at 0)."""
+    return ops.Pow(var(a, axis=axis, ddof=ddof, keepdims=keepdims), 0.5, name=name or "std")
+
+
 @composite("log_softmax")
 def log_softmax(a: Any, axis: int = -1, name: str | None = None) -> Box:
-    """log softmax(a) = a - logsumexp(a): stable for large |a|."""
-    return ops.Sub(a, ops.LogSumExp(a, axis=axis, keepdims=True), name=name or "log_softmax")
+    """log softmax(a) = (a - m) - log sum exp(a - m) along ``axis``, with m = max(a) held
+    constant (the value does not depend on m, so neither do its derivatives): every
+    digit kept at large |a|, float32 included."""
+    peak = ops.StopGradient(ops.Max(a, axis=axis, keepdims=True, initial=-np.inf), name="max")
+    shifted = ops.Sub(a, peak, name="a - max")
+    return ops.Sub(shifted, ops.LogSumExp(shifted, axis=axis, keepdims=True),
+                   name=name or "log_softmax")
 
 
 @composite("softmax")
@@ -43,19 +69,84 @@ def softmax(a: Any, axis: int = -1, name: str | None = None) -> Box:
 
 
 @composite("softmax_cross_entropy")
-def softmax_cross_entropy(logits: Any, labels: Any, name: str | None = None) -> Box:
+def softmax_cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean",
+                          weight: Any = None, ignore_index: int | None = None,
+                          label_smoothing: float = 0.0, probabilities: bool = False,
+                          name: str | None = None) -> Box:
     """Mean over the batch of -log softmax(logits)[label]: the lecture's l(f(x), y) =
     -log f(x)_y, whose gradient at the logits is -(e(y) - f(x)) / N.
 
-    ``logits`` has shape (N, C); ``labels`` are integers in [0, C), shape (N,).
+    ``logits`` has shape (N, C); ``labels`` are integers in [0, C), shape (N,), or, with
+    ``probabilities=True``, class probabilities of shape (N, C). The options mean what
+    they mean in ``torch.nn.functional.cross_entropy``:
+
+    - ``reduction``: "mean" (over examples; with ``weight`` or ``ignore_index``, divided
+      by the summed weights of the examples kept), "sum" or "none" (one loss per example);
+    - ``weight``: a weight per class (C,), multiplying each example's loss;
+    - ``ignore_index``: examples with this label add nothing (not with probabilities);
+    - ``label_smoothing`` eps in [0, 1]: the target is (1 - eps) e(y) + eps / C.
     """
+    check_reduction(reduction, "softmax_cross_entropy")
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"softmax_cross_entropy: label_smoothing must lie in [0, 1], got "
+                         f"{label_smoothing}")
+    if probabilities and ignore_index is not None:
+        raise ValueError("softmax_cross_entropy: ignore_index applies to class labels, not "
+                         "to probabilities=True")
     log_probs = log_softmax(logits)
+    if probabilities:
+        return _probability_cross_entropy(log_probs, labels, reduction, weight,
+                                          label_smoothing, name)
+    if reduction == "mean" and weight is None and ignore_index is None \
+            and not label_smoothing:
+        return _mean_cross_entropy(log_probs, labels, name)
+    kept = None if ignore_index is None else ops.NotEqual(labels, ignore_index, name="kept")
+    safe = labels if kept is None else ops.Where(kept, labels, 0, name="labels")
+    losses: Box = ops.Neg(ops.Pick(log_probs, safe, name="log f(x)_y"))
+    factor = None if weight is None else ops.Pick(ops.BroadcastLike(weight, log_probs), safe,
+                                                  name="weight[y]")
+    if kept is not None:
+        factor = kept if factor is None else ops.Mul(factor, kept)
+    weighted = log_probs if weight is None else ops.Mul(log_probs, weight)
+    if label_smoothing:
+        smooth = ops.Neg(ops.Mean(weighted, axis=-1), name="smoothing")
+        if kept is not None:
+            smooth = ops.Mul(smooth, kept)
+    if factor is not None:
+        losses = ops.Mul(losses, factor)
+    if label_smoothing:
+        losses = ops.Add(ops.Mul(1 - label_smoothing, losses), ops.Mul(label_smoothing, smooth))
+    if reduction == "mean" and factor is not None:
+        out: Box = ops.Div(ops.Sum(losses), ops.Sum(factor, name="kept weight"))
+    else:
+        out = reduce_loss(losses, reduction)
+    out.name = name or "cross_entropy"
+    return out
+
+
+def _mean_cross_entropy(log_probs: Box, labels: Any, name: str | None) -> Box:
+    """The lecture's loss, mean of -log f(x)_y, with its fused plan (fuse=True)."""
     picked = ops.Pick(log_probs, labels, name="log f(x)_y")
     mean_picked = ops.Mean(picked)
     out = ops.Neg(mean_picked, name=name or "cross_entropy")
-    logits_box, lse = log_probs.inputs
-    out.fusion = fused.SoftmaxCrossEntropy((logits_box, picked.inputs[1]),
-                                           (lse, log_probs, picked, mean_picked, out))
+    shifted, lse = log_probs.inputs
+    logits, peak = shifted.inputs
+    out.fusion = fused.SoftmaxCrossEntropy(
+        (logits, picked.inputs[1]),
+        (peak.inputs[0], peak, shifted, lse, log_probs, picked, mean_picked, out))
+    return out
+
+
+def _probability_cross_entropy(log_probs: Box, targets: Any, reduction: str, weight: Any,
+                               label_smoothing: float, name: str | None) -> Box:
+    """-sum_c t_c w_c log f(x)_c per example, t smoothed to (1 - eps) t + eps / C."""
+    weighted = log_probs if weight is None else ops.Mul(log_probs, weight)
+    losses: Box = ops.Neg(ops.Sum(ops.Mul(targets, weighted), axis=-1))
+    if label_smoothing:
+        smooth = ops.Neg(ops.Mean(weighted, axis=-1), name="smoothing")
+        losses = ops.Add(ops.Mul(1 - label_smoothing, losses), ops.Mul(label_smoothing, smooth))
+    out = reduce_loss(losses, reduction)
+    out.name = name or "cross_entropy"
     return out
 
 

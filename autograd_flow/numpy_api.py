@@ -77,6 +77,44 @@ def logsumexp(a: Any, axis: Axis = -1, keepdims: bool = False, name: str | None 
     return ops.LogSumExp(a, axis=axis, keepdims=keepdims, name=name)
 
 
+def max(a: Any, axis: Axis = None, keepdims: bool = False,  # noqa: A001
+        initial: float | None = None, name: str | None = None) -> Box:
+    """Maximum over ``axis`` (all axes by default), as ``np.max``; ties share the
+    gradient equally. ``initial`` is the value of an empty reduction."""
+    return ops.Max(a, axis=axis, keepdims=keepdims, initial=initial, name=name)
+
+
+def min(a: Any, axis: Axis = None, keepdims: bool = False,  # noqa: A001
+        initial: float | None = None, name: str | None = None) -> Box:
+    """Minimum over ``axis`` (all axes by default), as ``np.min``; ties share the
+    gradient equally. ``initial`` is the value of an empty reduction."""
+    return ops.Min(a, axis=axis, keepdims=keepdims, initial=initial, name=name)
+
+
+amax, amin = max, min
+
+
+def prod(a: Any, axis: Axis = None, keepdims: bool = False, name: str | None = None) -> Box:
+    """Product over ``axis`` (all axes by default), as ``np.prod``; its gradient is exact
+    where entries are zero."""
+    return ops.Prod(a, axis=axis, keepdims=keepdims, name=name)
+
+
+def cumsum(a: Any, axis: int | None = None, name: str | None = None) -> Box:
+    """Running sum along ``axis``, as ``np.cumsum`` (``axis=None``: of the flattened array)."""
+    if axis is None:
+        return ops.Cumsum(ops.Reshape(a, shape=(-1,)), axis=0, name=name)
+    return ops.Cumsum(a, axis=axis, name=name)
+
+
+def cumprod(a: Any, axis: int | None = None, name: str | None = None) -> Box:
+    """Running product along ``axis``, as ``np.cumprod`` (``axis=None``: of the flattened
+    array); its gradient is exact where entries are zero."""
+    if axis is None:
+        return ops.Cumprod(ops.Reshape(a, shape=(-1,)), axis=0, name=name)
+    return ops.Cumprod(a, axis=axis, name=name)
+
+
 # -- linear algebra and shapes ------------------------------------------------------------
 
 def matmul(a: Any, b: Any, name: str | None = None) -> Box:

@@ -270,3 +270,139 @@ def test_mean_squared_error_without_reduction_keeps_every_entry() -> None:
 def test_mean_squared_error_names_a_reduction_typo() -> None:
     with pytest.raises(ValueError, match="unknown reduction 'average'.*'mean', 'sum', 'none'"):
         af.mean_squared_error(af.Parameter(np.ones(2)), np.ones(2), reduction="average")
+
+
+# Issue 15, bug 2: float32 log_softmax / softmax / cross-entropy keep their digits at
+# large logits: (a - max) - log sum exp(a - max).
+
+@pytest.mark.parametrize("scale", [1e4, 1e7])
+def test_float32_log_softmax_is_exact_at_large_logits(scale) -> None:
+    x = af.Input("x")
+    logits = np.array([[scale, scale, scale, scale], [scale, scale - 1, scale - 2, scale]],
+                      np.float32)
+    exact = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)
+    exact -= np.log(np.exp(exact).sum(axis=1, keepdims=True))
+    log_probs = af.FlowGraph(af.log_softmax(x)).fprop({x: logits})
+    assert log_probs.dtype == np.float32
+    np.testing.assert_allclose(log_probs, exact, rtol=1e-6)
+    np.testing.assert_allclose(af.FlowGraph(af.softmax(x)).fprop({x: logits}), np.exp(exact),
+                               rtol=1e-6)
+
+
+def test_float32_cross_entropy_default_and_fused_agree_at_large_logits() -> None:
+    """Logits all 1e4: loss log 4 = 1.3862944 and gradient 0.25 - 1[y] (the issue)."""
+    logits = af.Parameter(np.full((1, 4), 1e4, np.float32), name="a")
+    labels = af.Input("y")
+    for fuse in (False, True):
+        graph = af.FlowGraph(af.softmax_cross_entropy(logits, labels), fuse=fuse)
+        loss = graph.fprop({labels: np.array([2])})
+        assert loss == pytest.approx(1.3862944, rel=1e-7)
+        np.testing.assert_allclose(graph.bprop()[logits], [[0.25, 0.25, -0.75, 0.25]],
+                                   rtol=1e-6)
+
+
+# softmax_cross_entropy's options, against torch.nn.functional.cross_entropy's
+# definitions written out in numpy
+
+def _log_softmax(a: np.ndarray) -> np.ndarray:
+    shifted = a - a.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def _torch_cross_entropy(logits, labels, reduction="mean", weight=None, ignore_index=None,
+                         label_smoothing=0.0, probabilities=False):
+    """torch's documented formula, written out: l_n = -sum_c w_c t_nc log p_nc."""
+    log_p = _log_softmax(logits)
+    classes = logits.shape[1]
+    w = np.ones(classes) if weight is None else np.asarray(weight, float)
+    if probabilities:
+        targets = (1 - label_smoothing) * labels + label_smoothing / classes
+        losses = -(targets * w * log_p).sum(axis=1)
+        return {"mean": losses.mean(), "sum": losses.sum(), "none": losses}[reduction]
+    kept = np.ones(len(labels), bool) if ignore_index is None else labels != ignore_index
+    safe = np.where(kept, labels, 0)
+    nll = -log_p[np.arange(len(labels)), safe] * w[safe] * kept
+    smooth = -(log_p * w).sum(axis=1) / classes * kept
+    losses = (1 - label_smoothing) * nll + label_smoothing * smooth
+    if reduction == "mean":
+        return losses.sum() / (w[safe] * kept).sum()
+    return {"sum": losses.sum(), "none": losses}[reduction]
+
+
+CROSS_ENTROPY_OPTIONS = [
+    {"reduction": "sum"}, {"reduction": "none"}, {"weight": [0.2, 1.0, 3.0, 0.5]},
+    {"ignore_index": 1}, {"label_smoothing": 0.1},
+    {"weight": [0.2, 1.0, 3.0, 0.5], "ignore_index": 3, "label_smoothing": 0.2},
+    {"weight": [0.2, 1.0, 3.0, 0.5], "reduction": "sum", "ignore_index": 0},
+    {"probabilities": True}, {"probabilities": True, "label_smoothing": 0.3},
+    {"probabilities": True, "weight": [0.2, 1.0, 3.0, 0.5], "reduction": "none"},
+]
+
+
+@pytest.mark.parametrize("options", CROSS_ENTROPY_OPTIONS, ids=str)
+def test_cross_entropy_options_follow_torchs_definitions(options) -> None:
+    rng = _rng(7)
+    logits_value = rng.standard_normal((6, 4))
+    if options.get("probabilities"):
+        target_value = rng.dirichlet(np.ones(4), size=6)
+    else:
+        target_value = np.array([0, 1, 2, 3, 1, 3])
+    logits = af.Parameter(logits_value, name="a")
+    target = af.Input("y")
+    loss = af.softmax_cross_entropy(logits, target, **options)
+    graph = af.FlowGraph(loss)
+    np.testing.assert_allclose(graph.fprop({target: target_value}),
+                               _torch_cross_entropy(logits_value, target_value, **options),
+                               rtol=1e-12)
+    total = loss if options.get("reduction") != "none" else loss.sum()
+    af.gradcheck(total, {target: target_value}, wrt=[logits])
+
+
+@pytest.mark.parametrize("options", CROSS_ENTROPY_OPTIONS, ids=str)
+def test_cross_entropy_options_equal_torch_when_installed(options) -> None:
+    torch = pytest.importorskip("torch")
+    rng = _rng(8)
+    logits_value = rng.standard_normal((6, 4))
+    probabilities = options.get("probabilities", False)
+    target_value = rng.dirichlet(np.ones(4), size=6) if probabilities else \
+        np.array([0, 1, 2, 3, 1, 3])
+    torch_options = {k: v for k, v in options.items() if k != "probabilities"}
+    if "weight" in torch_options:
+        torch_options["weight"] = torch.tensor(torch_options["weight"], dtype=torch.float64)
+    logits_t = torch.tensor(logits_value, requires_grad=True)
+    expected = torch.nn.functional.cross_entropy(logits_t, torch.tensor(target_value),
+                                                 **torch_options)
+    expected.sum().backward()
+    logits = af.Parameter(logits_value, name="a")
+    loss = af.softmax_cross_entropy(logits, af.Constant(target_value), **options)
+    graph = af.FlowGraph(loss.sum())
+    np.testing.assert_allclose(af.FlowGraph(loss).fprop(), expected.detach().numpy(),
+                               rtol=1e-12)
+    graph.fprop()
+    np.testing.assert_allclose(graph.bprop()[logits], logits_t.grad.numpy(), rtol=1e-10,
+                               atol=1e-15)
+
+
+def test_cross_entropy_option_errors_say_what_is_allowed() -> None:
+    logits = af.Parameter(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="unknown reduction 'avg'"):
+        af.softmax_cross_entropy(logits, np.array([0, 1]), reduction="avg")
+    with pytest.raises(ValueError, match=r"label_smoothing must lie in \[0, 1\]"):
+        af.softmax_cross_entropy(logits, np.array([0, 1]), label_smoothing=1.5)
+    with pytest.raises(ValueError, match="ignore_index applies to class labels"):
+        af.softmax_cross_entropy(logits, np.eye(3)[:2], probabilities=True, ignore_index=0)
+
+
+# var and std: numpy's two-pass formula, as composites
+
+@pytest.mark.parametrize("kwargs", [{}, {"axis": 0}, {"axis": -1, "ddof": 1},
+                                    {"axis": (0, 2), "keepdims": True}, {"ddof": 2}])
+def test_var_and_std_equal_numpy_and_their_gradients_check(kwargs) -> None:
+    rng = _rng(9)
+    value = rng.standard_normal((3, 4, 2))
+    x = af.Parameter(value, name="x")
+    for function, reference in [(af.var, np.var), (af.std, np.std)]:
+        box = function(x, **kwargs)
+        np.testing.assert_allclose(af.FlowGraph(box).fprop(), reference(value, **kwargs),
+                                   rtol=1e-14)
+        af.gradcheck(box.sum() if np.ndim(reference(value, **kwargs)) else box, {})

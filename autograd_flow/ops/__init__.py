@@ -19,13 +19,13 @@ from .gradient import (
     ZerosLike,
 )
 from .linalg import MatMul
-from .reduce import ExpandReduced, LogSumExp, Mean, Sum
+from .reduce import Cumprod, Cumsum, ExpandReduced, LogSumExp, Max, Mean, Min, Prod, Sum
 from .shape import Pick, Reshape, Transpose
 
 PRIMITIVES = (Add, Sub, Mul, Div, Pow, Maximum, Abs, Exp, Identity, Log, Neg, Relu,
               Sigmoid, Sign, Square, Tanh, MatMul, LogSumExp, Mean, Sum, Pick, Reshape,
               Transpose, Greater, GreaterEqual, Less, LessEqual, Equal, NotEqual, StopGradient,
-              Minimum, Power, Where)
+              Minimum, Power, Where, Max, Min, Prod, Cumsum, Cumprod)
 
 PLUMBING = (SumLike, BroadcastLike, ZerosLike, AstypeLike, Seed, SeedAs, Adjoint,
             NumericBprop, ExpandReduced)

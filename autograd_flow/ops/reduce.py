@@ -1,6 +1,7 @@
-"""Reductions: sum, mean and the numerically stable log-sum-exp, with numpy's axis
-rules (negative axes, tuples, keepdims; an integer axis 0 or -1 on a 0-d array reduces
-nothing; an empty axis gives numpy's empty or identity result)."""
+"""Reductions (sum, mean, the numerically stable log-sum-exp, max, min, prod) and the
+running sum and product, with numpy's axis rules (negative axes, tuples, keepdims; an
+integer axis 0 or -1 on a 0-d array reduces nothing; an empty axis gives numpy's empty
+or identity result)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -9,8 +10,11 @@ from typing import Any
 import numpy as np
 
 from ..box import Box
+from ..errors import BoxError, describe
+from .arithmetic import Maximum, Where
+from .compare import Equal
 from .elementwise import Exp
-from .gradient import linear_in
+from .gradient import AstypeLike, SumLike, linear_in
 
 Axis = int | Sequence[int] | None
 
@@ -141,3 +145,147 @@ class LogSumExp(_Reduction):
 def _dropped(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(side for k, side in enumerate(shape) if k not in axes)
 
+
+
+class _Extremum(_Reduction):
+    """The max or min over axis; ties share the gradient equally."""
+
+    def __init__(self, a: Any, axis: Axis = None, keepdims: bool = False,
+                 initial: float | None = None, name: str | None = None) -> None:
+        self.initial = initial
+        super().__init__(a, axis=axis, keepdims=keepdims, name=name)
+
+    def _reduce(self, a: Any, function: Any) -> Any:
+        axes = self.axes(a)
+        if self.initial is None:
+            if np.size(a) == 0 or any(np.shape(a)[k] == 0 for k in axes):
+                raise BoxError(f"{describe(self)}: {function.__name__} over an empty axis "
+                               f"(input shape {np.shape(a)}, axis {self.axis}) has no value; "
+                               "pass initial=..., as numpy's np.max/np.min take.")
+            return function(a, axis=axes, keepdims=self.keepdims)
+        return function(a, axis=axes, keepdims=self.keepdims, initial=self.initial)
+
+    def bprop(self, grad, a):
+        axes = self.axes(a)
+        shape = np.shape(a)
+        ties = a == keep_dims(self.value, shape, axes)
+        count = np.maximum(np.sum(ties, axis=axes, keepdims=True), 1).astype(np.result_type(a))
+        return keep_dims(grad, shape, axes) * ties / count
+
+    def bprop_boxes(self, grad, a):
+        ties = Equal(a, ExpandReduced(self, a, self.axis, self.keepdims))
+        count = AstypeLike(Maximum(Sum(ties, self.axis, keepdims=True), 1), a)
+        return ExpandReduced(grad, a, self.axis, self.keepdims) * ties / count
+
+
+class Max(_Extremum):
+    """y = max of a over axis (numpy's initial= too);   d a = d y shared equally among the
+    entries equal to the max (a subgradient at ties, as maximum's)"""
+
+    def fprop(self, a):
+        return self._reduce(a, np.max)
+
+
+class Min(_Extremum):
+    """y = min of a over axis (numpy's initial= too);   d a = d y shared equally among the
+    entries equal to the min (a subgradient at ties, as minimum's)"""
+
+    def fprop(self, a):
+        return self._reduce(a, np.min)
+
+
+class Prod(_Reduction):
+    """y = product of a over axis;   d a_i = d y * product of the other entries, exactly
+    where a has zeros: with no zero in a slice y / a_i, with one zero there the product of
+    the rest at the zero and 0 elsewhere, with two or more 0 everywhere. (Second
+    derivatives are exact away from zeros.)"""
+
+    def fprop(self, a):
+        return np.prod(a, axis=self.axes(a), keepdims=self.keepdims)
+
+    def bprop(self, grad, a):
+        axes = self.axes(a)
+        zero = a == 0
+        zeros = np.sum(zero, axis=axes, keepdims=True)
+        safe = np.where(zero, 1, a)
+        rest = np.prod(safe, axis=axes, keepdims=True)  # the product of the nonzero entries
+        others = np.where(zeros == 0, rest / safe, np.where(zero * (zeros == 1), rest, 0))
+        return keep_dims(grad, np.shape(a), axes) * others
+
+    def bprop_boxes(self, grad, a):
+        zero = Equal(a, 0)
+        zeros = Sum(zero, self.axis, keepdims=True)
+        safe = Where(zero, 1, a)
+        rest = Prod(safe, self.axis, keepdims=True)
+        others = Where(Equal(zeros, 0), rest / safe, Where(zero * Equal(zeros, 1), rest, 0))
+        return ExpandReduced(grad, a, self.axis, self.keepdims) * others
+
+
+def _along(a: Any, axis: int) -> tuple[np.ndarray, int]:
+    """A 0-d array as one entry along axis 0 (numpy's cumsum does the same)."""
+    return (np.reshape(a, (1,)), 0) if np.ndim(a) == 0 else (a, axis)
+
+
+def cumulative_sum(x: Any, axis: int, reverse: bool) -> np.ndarray:
+    """The running sum along ``axis``, from the end when ``reverse``."""
+    if reverse:
+        return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
+    return np.cumsum(x, axis=axis)
+
+
+class _Cumulative(Box):
+    def __init__(self, a: Any, axis: int, reverse: bool = False,
+                 name: str | None = None) -> None:
+        if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+            raise BoxError(f"{type(self).__name__}: axis must be an integer, got {axis!r} "
+                           "(af.cumsum/af.cumprod flatten for axis=None)")
+        self.axis = int(axis)
+        self.reverse = reverse
+        super().__init__(a, name=name)
+
+
+class Cumsum(_Cumulative):
+    """y_k = sum_(i <= k) a_i along axis (sum_(i >= k) when reverse);
+    d a = d y summed from the other end (a reverse running sum)"""
+
+    def fprop(self, a):
+        return cumulative_sum(*_along(a, self.axis), self.reverse)
+
+    def bprop(self, grad, a):
+        return cumulative_sum(grad, _along(a, self.axis)[1], not self.reverse)
+
+    bprop_boxes = linear_in(0)
+
+
+class Cumprod(_Cumulative):
+    """y_k = prod_(i <= k) a_i along axis;   d a_j = sum_(k >= j) d y_k prod_(i <= k, i != j) a_i,
+    exactly where a has zeros: before the first zero z of a row, (reverse running sum of
+    d y * y)_j / a_j; at z, the reverse running sum of d y * cumprod(a with a_z := 1);
+    after z, 0. (Second derivatives are exact away from zeros.)"""
+
+    def __init__(self, a: Any, axis: int, name: str | None = None) -> None:
+        super().__init__(a, axis=axis, name=name)
+
+    def fprop(self, a):
+        x, axis = _along(a, self.axis)
+        return np.cumprod(x, axis=axis)
+
+    def bprop(self, grad, a):
+        x, axis = _along(a, self.axis)
+        zero = x == 0
+        seen = np.cumsum(zero, axis=axis)
+        before, first = seen == 0, zero * (seen == 1)
+        past_first = np.cumprod(np.where(first, 1, x), axis=axis)
+        return np.where(before,
+                        cumulative_sum(grad * self.value, axis, True) / np.where(before, x, 1),
+                        np.where(first, cumulative_sum(grad * past_first, axis, True), 0))
+
+    def bprop_boxes(self, grad, a):
+        zero = Equal(a, 0)
+        seen = Cumsum(zero, self.axis)
+        before, first = Equal(seen, 0), zero * Equal(seen, 1)
+        past_first = Cumprod(Where(first, 1, a), self.axis)
+        grad_a = Where(before,
+                       Cumsum(grad * self, self.axis, reverse=True) / Where(before, a, 1),
+                       Where(first, Cumsum(grad * past_first, self.axis, reverse=True), 0))
+        return SumLike(grad_a, a)  # a 0-d input ran as one entry of shape (1,)

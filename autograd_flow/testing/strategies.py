@@ -320,6 +320,23 @@ def _reduction(cls: type) -> Callable[[_Builder, Box], Box]:
     return make
 
 
+def _extremum(cls: type) -> Callable[[_Builder, Box], Box | None]:
+    """max/min only where the entries differ by 0.01 or more (away from ties)."""
+    def make(b: _Builder, a: Box) -> Box | None:
+        gaps = np.diff(np.sort(np.ravel(a.value)))
+        if np.any(gaps < 0.01):
+            return None
+        return _reduction(cls)(b, a)
+    return make
+
+
+def _cumulative(cls: type) -> Callable[[_Builder, Box], Box]:
+    def make(b: _Builder, a: Box) -> Box:
+        ndim = np.ndim(a.value)
+        return cls(a, axis=b.draw(st.sampled_from(range(-ndim, ndim))))
+    return make
+
+
 def _logsumexp(b: _Builder, a: Box) -> Box:
     return N.logsumexp(a, axis=_axis(b, np.ndim(a.value), allow_tuple=False),
                        keepdims=b.draw(st.booleans()))
@@ -430,6 +447,11 @@ BUILTIN_OPS: dict[str, _Op] = {op.name: op for op in [
     _Op("log", _unary(ops.Log), domain="positive"),
     _Op("matmul", _matmul, min_dims=1, max_dims=2),
     _Op("logsumexp", _logsumexp, min_dims=1),
+    _Op("max", _extremum(ops.Max)),
+    _Op("min", _extremum(ops.Min)),
+    _Op("prod", _reduction(ops.Prod), bound=3.0),
+    _Op("cumsum", _cumulative(ops.Cumsum), min_dims=1),
+    _Op("cumprod", _cumulative(ops.Cumprod), min_dims=1, bound=3.0),
     _Op("reshape", _reshape),
     _Op("transpose", _transpose, min_dims=2),
     _Op("pick", _pick, min_dims=2, max_dims=2),
@@ -451,7 +473,8 @@ PRIMITIVE_OPS: dict[type, str] = {
     ops.Reshape: "reshape", ops.Transpose: "transpose", ops.Minimum: "minimum",
     ops.Sign: "sign", ops.Greater: "greater", ops.GreaterEqual: "greater_equal",
     ops.Less: "less", ops.LessEqual: "less_equal", ops.Equal: "equal",
-    ops.NotEqual: "not_equal", ops.Power: "power", ops.Where: "where",
+    ops.NotEqual: "not_equal", ops.Power: "power", ops.Where: "where", ops.Max: "max",
+    ops.Min: "min", ops.Prod: "prod", ops.Cumsum: "cumsum", ops.Cumprod: "cumprod",
 }
 
 

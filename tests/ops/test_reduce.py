@@ -45,6 +45,24 @@ TABLE: list[Case] = [
                    ((2, 3), {"axis": None, "keepdims": True})]],
     *[Case(ops.LogSumExp, ((),), _numpy_0d(_logsumexp), kwargs=k)
       for k in [{"axis": 0}, {"axis": -1}]],
+    *[Case(box, ((2, 3, 4),), reference, "distinct", kwargs=k)
+      for box, reference in [(ops.Max, np.max), (ops.Min, np.min)] for k in AXES[:-1]],
+    *[Case(box, ((),), _numpy_0d(reference), kwargs={"axis": -1})
+      for box, reference in [(ops.Max, np.max), (ops.Min, np.min)]],
+    *[Case(box, ((0, 3),), reference, kwargs={"axis": 0, "initial": 1.5})
+      for box, reference in [(ops.Max, np.max), (ops.Min, np.min)]],
+    *[Case(ops.Prod, ((2, 3, 4),), np.prod, "nonzero", kwargs=k) for k in AXES],
+    Case(ops.Prod, ((),), _numpy_0d(np.prod), kwargs={"axis": 0}),
+    Case(ops.Prod, ((0, 2),), np.prod, kwargs={"axis": 0}),
+    *[Case(box, (s,), reference, kwargs={"axis": k}) for box, reference in
+      [(ops.Cumsum, np.cumsum), (ops.Cumprod, np.cumprod)]
+      for s, k in [((5,), 0), ((2, 3, 4), 1), ((2, 3, 4), -1), ((3, 2), 0), ((), 0),
+                   ((0, 3), 1)]],
+    *[Case(ops.Cumsum, ((2, 3, 4),), lambda a, axis: np.flip(np.cumsum(
+        np.flip(a, axis), axis), axis), kwargs={"axis": k, "reverse": True},
+        reference_kwargs={"axis": k}) for k in (0, -1)],
+    *[Case(function, ((2, 3),), reference, kwargs={"axis": None})
+      for function, reference in [(af.cumsum, np.cumsum), (af.cumprod, np.cumprod)]],
 ]
 
 
@@ -99,3 +117,57 @@ def test_reduction_gradients_are_writable_arrays() -> None:
     grad = graph.bprop()[w]
     grad *= 2  # would raise "assignment destination is read-only" on a broadcast view
     np.testing.assert_allclose(w.grad, np.full((2, 3), 1 / 3))
+
+
+def test_max_and_min_share_the_gradient_among_ties() -> None:
+    x = af.Parameter(np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]), name="x")
+    for reduce, expected in [(af.max, [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]]),
+                             (af.min, [[1, 0, 0], [1 / 3, 1 / 3, 1 / 3]])]:
+        graph = af.FlowGraph(reduce(x, axis=1).sum())
+        graph.fprop()
+        np.testing.assert_allclose(graph.bprop()[x], expected)
+        boxed = af.FlowGraph(af.grad(reduce(x, axis=1).sum(), x)).fprop()
+        np.testing.assert_allclose(boxed, expected)
+
+
+def test_max_with_an_initial_above_every_entry_has_no_gradient() -> None:
+    x = af.Parameter(np.array([1.0, 2.0]), name="x")
+    graph = af.FlowGraph(af.max(x, initial=5.0))
+    assert graph.fprop() == 5.0
+    np.testing.assert_array_equal(graph.bprop()[x], [0.0, 0.0])
+
+
+def test_max_of_an_empty_axis_asks_for_initial() -> None:
+    x = af.Input("x")
+    with pytest.raises(af.BoxError, match=r"Max 'max'.*empty axis.*\(0, 3\).*initial="):
+        af.FlowGraph(af.max(x, axis=0)).fprop({x: np.zeros((0, 3))})
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    ([2.0, 3.0, 4.0], [12.0, 8.0, 6.0]),
+    ([2.0, 0.0, 4.0], [0.0, 8.0, 0.0]),     # one zero: the product of the rest there
+    ([0.0, 3.0, 0.0], [0.0, 0.0, 0.0]),     # two zeros: every partial product has a zero
+])
+def test_prod_gradient_is_the_product_of_the_others_even_at_zeros(values, expected) -> None:
+    x = af.Parameter(np.array(values), name="x")
+    graph = af.FlowGraph(af.prod(x))
+    graph.fprop()
+    np.testing.assert_array_equal(graph.bprop()[x], expected)
+    np.testing.assert_array_equal(af.FlowGraph(af.grad(af.prod(x), x)).fprop(), expected)
+    af.gradcheck(graph)
+
+
+@pytest.mark.parametrize("values", [[2.0, 0.0, 3.0, 0.0, 5.0], [0.0, 1.5, -2.0],
+                                    [1.5, -2.0, 0.0], [1.0, 2.0, 3.0]])
+def test_cumprod_gradient_is_exact_at_zeros(values) -> None:
+    """d a_j = sum_(k >= j) d y_k prod_(i <= k, i != j) a_i, computed the slow way."""
+    a = np.array(values)
+    seed = np.arange(1.0, len(a) + 1)
+    expected = [sum(seed[k] * np.prod([a[i] for i in range(k + 1) if i != j])
+                    for k in range(j, len(a))) for j in range(len(a))]
+    x = af.Parameter(a, name="x")
+    graph = af.FlowGraph(af.cumprod(x))
+    graph.fprop()
+    np.testing.assert_allclose(graph.bprop(seed)[x], expected, rtol=1e-15)
+    boxed = af.FlowGraph(af.grad(af.cumprod(x), x, seed=seed)).fprop()
+    np.testing.assert_array_equal(boxed, graph.bprop(seed)[x])
