@@ -125,8 +125,9 @@ def _parameters(graph: FlowGraph | Box, params: Sequence[Box] | None) -> list[Bo
     return list(found)
 
 
-class _HvpGraph:
-    """The boxes of H v for a scalar output and params: v fed as Inputs."""
+class HvpGraph:
+    """The boxes of H v for a scalar output and params, with v fed as Inputs:
+    H v = grad <grad, v>."""
 
     def __init__(self, output: Box, params: list[Box]) -> None:
         self.params = params
@@ -138,6 +139,30 @@ class _HvpGraph:
             for term in terms[1:]:
                 total = ops.Add(total, term)
         self.graph = FlowGraph(grad(total, params), wrt=())
+
+    def run(self, vectors: Sequence[Any], feed: Mapping[Any, Any] | None) -> list[np.ndarray]:
+        """H v for ``vectors`` (one array per parameter) and the graph's ``feed``."""
+        if len(vectors) != len(self.params):
+            raise ValueError(f"hvp: {len(vectors)} vectors for {len(self.params)} parameters "
+                             f"({', '.join(p.name for p in self.params)}): give one per "
+                             "parameter")
+        full_feed = dict(feed or {})
+        for p, box, v in zip(self.params, self.vectors, vectors):
+            v = np.asarray(v)
+            if isinstance(p, Parameter) and v.shape != np.shape(p.value):
+                raise ValueError(f"hvp: the vector for {describe(p)} has shape {v.shape}, "
+                                 f"but the parameter has shape {np.shape(p.value)}")
+            full_feed[box] = v
+        values = self.graph.fprop(full_feed)
+        values = values if isinstance(values, tuple) else (values,)
+        return [np.array(v) for v in values]
+
+
+def hvp_graph(graph: FlowGraph | Box, output: Box, params: list[Box]) -> HvpGraph:
+    """The H v boxes of ``output`` for ``params``, kept on ``graph`` when it is a
+    FlowGraph (so Newton steps and Hessian columns only run them)."""
+    return _cached(graph, ("hvp", id(output), *map(id, params)),
+                   lambda: HvpGraph(output, params))
 
 
 def _cached(graph: FlowGraph | Box, key: tuple, build: Any) -> Any:
@@ -163,22 +188,7 @@ def hvp(graph: FlowGraph | Box, vectors: Sequence[Any], feed: Mapping[Any, Any] 
     """
     output = _output_of(graph)
     params = _parameters(graph, params)
-    vectors = list(vectors)
-    if len(vectors) != len(params):
-        raise ValueError(f"hvp: {len(vectors)} vectors for {len(params)} parameters "
-                         f"({', '.join(p.name for p in params)}): give one per parameter")
-    built = _cached(graph, ("hvp", id(output), *map(id, params)),
-                    lambda: _HvpGraph(output, params))
-    full_feed = dict(feed or {})
-    for p, box, v in zip(params, built.vectors, vectors):
-        v = np.asarray(v)
-        if isinstance(p, Parameter) and v.shape != np.shape(p.value):
-            raise ValueError(f"hvp: the vector for {describe(p)} has shape {v.shape}, "
-                             f"but the parameter has shape {np.shape(p.value)}")
-        full_feed[box] = v
-    values = built.graph.fprop(full_feed)
-    values = values if isinstance(values, tuple) else (values,)
-    return [np.array(v) for v in values]
+    return hvp_graph(graph, output, params).run(list(vectors), feed)
 
 
 class _JvpGraph:

@@ -4,7 +4,7 @@ import pytest
 
 import autograd_flow as af
 from autograd_flow.hessian import TooManyParametersError, hessian
-from autograd_flow.optim import SGD, Newton
+from autograd_flow.optim import SGD, Newton, NewtonCG
 
 
 def logistic_regression(seed=0, n=200, d=4, l2=1e-3):
@@ -118,3 +118,65 @@ def test_invalid_settings_are_rejected():
         Newton([p], increase=0.5)
     with pytest.raises(ValueError, match="same Parameter twice"):
         Newton([p, p])
+
+
+# NewtonCG: truncated Newton on Hessian-vector products (Martens 2010)
+
+def test_newton_cg_reaches_the_logistic_regression_optimum_in_a_few_steps():
+    graph, feed, params = logistic_regression()
+    solver = NewtonCG(params, damping=1e-3)
+    steps = iterations_to(lambda: solver.step(graph, feed), graph, feed, 1e-8, 30)
+    assert steps is not None and steps <= 15, steps
+    reference, feed_ref, params_ref = logistic_regression()
+    newton = Newton(params_ref, damping=1e-3)
+    for _ in range(15):
+        newton.step(reference, feed_ref)
+    for mine, exact in zip(params, params_ref):
+        np.testing.assert_allclose(mine.value, exact.value, rtol=1e-6, atol=1e-9)
+
+
+def test_newton_cg_solves_a_quadratic_in_one_undamped_step():
+    rng = np.random.default_rng(11)
+    A = rng.standard_normal((6, 6))
+    A = A @ A.T + np.eye(6)
+    c = rng.standard_normal(6)
+    u = af.Parameter(np.zeros(6), name="u")
+    loss = 0.5 * (u * (af.Constant(A) @ u)).sum() - (af.Constant(c) * u).sum()
+    solver = NewtonCG([u], damping=0.0, cg_tolerance=1e-12)
+    solver.step(af.FlowGraph(loss))
+    np.testing.assert_allclose(u.value, np.linalg.solve(A, c), rtol=1e-8)
+    assert solver.cg_iterations <= 6 and solver.rho == pytest.approx(1.0, rel=1e-6)
+
+
+def test_newton_cg_lowers_a_non_convex_mlp_loss_at_every_step():
+    rng = np.random.default_rng(12)
+    X, y = rng.standard_normal((60, 2)), rng.integers(0, 2, 60)
+    mlp = af.nn.MLP([2, 8, 2], activation="tanh", seed=1)
+    x, t = af.Input("x"), af.Input("t")
+    graph = af.FlowGraph(af.softmax_cross_entropy(mlp(x), t))
+    feed = {x: X, t: y}
+    solver = NewtonCG(mlp.parameters, damping=1.0, max_cg_iterations=20)
+    losses = [float(graph.fprop(feed))]
+    for _ in range(10):
+        losses.append(solver.step(graph, feed, curvature_feed={x: X[:30], t: y[:30]}))
+    assert all(b <= a for a, b in zip(losses, losses[1:]))
+    assert losses[-1] < 0.8 * losses[0]
+
+
+def test_newton_cg_refuses_a_step_that_does_not_lower_the_loss():
+    """At the minimum x = 1 of (x - 1)**2 + (x - 1)**4 no step lowers the loss: the
+    parameters stay exactly where they were and lambda grows."""
+    x = af.Parameter(np.array([1.0]), name="x")
+    graph = af.FlowGraph(((x - 1) ** 2 + (x - 1) ** 4).sum())
+    solver = NewtonCG([x], damping=1e-3)
+    after = solver.step(graph)
+    assert not solver.accepted and after == 0.0 and x.value[0] == 1.0
+    assert solver.damping > 1e-3 and solver.t == 0
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"damping": -1.0}, "damping"), ({"increase": 0.5}, "increase"),
+    ({"max_cg_iterations": 0}, "max_cg_iterations"), ({"warm_start": 2.0}, "warm_start")])
+def test_newton_cg_options_are_checked(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        NewtonCG([af.Parameter(np.zeros(2))], **kwargs)

@@ -1,4 +1,6 @@
-"""Newton's method with Levenberg-Marquardt damping, for models with few parameters.
+"""Newton's method with Levenberg-Marquardt damping, for models with few parameters
+(the exact Hessian, from the gradient graph differentiated again; see
+:class:`~autograd_flow.optim.NewtonCG` for many parameters).
 
 The lecture's update minimizes the second-order Taylor expansion of the loss:
 
@@ -65,6 +67,7 @@ class Newton:
         self.gradient_norm = float("nan")
         self.accepted = False
         self.t = 0
+        self._graphs: dict[int, FlowGraph] = {}
 
     def step(self, graph: FlowGraph | Box, feed: Mapping[Any, Any] | None = None) -> float:
         """One damped Newton step on the loss (the graph's first output) for ``feed``;
@@ -73,7 +76,9 @@ class Newton:
         near the optimum, where the loss no longer tells better from worse, still
         drive the gradient to zero."""
         output = graph.outputs[0] if isinstance(graph, FlowGraph) else graph
-        differentiate = FlowGraph(output, wrt=self.params)
+        if id(output) not in self._graphs:  # built once: its gradient boxes are reused
+            self._graphs[id(output)] = FlowGraph(output, wrt=self.params)
+        differentiate = self._graphs[id(output)]
         loss = float(differentiate.fprop(feed))
         grads = differentiate.bprop()
         grad = flatten([grads[p] for p in self.params])
