@@ -125,44 +125,55 @@ def _parameters(graph: FlowGraph | Box, params: Sequence[Box] | None) -> list[Bo
     return list(found)
 
 
-class HvpGraph:
-    """The boxes of H v for a scalar output and params, with v fed as Inputs:
-    H v = grad <grad, v>."""
+class _Derived:
+    """A graph derived from the forward graph of ``outputs`` (H v, J v) with one extra
+    Input per box of ``wrt`` (the vectors), fed together with the forward feed."""
 
-    def __init__(self, output: Box, params: list[Box]) -> None:
-        self.params = params
-        gradient = grad(output, params)
-        self.vectors = [Input(f"v[{p.name}]") for p in params]
-        with scope("hvp", "<grad, v>"):
-            terms = [ops.Sum(ops.Mul(g, v)) for g, v in zip(gradient, self.vectors)]
-            total = terms[0]
-            for term in terms[1:]:
-                total = ops.Add(total, term)
-        self.graph = FlowGraph(grad(total, params), wrt=())
+    def __init__(self, outputs: Sequence[Box], wrt: list[Box], derived: list[Box],
+                 vectors: list[Input], who: str) -> None:
+        self.wrt, self.vectors, self.who = wrt, vectors, who
+        self.forward = FlowGraph(list(outputs), wrt=())
+        self.graph = FlowGraph(derived, wrt=())
 
-    def run(self, vectors: Sequence[Any], feed: Mapping[Any, Any] | None) -> list[np.ndarray]:
-        """H v for ``vectors`` (one array per parameter) and the graph's ``feed``."""
-        if len(vectors) != len(self.params):
-            raise ValueError(f"hvp: {len(vectors)} vectors for {len(self.params)} parameters "
-                             f"({', '.join(p.name for p in self.params)}): give one per "
-                             "parameter")
-        full_feed = dict(feed or {})
-        for p, box, v in zip(self.params, self.vectors, vectors):
+    def run(self, arrays: Sequence[Any], feed: Mapping[Any, Any] | None) -> list[np.ndarray]:
+        """The derived values for ``arrays`` (one per box of wrt) and the forward feed."""
+        what = "vectors" if self.who == "hvp" else "tangents"
+        if len(arrays) != len(self.wrt):
+            raise ValueError(f"{self.who}: {len(arrays)} {what} for {len(self.wrt)} "
+                             f"parameters ({', '.join(p.name for p in self.wrt)}): give one "
+                             "per parameter")
+        full_feed = {}
+        for key, value in (feed or {}).items():  # inputs H v or J v does not read are
+            if self.graph.input_for(key) is not None or self.forward.input_for(key) is None:
+                full_feed[key] = value  # dropped; unknown keys left for fprop to name
+        for p, box, v in zip(self.wrt, self.vectors, arrays):
             v = np.asarray(v)
             if isinstance(p, Parameter) and v.shape != np.shape(p.value):
-                raise ValueError(f"hvp: the vector for {describe(p)} has shape {v.shape}, "
-                                 f"but the parameter has shape {np.shape(p.value)}")
-            full_feed[box] = v
+                raise ValueError(f"{self.who}: the {what[:-1]} for {describe(p)} has shape "
+                                 f"{v.shape}, but the parameter has shape {np.shape(p.value)}")
+            if self.graph.input_for(box) is not None:  # H v need not depend on v (H = 0)
+                full_feed[box] = v
         values = self.graph.fprop(full_feed)
         values = values if isinstance(values, tuple) else (values,)
         return [np.array(v) for v in values]
 
 
-def hvp_graph(graph: FlowGraph | Box, output: Box, params: list[Box]) -> HvpGraph:
-    """The H v boxes of ``output`` for ``params``, kept on ``graph`` when it is a
-    FlowGraph (so Newton steps and Hessian columns only run them)."""
+def _hvp_boxes(output: Box, params: list[Box]) -> _Derived:
+    """H v = grad <grad, v>, with v fed as Inputs."""
+    gradient = grad(output, params)
+    vectors = [Input(f"v[{p.name}]") for p in params]
+    with scope("hvp", "<grad, v>"):
+        total: Box = ops.Sum(ops.Mul(gradient[0], vectors[0]))
+        for g, v in zip(gradient[1:], vectors[1:]):
+            total = ops.Add(total, ops.Sum(ops.Mul(g, v)))
+    return _Derived([output], params, grad(total, params), vectors, "hvp")
+
+
+def hvp_graph(graph: FlowGraph | Box, output: Box, params: list[Box]) -> _Derived:
+    """The H v boxes of ``output`` for ``params`` (``.run(vectors, feed)``), kept on
+    ``graph`` when it is a FlowGraph (so Newton steps and Hessian columns only run them)."""
     return _cached(graph, ("hvp", id(output), *map(id, params)),
-                   lambda: HvpGraph(output, params))
+                   lambda: _hvp_boxes(output, params))
 
 
 def _cached(graph: FlowGraph | Box, key: tuple, build: Any) -> Any:
@@ -191,22 +202,20 @@ def hvp(graph: FlowGraph | Box, vectors: Sequence[Any], feed: Mapping[Any, Any] 
     return hvp_graph(graph, output, params).run(list(vectors), feed)
 
 
-class _JvpGraph:
-    """The boxes of J v for every output: the transpose of the transposed Jacobian."""
-
-    def __init__(self, outputs: Sequence[Box], wrt: list[Box]) -> None:
-        self.tangents = [Input(f"t[{w.name}]") for w in wrt]
-        with scope("jvp", "J v"):
-            cotangents = [ZerosLike(o, name=f"u[{o.name}]") for o in outputs]
-            total: Box | None = None
-            for output, u in zip(outputs, cotangents):
-                transposed = grad(output, wrt, seed=u)
-                for vjp, t in zip(transposed, self.tangents):
-                    term = ops.Sum(ops.Mul(vjp, t))
-                    total = term if total is None else ops.Add(total, term)
-            assert total is not None
-            directional = grad(total, cotangents)
-        self.graph = FlowGraph(directional, wrt=())
+def _jvp_boxes(outputs: Sequence[Box], wrt: list[Box]) -> _Derived:
+    """J v = grad_u <J^T u, v> for every output, with v fed as Inputs."""
+    tangents = [Input(f"t[{w.name}]") for w in wrt]
+    with scope("jvp", "J v"):
+        cotangents = [ZerosLike(o, name=f"u[{o.name}]") for o in outputs]
+        total: Box = Constant(0.0)
+        for output, u in zip(outputs, cotangents):
+            for vjp, t in zip(grad(output, wrt, seed=u), tangents):
+                total = ops.Add(total, ops.Sum(ops.Mul(vjp, t)))
+        members = set(map(id, topological_order([total])))
+        reached = [u for u in cotangents if id(u) in members]
+        directional = dict(zip(map(id, reached), grad(total, reached))) if reached else {}
+    derived = [directional.get(id(u)) or ZerosLike(o) for u, o in zip(cotangents, outputs)]
+    return _Derived(outputs, wrt, derived, tangents, "jvp")
 
 
 def jvp(graph: FlowGraph | Box, tangents: Sequence[Any], feed: Mapping[Any, Any] | None = None,
@@ -220,20 +229,9 @@ def jvp(graph: FlowGraph | Box, tangents: Sequence[Any], feed: Mapping[Any, Any]
     """
     outputs = list(graph.outputs) if isinstance(graph, FlowGraph) else [graph]
     wrt = _parameters(graph, wrt)
-    tangents = list(tangents)
-    if len(tangents) != len(wrt):
-        raise ValueError(f"jvp: {len(tangents)} tangents for {len(wrt)} boxes of wrt "
-                         f"({', '.join(w.name for w in wrt)}): give one per box")
     built = _cached(graph, ("jvp", *map(id, outputs), *map(id, wrt)),
-                    lambda: _JvpGraph(outputs, wrt))
-    full_feed = dict(feed or {})
-    for box, w, t in zip(built.tangents, wrt, tangents):
-        t = np.asarray(t)
-        if isinstance(w, Parameter) and t.shape != np.shape(w.value):
-            raise ValueError(f"jvp: the tangent for {describe(w)} has shape {t.shape}, "
-                             f"but it has shape {np.shape(w.value)}")
-        full_feed[box] = t
-    values = built.graph.fprop(full_feed)
+                    lambda: _jvp_boxes(outputs, wrt))
+    values = built.run(list(tangents), feed)
     if len(outputs) == 1:
-        return np.array(values)
-    return tuple(np.array(v) for v in values)
+        return values[0]
+    return tuple(values)

@@ -222,3 +222,14 @@ def test_hessian_refuses_integer_parameters() -> None:
     p.value = np.array([1, 2])
     with pytest.raises(TypeError, match="'p'.*int64.*floating-point"):
         af.hessian((p * 1.0).sum(), [p])
+
+
+def test_hvp_and_jvp_of_functions_without_curvature_or_dependence_are_zeros() -> None:
+    w = af.Parameter(np.array([1.0, 2.0]), name="w")
+    c = af.Parameter(np.array([3.0]), name="c")
+    linear = af.FlowGraph((w * 3.0).sum() + c.sum() * 0.0)
+    hv = af.hvp(linear, [np.ones(2), np.ones(1)])
+    np.testing.assert_array_equal(hv[0], [0.0, 0.0])
+    np.testing.assert_array_equal(hv[1], [0.0])
+    constant_output = af.FlowGraph(af.stop_gradient(w).sum())
+    assert af.jvp(constant_output, [np.ones(2)], wrt=[w]) == 0.0
