@@ -178,18 +178,18 @@ class Arctan2(Box):
 
 
 class Hypot(Box):
-    """y = sqrt(a**2 + b**2) (without overflow);   d a = d y * a / y,  d b = d y * b / y
-    (not at a = b = 0)"""
+    """y = sqrt(a**2 + b**2) (without overflow);   d a = d y * a / y,  d b = d y * b / y,
+    and 0 at a = b = 0 (a subgradient, as abs's at 0)"""
 
     def fprop(self, a, b):
         return np.hypot(a, b)
 
     def bprop(self, grad, a, b):
-        ratio = grad / self.value
+        ratio = grad / np.where(self.value == 0, 1, self.value)  # 0 / 1 at the origin
         return ratio * a, ratio * b
 
     def bprop_boxes(self, grad, a, b):
-        ratio = grad / self
+        ratio = grad / Where(Equal(self, 0), 1, self)
         return ratio * a, ratio * b
 
 

@@ -132,6 +132,17 @@ def test_arctan2_and_hypot_derivatives_match_their_closed_forms() -> None:
         np.testing.assert_array_equal(bx, n)
 
 
+def test_hypot_gradient_at_the_origin_is_zero_as_abs_at_zero() -> None:
+    a = np.array([0.0, 0.0, 3.0], np.float32)
+    b = np.array([0.0, 2.0, 0.0], np.float32)
+    with np.errstate(all="raise"):
+        value, numeric, boxed = _both_grads(af.hypot, a, b)
+    assert value.tolist() == [0.0, 2.0, 3.0]
+    assert numeric[0].tolist() == boxed[0].tolist() == [0.0, 0.0, 1.0]
+    assert numeric[1].tolist() == boxed[1].tolist() == [0.0, 1.0, 0.0]
+    assert numeric[0].dtype == boxed[1].dtype == np.float32
+
+
 def test_hypot_does_not_overflow() -> None:
     a = np.array([3e300, 3e-300])
     with np.errstate(all="raise"):
