@@ -138,17 +138,21 @@ class Neg(Box):
         return -grad
 
 
-class Sign(Box):
-    """y = sign(a) (-1, 0 or 1);   d a = 0 (piecewise constant: no gradient)"""
-
-    def fprop(self, a):
-        return np.sign(a)
+class _PiecewiseConstant(Box):
+    """y = g(a) constant between jumps (sign, floor, ceil, round);   no gradient (d a = 0)"""
 
     def bprop(self, grad, a):
         return None
 
     def bprop_boxes(self, grad, a):
         return None
+
+
+class Sign(_PiecewiseConstant):
+    """y = sign(a) (-1, 0 or 1);   d a = 0 (piecewise constant: no gradient)"""
+
+    def fprop(self, a):
+        return np.sign(a)
 
 
 class Sqrt(Box):
@@ -270,33 +274,21 @@ class LogSigmoid(Box):
         return grad * Sigmoid(-a)
 
 
-class Floor(Box):
+class Floor(_PiecewiseConstant):
     """y = floor(a), the largest integer <= a;   no gradient (piecewise constant)"""
 
     def fprop(self, a):
         return np.floor(a)
 
-    def bprop(self, grad, a):
-        return None
 
-    def bprop_boxes(self, grad, a):
-        return None
-
-
-class Ceil(Box):
+class Ceil(_PiecewiseConstant):
     """y = ceil(a), the smallest integer >= a;   no gradient (piecewise constant)"""
 
     def fprop(self, a):
         return np.ceil(a)
 
-    def bprop(self, grad, a):
-        return None
 
-    def bprop_boxes(self, grad, a):
-        return None
-
-
-class Round(Box):
+class Round(_PiecewiseConstant):
     """y = a rounded to ``decimals`` places, halves to even (np.round);   no gradient
     (piecewise constant)"""
 
@@ -310,12 +302,6 @@ class Round(Box):
 
     def fprop(self, a):
         return np.round(a, self.decimals)
-
-    def bprop(self, grad, a):
-        return None
-
-    def bprop_boxes(self, grad, a):
-        return None
 
 
 class NanToNum(Box):
