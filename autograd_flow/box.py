@@ -230,6 +230,27 @@ class Box:
             shape = tuple(shape[0])
         return ops.Reshape(self, shape=shape)
 
+    # issue 15: numpy's ndarray operators and methods for the elementwise primitives
+    def __mod__(self, other: Any) -> Box:
+        return ops.Mod(self, other)
+
+    def __rmod__(self, other: Any) -> Box:
+        return ops.Mod(other, self)
+
+    def __round__(self, ndigits: int | None = None) -> Box:
+        """``round(box)`` or ``round(box, 2)``: a Round box, as ``round`` of an ndarray
+        gives an array (no gradient)."""
+        return ops.Round(self, decimals=0 if ndigits is None else ndigits)
+
+    def round(self, decimals: int = 0) -> Box:
+        """Rounded to ``decimals`` places, halves to even (no gradient), as ``np.round``."""
+        return ops.Round(self, decimals=decimals)
+
+    def clip(self, min: Any = None, max: Any = None) -> Box:  # noqa: A002 (ndarray's names)
+        """Limited to [min, max] (numbers, arrays or None), as ``ndarray.clip``; gradient
+        1 strictly inside, 0 outside and on the bounds."""
+        return ops.Clip(self, a_min=min, a_max=max)
+
 
 class Leaf(Box):
     """A box with no inputs whose value is set from outside (feed, parameter, constant)."""

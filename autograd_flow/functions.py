@@ -48,7 +48,7 @@ def std(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False,
         name: str | None = None) -> Box:
     """Standard deviation over ``axis``, as ``np.std``: sqrt(var(a)); its gradient is
     infinite where the variance is 0 (as the square root's at 0)."""
-    return ops.Pow(var(a, axis=axis, ddof=ddof, keepdims=keepdims), 0.5, name=name or "std")
+    return ops.Sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims), name=name or "std")
 
 
 @composite("log_softmax")

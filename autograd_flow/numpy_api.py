@@ -135,3 +135,62 @@ def reshape(a: Any, shape: int | Sequence[int], name: str | None = None) -> Box:
 def transpose(a: Any, axes: Sequence[int] | None = None, name: str | None = None) -> Box:
     """a with permuted axes (reversed by default), as ``np.transpose``."""
     return ops.Transpose(a, axes=axes, name=name)
+
+
+# -- issue 15: elementwise, trigonometric and arithmetic --------------------------------
+sqrt = _function(ops.Sqrt, "sqrt")
+cbrt = _function(ops.Cbrt, "cbrt")
+log1p = _function(ops.Log1p, "log1p")
+expm1 = _function(ops.Expm1, "expm1")
+log2 = _function(ops.Log2, "log2")
+log10 = _function(ops.Log10, "log10")
+exp2 = _function(ops.Exp2, "exp2")
+softplus = _function(ops.Softplus, "softplus")
+log_sigmoid = _function(ops.LogSigmoid, "log_sigmoid")
+fabs = _function(ops.Abs, "fabs")
+floor = _function(ops.Floor, "floor")
+ceil = _function(ops.Ceil, "ceil")
+sin = _function(ops.Sin, "sin")
+cos = _function(ops.Cos, "cos")
+tan = _function(ops.Tan, "tan")
+arcsin = _function(ops.Arcsin, "arcsin")
+arccos = _function(ops.Arccos, "arccos")
+arctan = _function(ops.Arctan, "arctan")
+sinh = _function(ops.Sinh, "sinh")
+cosh = _function(ops.Cosh, "cosh")
+arcsinh = _function(ops.Arcsinh, "arcsinh")
+arccosh = _function(ops.Arccosh, "arccosh")
+arctanh = _function(ops.Arctanh, "arctanh")
+sinc = _function(ops.Sinc, "sinc")
+deg2rad = _function(ops.Deg2rad, "deg2rad")
+rad2deg = _function(ops.Rad2deg, "rad2deg")
+arctan2 = _function(ops.Arctan2, "arctan2")
+hypot = _function(ops.Hypot, "hypot")
+logaddexp = _function(ops.Logaddexp, "logaddexp")
+fmax = _function(ops.Fmax, "fmax")
+fmin = _function(ops.Fmin, "fmin")
+mod = _function(ops.Mod, "mod")
+remainder = mod  # numpy's np.remainder is np.mod
+
+
+def round(a: Any, decimals: int = 0, name: str | None = None) -> Box:  # noqa: A001
+    """a rounded to ``decimals`` places (negative: to tens, hundreds, ...), halves to
+    even, as ``np.round``; no gradient (piecewise constant)."""
+    return ops.Round(a, decimals=decimals, name=name)
+
+
+def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None, name: str | None = None) -> Box:
+    """x with NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by
+    default 0 and the dtype's largest and smallest numbers), as ``np.nan_to_num``;
+    gradient 1 where x is finite and 0 elsewhere. ``copy`` is accepted for numpy's
+    signature: a box never writes into its input."""
+    return ops.NanToNum(x, nan=nan, posinf=posinf, neginf=neginf, name=name)
+
+
+def clip(a: Any, a_min: Any = None, a_max: Any = None, name: str | None = None) -> Box:
+    """a limited to [a_min, a_max], as ``np.clip``: each bound a number, an array that
+    broadcasts with a, or None for no bound on that side. The bounds are settings, not
+    differentiated (for bounds that are boxes write ``af.minimum(af.maximum(a, low),
+    high)``). Gradient: 1 where a_min < a < a_max, 0 outside and on the bounds."""
+    return ops.Clip(a, a_min=a_min, a_max=a_max, name=name)

@@ -12,8 +12,8 @@ import numpy as np
 from ..box import Box, _user_site
 from ..errors import BoxError
 from .compare import Equal, Greater, Less
-from .elementwise import Log
-from .gradient import linear_in
+from .elementwise import Floor, Log, Sigmoid, _sigmoid
+from .gradient import SumLike, linear_in
 
 
 class Add(Box):
@@ -159,3 +159,144 @@ class Where(Box):
         return None, np.where(cond, grad, 0), np.where(cond, 0, grad)
 
     bprop_boxes = linear_in(1, 2)
+
+
+class Arctan2(Box):
+    """y = arctan2(a, b), the angle of the point (b, a) in (-pi, pi];
+    d a = d y * b / (a**2 + b**2),  d b = -d y * a / (a**2 + b**2)  (not at a = b = 0)"""
+
+    def fprop(self, a, b):
+        return np.arctan2(a, b)
+
+    def bprop(self, grad, a, b):
+        radius2 = a * a + b * b
+        return grad * b / radius2, -grad * a / radius2
+
+    def bprop_boxes(self, grad, a, b):
+        radius2 = a * a + b * b
+        return grad * b / radius2, -grad * a / radius2
+
+
+class Hypot(Box):
+    """y = sqrt(a**2 + b**2) (without overflow);   d a = d y * a / y,  d b = d y * b / y,
+    and 0 at a = b = 0 (a subgradient, as abs's at 0)"""
+
+    def fprop(self, a, b):
+        return np.hypot(a, b)
+
+    def bprop(self, grad, a, b):
+        ratio = grad / np.where(self.value == 0, 1, self.value)  # 0 / 1 at the origin
+        return ratio * a, ratio * b
+
+    def bprop_boxes(self, grad, a, b):
+        ratio = grad / Where(Equal(self, 0), 1, self)
+        return ratio * a, ratio * b
+
+
+class Logaddexp(Box):
+    """y = log(exp(a) + exp(b)) (no overflow);   d a = d y * sigmoid(a - b),
+    d b = d y * sigmoid(b - a)  (= exp(a - y) and exp(b - y), without y's rounding)"""
+
+    def fprop(self, a, b):
+        return np.logaddexp(a, b)
+
+    def bprop(self, grad, a, b):
+        return grad * _sigmoid(a - b), grad * _sigmoid(b - a)
+
+    def bprop_boxes(self, grad, a, b):
+        return grad * Sigmoid(a - b), grad * Sigmoid(b - a)
+
+
+class _NanIgnoring(Box):
+    """fmax and fmin: the input equal to y gets d y, half of it each at ties, and a NaN
+    input none: d a = d y * (1[a == y] - 1[a == b] / 2),  d b = d y * (1[b == y] - 1[a == b] / 2)"""
+
+    def bprop(self, grad, a, b):
+        half_tie = 0.5 * grad * (a == b)
+        return grad * (a == self.value) - half_tie, grad * (b == self.value) - half_tie
+
+    def bprop_boxes(self, grad, a, b):
+        half_tie = 0.5 * grad * Equal(a, b)
+        return grad * Equal(a, self) - half_tie, grad * Equal(b, self) - half_tie
+
+
+class Fmax(_NanIgnoring):
+    """y = max(a, b) elementwise, ignoring NaN (the other input; NaN if both are);
+    d a = d y * 1[a > b or b is NaN], d b likewise, half of d y to each at ties"""
+
+    def fprop(self, a, b):
+        return np.fmax(a, b)
+
+
+class Fmin(_NanIgnoring):
+    """y = min(a, b) elementwise, ignoring NaN (the other input; NaN if both are);
+    d a = d y * 1[a < b or b is NaN], d b likewise, half of d y to each at ties"""
+
+    def fprop(self, a, b):
+        return np.fmin(a, b)
+
+
+class Mod(Box):
+    """y = a mod b = a - b floor(a / b), with the sign of b (np.mod, np.remainder, %);
+    d a = d y,  d b = -d y * floor(a / b)  (away from a / b integer, where y jumps)"""
+
+    def fprop(self, a, b):
+        return np.mod(a, b)
+
+    def bprop(self, grad, a, b):
+        return grad, -grad * np.floor(a / b)
+
+    def bprop_boxes(self, grad, a, b):
+        return grad, -grad * Floor(a / b)
+
+
+class Clip(Box):
+    """y = a limited to [a_min, a_max] (settings: numbers, arrays or None for no bound);
+    d a = d y * 1[a_min < a < a_max]  (0 outside the bounds and on them)"""
+
+    def __init__(self, a: Any, a_min: Any = None, a_max: Any = None,
+                 name: str | None = None) -> None:
+        self.a_min = _bound("a_min", a_min)
+        self.a_max = _bound("a_max", a_max)
+        super().__init__(a, name=name)
+
+    def fprop(self, a):
+        return np.clip(a, self.a_min, self.a_max)
+
+    def bprop(self, grad, a):
+        if self.a_min is not None:
+            grad = grad * (a > self.a_min)
+        if self.a_max is not None:
+            grad = grad * (a < self.a_max)
+        return grad
+
+    def bprop_boxes(self, grad, a):
+        if self.a_min is not None:
+            grad = grad * Greater(a, self.a_min)
+        if self.a_max is not None:
+            grad = grad * Less(a, self.a_max)
+        if np.ndim(self.a_min) or np.ndim(self.a_max):  # array bounds may broadcast a:
+            return SumLike(grad, a)  # af.grad sums back only for boxes of several inputs
+        return grad
+
+
+def _bound(setting: str, value: Any) -> Any:
+    """A bound of Clip: None, a Python number (numpy scalars too, so they cannot promote
+    float32) or a real array."""
+    if value is None:
+        return None
+    if isinstance(value, Box):
+        raise BoxError(f"Clip (created at {_user_site()}): {setting} is a setting (a number "
+                       f"or an array), not a box; for bounds computed in the graph write "
+                       f"af.minimum(af.maximum(a, low), high)")
+    array = np.asarray(value) if isinstance(value, (list, tuple, np.ndarray, np.generic)) \
+        else value
+    if isinstance(array, np.ndarray):
+        if array.dtype.kind not in "iuf":
+            raise BoxError(f"Clip (created at {_user_site()}): {setting} must hold real "
+                           f"numbers, not {array.dtype} values ({value!r})")
+        return array.item() if array.ndim == 0 else array
+    if isinstance(array, bool) or not isinstance(array, (int, float)):
+        raise BoxError(f"Clip (created at {_user_site()}): {setting} must be a number, an "
+                       f"array or None, not {value!r}")
+    return array

@@ -415,6 +415,100 @@ def _softmax_like(function: Callable[..., Box]) -> Callable[[_Builder, Box], Box
     return lambda b, a: function(a, axis=b.draw(st.sampled_from(range(-np.ndim(a.value), 0))))
 
 
+# -- issue 15: elementwise, trigonometric and arithmetic ops -------------------------------
+
+def _kept_if(make: Callable[[_Builder, Box], Box | None],
+             ok: Callable[..., Any]) -> Callable[[_Builder, Box], Box | None]:
+    """``make``, its box kept only where ``ok(*input values)`` holds for every entry:
+    away from the box's kinks, jumps and singularities (where central differences fail)."""
+    def kept(b: _Builder, a: Box) -> Box | None:
+        box = make(b, a)
+        if box is None:
+            return None
+        return box if bool(np.all(ok(*(np.asarray(i.value) for i in box.inputs)))) else None
+    return kept
+
+
+def _off_grid(values: Any, offset: float = 0.0, scale: float = 1.0) -> Any:
+    """Whether values are at least 0.01 away from the points (k + offset) / scale."""
+    shifted = np.asarray(values) * scale - offset
+    return np.abs(shifted - np.round(shifted)) >= 0.01 * scale
+
+
+def _round(b: _Builder, a: Box) -> Box | None:
+    """round(a, decimals) for decimals 0 or 1, away from its jumps at the halves."""
+    decimals = b.draw(st.sampled_from([0, 1]))
+    if not np.all(_off_grid(a.value, 0.5, 10.0 ** decimals)):
+        return None
+    return N.round(a, decimals)
+
+
+def _clip(b: _Builder, a: Box) -> Box | None:
+    """clip(a, low, high) with numbers (or None) as bounds, at least 0.01 from every value."""
+    low, high = b.draw(st.none() | floats()), b.draw(st.none() | floats())
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    value = np.asarray(a.value)
+    if any(bound is not None and np.any(np.abs(value - bound) < 0.01) for bound in (low, high)):
+        return None
+    return ops.Clip(a, a_min=low, a_max=high)
+
+
+def _untied(cls: type) -> Callable[[_Builder, Box], Box | None]:
+    """fmax/fmin(a, other) only where no entries tie within 0.01 (away from the kink)."""
+    return _kept_if(_binary(cls), lambda left, right: np.abs(left - right) >= 0.01)
+
+
+def _arctan2_ok(y: Any, x: Any) -> Any:
+    """Away from arctan2's jump (y = 0, x < 0) and its singularity at the origin."""
+    return ((np.abs(y) >= 0.01) | (x >= 0.01)) & (np.hypot(y, x) >= 0.1)
+
+
+def _mod_ok(a: Any, divisor: Any) -> Any:
+    """Away from mod's jumps where a / divisor is an integer (by 0.01 in a and in a / divisor)."""
+    quotient = a / divisor
+    distance = np.abs(quotient - np.round(quotient))
+    return (distance >= 0.01) & (distance * np.abs(divisor) >= 0.01)
+
+
+_ELEMENTWISE_OPS = [
+    _Op("sqrt", _unary(ops.Sqrt), domain="positive"),
+    _Op("cbrt", _unary(ops.Cbrt), domain="nonzero"),
+    _Op("log1p", _unary(ops.Log1p), bound=0.9),
+    _Op("expm1", _unary(ops.Expm1), bound=4.0),
+    _Op("log2", _unary(ops.Log2), domain="positive"),
+    _Op("log10", _unary(ops.Log10), domain="positive"),
+    _Op("exp2", _unary(ops.Exp2), bound=4.0),
+    _Op("softplus", _unary(ops.Softplus)),
+    _Op("log_sigmoid", _unary(ops.LogSigmoid)),
+    _Op("floor", _kept_if(_unary(ops.Floor), _off_grid)),
+    _Op("ceil", _kept_if(_unary(ops.Ceil), _off_grid)),
+    _Op("round", _round),
+    _Op("nan_to_num", _unary(ops.NanToNum)),  # drawn values are finite
+    _Op("sin", _unary(ops.Sin)),
+    _Op("cos", _unary(ops.Cos)),
+    _Op("tan", _unary(ops.Tan), bound=1.2),
+    _Op("arcsin", _unary(ops.Arcsin), bound=0.9),
+    _Op("arccos", _unary(ops.Arccos), bound=0.9),
+    _Op("arctan", _unary(ops.Arctan)),
+    _Op("sinh", _unary(ops.Sinh), bound=4.0),
+    _Op("cosh", _unary(ops.Cosh), bound=4.0),
+    _Op("arcsinh", _unary(ops.Arcsinh)),
+    _Op("arccosh", _kept_if(_unary(ops.Arccosh), lambda a: a >= 1.1), domain="positive"),
+    _Op("arctanh", _unary(ops.Arctanh), bound=0.9),
+    _Op("sinc", _unary(ops.Sinc)),
+    _Op("deg2rad", _unary(ops.Deg2rad)),
+    _Op("rad2deg", _unary(ops.Rad2deg), bound=1.5),
+    _Op("arctan2", _kept_if(_binary(ops.Arctan2), _arctan2_ok)),
+    _Op("hypot", _kept_if(_binary(ops.Hypot), lambda a, b: np.hypot(a, b) >= 0.1)),
+    _Op("logaddexp", _binary(ops.Logaddexp)),
+    _Op("fmax", _untied(ops.Fmax)),
+    _Op("fmin", _untied(ops.Fmin)),
+    _Op("mod", _kept_if(_binary(ops.Mod, "nonzero"), _mod_ok)),
+    _Op("clip", _clip),
+]
+
+
 #: Every built-in primitive and composite, by the name of the af function (or box)
 #: that makes it. Order matters only for shrinking: earlier ops are "simpler".
 BUILTIN_OPS: dict[str, _Op] = {op.name: op for op in [
@@ -461,6 +555,7 @@ BUILTIN_OPS: dict[str, _Op] = {op.name: op for op in [
     _Op("softmax_cross_entropy", _cross_entropy, min_dims=2, max_dims=2),
     _Op("l1_penalty", _penalty(F.l1_penalty), domain="kinkfree"),
     _Op("l2_penalty", _penalty(F.l2_penalty)),
+    *_ELEMENTWISE_OPS,
 ]}
 
 #: The box class each primitive op makes (Pow through ``**``, Neg through unary ``-``).
@@ -475,6 +570,15 @@ PRIMITIVE_OPS: dict[type, str] = {
     ops.Less: "less", ops.LessEqual: "less_equal", ops.Equal: "equal",
     ops.NotEqual: "not_equal", ops.Power: "power", ops.Where: "where", ops.Max: "max",
     ops.Min: "min", ops.Prod: "prod", ops.Cumsum: "cumsum", ops.Cumprod: "cumprod",
+    ops.Sqrt: "sqrt", ops.Cbrt: "cbrt", ops.Log1p: "log1p", ops.Expm1: "expm1",
+    ops.Log2: "log2", ops.Log10: "log10", ops.Exp2: "exp2", ops.Softplus: "softplus",
+    ops.LogSigmoid: "log_sigmoid", ops.Floor: "floor", ops.Ceil: "ceil", ops.Round: "round",
+    ops.NanToNum: "nan_to_num", ops.Sin: "sin", ops.Cos: "cos", ops.Tan: "tan",
+    ops.Arcsin: "arcsin", ops.Arccos: "arccos", ops.Arctan: "arctan", ops.Sinh: "sinh",
+    ops.Cosh: "cosh", ops.Arcsinh: "arcsinh", ops.Arccosh: "arccosh", ops.Arctanh: "arctanh",
+    ops.Sinc: "sinc", ops.Deg2rad: "deg2rad", ops.Rad2deg: "rad2deg", ops.Arctan2: "arctan2",
+    ops.Hypot: "hypot", ops.Logaddexp: "logaddexp", ops.Fmax: "fmax", ops.Fmin: "fmin",
+    ops.Mod: "mod", ops.Clip: "clip",
 }
 
 

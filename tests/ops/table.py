@@ -46,6 +46,9 @@ DOMAINS: dict[str, Callable[[np.random.Generator, Shape], np.ndarray]] = {
     "above1": lambda rng, s: rng.uniform(1.2, 3.0, size=s),  # arccosh
     "distinct": lambda rng, s: (rng.permutation(int(np.prod(s, dtype=int))).reshape(s)
                                 + rng.uniform(0.1, 0.4, size=s)) / 2,  # no ties: sort, max
+    # issue 15: elementwise, trigonometric and arithmetic
+    "wide": lambda rng, s: rng.uniform(-30.0, 30.0, size=s),  # softplus tails, mod, round
+    "small": lambda rng, s: rng.uniform(-0.15, 0.15, size=s),  # both branches of sinc'
 }
 
 

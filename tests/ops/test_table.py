@@ -16,8 +16,10 @@ from .test_gradient import TABLE as GRADIENT
 from .test_linalg import TABLE as LINALG
 from .test_reduce import TABLE as REDUCE
 from .test_shape import TABLE as SHAPE
+from .test_trig import TABLE as TRIG
 
-TABLES = [ARITHMETIC, COMPARE, ELEMENTWISE, GRADIENT, LINALG, REDUCE, SHAPE]
+TABLES = [ARITHMETIC, COMPARE, ELEMENTWISE, GRADIENT, LINALG, REDUCE, SHAPE,
+          TRIG]
 ALL_ROWS = [case for t in TABLES for case in t]
 
 
