@@ -172,7 +172,7 @@ def pad_pairs(values: Any, ndim: int) -> np.ndarray:
     per axis, as an (ndim, 2) array; ValueError when ``values`` fit none of these."""
     array = np.asarray(values)
     if array.ndim > 2:
-        raise ValueError
+        raise ValueError(f"{array.ndim}-d pad values")
     if array.size == 1:
         return np.broadcast_to(np.reshape(array, ()), (ndim, 2))
     if array.size == 2 and array.shape != (2, 1):

@@ -16,7 +16,9 @@ from ..errors import BoxError, describe
 
 
 def is_integer(value: Any) -> bool:
-    """An int or a numpy integer (not a bool)."""
+    """An int, a numpy integer or a 0-d integer array (not a bool)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
@@ -32,7 +34,7 @@ def integers_setting(box: Any, value: Any, what: str) -> int | tuple[int, ...]:
     if is_integer(value):
         return int(value)
     if isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, str) \
-            and all(is_integer(item) for item in value):
+            and np.ndim(value) == 1 and all(is_integer(item) for item in value):
         return tuple(int(item) for item in value)
     raise BoxError(f"{describe(box)}: {what} must be an integer or a sequence of integers, "
                    f"got {value!r}.")

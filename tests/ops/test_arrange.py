@@ -170,3 +170,12 @@ def test_an_axis_or_count_that_does_not_fit_the_input_is_a_clear_error(build, sh
     x = af.Input("x")
     with pytest.raises(af.BoxError, match=message):
         af.FlowGraph(build(x)).fprop({x: np.zeros(shape)})
+
+
+def test_settings_may_be_numpy_integers_and_arrays() -> None:
+    x = af.Parameter(np.arange(6.0).reshape(2, 3), name="x")
+    counts = np.array([1, 2, 0])
+    for box, expected in [(af.rot90(x, np.array(3)), np.rot90(x.value, 3)),
+                          (af.repeat(x, counts, axis=np.int64(1)), np.repeat(x.value, counts, 1)),
+                          (af.roll(x, np.int32(-1), axis=0), np.roll(x.value, -1, 0))]:
+        np.testing.assert_array_equal(af.FlowGraph(box).fprop(), expected)
