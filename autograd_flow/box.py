@@ -250,6 +250,45 @@ class Box:
         """Limited to [min, max] (numbers, arrays or None), as ``ndarray.clip``; gradient
         1 strictly inside, 0 outside and on the bounds."""
         return ops.Clip(self, a_min=min, a_max=max)
+    # ndarray's shape methods (issue 15): each builds the box of the af function.
+    def transpose(self, *axes: Any) -> Box:
+        """Permuted axes (reversed by default), as ``ndarray.transpose``:
+        ``a.transpose()``, ``a.transpose(1, 0)`` or ``a.transpose((1, 0))``."""
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
+        return ops.Transpose(self, axes=axes or None)
+
+    def flatten(self) -> Box:
+        """The entries as a 1-D array (C order): a reshape to (-1,)."""
+        return ops.Reshape(self, shape=(-1,), name="flatten")
+
+    def ravel(self) -> Box:
+        """The entries as a 1-D array (C order): a reshape to (-1,)."""
+        return ops.Reshape(self, shape=(-1,), name="ravel")
+
+    def squeeze(self, axis: int | Sequence[int] | None = None) -> Box:
+        """Without the axes of length 1 (those of ``axis``, or all)."""
+        return ops.Squeeze(self, axis=axis)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Box:
+        """Axes ``axis1`` and ``axis2`` interchanged."""
+        return ops.SwapAxes(self, axis1, axis2)
+
+    def repeat(self, repeats: int | Sequence[int], axis: int | None = None) -> Box:
+        """Each entry repeated ``repeats`` times along ``axis`` (flattened by default)."""
+        return ops.Repeat(self, repeats=repeats, axis=axis)
+
+    def astype(self, dtype: Any) -> Box:
+        """Converted to ``dtype``; the gradient comes back in this box's dtype."""
+        return ops.Astype(self, dtype)
+
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Box:
+        """The ``offset`` diagonal of axes (axis1, axis2), as a last axis."""
+        return ops.Diagonal(self, offset=offset, axis1=axis1, axis2=axis2)
+
+    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Box:
+        """The sum of the ``offset`` diagonal of axes (axis1, axis2)."""
+        return ops.Sum(self.diagonal(offset, axis1, axis2), axis=-1, name="trace")
 
 
 class Leaf(Box):

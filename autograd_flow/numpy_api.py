@@ -194,3 +194,142 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, name: str | None = None) 
     differentiated (for bounds that are boxes write ``af.minimum(af.maximum(a, low),
     high)``). Gradient: 1 where a_min < a < a_max, 0 outside and on the bounds."""
     return ops.Clip(a, a_min=a_min, a_max=a_max, name=name)
+# -- shapes, arrangements and matrix structure (issue 15) ---------------------------------
+
+def expand_dims(a: Any, axis: int | Sequence[int], name: str | None = None) -> Box:
+    """a with axes of length 1 inserted at ``axis`` (positions in the result; negative
+    counts from the end), as ``np.expand_dims``."""
+    return ops.ExpandDims(a, axis=axis, name=name)
+
+
+def squeeze(a: Any, axis: Axis = None, name: str | None = None) -> Box:
+    """a without its axes of length 1 (those of ``axis``: each must have length 1), as
+    ``np.squeeze``."""
+    return ops.Squeeze(a, axis=axis, name=name)
+
+
+def swapaxes(a: Any, axis1: int, axis2: int, name: str | None = None) -> Box:
+    """a with axes ``axis1`` and ``axis2`` interchanged, as ``np.swapaxes``."""
+    return ops.SwapAxes(a, axis1, axis2, name=name)
+
+
+def moveaxis(a: Any, source: int | Sequence[int], destination: int | Sequence[int],
+             name: str | None = None) -> Box:
+    """a with axes ``source`` moved to positions ``destination`` (the other axes keep
+    their order), as ``np.moveaxis``."""
+    return ops.MoveAxis(a, source, destination, name=name)
+
+
+def broadcast_to(a: Any, shape: int | Sequence[int], name: str | None = None) -> Box:
+    """a broadcast to ``shape`` (numpy's rules), as ``np.broadcast_to``; its gradient
+    sums over the broadcast axes."""
+    return ops.BroadcastTo(a, shape=shape, name=name)
+
+
+def ravel(a: Any, name: str | None = None) -> Box:
+    """a as a 1-D array (C order), as ``np.ravel``: a Reshape to (-1,)."""
+    return ops.Reshape(a, shape=(-1,), name=name or "ravel")
+
+
+def flatten(a: Any, name: str | None = None) -> Box:
+    """a as a 1-D array (C order), as ``ndarray.flatten``: a Reshape to (-1,)."""
+    return ops.Reshape(a, shape=(-1,), name=name or "flatten")
+
+
+def astype(a: Any, dtype: Any, name: str | None = None) -> Box:
+    """a converted to ``dtype`` (boolean, integer or float), as ``np.astype``; the
+    gradient comes back in a's dtype, and there is none through an integer or boolean
+    dtype."""
+    return ops.Astype(a, dtype, name=name)
+
+
+def pad(a: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0,
+        name: str | None = None) -> Box:
+    """a surrounded by ``constant_values``, ``pad_width`` entries before and after each
+    axis (one int, one (before, after) pair, or a pair per axis), as ``np.pad`` in its
+    constant mode (the only mode). ``constant_values`` may be a box: it gets the sum of
+    the gradient over the entries it fills."""
+    return ops.Pad(a, constant_values, pad_width=pad_width, mode=mode, name=name)
+
+
+def flip(a: Any, axis: Axis = None, name: str | None = None) -> Box:
+    """a with the order of entries reversed along ``axis`` (all axes by default), as
+    ``np.flip``."""
+    return ops.Flip(a, axis=axis, name=name)
+
+
+def fliplr(a: Any, name: str | None = None) -> Box:
+    """a flipped along axis 1 (left to right), as ``np.fliplr``."""
+    return ops.Flip(a, axis=1, name=name or "fliplr")
+
+
+def flipud(a: Any, name: str | None = None) -> Box:
+    """a flipped along axis 0 (up to down), as ``np.flipud``."""
+    return ops.Flip(a, axis=0, name=name or "flipud")
+
+
+def rot90(a: Any, k: int = 1, axes: Sequence[int] = (0, 1), name: str | None = None) -> Box:
+    """a rotated by ``k`` quarter turns in the plane of ``axes``, as ``np.rot90``."""
+    return ops.Rot90(a, k=k, axes=axes, name=name)
+
+
+def roll(a: Any, shift: int | Sequence[int], axis: Axis = None,
+         name: str | None = None) -> Box:
+    """a with entries shifted cyclically by ``shift`` along ``axis`` (of the flattened a
+    by default), as ``np.roll``."""
+    return ops.Roll(a, shift=shift, axis=axis, name=name)
+
+
+def tile(a: Any, reps: int | Sequence[int], name: str | None = None) -> Box:
+    """a repeated ``reps[k]`` times along axis k, as ``np.tile``; the gradient sums
+    over the copies."""
+    return ops.Tile(a, reps=reps, name=name)
+
+
+def repeat(a: Any, repeats: int | Sequence[int], axis: int | None = None,
+           name: str | None = None) -> Box:
+    """Each entry of a repeated ``repeats`` times (or ``repeats[i]`` times for entry i)
+    along ``axis`` (of the flattened a by default), as ``np.repeat``; the gradient sums
+    over each entry's copies."""
+    return ops.Repeat(a, repeats=repeats, axis=axis, name=name)
+
+
+def triu(m: Any, k: int = 0, name: str | None = None) -> Box:
+    """m with the entries below the k-th diagonal zeroed (last two axes), as ``np.triu``."""
+    return ops.Triu(m, k=k, name=name)
+
+
+def tril(m: Any, k: int = 0, name: str | None = None) -> Box:
+    """m with the entries above the k-th diagonal zeroed (last two axes), as ``np.tril``."""
+    return ops.Tril(m, k=k, name=name)
+
+
+def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1,
+             name: str | None = None) -> Box:
+    """The ``offset`` diagonal of axes (axis1, axis2), as a last axis, as ``np.diagonal``."""
+    return ops.Diagonal(a, offset=offset, axis1=axis1, axis2=axis2, name=name)
+
+
+def diag(v: Any, k: int = 0, name: str | None = None) -> Box:
+    """As ``np.diag``: a 1-D v gives the square matrix with v on its k-th diagonal, a 2-D
+    v gives its k-th diagonal."""
+    return ops.Diag(v, k=k, name=name)
+
+
+def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1,
+          name: str | None = None) -> Box:
+    """The sum of the ``offset`` diagonal of axes (axis1, axis2), as ``np.trace``:
+    a Diagonal box summed over its last axis."""
+    return ops.Sum(ops.Diagonal(a, offset=offset, axis1=axis1, axis2=axis2), axis=-1,
+                   name=name or "trace")
+
+
+def kron(a: Any, b: Any, name: str | None = None) -> Box:
+    """The Kronecker product of a and b (block i is a[i] * b), as ``np.kron``."""
+    return ops.Kron(a, b, name=name)
+
+
+def sort(a: Any, axis: int | None = -1, name: str | None = None) -> Box:
+    """a sorted along ``axis`` (the flattened a when None), as ``np.sort``; the gradient
+    goes back through the sorting permutation (tied entries in the stable order)."""
+    return ops.Sort(a, axis=axis, name=name)

@@ -92,4 +92,13 @@ PRIMITIVES = (Add, Sub, Mul, Div, Pow, Maximum, Abs, Exp, Identity, Log, Neg, Re
 PLUMBING = (SumLike, BroadcastLike, ZerosLike, AstypeLike, Seed, SeedAs, Adjoint,
             NumericBprop, ExpandReduced)
 
+# -- shape, arrangement and matrix-structure primitives (issue 15) --------------------------
+from .arrange import Flip, Pad, Repeat, Roll, Rot90, Sort, Tile, Unsort  # noqa: E402
+from .matrix import Diag, Diagonal, Kron, Tril, Triu  # noqa: E402
+from .shape import Astype, BroadcastTo, ExpandDims, MoveAxis, Squeeze, SwapAxes  # noqa: E402
+
+PRIMITIVES += (ExpandDims, Squeeze, SwapAxes, MoveAxis, BroadcastTo, Astype, Flip, Rot90,
+               Roll, Tile, Repeat, Pad, Sort, Triu, Tril, Diagonal, Diag, Kron)
+PLUMBING += (Unsort,)
+
 __all__ = [cls.__name__ for cls in PRIMITIVES + PLUMBING] + ["PRIMITIVES", "PLUMBING"]

@@ -1,4 +1,6 @@
-"""Shape primitives: reshape, transpose, and picking each row's label entry."""
+"""Shape primitives: the same entries under another shape (reshape, transpose, new or
+dropped axes of length 1, swapped or moved axes, broadcasting), a dtype conversion, and
+picking each row's label entry."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -7,8 +9,10 @@ from typing import Any
 import numpy as np
 
 from ..box import Box
-from ..errors import LabelError, describe
-from .gradient import linear_in
+from ..broadcast import unbroadcast
+from ..errors import BoxError, LabelError, describe
+from .axes import as_tuple, axis_index, axis_indices, integer_setting, integers_setting
+from .gradient import AstypeLike, SumLike, linear_in
 
 
 class Reshape(Box):
@@ -43,6 +47,156 @@ class Transpose(Box):
         return np.transpose(grad, np.argsort([axis % np.ndim(a) for axis in self.axes]))
 
     bprop_boxes = linear_in(0)
+
+
+class ExpandDims(Box):
+    """y = a with axes of length 1 inserted at axis (positions in y);
+    d a = d y with those axes squeezed out"""
+
+    def __init__(self, a: Any, axis: int | Sequence[int], name: str | None = None) -> None:
+        super().__init__(a, name=name)
+        self.axis = integers_setting(self, axis, "axis")
+
+    def fprop(self, a):
+        axes = as_tuple(self.axis)
+        axis_indices(self, axes, np.shape(a), ndim=np.ndim(a) + len(axes))
+        return np.expand_dims(a, self.axis)
+
+    def bprop(self, grad, a):
+        return np.reshape(grad, np.shape(a))
+
+    def bprop_boxes(self, grad, a):
+        return Squeeze(grad, axis=self.axis)
+
+
+class Squeeze(Box):
+    """y = a without its axes of length 1 (those of axis, or all);
+    d a = d y reshaped to a's shape"""
+
+    def __init__(self, a: Any, axis: int | Sequence[int] | None = None,
+                 name: str | None = None) -> None:
+        super().__init__(a, name=name)
+        self.axis = None if axis is None else integers_setting(self, axis, "axis")
+
+    def fprop(self, a):
+        shape = np.shape(a)
+        if self.axis is not None and shape:  # (a 0-d array: numpy's rules for axis 0, -1)
+            for axis in axis_indices(self, as_tuple(self.axis), shape):
+                if shape[axis] != 1:
+                    raise BoxError(
+                        f"{describe(self)}: axis {axis} of the input of shape {shape} has "
+                        f"length {shape[axis]}, not 1: only axes of length 1 can be squeezed "
+                        "(leave it out of axis, or take one entry by indexing).")
+        return np.squeeze(a, axis=self.axis)
+
+    def bprop(self, grad, a):
+        return np.reshape(grad, np.shape(a))
+
+    bprop_boxes = linear_in(0)  # which axes had length 1 is known when the graph runs
+
+
+class SwapAxes(Box):
+    """y = a with axes axis1 and axis2 interchanged;   d a = d y with them interchanged"""
+
+    def __init__(self, a: Any, axis1: int, axis2: int, name: str | None = None) -> None:
+        super().__init__(a, name=name)
+        self.axis1 = integer_setting(self, axis1, "axis1")
+        self.axis2 = integer_setting(self, axis2, "axis2")
+
+    def fprop(self, a):
+        axis_index(self, self.axis1, np.shape(a), "axis1")
+        axis_index(self, self.axis2, np.shape(a), "axis2")
+        return np.swapaxes(a, self.axis1, self.axis2)
+
+    def bprop(self, grad, a):
+        return np.swapaxes(grad, self.axis1, self.axis2)
+
+    def bprop_boxes(self, grad, a):
+        return SwapAxes(grad, self.axis1, self.axis2)
+
+
+class MoveAxis(Box):
+    """y = a with axes source moved to positions destination (the others keep their
+    order);   d a = d y with destination moved back to source"""
+
+    def __init__(self, a: Any, source: int | Sequence[int], destination: int | Sequence[int],
+                 name: str | None = None) -> None:
+        super().__init__(a, name=name)
+        self.source = integers_setting(self, source, "source")
+        self.destination = integers_setting(self, destination, "destination")
+        if len(as_tuple(self.source)) != len(as_tuple(self.destination)):
+            raise BoxError(f"{describe(self)}: source {source!r} and destination "
+                           f"{destination!r} must name as many axes each.")
+
+    def fprop(self, a):
+        axis_indices(self, as_tuple(self.source), np.shape(a), "source")
+        axis_indices(self, as_tuple(self.destination), np.shape(a), "destination")
+        return np.moveaxis(a, self.source, self.destination)
+
+    def bprop(self, grad, a):
+        return np.moveaxis(grad, self.destination, self.source)
+
+    def bprop_boxes(self, grad, a):
+        return MoveAxis(grad, self.destination, self.source)
+
+
+class BroadcastTo(Box):
+    """y = a broadcast to shape (numpy's rules);   d a = d y summed over the broadcast axes"""
+
+    def __init__(self, a: Any, shape: int | Sequence[int], name: str | None = None) -> None:
+        super().__init__(a, name=name)
+        self.shape = as_tuple(integers_setting(self, shape, "shape"))
+        if any(side < 0 for side in self.shape):
+            raise BoxError(f"{describe(self)}: shape {self.shape} has a negative length.")
+
+    def fprop(self, a):
+        try:
+            return np.broadcast_to(a, self.shape)
+        except ValueError:
+            raise BoxError(
+                f"{describe(self)}: cannot broadcast an input of shape {np.shape(a)} to shape "
+                f"{self.shape}: aligned from the last axis, each axis of the input must have "
+                "length 1 or the target's length.") from None
+
+    def bprop(self, grad, a):
+        return unbroadcast(grad, np.shape(a))
+
+    def bprop_boxes(self, grad, a):
+        return SumLike(grad, a)
+
+
+class Astype(Box):
+    """y = a converted to dtype;   d a = d y converted back to a's dtype (no gradient for
+    an integer or boolean dtype, where y is piecewise constant in a)"""
+
+    def __init__(self, a: Any, dtype: Any, name: str | None = None) -> None:
+        super().__init__(a, name=name)
+        try:
+            target = np.dtype(dtype)
+        except TypeError as error:
+            raise BoxError(f"{describe(self)}: {dtype!r} is not a dtype ({error}).") from None
+        if target.kind == "c":
+            raise BoxError(f"{describe(self)}: complex dtypes ({target}) are not "
+                           "supported; autograd_flow differentiates real arrays.")
+        if target.kind not in "biuf":
+            raise BoxError(f"{describe(self)}: astype converts to a boolean, integer or float "
+                           f"dtype, not {target}.")
+        self.dtype = target.name  # a name, so the box is written back as code (af.testing)
+        self.differentiable = target.kind == "f"
+
+    def fprop(self, a):
+        if np.iscomplexobj(a):
+            raise BoxError(f"{describe(self)}: complex inputs ({np.result_type(a)}) are not "
+                           "supported; autograd_flow differentiates real arrays.")
+        return np.asarray(a).astype(self.dtype, copy=False)
+
+    def bprop(self, grad, a):
+        if not self.differentiable or np.result_type(a).kind != "f":
+            return None
+        return np.asarray(grad).astype(np.result_type(a), copy=False)
+
+    def bprop_boxes(self, grad, a):
+        return AstypeLike(grad, a) if self.differentiable else None
 
 
 def check_labels(box: Any, scores: Any, labels: Any) -> None:

@@ -508,6 +508,156 @@ _ELEMENTWISE_OPS = [
     _Op("clip", _clip),
 ]
 
+# -- shapes, arrangements and matrix structure (issue 15): settings drawn from the
+# input's shape, so each draw is valid; sort only where no two sorted entries are
+# within 0.01 (away from its kinks, the ties).
+
+
+def _axes(b: _Builder, ndim: int, count: int) -> tuple[int, ...]:
+    """``count`` distinct axes of ``ndim``, each counted from the front or the end."""
+    chosen = b.draw(st.permutations(range(ndim)))[:count]
+    return tuple(axis - ndim if b.draw(st.booleans()) else axis for axis in chosen)
+
+
+def _expand_dims(b: _Builder, a: Box) -> Box:
+    ndim = np.ndim(a.value) + 1
+    return N.expand_dims(a, _axes(b, ndim, 1)[0] if b.draw(st.booleans())
+                         else _axes(b, ndim + 1, 2))
+
+
+def _squeeze(b: _Builder, a: Box) -> Box:
+    shape = np.shape(a.value)
+    ones = [k for k, side in enumerate(shape) if side == 1]
+    if not ones or b.draw(st.booleans()):
+        return N.squeeze(a)
+    return N.squeeze(a, b.draw(st.sampled_from([k - len(shape) for k in ones] + ones)))
+
+
+def _swapaxes(b: _Builder, a: Box) -> Box:
+    ndim = np.ndim(a.value)
+    return N.swapaxes(a, *(b.draw(st.integers(-ndim, ndim - 1)) for _ in range(2)))
+
+
+def _moveaxis(b: _Builder, a: Box) -> Box:
+    ndim = np.ndim(a.value)
+    count = b.draw(st.integers(1, ndim))
+    source, destination = _axes(b, ndim, count), _axes(b, ndim, count)
+    if count == 1 and b.draw(st.booleans()):
+        return N.moveaxis(a, source[0], destination[0])
+    return N.moveaxis(a, source, destination)
+
+
+def _broadcast_to(b: _Builder, a: Box) -> Box:
+    shape = tuple(2 if side == 1 and b.draw(st.booleans()) else side
+                  for side in np.shape(a.value))
+    return N.broadcast_to(a, (b.draw(st.integers(1, 2)),) * b.draw(st.integers(0, 1)) + shape)
+
+
+def _astype(b: _Builder, a: Box) -> Box:
+    """The input's own dtype, in numpy's spellings (a float32 draw would round, and
+    central differences of a rounded value are not accurate)."""
+    dtype = np.result_type(a.value)
+    return N.astype(a, b.draw(st.sampled_from([dtype, dtype.name, dtype.type])))
+
+
+def _pad(b: _Builder, a: Box) -> Box:
+    ndim = np.ndim(a.value)
+    pair = st.tuples(st.integers(0, 1), st.integers(0, 1))
+    per_axis = st.lists(pair, min_size=ndim, max_size=ndim) if ndim else pair
+    width = b.draw(st.integers(0, 1) | pair | per_axis)
+    constant = b.leaf(()) if b.draw(st.booleans()) else b.draw(floats("real"))
+    return N.pad(a, width, constant_values=constant)
+
+
+def _flip(b: _Builder, a: Box) -> Box:
+    ndim = np.ndim(a.value)
+    return N.flip(a, b.draw(st.sampled_from([None, *range(-ndim, ndim), tuple(range(ndim))])))
+
+
+def _rot90(b: _Builder, a: Box) -> Box:
+    return N.rot90(a, b.draw(st.integers(-2, 3)), _axes(b, np.ndim(a.value), 2))
+
+
+def _roll(b: _Builder, a: Box) -> Box:
+    ndim = np.ndim(a.value)
+    shift = b.draw(st.integers(-3, 3))
+    if ndim == 0 or b.draw(st.booleans()):
+        return N.roll(a, shift)
+    return N.roll(a, (shift, b.draw(st.integers(-2, 2))), _axes(b, ndim, 2) if ndim > 1
+                  else (0, -1))
+
+
+def _tile(b: _Builder, a: Box) -> Box:
+    return N.tile(a, b.draw(st.integers(1, 2) | st.lists(st.integers(1, 2), min_size=1,
+                                                           max_size=np.ndim(a.value) + 1)))
+
+
+def _repeat(b: _Builder, a: Box) -> Box:
+    shape = np.shape(a.value)
+    axis = b.draw(st.sampled_from([None, *range(-len(shape), len(shape))]))
+    length = int(np.prod(shape)) if axis is None else shape[axis]
+    counts = b.draw(st.integers(1, 2) | st.lists(st.integers(0, 2), min_size=length,
+                                                 max_size=length).filter(any))
+    return N.repeat(a, counts, axis)
+
+
+def _sort(b: _Builder, a: Box) -> Box | None:
+    ndim = np.ndim(a.value)
+    axis = b.draw(st.sampled_from([None, *range(-ndim, ndim)]))
+    ordered = np.sort(a.value, axis=axis)
+    gaps = np.diff(ordered, axis=-1 if axis is None else axis)
+    return N.sort(a, axis) if np.all(gaps >= 0.01) else None
+
+
+def _triangle(function: Callable[..., Box]) -> Callable[[_Builder, Box], Box]:
+    return lambda b, a: function(a, b.draw(st.integers(-1, 1)))
+
+
+def _diagonal(b: _Builder, a: Box) -> Box:
+    return N.diagonal(a, b.draw(st.integers(-1, 1)), *_axes(b, np.ndim(a.value), 2))
+
+
+def _diag(b: _Builder, a: Box) -> Box:
+    return N.diag(a, b.draw(st.integers(-1, 1)))
+
+
+def _kron(b: _Builder, a: Box) -> Box:
+    size = np.size(a.value)
+    fits = [p for p in b.pool if np.size(p.value) * size <= 36]
+    other = b.draw(st.sampled_from(fits)) if fits and b.draw(st.booleans()) else \
+        b.leaf(b.draw(shapes(max_dims=2, max_side=2)))
+    return N.kron(a, other) if b.draw(st.booleans()) else N.kron(other, a)
+
+
+_SHAPE_OPS = [
+    _Op("expand_dims", _expand_dims),
+    _Op("squeeze", _squeeze),
+    _Op("swapaxes", _swapaxes, min_dims=1),
+    _Op("moveaxis", _moveaxis, min_dims=1),
+    _Op("broadcast_to", _broadcast_to),
+    _Op("astype", _astype),
+    _Op("pad", _pad),
+    _Op("flip", _flip),
+    _Op("rot90", _rot90, min_dims=2),
+    _Op("roll", _roll),
+    _Op("tile", _tile),
+    _Op("repeat", _repeat),
+    _Op("sort", _sort, min_dims=1),
+    _Op("triu", _triangle(N.triu), min_dims=1),
+    _Op("tril", _triangle(N.tril), min_dims=1),
+    _Op("diagonal", _diagonal, min_dims=2),
+    _Op("diag", _diag, min_dims=1, max_dims=2),
+    _Op("kron", _kron),
+]
+
+_SHAPE_PRIMITIVES: dict[type, str] = {
+    ops.ExpandDims: "expand_dims", ops.Squeeze: "squeeze", ops.SwapAxes: "swapaxes",
+    ops.MoveAxis: "moveaxis", ops.BroadcastTo: "broadcast_to", ops.Astype: "astype",
+    ops.Pad: "pad", ops.Flip: "flip", ops.Rot90: "rot90", ops.Roll: "roll",
+    ops.Tile: "tile", ops.Repeat: "repeat", ops.Sort: "sort", ops.Triu: "triu",
+    ops.Tril: "tril", ops.Diagonal: "diagonal", ops.Diag: "diag", ops.Kron: "kron",
+}
+
 
 #: Every built-in primitive and composite, by the name of the af function (or box)
 #: that makes it. Order matters only for shrinking: earlier ops are "simpler".
@@ -556,6 +706,7 @@ BUILTIN_OPS: dict[str, _Op] = {op.name: op for op in [
     _Op("l1_penalty", _penalty(F.l1_penalty), domain="kinkfree"),
     _Op("l2_penalty", _penalty(F.l2_penalty)),
     *_ELEMENTWISE_OPS,
+    *_SHAPE_OPS,
 ]}
 
 #: The box class each primitive op makes (Pow through ``**``, Neg through unary ``-``).
@@ -579,6 +730,7 @@ PRIMITIVE_OPS: dict[type, str] = {
     ops.Sinc: "sinc", ops.Deg2rad: "deg2rad", ops.Rad2deg: "rad2deg", ops.Arctan2: "arctan2",
     ops.Hypot: "hypot", ops.Logaddexp: "logaddexp", ops.Fmax: "fmax", ops.Fmin: "fmin",
     ops.Mod: "mod", ops.Clip: "clip",
+    **_SHAPE_PRIMITIVES,
 }
 
 

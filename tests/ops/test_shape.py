@@ -1,7 +1,8 @@
-"""Shape primitives through the one table checker."""
+"""Shape primitives through the one table checker, and their errors."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import autograd_flow as af
 from autograd_flow import ops
@@ -24,6 +25,36 @@ TABLE: list[Case] = [
       for s, x in [((2, 3), None), ((2, 3, 4), None), ((2, 3, 4), (1, 0, 2)),
                    ((2, 3, 4), (2, 0, 1)), ((3,), None), ((2, 3, 4), (-1, 0, 1))]],
     *[Case(ops.Pick, ((n, c), _labels(n, c)), _pick) for n, c in [(4, 3), (1, 5), (6, 2)]],
+    # -- issue 15 --
+    *[Case(af.expand_dims, (s,), np.expand_dims, kwargs={"axis": x})
+      for s, x in [((2, 3), 0), ((2, 3), -1), ((2, 3), (0, 3)), ((3,), (-1, 0)), ((), 0),
+                   ((2, 0), 1)]],
+    *[Case(af.squeeze, (s,), np.squeeze, kwargs=k)
+      for s, k in [((1, 3, 1), {}), ((1, 3, 1), {"axis": -1}), ((1, 3, 1), {"axis": (0, 2)}),
+                   ((2, 3), {}), ((), {}), ((), {"axis": 0}), ((1, 0), {"axis": 0})]],
+    *[Case(af.swapaxes, (s,), np.swapaxes, kwargs={"axis1": i, "axis2": j})
+      for s, i, j in [((2, 3), 0, 1), ((2, 3, 4), -1, 0), ((2, 3, 4), 1, 1), ((0, 3), 0, -1)]],
+    *[Case(af.moveaxis, (s,), np.moveaxis, kwargs={"source": i, "destination": j})
+      for s, i, j in [((2, 3, 4), 0, -1), ((2, 3, 4), (0, 1), (-1, 0)), ((2, 3), 1, 0),
+                      ((2, 0, 3), [0, 2], [2, 0])]],
+    *[Case(af.broadcast_to, (s,), np.broadcast_to, kwargs={"shape": t})
+      for s, t in [((3,), (2, 3)), ((2, 1), (2, 4)), ((), (2, 2)), ((1, 3), (0, 3)),
+                   ((2, 3), (2, 3)), ((), ())]],
+    *[Case(function, (s,), np.ravel) for function, s in [
+        (af.flatten, (2, 3)), (af.ravel, (2, 3, 4)), (af.flatten, ()), (af.ravel, (0, 3))]],
+    *[Case(af.astype, (s,), lambda a, dtype: a.astype(dtype), kwargs={"dtype": d},
+           float32=False) for s, d in [((2, 3), np.float64), ((3,), "float64"), ((), float),
+                                       ((2, 0), np.float64)]],
+    # extended precision: the gradient comes back in float64
+    Case(af.astype, ((2, 3),), lambda a, dtype: a.astype(dtype),
+         kwargs={"dtype": np.longdouble}, float32=False),
+    # no gradient through integers and booleans (piecewise constant): values only
+    *[Case(af.astype, (s,), lambda a, dtype: a.astype(dtype), kwargs={"dtype": d},
+           differentiable=False) for s, d in [((2, 3), np.int64), ((3,), bool), ((), "int32")]],
+    # float64 -> float32 rounds: central differences of it are not accurate, so the
+    # values are checked here and the gradient in test_astype_gradient_comes_back_...
+    Case(af.astype, ((2, 3),), lambda a, dtype: a.astype(dtype), kwargs={"dtype": np.float32},
+         differentiable=False),
 ]
 
 
@@ -39,3 +70,146 @@ def test_pick_gives_labels_no_gradient() -> None:
     graph.fprop({labels: np.array([2, 0])})
     assert graph.bprop()[a].tolist() == [[0, 0, 1], [1, 0, 0]]
     assert labels.grad is None
+
+
+def _value(box: af.Box, feed=None):
+    return af.FlowGraph(box).fprop(feed or {})
+
+
+def test_transpose_method_takes_numpys_spellings() -> None:
+    a = af.Parameter(np.arange(24.0).reshape(2, 3, 4))
+    array = a.value
+    for box, expected in [(a.transpose(), array.transpose()),
+                          (a.transpose(None), array.transpose()),
+                          (a.transpose(1, 0, 2), array.transpose(1, 0, 2)),
+                          (a.transpose((2, 0, 1)), array.transpose((2, 0, 1))),
+                          (a.transpose([-1, 0, 1]), array.transpose([-1, 0, 1]))]:
+        assert isinstance(box, ops.Transpose)
+        np.testing.assert_array_equal(_value(box), expected)
+
+
+def test_flatten_and_ravel_methods_are_reshapes_to_one_axis() -> None:
+    a = af.Parameter(np.arange(6.0).reshape(2, 3))
+    for box in (a.flatten(), a.ravel(), af.flatten(a), af.ravel(a)):
+        assert isinstance(box, ops.Reshape)
+        np.testing.assert_array_equal(_value(box), np.arange(6.0))
+
+
+def test_methods_build_the_boxes_of_the_functions() -> None:
+    a = af.Parameter(np.arange(6.0).reshape(1, 2, 3))
+    assert isinstance(a.squeeze(0), ops.Squeeze)
+    assert isinstance(a.swapaxes(0, 2), ops.SwapAxes)
+    assert isinstance(a.astype(np.float32), ops.Astype)
+    np.testing.assert_array_equal(_value(a.squeeze()), a.value.squeeze())
+    np.testing.assert_array_equal(_value(a.swapaxes(-1, 0)), a.value.swapaxes(-1, 0))
+
+
+def test_a_graph_of_shape_boxes_takes_batches_of_any_size() -> None:
+    """Settings are axes, never shapes: one graph runs on inputs of different sizes."""
+    x = af.Input("x")
+    y = af.moveaxis(af.expand_dims(x, 0), 0, -1).squeeze(-1).swapaxes(0, 1)
+    graph = af.FlowGraph(y)
+    for shape in [(2, 3), (5, 1), (0, 4)]:
+        value = np.ones(shape)
+        assert graph.fprop({x: value}).shape == shape[::-1]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_astype_gradient_comes_back_in_the_input_dtype(dtype) -> None:
+    other = np.float64 if dtype == np.float32 else np.float32
+    x = af.Parameter(np.array([1.5, -2.0, 3.25], dtype), name="x")
+    y = af.astype(x, other)
+    graph = af.FlowGraph((y * y).sum())
+    assert graph.fprop().dtype == other
+    grad = graph.bprop()[x]
+    assert grad.dtype == dtype
+    np.testing.assert_array_equal(grad, 2 * x.value)  # exact: these values fit float32
+    boxed = _value(af.grad((y * y).sum(), x))
+    assert boxed.dtype == dtype
+    np.testing.assert_array_equal(boxed, grad)
+
+
+def test_astype_to_an_integer_gives_no_gradient() -> None:
+    x = af.Parameter(np.array([1.7, -2.2]), name="x")
+    graph = af.FlowGraph((af.astype(x, int) * x).sum())
+    assert graph.fprop() == 1 * 1.7 + (-2) * -2.2
+    np.testing.assert_array_equal(graph.bprop()[x], [1.0, -2.0])  # only the direct x
+
+
+@pytest.mark.parametrize(("build", "message"), [
+    (lambda x: af.astype(x, np.complex128),
+     r"Astype 'astype' \(created at test_shape.py:\d+\): complex dtypes \(complex128\) "
+     "are not supported"),
+    (lambda x: af.astype(x, "no such dtype"), "'no such dtype' is not a dtype"),
+    (lambda x: af.astype(x, str), "astype converts to a boolean, integer or float dtype"),
+    (lambda x: af.expand_dims(x, 1.0), "Expand.*axis must be an integer or a sequence"),
+    (lambda x: af.moveaxis(x, (0, 1), 0), "source \\(0, 1\\) and destination 0 must name"),
+    (lambda x: af.broadcast_to(x, (2, -1)), r"shape \(2, -1\) has a negative length"),
+    (lambda x: af.squeeze(x, axis="0"), "axis must be an integer"),
+    (lambda x: af.swapaxes(x, 0, None), "axis2 must be an integer"),
+])
+def test_bad_settings_are_refused_when_the_box_is_made(build, message) -> None:
+    x = af.Input("x")
+    with pytest.raises(af.BoxError, match=message):
+        build(x)
+
+
+@pytest.mark.parametrize(("build", "shape", "message"), [
+    (lambda x: af.expand_dims(x, 3), (2, 3),
+     r"ExpandDims 'expanddims' \(created at test_shape.py:\d+\): axis 3 is out of range for "
+     r"an input of shape \(2, 3\) \(axes -3..2\)"),
+    (lambda x: af.expand_dims(x, (0, -3)), (2,), r"axis \(0, -3\) names an axis twice"),
+    (lambda x: af.squeeze(x, 1), (1, 3, 1),
+     r"axis 1 of the input of shape \(1, 3, 1\) has length 3, not 1: only axes of length 1"),
+    (lambda x: af.squeeze(x, -4), (1, 3, 1), r"axis -4 is out of range .*shape \(1, 3, 1\)"),
+    (lambda x: af.swapaxes(x, 0, 2), (2, 3), r"axis2 2 is out of range .*shape \(2, 3\)"),
+    (lambda x: af.moveaxis(x, (0, 0), (1, 2)), (2, 3, 4),
+     r"source \(0, 0\) names an axis twice for an input of shape \(2, 3, 4\)"),
+    (lambda x: af.moveaxis(x, 0, 1), (2,), r"destination 1 is out of range .*\(axes -1..0\)"),
+    (lambda x: af.swapaxes(x, 0, 0), (), r"axis1 0 is out of range .*\(a 0-d array has no axes"),
+    (lambda x: af.broadcast_to(x, (3, 4)), (2, 4),
+     r"BroadcastTo 'broadcastto' .*: cannot broadcast an input of shape \(2, 4\) to shape "
+     r"\(3, 4\)"),
+])
+def test_an_axis_or_shape_that_does_not_fit_the_input_is_a_clear_error(build, shape,
+                                                                       message) -> None:
+    x = af.Input("x")
+    with pytest.raises(af.BoxError, match=message):
+        af.FlowGraph(build(x)).fprop({x: np.zeros(shape)})
+
+
+def test_astype_refuses_complex_input() -> None:
+    x = af.Input("x")
+    with pytest.raises(af.BoxError, match="complex inputs \\(complex128\\) are not supported"):
+        af.FlowGraph(af.astype(x, np.float64)).fprop({x: np.ones(2, complex)})
+
+
+def test_broadcast_to_gradient_sums_the_copies() -> None:
+    x = af.Parameter(np.array([[1.0], [2.0]]), name="x")
+    graph = af.FlowGraph(af.broadcast_to(x, (3, 2, 4)).sum())
+    graph.fprop()
+    np.testing.assert_array_equal(graph.bprop()[x], np.full((2, 1), 12.0))
+
+
+def test_graphs_of_the_new_boxes_are_written_back_as_code() -> None:
+    """af.testing prints a failing random graph as code: every box of issue 15 too."""
+    import autograd_flow.testing as aft
+
+    x = af.Input("x")
+    c = af.Parameter(np.array(0.5), name="c")
+    y = af.expand_dims(af.squeeze(af.astype(x, "float64"), 0), (0, -1)).swapaxes(0, 1)
+    y = af.moveaxis(af.broadcast_to(y, (2, 3, 1, 1)), (0, 1), (-1, 0)).reshape(3, 2)
+    y = af.pad(af.flip(af.rot90(y, 1), 0), 1, constant_values=c)
+    y = af.roll(af.tile(y, (1, 2)), (1, -1), (0, 1)).repeat([1, 0, 2, 1], axis=0)
+    y = af.sort(af.kron(af.triu(y, 1) + af.tril(y, -1), af.diag(af.diagonal(y, 1))), 0)
+    loss = af.trace(y) + af.diag(y).sum() + af.astype(y, int).sum()
+    feed = {x: np.arange(3.0).reshape(1, 3) / 7}
+    code = aft.to_python(loss, feed)
+    for name in ["ExpandDims", "Squeeze", "SwapAxes", "MoveAxis", "BroadcastTo", "Astype",
+                 "Pad", "Flip", "Rot90", "Roll", "Tile", "Repeat", "Sort", "Triu", "Tril",
+                 "Diagonal", "Diag", "Kron"]:
+        assert f"af.ops.{name}(" in code
+    namespace: dict = {}
+    exec(code, namespace)
+    rebuilt = af.FlowGraph(namespace["out"]).fprop(namespace["feed"])
+    assert rebuilt == af.FlowGraph(loss).fprop(feed)

@@ -10,16 +10,18 @@ from autograd_flow.box import Leaf
 
 from . import table
 from .test_arithmetic import TABLE as ARITHMETIC
+from .test_arrange import TABLE as ARRANGE
 from .test_compare import TABLE as COMPARE
 from .test_elementwise import TABLE as ELEMENTWISE
 from .test_gradient import TABLE as GRADIENT
 from .test_linalg import TABLE as LINALG
+from .test_matrix import TABLE as MATRIX
 from .test_reduce import TABLE as REDUCE
 from .test_shape import TABLE as SHAPE
 from .test_trig import TABLE as TRIG
 
-TABLES = [ARITHMETIC, COMPARE, ELEMENTWISE, GRADIENT, LINALG, REDUCE, SHAPE,
-          TRIG]
+TABLES = [ARITHMETIC, COMPARE, ELEMENTWISE, GRADIENT, LINALG, REDUCE, SHAPE, TRIG, ARRANGE,
+          MATRIX]
 ALL_ROWS = [case for t in TABLES for case in t]
 
 

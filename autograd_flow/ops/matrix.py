@@ -1,0 +1,143 @@
+"""Matrix structure: triangles, diagonals and the Kronecker product, with numpy's rules
+(triangles of the last two axes, batched; a diagonal of any two axes)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..box import Box
+from ..errors import BoxError, describe
+from .axes import axis_indices, integer_setting, interleaved
+from .gradient import SumLike, linear_in, multilinear_in
+
+
+class _Triangle(Box):
+    """Shared by Triu and Tril: the diagonal offset k and the input check."""
+
+    def __init__(self, a: Any, k: int = 0, name: str | None = None) -> None:
+        super().__init__(a, name=name)
+        self.k = integer_setting(self, k, "k")
+
+    def check(self, a: Any) -> None:
+        if np.ndim(a) == 0:
+            raise BoxError(f"{describe(self)}: a triangle needs an input with at least one "
+                           "axis (a 1-D input is taken as the rows of a square matrix), got "
+                           "a 0-d array.")
+
+
+class Triu(_Triangle):
+    """y = a with the entries below the k-th diagonal zeroed (on the last two axes; a 1-D
+    a is broadcast to a square matrix, as numpy);   d a = triu(d y, k), summed back over
+    the broadcast rows"""
+
+    def fprop(self, a):
+        self.check(a)
+        return np.triu(a, self.k)
+
+    def bprop(self, grad, a):
+        return np.triu(grad, self.k)
+
+    def bprop_boxes(self, grad, a):
+        return SumLike(Triu(grad, k=self.k), a)
+
+
+class Tril(_Triangle):
+    """y = a with the entries above the k-th diagonal zeroed (on the last two axes; a 1-D
+    a is broadcast to a square matrix, as numpy);   d a = tril(d y, k), summed back over
+    the broadcast rows"""
+
+    def fprop(self, a):
+        self.check(a)
+        return np.tril(a, self.k)
+
+    def bprop(self, grad, a):
+        return np.tril(grad, self.k)
+
+    def bprop_boxes(self, grad, a):
+        return SumLike(Tril(grad, k=self.k), a)
+
+
+def embed_diagonal(grad: Any, shape: tuple[int, ...], offset: int, axis1: int,
+                   axis2: int) -> np.ndarray:
+    """Zeros of ``shape`` with ``grad`` on the offset diagonal of axes (axis1, axis2):
+    the adjoint of ``np.diagonal`` (whose result has the diagonal as its last axis)."""
+    result = np.zeros(shape, dtype=np.result_type(grad))
+    length = np.shape(grad)[-1]
+    rows = np.arange(length) + max(-offset, 0)
+    columns = np.arange(length) + max(offset, 0)
+    np.moveaxis(result, (axis1, axis2), (-2, -1))[..., rows, columns] = grad
+    return result
+
+
+class Diagonal(Box):
+    """y[..., i] = a[..., i, i + offset] over axes (axis1, axis2), the other axes kept in
+    order and the diagonal last (np.diagonal);   d a = d y on that diagonal, zero elsewhere"""
+
+    def __init__(self, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1,
+                 name: str | None = None) -> None:
+        super().__init__(a, name=name)
+        self.offset = integer_setting(self, offset, "offset")
+        self.axis1 = integer_setting(self, axis1, "axis1")
+        self.axis2 = integer_setting(self, axis2, "axis2")
+
+    def axes(self, a: Any) -> tuple[int, ...]:
+        return axis_indices(self, (self.axis1, self.axis2), np.shape(a), "(axis1, axis2)")
+
+    def fprop(self, a):
+        self.axes(a)
+        return np.diagonal(a, self.offset, self.axis1, self.axis2)
+
+    def bprop(self, grad, a):
+        return embed_diagonal(grad, np.shape(a), self.offset, *self.axes(a))
+
+    bprop_boxes = linear_in(0)
+
+
+class Diag(Box):
+    """np.diag: for a 1-D v, y = the square matrix with v on its k-th diagonal and
+    d v = the k-th diagonal of d y; for a 2-D v, y = its k-th diagonal and d v = d y on
+    that diagonal, zero elsewhere"""
+
+    def __init__(self, v: Any, k: int = 0, name: str | None = None) -> None:
+        super().__init__(v, name=name)
+        self.k = integer_setting(self, k, "k")
+
+    def fprop(self, v):
+        if np.ndim(v) not in (1, 2):
+            raise BoxError(f"{describe(self)}: diag takes a 1-D input (to build a matrix) or a "
+                           f"2-D one (to take its diagonal), got shape {np.shape(v)}; for "
+                           "other shapes use af.diagonal.")
+        return np.diag(v, self.k)
+
+    def bprop(self, grad, v):
+        if np.ndim(v) == 1:
+            return np.diagonal(grad, self.k)
+        return embed_diagonal(grad, np.shape(v), self.k, 0, 1)
+
+    bprop_boxes = linear_in(0)
+
+
+def _padded(shape: tuple[int, ...], ndim: int) -> tuple[int, ...]:
+    return (1,) * (ndim - len(shape)) + shape
+
+
+class Kron(Box):
+    """y = kron(a, b): block i of y is a[i] * b (the shorter shape padded with leading 1s);
+    d a[i] = sum(block i of d y * b),  d b = sum_i a[i] * block i of d y"""
+
+    def fprop(self, a, b):
+        return np.kron(a, b)
+
+    def bprop(self, grad, a, b):
+        ndim = max(np.ndim(a), np.ndim(b))
+        a_shape, b_shape = _padded(np.shape(a), ndim), _padded(np.shape(b), ndim)
+        ones = (1,) * ndim
+        blocks = np.reshape(grad, interleaved(a_shape, b_shape))
+        a_wide = np.reshape(a, interleaved(a_shape, ones))
+        b_wide = np.reshape(b, interleaved(ones, b_shape))
+        grad_a = np.sum(blocks * b_wide, axis=tuple(range(1, 2 * ndim, 2)))
+        grad_b = np.sum(blocks * a_wide, axis=tuple(range(0, 2 * ndim, 2)))
+        return np.reshape(grad_a, np.shape(a)), np.reshape(grad_b, np.shape(b))
+
+    bprop_boxes = multilinear_in(0, 1)
