@@ -6,6 +6,7 @@ autograd_flow is composed from them.
 """
 from .arithmetic import Add, Div, Maximum, Minimum, Mul, Pow, Power, Sub, Where
 from .compare import Equal, Greater, GreaterEqual, Less, LessEqual, NotEqual
+from .einsum import Einsum
 from .elementwise import Abs, Exp, Identity, Log, Neg, Relu, Sigmoid, Sign, Square, Tanh
 from .gradient import (
     Adjoint,
@@ -18,7 +19,9 @@ from .gradient import (
     SumLike,
     ZerosLike,
 )
-from .linalg import MatMul
+from .indexing import GetItem
+from .join import Concatenate, Split, Stack
+from .linalg import Dot, MatMul, Outer, TensorDot
 from .reduce import ExpandReduced, LogSumExp, Mean, Sum
 from .shape import Pick, Reshape, Transpose
 
@@ -26,6 +29,9 @@ PRIMITIVES = (Add, Sub, Mul, Div, Pow, Maximum, Abs, Exp, Identity, Log, Neg, Re
               Sigmoid, Sign, Square, Tanh, MatMul, LogSumExp, Mean, Sum, Pick, Reshape,
               Transpose, Greater, GreaterEqual, Less, LessEqual, Equal, NotEqual, StopGradient,
               Minimum, Power, Where)
+
+# indexing, joins and linear algebra (issue 15)
+PRIMITIVES += (GetItem, Concatenate, Stack, Split, Dot, Outer, TensorDot, Einsum)
 
 PLUMBING = (SumLike, BroadcastLike, ZerosLike, AstypeLike, Seed, SeedAs, Adjoint,
             NumericBprop, ExpandReduced)

@@ -13,11 +13,14 @@ from .test_arithmetic import TABLE as ARITHMETIC
 from .test_compare import TABLE as COMPARE
 from .test_elementwise import TABLE as ELEMENTWISE
 from .test_gradient import TABLE as GRADIENT
+from .test_indexing import TABLE as INDEXING
+from .test_join import TABLE as JOIN
 from .test_linalg import TABLE as LINALG
 from .test_reduce import TABLE as REDUCE
 from .test_shape import TABLE as SHAPE
 
 TABLES = [ARITHMETIC, COMPARE, ELEMENTWISE, GRADIENT, LINALG, REDUCE, SHAPE]
+TABLES += [INDEXING, JOIN]  # indexing, joins and linear algebra (issue 15)
 ALL_ROWS = [case for t in TABLES for case in t]
 
 
