@@ -74,6 +74,9 @@ def explicit(terms: Sequence[str], output: str | None,
     width = max(widths, default=0)
     used = set("".join(terms)) | set(output or "")
     fill = "".join(c for c in LETTERS if c not in used)[:width]
+    if len(fill) < width:
+        raise ValueError(f"'...' covers {width} axes but only {len(fill)} letters are left "
+                         "to name them in the gradient; name some of those axes")
     written = [t.replace("...", fill[width - w:]) for t, w in zip(terms, widths)]
     if output is None:
         counts = Counter("".join(t.replace("...", "") for t in terms))

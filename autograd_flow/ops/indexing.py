@@ -41,7 +41,7 @@ def _static_part(part: Any, where: str) -> Any:
             raise BoxError(f"{where}: slice step cannot be zero ({part!r}).")
         return part
     if isinstance(part, (list, tuple, np.ndarray)):
-        array = np.asarray(part)
+        array = np.array(part)  # a copy: changing the caller's array changes no graph
         if array.size == 0 and array.dtype.kind == "f" and not isinstance(part, np.ndarray):
             array = array.astype(np.intp)  # numpy reads an empty list as no integers
         _check_array(array, where)
@@ -121,8 +121,9 @@ def explain(shape: tuple[int, ...], key: tuple[Any, ...], error: Exception) -> s
     and the index (or the mask's shape), or numpy's own message when none of those."""
     used = sum(_axes_used(p) for p in key if p is not Ellipsis)
     if used > len(shape):
+        axes = "1 axis" if len(shape) == 1 else f"{len(shape)} axes"
         return (f"too many indices: the index {_show(key)} uses {used} axes but the array "
-                f"has shape {shape} ({len(shape)} axes).")
+                f"has shape {shape} ({axes}).")
     axis = 0
     arrays = []
     for part in key:

@@ -37,6 +37,7 @@ EINSUMS: list[tuple[str, tuple[tuple[int, ...], ...]]] = [
     ("ii,i->i", ((3, 3), (3,))),
     ("i,i", ((3,), (3,))),
     ("i,i->i", ((1,), (3,))),  # length 1 broadcasts against 3
+    ("ij,j->i", ((2, 3), (1,))),  # ... also inside a sum
     ("ij,ij->ij", ((2, 3), (2, 3))),
     ("ij,ij->", ((2, 3), (2, 3))),
     ("i,j->ij", ((2,), (3,))),
