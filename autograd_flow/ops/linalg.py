@@ -136,6 +136,8 @@ class Dot(Box):
     only axis when b is 1-D);   d a, d b = tensordot's gradients (d y * b, d y * a if 0-d)"""
 
     def fprop(self, a, b):
+        if np.ndim(a) == 0 or np.ndim(b) == 0:
+            return a * b  # np.dot's value; a Python number does not promote float32
         return np.dot(a, b)
 
     def bprop(self, grad, a, b):

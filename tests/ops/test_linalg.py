@@ -104,6 +104,13 @@ def test_dot_follows_numpy_and_is_a_box_method() -> None:
     np.testing.assert_array_equal(af.FlowGraph(af.dot(b, b)).fprop(), 5.0)
 
 
+def test_dot_with_a_python_number_keeps_float32() -> None:
+    x = af.Parameter(np.ones((2, 3), np.float32), name="x")
+    graph = af.FlowGraph(af.dot(x, 2.0).sum())
+    assert graph.fprop() == 12.0 and graph.fprop().dtype == np.float32
+    assert graph.bprop()[x].dtype == np.float32
+
+
 def test_einsum_of_one_operand_twice_sums_both_gradients() -> None:
     x = af.Parameter(np.array([1.0, 2.0, 3.0]), name="x")
     graph = af.FlowGraph(af.einsum("i,i", x, x))
