@@ -289,6 +289,26 @@ class Box:
     def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Box:
         """The sum of the ``offset`` diagonal of axes (axis1, axis2)."""
         return ops.Sum(self.diagonal(offset, axis1, axis2), axis=-1, name="trace")
+    # Indexing and products (issue 15)
+    def __getitem__(self, index: Any) -> Box:
+        """``box[index]`` with any numpy index (integers, slices, integer arrays, boolean
+        masks, None, ...); index arrays may be boxes (they get no gradient)."""
+        return ops.GetItem(self, index)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        raise TypeError(
+            f"{type(self).__name__} '{self.name}': a box's value cannot be assigned to "
+            "(a graph computes it); build the new array instead, e.g. with af.where(mask, "
+            "value, box), af.concatenate or af.stack.")
+
+    def __iter__(self) -> Iterator[Box]:
+        raise TypeError(
+            f"{type(self).__name__} '{self.name}' is not iterable: its length is known only "
+            "when the graph runs; index it (box[0], box[1]) or use af.split.")
+
+    def dot(self, other: Any) -> Box:
+        """dot(self, other), as ``ndarray.dot`` (numpy's rules)."""
+        return ops.Dot(self, other)
 
 
 class Leaf(Box):

@@ -144,7 +144,9 @@ def test_random_graphs_have_fan_out_broadcasting_and_reductions():
         seen["fan_out"] |= any(readers.count(b) > 1 for b in order)
         seen["broadcast"] |= any(len({np.shape(i.value) for i in b.inputs} - {()}) > 1
                                  for b in order if isinstance(b, af.ops.Add))
-        seen["reduction"] |= any(isinstance(b, (af.ops.Sum, af.ops.Mean)) and b.axis is not None
+        reductions = (af.ops.Sum, af.ops.Mean, af.ops.Max, af.ops.Min, af.ops.Prod,
+                      af.ops.LogSumExp)
+        seen["reduction"] |= any(isinstance(b, reductions) and b.axis is not None
                                  for b in order)
 
     collect()

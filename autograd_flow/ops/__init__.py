@@ -1,8 +1,8 @@
 """The primitive boxes: the only boxes that define a bprop. Everything else in
 autograd_flow is composed from them.
 
-``PRIMITIVES`` are the boxes of the numpy surface (each has a function in ``af.``);
-``PLUMBING`` are the boxes :func:`autograd_flow.grad` builds gradients with.
+``PRIMITIVES`` are the boxes of the numpy surface (each has a function in ``af.``), by
+kind; ``PLUMBING`` are the boxes :func:`autograd_flow.grad` builds gradients with.
 """
 from .arithmetic import (
     Add,
@@ -22,7 +22,9 @@ from .arithmetic import (
     Sub,
     Where,
 )
+from .arrange import Flip, Pad, Repeat, Roll, Rot90, Sort, Tile, Unsort
 from .compare import Equal, Greater, GreaterEqual, Less, LessEqual, NotEqual
+from .einsum import Einsum
 from .elementwise import (
     Abs,
     Cbrt,
@@ -59,9 +61,22 @@ from .gradient import (
     SumLike,
     ZerosLike,
 )
-from .linalg import MatMul
+from .indexing import GetItem
+from .join import Concatenate, Split, Stack
+from .linalg import Dot, MatMul, Outer, TensorDot
+from .matrix import Diag, Diagonal, Kron, Tril, Triu
 from .reduce import Cumprod, Cumsum, ExpandReduced, LogSumExp, Max, Mean, Min, Prod, Sum
-from .shape import Pick, Reshape, Transpose
+from .shape import (
+    Astype,
+    BroadcastTo,
+    ExpandDims,
+    MoveAxis,
+    Pick,
+    Reshape,
+    Squeeze,
+    SwapAxes,
+    Transpose,
+)
 from .trig import (
     Arccos,
     Arccosh,
@@ -79,26 +94,39 @@ from .trig import (
     Tan,
 )
 
-PRIMITIVES = (Add, Sub, Mul, Div, Pow, Maximum, Abs, Exp, Identity, Log, Neg, Relu,
-              Sigmoid, Sign, Square, Tanh, MatMul, LogSumExp, Mean, Sum, Pick, Reshape,
-              Transpose, Greater, GreaterEqual, Less, LessEqual, Equal, NotEqual, StopGradient,
-              Minimum, Power, Where, Max, Min, Prod, Cumsum, Cumprod,
-              Sqrt, Cbrt, Log1p, Expm1, Log2, Log10, Exp2, Softplus, LogSigmoid, Floor, Ceil,
-              Round, NanToNum,
-              Sin, Cos, Tan, Arcsin, Arccos, Arctan, Sinh, Cosh, Arcsinh, Arccosh, Arctanh,
-              Sinc, Deg2rad, Rad2deg,
-              Arctan2, Hypot, Logaddexp, Fmax, Fmin, Mod, Clip)
+PRIMITIVES = (
+    # arithmetic with broadcasting
+    Add, Arctan2, Clip, Div, Fmax, Fmin, Hypot, Logaddexp, Maximum, Minimum, Mod, Mul, Pow,
+    Power, Sub, Where,
+    # comparisons
+    Equal, Greater, GreaterEqual, Less, LessEqual, NotEqual,
+    # elementwise functions of one input
+    Abs, Cbrt, Ceil, Exp, Exp2, Expm1, Floor, Identity, Log, Log10, Log1p, Log2, LogSigmoid,
+    NanToNum, Neg, Relu, Round, Sigmoid, Sign, Softplus, Sqrt, Square, Tanh,
+    # trigonometric and hyperbolic functions
+    Arccos, Arccosh, Arcsin, Arcsinh, Arctan, Arctanh, Cos, Cosh, Deg2rad, Rad2deg, Sin, Sinc,
+    Sinh, Tan,
+    # reductions and running sums and products
+    Cumprod, Cumsum, LogSumExp, Max, Mean, Min, Prod, Sum,
+    # shapes
+    Astype, BroadcastTo, ExpandDims, MoveAxis, Pick, Reshape, Squeeze, SwapAxes, Transpose,
+    # arrangements: flips, rolls, pads, tiles, repeats, sort
+    Flip, Pad, Repeat, Roll, Rot90, Sort, Tile,
+    # matrix structure: triangles, diagonals, kron
+    Diag, Diagonal, Kron, Tril, Triu,
+    # indexing
+    GetItem,
+    # joins and splits
+    Concatenate, Split, Stack,
+    # linear algebra
+    Dot, MatMul, Outer, TensorDot,
+    # einsum
+    Einsum,
+    # stop_gradient
+    StopGradient,
+)
 
 PLUMBING = (SumLike, BroadcastLike, ZerosLike, AstypeLike, Seed, SeedAs, Adjoint,
-            NumericBprop, ExpandReduced)
-
-# -- shape, arrangement and matrix-structure primitives (issue 15) --------------------------
-from .arrange import Flip, Pad, Repeat, Roll, Rot90, Sort, Tile, Unsort  # noqa: E402
-from .matrix import Diag, Diagonal, Kron, Tril, Triu  # noqa: E402
-from .shape import Astype, BroadcastTo, ExpandDims, MoveAxis, Squeeze, SwapAxes  # noqa: E402
-
-PRIMITIVES += (ExpandDims, Squeeze, SwapAxes, MoveAxis, BroadcastTo, Astype, Flip, Rot90,
-               Roll, Tile, Repeat, Pad, Sort, Triu, Tril, Diagonal, Diag, Kron)
-PLUMBING += (Unsort,)
+            NumericBprop, ExpandReduced, Unsort)
 
 __all__ = [cls.__name__ for cls in PRIMITIVES + PLUMBING] + ["PRIMITIVES", "PLUMBING"]

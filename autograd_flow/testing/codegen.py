@@ -65,16 +65,19 @@ def _default_name(box: Box) -> str:
 
 
 def _attributes(box: Box) -> dict[str, Any]:
-    """Constructor arguments beyond the inputs and ``name``, read back from the
-    attributes of the same name (the convention every built-in box follows); those
-    equal to their default are left out."""
+    """Constructor arguments beyond the inputs and ``name`` (positional ones after the
+    inputs, and keyword-only ones, as after ``*arrays``), read back from the attributes
+    of the same name (the convention every built-in box follows); those equal to their
+    default are left out."""
     init = type(box).__init__
     if init is Box.__init__:
         return {}
     parameters = [p for p in list(inspect.signature(init).parameters.values())[1:]
                   if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and p.name != "name"]
+    positional = [p for p in parameters if p.kind is not p.KEYWORD_ONLY]
+    keyword = [p for p in parameters if p.kind is p.KEYWORD_ONLY]
     attributes = {}
-    for parameter in parameters[len(box.inputs):]:
+    for parameter in positional[len(box.inputs):] + keyword:
         if hasattr(box, parameter.name):
             value = getattr(box, parameter.name)
             if not _is_default(parameter.default, value):
@@ -86,6 +89,28 @@ def _is_default(default: Any, value: Any) -> bool:
     if default is inspect.Parameter.empty or type(default) is not type(value):
         return False
     return bool(default == value)
+
+
+def _subscript(box: Box, inputs: list[str], named: bool) -> str:
+    """``a[1:3, ids, None, ...]`` for a GetItem box (its index arrays from boxes by
+    their variables); ``af.ops.GetItem(a, (...), name=...)`` when it is named."""
+    boxes = iter(inputs[1:])
+
+    def part_source(part: Any) -> str:
+        if part is ops.indexing.FROM_INPUT:
+            return next(boxes)
+        if part is Ellipsis:
+            return "..."
+        if isinstance(part, slice) and not named:
+            bounds = ["" if b is None else repr(b) for b in (part.start, part.stop)]
+            return ":".join(bounds) + ("" if part.step is None else f":{part.step!r}")
+        return literal(part)
+
+    parts = [part_source(part) for part in box.index]
+    if named:
+        index = f"({parts[0]},)" if len(parts) == 1 else f"({', '.join(parts)})"
+        return f"af.ops.GetItem({inputs[0]}, {index}, name={box.name!r})"
+    return f"{inputs[0]}[{', '.join(parts) or '()'}]"
 
 
 class _Writer:
@@ -138,6 +163,8 @@ class _Writer:
         named = box.name != _default_name(box)
         if cls in _OPERATORS and not named:
             return _OPERATORS[cls].format(*inputs, **attributes)
+        if cls is ops.GetItem:
+            return _subscript(box, inputs, named)
         if cls in _FUNCTIONS:
             function = f"af.{_FUNCTIONS[cls]}"
         elif cls.__module__.startswith("autograd_flow.ops"):

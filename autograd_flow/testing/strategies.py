@@ -847,3 +847,179 @@ def _loss(b: _Builder) -> Box:
     for term in terms[1:]:
         loss = loss + term
     return loss
+
+
+# -- indexing, joins and linear algebra (issue 15) ---------------------------------------
+
+
+def _index_part(b: _Builder, side: int, array_shape: Shape) -> Any:
+    """One part of an index for an axis of length ``side``."""
+    kind = b.draw(st.sampled_from(["int", "slice", "all", "array", "mask", "input"]))
+    if kind == "int":
+        return b.draw(st.integers(-side, side - 1))
+    if kind == "slice":
+        bound = st.none() | st.integers(-side - 1, side + 1)
+        step = st.none() | st.sampled_from([-2, -1, 1, 2, 3])
+        return slice(b.draw(bound), b.draw(bound), b.draw(step))
+    if kind == "array":
+        return b.draw(hnp.arrays(np.int64, array_shape, elements=st.integers(-side, side - 1)))
+    if kind == "mask":
+        return b.draw(hnp.arrays(np.bool_, (side,)))
+    if kind == "input":  # index arrays fed at run time (an embedding lookup)
+        ids = Input(b.name("ids"))
+        ids.value = b.draw(hnp.arrays(np.int64, array_shape,
+                                      elements=st.integers(-side, side - 1)))
+        b.feed[ids] = ids.value
+        return ids
+    return slice(None)
+
+
+def _getitem(b: _Builder, a: Box) -> Box:
+    """a[index] with an index drawn to fit a's shape: integers, slices (negative steps),
+    integer arrays (repeated entries), masks, index arrays from Inputs, None, Ellipsis."""
+    shape = np.shape(a.value)
+    array_shape = b.draw(st.sampled_from([(1,), (2,), (3,), (2, 2)]))
+    parts: list[Any] = []
+    for side in shape[:b.draw(st.integers(min(1, len(shape)), len(shape)))]:
+        if b.draw(st.integers(0, 4)) == 0:
+            parts.append(None)
+        parts.append(_index_part(b, side, array_shape))
+    if b.draw(st.booleans()):
+        parts.insert(b.draw(st.integers(0, len(parts))), Ellipsis)
+    return a[tuple(parts)]
+
+
+def _partner_like(b: _Builder, a: Box, shape: Shape) -> Box:
+    """A box of ``shape``: ``a`` itself when it fits (fan-out), one from the pool, or a
+    new leaf."""
+    fits = [p for p in b.pool if np.shape(p.value) == shape]
+    if fits and b.draw(st.booleans()):
+        return b.draw(st.sampled_from(fits))
+    return b.leaf(shape)
+
+
+def _concatenate(b: _Builder, a: Box) -> Box:
+    shape = np.shape(a.value)
+    if not shape:
+        return N.concatenate([a, _partner_like(b, a, (b.draw(st.integers(1, 3)),))],
+                             axis=None)
+    axis = b.draw(st.sampled_from([None, *range(-len(shape), len(shape))]))
+    other = list(shape)
+    if axis is not None:
+        other[axis] = b.draw(st.integers(1, 3))
+    arrays = [a, _partner_like(b, a, tuple(other))]
+    if b.draw(st.booleans()):
+        arrays.reverse()
+    return N.concatenate(arrays, axis=axis)
+
+
+def _stack(b: _Builder, a: Box) -> Box:
+    shape = np.shape(a.value)
+    arrays = [a] + [_partner_like(b, a, shape) for _ in range(b.draw(st.integers(0, 2)))]
+    return N.stack(arrays, axis=b.draw(st.integers(-len(shape) - 1, len(shape))))
+
+
+def _split(b: _Builder, a: Box) -> Box:
+    """The parts of a split (or array_split), joined back in reverse order."""
+    shape = np.shape(a.value)
+    axis = b.draw(st.integers(-len(shape), len(shape) - 1))
+    length = shape[axis]
+    choice = b.draw(st.sampled_from(["equal", "unequal", "indices"]))
+    if choice == "equal":
+        sections = b.draw(st.sampled_from([n for n in range(1, length + 1) if length % n == 0]))
+        parts = N.split(a, sections, axis=axis)
+    elif choice == "unequal":
+        parts = N.array_split(a, b.draw(st.integers(1, length + 1)), axis=axis)
+    else:
+        indices = b.draw(st.lists(st.integers(-length, length + 1), max_size=3))
+        parts = N.array_split(a, indices, axis=axis)
+    return N.concatenate(parts[::-1], axis=axis)
+
+
+def _dot(b: _Builder, a: Box) -> Box:
+    shape = np.shape(a.value)
+    if not shape:
+        return N.dot(a, b.leaf(b.draw(shapes(max_dims=2))))
+    k, side = shape[-1], b.draw(st.integers(1, 3))
+    if len(shape) == 1 and b.draw(st.booleans()):  # a on the right: the left's last axis
+        return N.dot(b.leaf(b.draw(st.sampled_from([(k,), (side, k), (2, side, k), ()]))), a)
+    return N.dot(a, _partner_like(b, a, b.draw(st.sampled_from([(k,), (k, side),
+                                                                 (side, k, 2), ()]))))
+
+
+def _outer(b: _Builder, a: Box) -> Box | None:
+    other = _partner_like(b, a, b.draw(shapes(max_dims=2)))
+    return N.outer(a, other) if b.draw(st.booleans()) else N.outer(other, a)
+
+
+def _tensordot(b: _Builder, a: Box) -> Box:
+    """A sum over some of a's axes (paired with axes of a new leaf in drawn places),
+    written as a count or as two axis lists."""
+    shape = np.shape(a.value)
+    summed = b.draw(st.lists(st.sampled_from(range(len(shape))), unique=True)) if shape else []
+    free = b.draw(st.lists(st.integers(1, 3), max_size=1))
+    positions = b.draw(st.permutations(range(len(summed) + len(free))))
+    other = [0] * len(positions)
+    for position, axis in zip(positions, summed):
+        other[position] = shape[axis]
+    for position, side in zip(positions[len(summed):], free):
+        other[position] = side
+    axes: Any = (summed, list(positions[:len(summed)]))
+    if b.draw(st.booleans()) and summed == list(range(len(shape) - len(summed), len(shape))) \
+            and list(positions[:len(summed)]) == list(range(len(summed))):
+        axes = len(summed)
+    return N.tensordot(a, b.leaf(tuple(other)), axes=axes)
+
+
+def _einsum(b: _Builder, a: Box) -> Box:
+    """einsum with subscripts drawn to fit a's shape: a repeated index (a diagonal) where
+    lengths agree, a second operand sharing indices or not, an explicit output (any
+    subset of the indices, in any order) or the implicit one, '...' for a's first axis."""
+    letters: dict[str, int] = {}
+    spare = iter("ijklmn")
+    term = ""
+    for side in np.shape(a.value):
+        same = [c for c, n in letters.items() if n == side]
+        if same and b.draw(st.integers(0, 2)) == 0:
+            term += b.draw(st.sampled_from(same))
+        else:
+            term += next(spare)
+            letters[term[-1]] = side
+    terms, operands = [term], [a]
+    if b.draw(st.booleans()):
+        other = ""
+        for _ in range(b.draw(st.integers(0, 2))):
+            if letters and b.draw(st.booleans()):
+                other += b.draw(st.sampled_from(sorted(letters)))
+            else:
+                other += next(spare)
+                letters[other[-1]] = b.draw(st.integers(1, 3))
+        terms.append(other)
+        operands.append(b.leaf(tuple(letters[c] for c in other)))
+    ellipsis = bool(term) and "".join(terms).count(term[0]) == 1 and b.draw(st.booleans())
+    if ellipsis:
+        terms[0] = "..." + term[1:]
+    named = sorted(set("".join(terms).replace(".", "")))
+    if b.draw(st.booleans()):
+        subscripts = ",".join(terms)
+    else:
+        output = b.draw(st.lists(st.sampled_from(named), unique=True)) if named else []
+        subscripts = ",".join(terms) + "->" + ("..." if ellipsis else "") + "".join(output)
+    return N.einsum(subscripts, *operands)
+
+
+BUILTIN_OPS.update({op.name: op for op in [
+    _Op("getitem", _getitem),
+    _Op("concatenate", _concatenate),
+    _Op("stack", _stack),
+    _Op("split", _split, min_dims=1),
+    _Op("dot", _dot),
+    _Op("outer", _outer),
+    _Op("tensordot", _tensordot),
+    _Op("einsum", _einsum),
+]})
+PRIMITIVE_OPS.update({
+    ops.GetItem: "getitem", ops.Concatenate: "concatenate", ops.Stack: "stack",
+    ops.Split: "split", ops.Dot: "dot", ops.Outer: "outer", ops.TensorDot: "tensordot",
+    ops.Einsum: "einsum",
+})

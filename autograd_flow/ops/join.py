@@ -1,0 +1,161 @@
+"""Joining and splitting: concatenate, stack, and the parts of split / array_split,
+with numpy's rules (negative axes, ``axis=None`` flattens for concatenate)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..box import Box, _user_site
+from ..errors import BoxError, describe
+from .gradient import linear_in
+from .indexing import GetItem
+
+
+def _shapes(arrays: Sequence[Any]) -> str:
+    return ", ".join(str(np.shape(a)) for a in arrays)
+
+
+def _check_count(cls: type, arrays: Sequence[Any]) -> None:
+    if not arrays:
+        raise BoxError(f"{cls.__name__} (created at {_user_site()}) needs at least one "
+                       "array to join, got none.")
+
+
+class Concatenate(Box):
+    """y = the inputs joined along axis (flattened first when axis is None);
+    d a_k = the part of d y where a_k lies"""
+
+    def __init__(self, *arrays: Any, axis: int | None = 0, name: str | None = None) -> None:
+        _check_count(Concatenate, arrays)
+        self.axis = axis
+        super().__init__(*arrays, name=name)
+
+    def _check(self, arrays: tuple[Any, ...]) -> None:
+        """Why numpy refused: the axis, or shapes that differ off the axis."""
+        if self.axis is None:
+            return
+        ndims = {np.ndim(a) for a in arrays}
+        if 0 in ndims:
+            raise BoxError(f"{describe(self)}: 0-d arrays cannot be concatenated (got shapes "
+                           f"{_shapes(arrays)}); use af.stack to join scalars.")
+        ndim = min(ndims)
+        if len(ndims) == 1 and not -ndim <= self.axis < ndim:
+            raise BoxError(f"{describe(self)}: axis {self.axis} is out of range for arrays "
+                           f"of {ndim} axes (shapes {_shapes(arrays)}).")
+        raise BoxError(f"{describe(self)}: the arrays must have the same shape except along "
+                       f"axis {self.axis}, got shapes {_shapes(arrays)}.")
+
+    def fprop(self, *arrays):
+        try:
+            return np.concatenate(arrays, axis=self.axis)
+        except ValueError:
+            self._check(arrays)
+            raise
+
+    def bprop(self, grad, *arrays):
+        shapes = [np.shape(a) for a in arrays]
+        axis = 0 if self.axis is None else self.axis
+        sizes = [int(np.prod(s)) if self.axis is None else s[axis] for s in shapes]
+        parts = np.split(grad, np.cumsum(sizes)[:-1], axis=axis)
+        if self.axis is None:
+            parts = [np.reshape(part, shape) for part, shape in zip(parts, shapes)]
+        return tuple(parts) if len(parts) > 1 else parts[0]
+
+    def bprop_boxes(self, grad, *arrays):
+        return linear_in(*range(len(arrays)))(self, grad, *arrays)
+
+
+class Stack(Box):
+    """y = the inputs (of one shape) stacked along a new axis;   d a_k = d y[..., k, ...]
+    (index k along that axis). Python numbers among the inputs do not promote the
+    result's dtype (float32 boxes and 0.0 stack to float32)."""
+
+    def __init__(self, *arrays: Any, axis: int = 0, name: str | None = None) -> None:
+        _check_count(Stack, arrays)
+        self.axis = axis
+        super().__init__(*arrays, name=name)
+
+    def _part(self, k: int) -> tuple[Any, ...]:
+        """The index of input k in the result."""
+        if self.axis >= 0:
+            return (slice(None),) * self.axis + (k,)
+        return (Ellipsis, k) + (slice(None),) * (-self.axis - 1)
+
+    def fprop(self, *arrays):
+        if len({np.shape(a) for a in arrays}) > 1:
+            raise BoxError(f"{describe(self)}: the arrays to stack must have one shape, got "
+                           f"shapes {_shapes(arrays)}.")
+        ndim = np.ndim(arrays[0]) + 1
+        if not -ndim <= self.axis < ndim:
+            raise BoxError(f"{describe(self)}: axis {self.axis} is out of range for stacking "
+                           f"arrays of shape {np.shape(arrays[0])} (result of {ndim} axes).")
+        return np.stack(arrays, axis=self.axis, dtype=np.result_type(*arrays))
+
+    def bprop(self, grad, *arrays):
+        grads = tuple(grad[self._part(k)] for k in range(len(arrays)))
+        return grads if len(grads) > 1 else grads[0]
+
+    def bprop_boxes(self, grad, *arrays):
+        grads = tuple(GetItem(grad, self._part(k)) for k in range(len(arrays)))
+        return grads if len(grads) > 1 else grads[0]
+
+
+class Split(Box):
+    """y = part ``part`` of np.array_split(a, indices_or_sections, axis) (of np.split
+    when ``equal``: sections must divide the axis);   d a = d y placed at the part's
+    entries, zero elsewhere"""
+
+    def __init__(self, a: Any, indices_or_sections: int | Sequence[int], axis: int = 0,
+                 part: int = 0, equal: bool = False, name: str | None = None) -> None:
+        where = f"Split (created at {_user_site()})"
+        if isinstance(indices_or_sections, (int, np.integer)):
+            if indices_or_sections <= 0:
+                raise BoxError(f"{where}: the number of sections must be positive, got "
+                               f"{indices_or_sections}.")
+            self.indices_or_sections: int | tuple[int, ...] = int(indices_or_sections)
+            count = self.indices_or_sections
+        else:
+            indices = tuple(indices_or_sections)
+            if not all(isinstance(i, (int, np.integer)) for i in indices):
+                raise BoxError(f"{where}: split takes a number of sections or a sequence of "
+                               f"integer indices, got {indices_or_sections!r}.")
+            self.indices_or_sections = tuple(int(i) for i in indices)
+            count = len(indices) + 1
+        if not 0 <= part < count:
+            raise BoxError(f"{where}: part {part} does not exist: the split makes {count} "
+                           "parts.")
+        self.axis, self.part, self.equal = axis, part, equal
+        super().__init__(a, name=name)
+
+    def _key(self, shape: tuple[int, ...]) -> tuple[Any, ...]:
+        """The slice of the part (numpy's division points)."""
+        if not -len(shape) <= self.axis < len(shape):
+            raise BoxError(f"{describe(self)}: axis {self.axis} is out of range for an "
+                           f"array of shape {shape}.")
+        axis = self.axis % len(shape)
+        length = shape[axis]
+        if isinstance(self.indices_or_sections, int):
+            sections = self.indices_or_sections
+            each, extra = divmod(length, sections)
+            if extra and self.equal:
+                raise BoxError(f"{describe(self)}: axis {axis} of length {length} (shape "
+                               f"{shape}) does not split into {sections} equal parts; use "
+                               "af.array_split for parts of unequal length.")
+            start = self.part * each + min(self.part, extra)
+            stop = start + each + (self.part < extra)
+        else:
+            points = (0, *self.indices_or_sections, length)
+            start, stop = points[self.part], points[self.part + 1]
+        return (slice(None),) * axis + (slice(start, stop),)
+
+    def fprop(self, a):
+        return np.asarray(a)[self._key(np.shape(a))]
+
+    def bprop(self, grad, a):
+        grad_a = np.zeros(np.shape(a), dtype=np.result_type(grad, a))
+        grad_a[self._key(np.shape(a))] = grad
+        return grad_a
+
+    bprop_boxes = linear_in(0)
