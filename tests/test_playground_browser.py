@@ -59,6 +59,17 @@ def requested_urls(driver):
     return urls
 
 
+def click_node(driver, node_id):
+    """Click a box of the flow graph; False when a redrawing replaced it under the click."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    try:
+        by_testid(driver, "graph").find_element("css selector", f"g.node[id={node_id}]").click()
+        return True
+    except StaleElementReferenceException:
+        return False
+
+
 def console_errors(driver):
     return [entry["message"] for entry in driver.get_log("browser")
             if entry["level"] == "SEVERE"]
@@ -90,7 +101,7 @@ def test_the_page_trains_our_engine_live_and_survives_bad_settings(server, brows
     # the flow graph: drawn by Graphviz, coloured, and a click shows a box's statistics
     wait_until(lambda: len(by_testid(driver, "graph").find_elements(
         "css selector", "svg g.node")) >= 10, TIMEOUT, "the flow graph")
-    by_testid(driver, "graph").find_element("css selector", "g.node[id=b1]").click()
+    wait_until(lambda: click_node(driver, "b1"), TIMEOUT, "a click on W1")
     info = wait_until(lambda: "gradient norm" in text(driver, "box-info").lower() and
                       text(driver, "box-info"), TIMEOUT, "the box's statistics")
     assert "Parameter 'W1'" in info and "(2, 8)" not in info and "(8, 2) float64: mean" in info
@@ -131,6 +142,22 @@ def test_the_page_trains_our_engine_live_and_survives_bad_settings(server, brows
     set_control(driver, "lr", "0.05")
     wait_until(lambda: not by_testid(driver, "error").is_displayed(), TIMEOUT,
                "the error to clear")
+
+    # a divergence pauses the training and says what to do
+    for testid, value in (("activation", "linear"), ("hidden", "32,32"), ("lr", "100"),
+                          ("momentum", "0.99")):
+        set_control(driver, testid, value)
+    wait_until(lambda: session.settings.lr == 100 and session.settings.momentum == 0.99,
+               TIMEOUT, "the reckless settings")
+    by_testid(driver, "start").click()
+    wait_until(lambda: "training diverged" in text(driver, "error"), TIMEOUT, "the divergence")
+    assert "Lower the learning rate (now 100)" in text(driver, "error")
+    assert text(driver, "start") == "Start" and not session.running
+    set_control(driver, "lr", "0.05")
+    wait_until(lambda: not by_testid(driver, "error").is_displayed(), TIMEOUT,
+               "the divergence message to clear")
+    by_testid(driver, "reset").click()
+    wait_until(lambda: text(driver, "loss") not in ("NaN", "–"), TIMEOUT, "a fresh network")
 
     # a CSV that does not parse, then one that does
     bad = tmp_path / "broken.csv"

@@ -96,7 +96,8 @@ def test_the_page_and_its_files_are_served_with_a_strict_policy(server):
         assert f'data-testid="{testid}"' in page
     for value in ("moons", "circles", "spirals", "xor"):
         assert f'<option value="{value}">' in page
-    for name, kind in (("playground.js", "text/javascript"), ("playground.css", "text/css"),
+    for name, kind in (("playground.js", "text/javascript"), ("pictures.js", "text/javascript"),
+                       ("graph.js", "text/javascript"), ("playground.css", "text/css"),
                        ("favicon.svg", "image/svg+xml")):
         status, headers, _ = request(server, f"/static/{name}")
         assert status == 200 and headers["Content-Type"].startswith(kind)

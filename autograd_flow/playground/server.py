@@ -2,7 +2,7 @@
 
 Why the standard library (``http.server.ThreadingHTTPServer``) and not Starlette with
 uvicorn or a websocket library: the playground serves one person's few tabs on this
-machine, so the server needs four static files, a handful of POST requests (a setting
+machine, so the server needs a few static files, a handful of POST requests (a setting
 changed, start, pause, step, reset, a CSV upload) and one stream of updates per tab from
 the server to the page. Server-sent events (``text/event-stream``) are exactly that
 stream, are plain HTTP, and the browser's ``EventSource`` reconnects by itself. The
@@ -49,6 +49,8 @@ from .settings import DATASETS, DECAYS, SPEEDS, SettingsError
 
 STATIC = {"index.html": "text/html; charset=utf-8",
           "playground.js": "text/javascript; charset=utf-8",
+          "pictures.js": "text/javascript; charset=utf-8",
+          "graph.js": "text/javascript; charset=utf-8",
           "playground.css": "text/css; charset=utf-8",
           "favicon.svg": "image/svg+xml"}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "

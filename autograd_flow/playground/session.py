@@ -19,8 +19,10 @@ from __future__ import annotations
 import base64
 import json
 import math
+import sys
 import threading
 import time
+import traceback
 from dataclasses import replace
 from typing import Any
 
@@ -193,6 +195,17 @@ class Session:
     # -- training thread ----------------------------------------------------------------
 
     def _train(self) -> None:
+        try:
+            self._train_until_paused()
+        except Exception as error:  # a bug must not leave the page saying "training"
+            traceback.print_exc(file=sys.stderr)
+            with self._lock:
+                self.running = False
+                self.error = (f"internal error while training ({type(error).__name__}: "
+                              f"{error}); reset or reload the page")
+                self._publish("frame", self._frame())
+
+    def _train_until_paused(self) -> None:
         carry = 0.0  # fractional updates owed under a speed limit
         while True:
             started = time.monotonic()
@@ -242,7 +255,8 @@ class Session:
 
     def _publish(self, name: str, payload: dict[str, Any]) -> None:
         with self._news:
-            self._payloads[name] = json.dumps(payload, separators=(",", ":"))
+            # allow_nan=False: a NaN would make the payload invalid JSON for the page
+            self._payloads[name] = json.dumps(payload, separators=(",", ":"), allow_nan=False)
             self._versions[name] += 1
             self._news.notify_all()
 
@@ -277,8 +291,8 @@ class Session:
                 "updates": trainer.updates, "steps_per_epoch": trainer.steps_per_epoch(),
                 "lr_now": trainer.optimizer.learning_rate(),
                 "epochs_per_second": round(rate, 1),
-                "evaluation": vars(trainer.evaluate()), "curves": trainer.curves(),
-                "plane": plane}
+                "evaluation": _finite(vars(trainer.evaluate())),
+                "curves": [_finite(row) for row in trainer.curves()], "plane": plane}
 
     def _graph_source(self) -> tuple[int, graphviz.Digraph]:
         trainer = self.trainer
@@ -305,6 +319,11 @@ class Session:
             self._last_drawing = (time.monotonic(), time.monotonic() - started)
             if number >= self._drawings:
                 self._publish("graph", payload)
+
+
+def _finite(row: dict[str, float]) -> dict[str, float | None]:
+    """NaN and infinities (after a divergence) as None: JSON has no NaN."""
+    return {name: value if math.isfinite(value) else None for name, value in row.items()}
 
 
 def _b64(array: np.ndarray) -> str:
