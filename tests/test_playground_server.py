@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -263,10 +264,11 @@ def test_the_command_prints_its_url_and_serves_the_page():
         url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
         with urllib.request.urlopen(url, timeout=30) as response:
             assert b'data-testid="regions"' in response.read()
+        process.send_signal(signal.SIGINT)                 # Ctrl-C
+        output, errors = process.communicate(timeout=30)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-    assert process.stderr.read() == ""
+        process.kill()
+    assert process.returncode == 0 and "stopped" in output and errors == ""
 
 
 def test_the_command_warns_when_other_machines_can_reach_it():

@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on; 0.0.0.0 lets other machines reach it "
                              "(with a warning: there is no login)")
-    parser.add_argument("--port", type=int, default=None,
+    parser.add_argument("--port", type=int, default=argparse.SUPPRESS,
                         help=f"port to listen on (default: {DEFAULT_PORT}, or a free port "
                              "when that one is taken; 0: any free port)")
     parser.add_argument("--no-browser", action="store_true",
@@ -30,16 +30,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..playground.server import is_loopback
 
-    if not 0 <= (args.port or 0) <= 65535:
-        raise ValueError(f"--port {args.port}: give a port from 1 to 65535 (0: any free port)")
+    port = getattr(args, "port", None)
+    if not 0 <= (port or 0) <= 65535:
+        raise ValueError(f"--port {port}: give a port from 1 to 65535 (0: any free port)")
     if not is_loopback(args.host):
         print(f"autograd-flow playground: warning: --host {args.host} lets other machines "
               "on your network use this playground (it has no login, runs training in this "
               "process and reads the CSV files sent to it); keep the default 127.0.0.1 "
               "unless you trust that network.", file=sys.stderr, flush=True)
-    server = _listen(args.host, args.port)
+    server = _listen(args.host, port)
     where = "" if server.server_address[0] in ("127.0.0.1", "::1") else \
         f" (listening on {args.host})"
+    if port is None and server.server_address[1] != DEFAULT_PORT:
+        where += f" (port {DEFAULT_PORT} is taken)"
     print(f"autograd-flow playground: serving on {server.url}{where}; press Ctrl-C to stop",
           flush=True)
     if not args.no_browser:
