@@ -242,6 +242,17 @@ def test_a_loopback_server_refuses_other_host_names(server):
     assert caught.value.code == 403 and b"not 'evil.example'" in caught.value.read()
 
 
+def test_a_missing_browser_is_named_with_how_to_install_it(monkeypatch, tmp_path):
+    from autograd_flow.playground import browser
+
+    monkeypatch.setattr(browser, "CHROMEDRIVER", tmp_path / "chromedriver")
+    reason = browser.missing()
+    assert "chromedriver is missing" in reason and "apt-get install chromium" in reason
+    with pytest.raises(browser.BrowserMissing, match="chromedriver is missing"):
+        with browser.chromium():
+            pass
+
+
 def test_loopback_addresses():
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4")
