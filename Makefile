@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 EXTRAS := dev,learn,search
 RUN ?= runs/demo
 
-.PHONY: setup dot demo test test-fast bench lint clean
+.PHONY: setup dot chromium demo test test-fast bench lint clean
 
 setup: $(STAMP) dot
 
@@ -42,13 +42,28 @@ dot:
 	  fi; \
 	fi
 
+# Debian's chromium and chromium-driver drive the playground's browser tests (Selenium);
+# without them (e.g. not root) those tests skip and say why.
+chromium:
+	@if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "chromium or chromedriver is missing: installing chromium and chromium-driver with apt-get"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	        -o DPkg::Lock::Timeout=600 chromium chromium-driver >/dev/null; } || \
+	      echo "note: installing chromium failed, so the playground's browser tests skip"; \
+	  else \
+	    echo "note: /usr/bin/chromium or /usr/bin/chromedriver is missing, so the playground's"; \
+	    echo "      browser tests skip; install them with 'sudo apt-get install chromium chromium-driver'."; \
+	  fi; \
+	fi
+
 demo: setup
 	$(VENV)/bin/autograd-flow train --out $(RUN) --overwrite
 
-test: setup
+test: setup chromium
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PY) -m pytest -n 2 -p no:cacheprovider
 
-test-fast: setup
+test-fast: setup chromium
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PY) -m pytest -n 2 -m "not slow"
 
 bench: setup

@@ -17,6 +17,7 @@ COMMANDS = (
     ("viz", "viz", "draw a flow graph as SVG"),
     ("gradcheck", "gradcheck", "check a model's gradients against finite differences"),
     ("tour", "tour", "build a small flow graph, run fprop/bprop and print the gradients"),
+    ("playground", "playground", "watch an MLP learn 2-D data in the browser, live"),
 )
 
 

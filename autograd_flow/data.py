@@ -1,7 +1,7 @@
 """Data sets with no download, split into train / valid / test (lecture, model selection).
 
 ``load_dataset(name_or_path)`` accepts "digits" (scikit-learn's bundled 8x8 digits),
-the synthetic 2-D sets "moons", "circles", "spirals" (3 arms; "spirals:K" for K arms),
+the synthetic 2-D sets "moons", "circles", "spirals" (3 arms; "spirals:K" for K arms), "xor",
 or the path of a ``.csv`` file (a label column, the other columns numeric features,
 optional header row) or a ``.npz`` file (arrays ``X`` and ``y``). Features are
 standardized with the training split's mean and standard deviation only.
@@ -18,7 +18,7 @@ import numpy as np
 
 from .io import CORRUPT_ERRORS, carries_pickle
 
-SYNTHETIC = ("moons", "circles", "spirals")
+SYNTHETIC = ("moons", "circles", "spirals", "xor")
 NAMES = ("digits",) + SYNTHETIC
 DEFAULT_SYNTHETIC_SAMPLES = 1000
 
@@ -74,6 +74,17 @@ def make_spirals(n_samples: int = DEFAULT_SYNTHETIC_SAMPLES, n_arms: int = 3,
     angle = 4.0 * r + 2 * np.pi * y / n_arms + noise * rng.standard_normal(n_samples)
     X = np.column_stack([r * np.sin(angle), r * np.cos(angle)])
     return X, y
+
+
+def make_xor(n_samples: int = DEFAULT_SYNTHETIC_SAMPLES, noise: float = 0.1,
+             seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """XOR in 2-D: points uniform in [-1, 1]^2, class 1 where x1 * x2 > 0 (the first and
+    third quadrants), then Gaussian noise of standard deviation ``noise`` on the points.
+    No line separates the classes; one hidden layer of two units can."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1.0, 1.0, (n_samples, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+    return X + noise * rng.standard_normal(X.shape), y
 
 
 def load_dataset(name_or_path: str = "digits", *, seed: int = 0,
@@ -154,6 +165,8 @@ def _synthetic(name: str, n_samples: int, seed: int) -> tuple[np.ndarray, np.nda
         return make_moons(n_samples, noise=0.2, random_state=seed)
     if name == "circles":
         return make_circles(n_samples, noise=0.1, factor=0.5, random_state=seed)
+    if name == "xor":
+        return make_xor(n_samples, seed=seed)
     arms = name.partition(":")[2] or "3"
     if not arms.isdigit():
         raise DataError(f"{name!r}: write spirals:K with K the number of arms, e.g. spirals:4")

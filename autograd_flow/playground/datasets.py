@@ -1,0 +1,134 @@
+"""The playground's 2-D data: a synthetic set drawn with the chosen noise, or the user's
+CSV file with two feature columns; split into training and validation points and
+standardized with the training points' statistics (as ``autograd-flow train`` does).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..data import DataError, encode_labels, make_spirals, make_xor, read_csv
+
+N_POINTS = 600            # points drawn for a synthetic set
+VALID_FRACTION = 0.3      # of the points, held out to measure the validation error
+MAX_CSV_POINTS = 3000     # a larger CSV is subsampled (the page says so)
+MAX_CLASSES = 10          # the page has ten class colours
+
+
+@dataclass
+class PlaneData:
+    """Standardized 2-D points with integer labels 0..K-1, split into train and valid.
+
+    ``extent``: the plane drawn is [-extent, extent]^2 (in standardized units);
+    ``feature_names``: the two axes; ``note``: a remark for the page (e.g. subsampling).
+    """
+
+    name: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_valid: np.ndarray
+    y_valid: np.ndarray
+    classes: list[str]
+    feature_names: list[str]
+    extent: float
+    note: str = ""
+
+    @property
+    def n_classes(self) -> int:
+        """K, the number of classes."""
+        return len(self.classes)
+
+
+@dataclass
+class CsvTable:
+    """An uploaded CSV file, parsed: raw features (two columns) and integer labels."""
+
+    filename: str
+    X: np.ndarray
+    y: np.ndarray
+    classes: list[str]
+    feature_names: list[str]
+
+
+def synthetic(name: str, noise: float, seed: int) -> PlaneData:
+    """moons, circles, spirals (3 arms) or xor with ``noise`` (the standard deviation of
+    Gaussian noise: on the points, or on the spirals' angle)."""
+    if name == "spirals":
+        X, y = make_spirals(N_POINTS, n_arms=3, noise=noise, seed=seed)
+    elif name == "xor":
+        X, y = make_xor(N_POINTS, noise=noise, seed=seed)
+    elif name in ("moons", "circles"):
+        from sklearn.datasets import make_circles, make_moons
+
+        X, y = (make_moons(N_POINTS, noise=noise, random_state=seed) if name == "moons" else
+                make_circles(N_POINTS, noise=noise, factor=0.5, random_state=seed))
+    else:
+        raise DataError(f"unknown synthetic data set {name!r}: use moons, circles, spirals "
+                        "or xor")
+    classes = [str(k) for k in range(int(y.max()) + 1)]
+    return plane(name, X, y.astype(np.int64), classes, ["x1", "x2"], seed)
+
+
+def parse_csv(text: str, filename: str = "upload.csv") -> CsvTable:
+    """Parse an uploaded CSV (two numeric feature columns and a label column, the last;
+    an optional header row) with :func:`autograd_flow.data.read_csv`. Raises DataError
+    naming the file, line and column of the first problem."""
+    name = Path(filename).name or "upload.csv"
+    handle, path = tempfile.mkstemp(suffix=".csv", prefix="playground-")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        try:
+            table = read_csv(path)
+        except DataError as error:
+            raise DataError(str(error).replace(path, name)) from None
+    finally:
+        os.unlink(path)
+    if table.X.shape[1] != 2:
+        raise DataError(f"{name} has {table.X.shape[1]} feature column(s) "
+                        f"({', '.join(table.feature_names)}) besides the label column "
+                        f"{table.label_name!r}: the playground draws a plane, so it needs "
+                        "exactly two feature columns and the label in the last column")
+    if len(np.unique(table.labels)) < 2:  # (encode_labels says so with numpy's repr)
+        raise DataError(f"{name}: every example has the label {str(table.labels[0])!r}; a "
+                        "classifier needs at least two classes")
+    y, classes = encode_labels(table.labels, name)
+    if len(classes) > MAX_CLASSES:
+        raise DataError(f"{name} has {len(classes)} classes; the playground shows at most "
+                        f"{MAX_CLASSES} (use 'autograd-flow train --dataset {name}')")
+    if len(y) < 10:
+        raise DataError(f"{name} has {len(y)} rows: the playground needs at least 10 to "
+                        "split them into training and validation points")
+    return CsvTable(name, table.X, y, classes, table.feature_names)
+
+
+def from_csv(table: CsvTable, seed: int) -> PlaneData:
+    """The uploaded table as plane data (a random subset of MAX_CSV_POINTS rows when it
+    has more)."""
+    X, y, note = table.X, table.y, ""
+    if len(y) > MAX_CSV_POINTS:
+        keep = np.sort(np.random.default_rng(seed).permutation(len(y))[:MAX_CSV_POINTS])
+        X, y = X[keep], y[keep]
+        note = f"a random {MAX_CSV_POINTS} of the file's {len(table.y)} rows"
+    data = plane(table.filename, X, y, table.classes, table.feature_names, seed)
+    data.note = note
+    return data
+
+
+def plane(name: str, X: np.ndarray, y: np.ndarray, classes: list[str],
+          feature_names: list[str], seed: int) -> PlaneData:
+    """Shuffle, split off VALID_FRACTION as validation points, standardize with the
+    training points' mean and standard deviation, and frame the plane around them."""
+    order = np.random.default_rng([seed, 7]).permutation(len(y))
+    n_valid = max(1, round(VALID_FRACTION * len(y)))
+    train, valid = order[n_valid:], order[:n_valid]
+    mean, std = X[train].mean(axis=0), X[train].std(axis=0)
+    std[std == 0] = 1.0
+    X = (X - mean) / std
+    extent = float(np.ceil(np.percentile(np.abs(X), 99.5) * 1.15 * 2) / 2)
+    return PlaneData(name, X[train], y[train], X[valid], y[valid], list(classes),
+                     list(feature_names), max(extent, 1.0))

@@ -1,0 +1,64 @@
+// The flow graph: Graphviz's SVG from the server, and the statistics of a box clicked.
+
+const XLINK = "http://www.w3.org/1999/xlink";
+
+// Show a "graph" payload ({svg} or {message}) in ``box``; keep the box selected.
+export function showGraph(box, info, graph, selected) {
+  if (!graph.svg) {
+    const message = document.createElement("p");
+    message.className = "message";
+    message.textContent = graph.message;
+    box.replaceChildren(message);
+    return;
+  }
+  const parsed = new DOMParser().parseFromString(graph.svg, "image/svg+xml");
+  const svg = document.importNode(parsed.documentElement, true);
+  for (const link of svg.querySelectorAll("a")) {
+    // The boxes were made by the playground, so "created at" names its own code: drop it.
+    const tooltip = link.getAttributeNS(XLINK, "title") || "";
+    const kept = tooltip.split("\n").filter((line) => !line.startsWith("created at "));
+    link.setAttributeNS(XLINK, "xlink:title", kept.join("\n"));
+  }
+  box.replaceChildren(svg);
+  if (selected) selectNode(box, info, selected);
+}
+
+// Mark the node ``id`` and show its value and gradient statistics (from its tooltip).
+export function selectNode(box, info, id) {
+  const node = box.querySelector(`g.node[id="${CSS.escape(id)}"]`);
+  for (const other of box.querySelectorAll("g.node.selected")) {
+    other.classList.remove("selected");
+  }
+  if (!node) {
+    info.replaceChildren(paragraph("The box clicked is not in this drawing any more.", "note"));
+    return;
+  }
+  node.classList.add("selected");
+  const link = node.querySelector("a");
+  const tooltip = (link && (link.getAttributeNS(XLINK, "title") || link.getAttribute("title"))) || "";
+  const [heading, ...lines] = tooltip.split("\n");
+  const rows = [];
+  for (const line of lines) {
+    const match = /^(value|gradient norm|output|in) (.*)$/.exec(line);
+    const [name, text] = match ? [match[1], match[2]] : ["", line];
+    const row = paragraph("", "row");
+    if (name) {
+      const label = document.createElement("span");
+      label.className = "label";
+      label.textContent = name;
+      row.append(label);
+    }
+    row.append(text);
+    rows.push(row);
+  }
+  const title = document.createElement("h3");
+  title.textContent = heading || id;
+  info.replaceChildren(title, ...rows);
+}
+
+function paragraph(text, cls) {
+  const p = document.createElement("p");
+  p.className = cls;
+  p.textContent = text;
+  return p;
+}
