@@ -317,7 +317,9 @@ class SearchResult:
         fixed = set(n for t in self.trials for n in t.config) - set(names) if names else set()
         columns = [c for c in rows[0] if c not in ("seconds", "error") and c not in fixed] \
             + ["seconds", "error"]
-        cells = [[_cell(row[c]) for c in columns] for row in rows]
+        rate = self.error_is_rate
+        cells = [[_cell(row[c], percent=rate and c.endswith("_error")) for c in columns]
+                 for row in rows]
         widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
         lines = ["  " + "  ".join(c.ljust(w) for c, w in zip(columns, widths))]
         for trial, row in zip(ordered, cells):
@@ -337,11 +339,31 @@ class SearchResult:
         fixed = ", ".join(f"{k}={_format_value(v)}" for k, v in self.best.config.items()
                           if k not in varying)
         head += f"; fixed: {fixed}" if fixed else ""
-        text = f"{head}\nbest (validation error {self.best.valid_error:.4f}): {best}"
+        text = (f"{head}\nbest (validation {self.error_name} "
+                f"{self.format_error(self.best.valid_error)}): {best}")
         if self.test_error is not None:
-            text += f"\ntest error of the best configuration (measured once): " \
-                    f"{self.test_error:.4f}"
+            text += (f"\ntest {self.error_name} of the best configuration (measured once): "
+                     f"{self.format_error(self.test_error)}")
         return text
+
+    @property
+    def error_is_rate(self) -> bool:
+        """Whether the trials' errors are error rates (shown in percent): the default
+        objective on a classification task says so in each trial's metrics."""
+        ok = [t for t in self.trials if t.status == "ok"]
+        return bool(ok) and all(t.metrics.get("task") == "classification" for t in ok)
+
+    @property
+    def error_name(self) -> str:
+        """What the error is: "error" (a rate), "MSE" (regression) or "error"."""
+        regression = any(t.metrics.get("task") == "regression" for t in self.trials)
+        return "MSE" if regression else "error"
+
+    def format_error(self, value: Any) -> str:
+        """An error as text: a rate in percent, anything else with 4 digits."""
+        if not isinstance(value, (int, float)):
+            return str(value)
+        return f"{value:.2%}" if self.error_is_rate else f"{value:.4g}"
 
     def __str__(self) -> str:
         return self.summary() + "\n" + self.table()
@@ -384,7 +406,8 @@ class SearchResult:
         ok = [t for t in self.trials if t.status == "ok"]
         for ax, name in zip(axes, names):
             values = [t.index if name == "index" else t.config.get(name) for t in ok]
-            errors = [t.valid_error for t in ok]
+            scale = 100.0 if self.error_is_rate else 1.0
+            errors = [scale * t.valid_error for t in ok]
             numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool)
                           for v in values)
             if numeric:
@@ -404,7 +427,8 @@ class SearchResult:
                            label="best", zorder=3)
                 ax.legend(loc="best")
             ax.set_xlabel(name)
-            ax.set_ylabel("validation error")
+            ax.set_ylabel(f"validation {self.error_name}"
+                          + (" (%)" if self.error_is_rate else ""))
             ax.grid(alpha=0.3)
         figure.suptitle(f"{self.method} search: {len(ok)} trials"
                         + (f" ({len(self.failed)} failed, not shown)" if self.failed else ""))
@@ -447,14 +471,16 @@ class TrainObjective:
         best = next((h for h in result.history if h["epoch"] == result.best_epoch), {})
         return {"valid_error": result.valid_error, "train_error": result.train_error,
                 "valid_loss": best.get("valid_loss"), "best_epoch": result.best_epoch,
-                "epochs": len(result.history), "stopped": result.stopped}
+                "epochs": len(result.history), "stopped": result.stopped,
+                "task": result.task}
 
     def test(self, options: Mapping[str, Any], seed: int) -> dict[str, Any]:
         from .train import train
 
         result = train(self.config(options, seed), self.splits, evaluate_test=True)
         return {"test_error": result.test_error, "valid_error": result.valid_error,
-                "train_error": result.train_error, "model": result.model}
+                "train_error": result.train_error, "task": result.task,
+                "model": result.model}
 
 
 def train_config(options: Mapping[str, Any]) -> Any:
@@ -473,6 +499,11 @@ def train_config(options: Mapping[str, Any]) -> Any:
             value = parse_value(value) if isinstance(value, str) else value
             value = (int(value),) if isinstance(value, (int, np.integer)) \
                 else tuple(int(v) for v in value)
+        elif name == "betas":
+            parts = value.replace(":", "x").split("x") if isinstance(value, str) else value
+            value = tuple(float(v) for v in parts)
+        elif name in ("lr", "momentum") and value is not None and not isinstance(value, str):
+            value = float(value)
         elif isinstance(value, str) and value.lower() in ("none", "null"):
             value = None
         elif isinstance(default, bool):
@@ -608,7 +639,7 @@ def run_search(method: str, space: Mapping[str, Any], configs: list[dict[str, An
 def _run_pending(objective: Objective, trials: list[Trial], pending: list[Trial],
                  n_jobs: int, scheduler: Any, results_path: str | Path | None,
                  progress: bool, method: str) -> None:
-    from tqdm.auto import tqdm
+    from .extras import progress_bar
 
     by_index = {t.index: t for t in trials}
     outcomes = (_run_dask(objective, pending, scheduler) if scheduler is not None
@@ -621,7 +652,7 @@ def _run_pending(objective: Objective, trials: list[Trial], pending: list[Trial]
         log = path.open("a")
         if cut:  # end the line an interruption cut short, so it stays one bad line
             log.write("\n")
-    bar = tqdm(total=len(trials), initial=len(trials) - len(pending), unit="trial",
+    bar = progress_bar(total=len(trials), initial=len(trials) - len(pending), unit="trial",
                desc=f"{method} search", disable=not progress)
     try:
         for index, outcome in outcomes:
@@ -634,7 +665,7 @@ def _run_pending(objective: Objective, trials: list[Trial], pending: list[Trial]
             bar.update()
             if trial.status == "ok":
                 best = min(t.valid_error for t in trials if t.status == "ok")
-                bar.set_postfix(best_valid_error=f"{best:.4f}")
+                bar.set_postfix(best_valid_error=f"{best:.4g}")
     finally:
         bar.close()
         if log is not None:
@@ -727,7 +758,9 @@ def _format_value(value: Any) -> str:
     return "none" if value is None else str(value)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, percent: bool = False) -> str:
+    if percent and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:.2%}"
     if isinstance(value, float):
         return f"{value:.4f}" if abs(value) < 1e4 else f"{value:.3g}"
     return "" if value is None else str(value)
