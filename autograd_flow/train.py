@@ -194,20 +194,24 @@ def prepare(splits: Splits, dtype: Any = np.float64) -> Prepared:
     statistics and encode class labels as codes; arrays in ``dtype``."""
     mean, std = standardization(splits.X_train)
     target_mean, target_std = np.zeros(1), np.ones(1)
-    if splits.task == "regression":
-        columns = np.asarray(splits.y_train, np.float64).reshape(len(splits.y_train), -1)
-        target_mean, target_std = standardization(columns)
+    regression = splits.task == "regression"
+    if regression:
+        target_mean, target_std = standardization(_columns(splits.y_train, splits.n_outputs))
     sets = {}
     for name in ("train", "valid", "test"):
         X, y = getattr(splits, f"X_{name}"), getattr(splits, f"y_{name}")
         features = ((np.asarray(X, np.float64) - mean) / std).astype(dtype)
-        if splits.task == "regression":
-            values = np.asarray(y, np.float64).reshape(len(y), -1)
-            target = ((values - target_mean) / target_std).astype(dtype)
+        if regression:
+            target = ((_columns(y, splits.n_outputs) - target_mean) / target_std).astype(dtype)
         else:
             target = class_codes(y, splits.classes)
         sets[name] = (features, target)
     return Prepared(mean, std, target_mean, target_std, sets)
+
+
+def _columns(y: Any, n_outputs: int) -> np.ndarray:
+    """Targets as float64 columns (N, n_outputs)."""
+    return np.asarray(y, np.float64).reshape(len(y), n_outputs)
 
 
 def class_codes(labels: Any, classes: Any) -> np.ndarray:
