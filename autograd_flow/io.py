@@ -44,7 +44,7 @@ def write_archive(path: str | Path, arrays: Mapping[str, np.ndarray],
     if META in arrays:
         raise ValueError(f"{META!r} is reserved for the JSON metadata")
     path.parent.mkdir(parents=True, exist_ok=True)
-    content = {name: np.asarray(a) for name, a in arrays.items()}
+    content: dict[str, Any] = {name: np.asarray(a) for name, a in arrays.items()}
     content[META] = np.array(json.dumps(meta))
     temporary = _temporary_name(path)
     try:

@@ -33,7 +33,7 @@ class Model:
     ``info``: how it was trained (data set, settings).
     """
 
-    def __init__(self, mlp: MLP, mean: Any, std: Any, classes: Sequence[Any] | None = None,
+    def __init__(self, mlp: MLP, mean: Any, std: Any, classes: Any = None,
                  feature_names: Sequence[str] | None = None,
                  info: Mapping[str, Any] | None = None, *, task: str = "classification",
                  target_mean: Any = 0.0, target_std: Any = 1.0,

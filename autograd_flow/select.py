@@ -113,8 +113,8 @@ class IntUniform:
 
 Distribution = Choice | Uniform | LogUniform | IntUniform
 DISTRIBUTIONS = (Choice, Uniform, LogUniform, IntUniform)
-_SPEC_NAMES = {"uniform": Uniform, "loguniform": LogUniform, "int": IntUniform,
-               "intuniform": IntUniform}
+_SPEC_NAMES: dict[str, Callable[[Any, Any], Distribution]] = {
+    "uniform": Uniform, "loguniform": LogUniform, "int": IntUniform, "intuniform": IntUniform}
 
 
 def _check_range(distribution: Any, low: float, high: float, allow_equal: bool = False) -> None:
@@ -411,7 +411,7 @@ class SearchResult:
             numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool)
                           for v in values)
             if numeric:
-                x = [float(v) for v in values]
+                x = [float(v) for v in values if v is not None]
                 positive = [v for v in x if v > 0]
                 if len(positive) == len(x) and x and max(x) / min(x) >= 10:
                     ax.set_xscale("log")
@@ -535,7 +535,7 @@ def run_trial(objective: Objective, config: dict[str, Any], seed: int) -> dict[s
         if not isinstance(error, (int, float)) or not math.isfinite(error):
             raise FloatingPointError(f"the objective returned valid_error={error!r} (a "
                                      "finite number is needed to rank the trial)")
-        outcome = {"status": "ok", "metrics": metrics, "error": None}
+        outcome: dict[str, Any] = {"status": "ok", "metrics": metrics, "error": None}
     except Exception as error:  # a failed trial is recorded; the search goes on
         outcome = {"status": "failed", "metrics": {},
                    "error": f"{type(error).__name__}: {error}"}
@@ -587,7 +587,7 @@ def _run_dask(objective: Objective, trials: list[Trial],
 def read_results(path: str | Path) -> dict[str, Trial]:
     """The finished trials of a JSON-lines results file, by :attr:`Trial.key` (a line
     cut short by an interruption is ignored)."""
-    finished = {}
+    finished: dict[str, Trial] = {}
     path = Path(path)
     if not path.exists():
         return finished

@@ -127,14 +127,15 @@ class TrainConfig:
 
 def make_optimizer(config: TrainConfig, params: Sequence[Any]) -> Optimizer:
     """The optimizer ``config`` describes, on ``params``."""
-    schedule = {"decay": config.decay, "decay_rate": config.decay_rate,
-                "warmup": config.warmup}
     lr, momentum = float(config.lr or 0.0), float(config.momentum or 0.0)
+    decay, rate, warmup = config.decay, config.decay_rate, config.warmup
     if config.optimizer == "adam":
-        return Adam(params, lr, config.betas, config.eps, **schedule)
+        return Adam(params, lr, config.betas, config.eps, decay=decay, decay_rate=rate,
+                    warmup=warmup)
     if config.optimizer == "rmsprop":
-        return RMSprop(params, lr, config.rmsprop_alpha, config.eps, momentum, **schedule)
-    return SGD(params, lr, momentum, **schedule)
+        return RMSprop(params, lr, config.rmsprop_alpha, config.eps, momentum, decay=decay,
+                       decay_rate=rate, warmup=warmup)
+    return SGD(params, lr, momentum, decay, rate, warmup)
 
 
 @dataclass

@@ -112,17 +112,20 @@ def to_dot(target: FlowGraph | Box, *, collapse: Collapse = False, annotate: boo
     has a tooltip with the box's creation site, dtype and statistics.
     """
     graph = target if isinstance(target, FlowGraph) else None
-    if graph is None and not isinstance(target, Box):
+    if not isinstance(target, (FlowGraph, Box)):
         raise TypeError(f"to_dot draws a FlowGraph or a Box, not {type(target).__name__}")
-    if bprop and graph is None:
+    if bprop and isinstance(target, Box):
         graph = FlowGraph(target)
-    order = graph.order if graph is not None else topological_order([target])
-    outputs = graph.outputs if graph is not None else (target,)
+    if graph is not None:
+        order, outputs = graph.order, tuple(graph.outputs)
+    else:
+        assert isinstance(target, Box)
+        order, outputs = topological_order([target]), (target,)
     if not 0 < grad_range[0] < grad_range[1]:
         raise ValueError(f"grad_range must be (low, high) with 0 < low < high, got {grad_range}")
     ran = annotate and all(o.value is not None for o in outputs)
     nodes, node_of = _group(order, _collapse_rule(order, collapse))
-    if bprop:
+    if bprop and graph is not None:
         _mark_bprop(nodes, graph)
     if report is not None:
         _mark_report(nodes, node_of, report)
@@ -208,11 +211,12 @@ def _group(order: list[Box], rule: bool | frozenset[str]) -> tuple[list[_Node], 
             nodes.append(node)
         else:
             scope = box.scopes[cut]
-            node = composites.get(scope)
-            if node is None:
-                node = composites[scope] = _Node(f"c{position}", [], scope, box.scopes[:cut])
-                nodes.append(node)
-            node.boxes.append(box)
+            found = composites.get(scope)
+            if found is None:
+                found = composites[scope] = _Node(f"c{position}", [], scope, box.scopes[:cut])
+                nodes.append(found)
+            found.boxes.append(box)
+            node = found
         node_of[id(box)] = node
     return nodes, node_of
 
@@ -268,12 +272,12 @@ def _edges(dot: graphviz.Digraph, nodes: list[_Node], node_of: dict[int, _Node],
                 counts[key] += 1 if node.scope is None else int(key not in counts)
                 flows[key] = flows.get(key, False) or (
                     id(box) in called and (id(source) in called or id(source) in wanted))
-    for (start, end), count in counts.items():
+    for (tail, head), count in counts.items():
         attrs = {"label": f"×{count}", "fontsize": "9"} if count > 1 else {}
         if graph is not None:
-            attrs.update({"color": _BPROP_COLOR, "penwidth": "1.6"} if flows[start, end]
+            attrs.update({"color": _BPROP_COLOR, "penwidth": "1.6"} if flows[tail, head]
                          else {"color": _SKIPPED_COLOR, "style": "dashed"})
-        dot.edge(start, end, **attrs)
+        dot.edge(tail, head, **attrs)
 
 
 # -- bprop view and gradcheck report -------------------------------------------------------

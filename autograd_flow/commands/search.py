@@ -59,7 +59,7 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescription
     def _get_help_string(self, action: argparse.Action) -> str:
         if action.default is None or action.default is False or action.default == []:
             return action.help or ""
-        return super()._get_help_string(action)
+        return super()._get_help_string(action) or ""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -117,7 +117,8 @@ def build_space(args: argparse.Namespace) -> tuple[str, dict[str, Any], int]:
     """(method, space, trials) from --space, --grid, --random and --set."""
     if args.grid and args.random:
         raise ValueError("use either --grid (grid search) or --random (random search)")
-    method, space, trials = "grid", {}, None
+    method, trials = "grid", None
+    space: dict[str, Any] = {}
     if args.space is not None:
         method, space, trials = select.read_space(args.space)
     if args.grid:
