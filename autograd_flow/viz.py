@@ -45,6 +45,8 @@ _LOOK = {  # node attributes per kind of box
     Scope: {"shape": "box3d", "style": "filled", "fillcolor": "#ede9fe", "color": "#5b21b6"},
 }
 _GRAD_COLORS = ((33, 102, 172), (247, 247, 247), (178, 24, 43))  # vanishing, mid, exploding
+_KIND_COLOR = "#6b7280"
+_GAP = "&#160;&#160;"  # non-breaking: SVG viewers keep it between name and kind
 _FAULT_COLOR, _FAILED_COLOR, _BPROP_COLOR, _SKIPPED_COLOR = (
     "#dc2626", "#ea580c", "#b45309", "#9ca3af")
 
@@ -360,20 +362,27 @@ def _node_attrs(node: _Node, ran: bool, max_values: int) -> dict[str, str]:
 
 
 def _heading(node: _Node) -> str:
+    """The first line of a node: its name in bold, then its kind (the box class, or the
+    composite's kind) smaller and grey, apart: a non-breaking space survives SVG's
+    whitespace collapsing, where a plain one ran them together ("Addloss")."""
     if node.scope is not None:
         scope = node.scope
-        name = f"<B>{html.escape(scope.name)}</B>"
-        kind = "" if scope.name == scope.kind else \
-            f'<FONT POINT-SIZE="9">{html.escape(scope.kind)}</FONT> '
-        return f'{kind}{name}<BR/><FONT POINT-SIZE="8">{html.escape(_summary(node))}</FONT>'
+        heading = _name_and_kind(scope.name, "" if scope.name == scope.kind else scope.kind)
+        return f'{heading}<BR/><FONT POINT-SIZE="8">{html.escape(_summary(node))}</FONT>'
     box = node.boxes[0]
     if isinstance(box, Constant):
         return html.escape(box.name)
-    if isinstance(box, Leaf):
-        return f'<B>{html.escape(box.name)}</B> <FONT POINT-SIZE="9">{type(box).__name__}</FONT>'
-    op = type(box).__name__
-    name = "" if box.name == op.lower() else f" {html.escape(box.name)}"
-    return f"<B>{op}</B>{name}"
+    kind = type(box).__name__
+    if not isinstance(box, Leaf) and box.name == kind.lower():
+        return f"<B>{html.escape(kind)}</B>"
+    return _name_and_kind(box.name, kind)
+
+
+def _name_and_kind(name: str, kind: str) -> str:
+    bold = f"<B>{html.escape(name)}</B>"
+    if not kind:
+        return bold
+    return f'{bold}{_GAP}<FONT POINT-SIZE="9" COLOR="{_KIND_COLOR}">{html.escape(kind)}</FONT>'
 
 
 def _summary(node: _Node, width: int = 40) -> str:
