@@ -61,11 +61,16 @@ def require(*modules: str, feature: str) -> None:
 
 
 def progress_bar(**options: Any) -> Any:
-    """A tqdm bar: the notebook widget in Jupyter when ipywidgets is installed, the text
-    bar otherwise (tqdm.auto would warn "IProgress not found" there); a bar that draws
-    nothing with ``disable=True``, which works without tqdm."""
+    """A tqdm bar (see :func:`tqdm_class`); a bar that draws nothing with
+    ``disable=True``, which works without tqdm."""
     if options.get("disable"):
         return _NoBar()
+    return tqdm_class()(**options)
+
+
+def tqdm_class() -> Any:
+    """The notebook widget bar in Jupyter when ipywidgets is installed, the text bar
+    otherwise (where tqdm.auto would warn "IProgress not found")."""
     try:
         if "ipykernel" in sys.modules and importlib.util.find_spec("ipywidgets"):
             from tqdm.notebook import tqdm
@@ -73,7 +78,7 @@ def progress_bar(**options: Any) -> Any:
             from tqdm import tqdm
     except ModuleNotFoundError as error:
         raise explain(error, "a progress bar") or error from None
-    return tqdm(**options)
+    return tqdm
 
 
 class _NoBar:

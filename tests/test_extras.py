@@ -92,3 +92,20 @@ def test_install_hint_names_only_known_extras():
         'af.testing needs hypothesis, which is not installed: '
         'pip install "autograd_flow[testing]"')
     assert extras.install_hint("numpy") is None
+
+
+def test_the_progress_bar_suits_where_it_runs(monkeypatch):
+    import types
+
+    from tqdm import tqdm as text_bar
+    from tqdm.notebook import tqdm as widget_bar
+
+    assert isinstance(extras.progress_bar(total=3, disable=True), extras._NoBar)
+    assert extras.tqdm_class() is text_bar  # a terminal
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    real_find_spec = extras.importlib.util.find_spec
+    if real_find_spec("ipywidgets"):
+        assert extras.tqdm_class() is widget_bar  # Jupyter with widgets
+    monkeypatch.setattr(extras.importlib.util, "find_spec",
+                        lambda name: None if name == "ipywidgets" else real_find_spec(name))
+    assert extras.tqdm_class() is text_bar  # Jupyter without: no "IProgress not found"
