@@ -397,7 +397,7 @@ def test_search_help_states_the_defaults_trials_use(capsys):
         main(["search", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     for name, value in asdict(TrainConfig()).items():
-        assert f"{name}={select._format_value(value)}" in text, name
+        assert f"{name}={select.format_value(value)}" in text, name
     assert "epochs=100" in text and "patience=20" in text and "dtype=float32" in text
 
 

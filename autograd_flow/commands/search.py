@@ -39,7 +39,7 @@ def _defaults() -> str:
     """TrainConfig's defaults as name=value, as the trials use them."""
     from dataclasses import asdict
 
-    return ", ".join(f"{name}={select._format_value(value)}"
+    return ", ".join(f"{name}={select.format_value(value)}"
                      for name, value in asdict(TrainConfig()).items())
 
 RESULTS_LOG = "results.jsonl"
