@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 
 import autograd_flow as af
+from autograd_flow import objective as objective_module
 from autograd_flow import train as train_module
 from autograd_flow.data import load_dataset
 from autograd_flow.io import ModelFileError, read_archive, write_archive
 from autograd_flow.nn import MLP
-from autograd_flow.train import TrainConfig, evaluate, objective, prepare, train
+from autograd_flow.objective import evaluate, objective, prepare
+from autograd_flow.train import TrainConfig, train
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +73,7 @@ def test_the_graph_is_built_once(moons, monkeypatch):
             built.append(1)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(train_module, "FlowGraph", CountingFlowGraph)
+    monkeypatch.setattr(objective_module, "FlowGraph", CountingFlowGraph)
     train(TrainConfig(hidden=(4,), epochs=3, batch_size=16), moons)
     assert len(built) == 1
 

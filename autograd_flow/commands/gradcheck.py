@@ -15,7 +15,8 @@ from autograd_flow.commands import OWN_DEFAULT, layer_sizes, mark_origin
 from autograd_flow.data import NAMES, TASKS
 from autograd_flow.io import load_model
 from autograd_flow.nn import ACTIVATIONS, MLP
-from autograd_flow.train import TrainConfig, objective, prepare
+from autograd_flow.objective import objective, prepare
+from autograd_flow.train import TrainConfig
 
 DEFAULTS = TrainConfig()
 

@@ -18,7 +18,7 @@ from ..data import NAMES, DataError, csv_columns, load_dataset, read_dataset
 from ..data import targets as read_targets
 from ..io import load_model
 from ..model import Model
-from ..train import class_codes
+from ..objective import class_codes
 from . import OWN_DEFAULT
 
 

@@ -72,7 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..train import objective  # the learning part is only needed here
+    from ..objective import objective  # the learning part is only needed here
 
     for name in UNSET:
         vars(args).setdefault(name, None)
