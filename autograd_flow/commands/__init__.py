@@ -47,7 +47,7 @@ def mark_origin(graph: Any, command: str) -> None:
     built them, so each box's own record would point at the console script
     ("autograd-flow:6"), which tells a reader of a tooltip or an error nothing."""
     for box in graph.order:
-        box.created_at = f"autograd-flow {command} (autograd_flow.train.objective)"
+        box.created_at = f"autograd-flow {command} (autograd_flow.objective)"
 
 
 def add_optimizer_arguments(group: Any, defaults: Any) -> None:
