@@ -94,10 +94,6 @@ class _MLP(BaseEstimator):
         self.n_epochs_ = len(result.history)
         return result
 
-    def _check_finite_loss(self, result: TrainResult) -> None:
-        if result.history and not math.isfinite(result.history[-1]["train_loss"]):
-            raise ValueError("training diverged: lower lr")
-
     def _model(self, X: Any) -> tuple[Model, np.ndarray]:
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, dtype=np.float64)
