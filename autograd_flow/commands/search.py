@@ -5,7 +5,8 @@ cluster (--scheduler tcp://HOST:PORT). The run folder (--out) gets results.csv,
 results.json, validation_error.png, best_model.npz, search.json (the options) and
 results.jsonl (one line per finished trial, so --resume skips them; --resume with a
 larger --trials extends a random search). Options not in the space keep the defaults of
-TrainConfig and `autograd-flow train` ({defaults}).
+TrainConfig and `autograd-flow train` (lr and momentum: those of the trial's optimizer):
+{defaults}
 
 examples:
   autograd-flow search --grid lr=0.01,0.1 --grid hidden=50,100x100 --set epochs=20
@@ -39,8 +40,11 @@ def _defaults() -> str:
     """TrainConfig's defaults as name=value, as the trials use them."""
     from dataclasses import asdict
 
-    return ", ".join(f"{name}={select.format_value(value)}"
+    import textwrap
+
+    text = ", ".join(f"{name}={select.format_value(value)}"
                      for name, value in asdict(TrainConfig()).items())
+    return textwrap.fill(text, width=86, initial_indent="  ", subsequent_indent="  ")
 
 RESULTS_LOG = "results.jsonl"
 SETTINGS = "search.json"
