@@ -37,9 +37,10 @@ class _MLP(BaseEstimator):
     """What the classifier and the regressor share: the options and the training."""
 
     _task = "classification"
+    _default_optimizer = "sgd"  # what optimizer=None means
 
     def __init__(self, hidden: tuple[int, ...] = (100,), activation: str = "tanh",
-                 optimizer: str = "sgd", lr: float | None = None,
+                 optimizer: str | None = None, lr: float | None = None,
                  momentum: float | None = None, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, rmsprop_alpha: float = 0.99, decay: str | None = None,
                  decay_rate: float = 0.0, warmup: int = 0, batch_size: int = 32,
@@ -72,6 +73,7 @@ class _MLP(BaseEstimator):
             "hidden", "activation", "optimizer", "lr", "momentum", "betas", "eps",
             "rmsprop_alpha", "decay", "decay_rate", "warmup", "batch_size", "epochs", "l1",
             "l2", "patience", "seed", "dtype", "fuse")}
+        options["optimizer"] = self.optimizer or self._default_optimizer
         return TrainConfig(**options)
 
     def _train(self, X: np.ndarray, y: np.ndarray, classes: np.ndarray,
@@ -104,8 +106,9 @@ class MLPClassifier(ClassifierMixin, _MLP):
     """The lecture's MLP as a scikit-learn classifier: softmax outputs, mean
     cross-entropy plus L1/L2 penalties on the weights, early stopping on the error rate
     of ``valid_fraction`` of the training examples. The options are those of
-    :class:`~autograd_flow.train.TrainConfig` (the same defaults: SGD with learning rate
-    0.1 and momentum 0.9, one hidden layer of 100 tanh units, L2 1e-4).
+    :class:`~autograd_flow.train.TrainConfig` (the same defaults: ``optimizer=None`` is
+    SGD with learning rate 0.1 and momentum 0.9; one hidden layer of 100 tanh units, L2
+    1e-4).
 
     After ``fit``: ``classes_``, ``n_features_in_``, ``model_`` (an
     :class:`autograd_flow.model.Model`), ``history_`` (per-epoch losses and errors),
@@ -140,7 +143,7 @@ class MLPRegressor(RegressorMixin, _MLP):
     squared error of the standardized targets plus L1/L2 penalties on the weights,
     early stopping on the mean squared error of ``valid_fraction`` of the training
     examples; one or several targets. The options are those of
-    :class:`~autograd_flow.train.TrainConfig`, but the default optimizer is Adam
+    :class:`~autograd_flow.train.TrainConfig`, but ``optimizer=None`` means Adam
     (learning rate 0.001): SGD at TrainConfig's 0.1 with momentum 0.9 diverges on a
     squared error.
 
@@ -149,18 +152,7 @@ class MLPRegressor(RegressorMixin, _MLP):
     """
 
     _task = "regression"
-
-    def __init__(self, hidden: tuple[int, ...] = (100,), activation: str = "tanh",
-                 optimizer: str = "adam", lr: float | None = None,
-                 momentum: float | None = None, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, rmsprop_alpha: float = 0.99, decay: str | None = None,
-                 decay_rate: float = 0.0, warmup: int = 0, batch_size: int = 32,
-                 epochs: int = 100, l1: float = 0.0, l2: float = 1e-4, patience: int = 20,
-                 valid_fraction: float = 0.1, seed: int = 0, dtype: str = "float32",
-                 fuse: bool = False) -> None:
-        super().__init__(hidden, activation, optimizer, lr, momentum, betas, eps,
-                         rmsprop_alpha, decay, decay_rate, warmup, batch_size, epochs, l1,
-                         l2, patience, valid_fraction, seed, dtype, fuse)
+    _default_optimizer = "adam"
 
     def fit(self, X: Any, y: Any) -> MLPRegressor:
         """Train on the features ``X`` and the targets ``y`` (n_samples,) or

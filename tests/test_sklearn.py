@@ -48,7 +48,8 @@ def test_the_training_options_are_parameters():
         assert name in params
     model = MLPClassifier().set_params(optimizer="adam", lr=0.01, hidden=(8, 8))
     assert model._config().optimizer == "adam" and model._config().hidden == (8, 8)
-    assert MLPRegressor().get_params()["optimizer"] == "adam"
+    assert MLPRegressor()._config().optimizer == "adam"  # optimizer=None: Adam
+    assert MLPClassifier()._config().optimizer == "sgd"
 
 
 def test_pipeline_grid_search_and_cross_validation_on_digits():

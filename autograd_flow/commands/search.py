@@ -38,9 +38,8 @@ from . import dataset_setting, default_run_dir
 
 def _defaults() -> str:
     """TrainConfig's defaults as name=value, as the trials use them."""
-    from dataclasses import asdict
-
     import textwrap
+    from dataclasses import asdict
 
     text = ", ".join(f"{name}={select.format_value(value)}"
                      for name, value in asdict(TrainConfig()).items())
