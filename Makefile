@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 EXTRAS := dev,learn,search
 RUN ?= runs/demo
 
-.PHONY: setup dot chromium demo test test-fast bench lint clean
+.PHONY: setup dot chromium demo test test-fast bench lint notebooks clean
 
 setup: $(STAMP) dot
 
@@ -74,6 +74,16 @@ bench: setup
 
 lint: setup
 	$(VENV)/bin/ruff check autograd_flow tests benchmarks
+	$(VENV)/bin/mypy
+
+# Execute every notebook in place with small settings, so their outputs show when browsed
+# (re-run before committing a notebook; the tests execute them again on every run).
+notebooks: setup
+	@for notebook in notebooks/*.ipynb; do \
+	  echo "executing $$notebook"; \
+	  AUTOGRAD_FLOW_SMALL=1 MPLBACKEND=Agg $(VENV)/bin/jupyter execute --inplace \
+	    --kernel_name=python3 "$$notebook" || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis

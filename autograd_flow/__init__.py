@@ -11,6 +11,7 @@ Sub-modules load on first use (``af.nn``, ``af.optim``, ``af.train``, ``af.data`
 ``af.io``, ``af.select``, ``af.viz``, ``af.testing``), so the core needs only numpy.
 """
 import importlib
+import importlib.metadata
 from typing import Any
 
 from .box import Box, Constant, Input, Parameter, Scope, as_box, composite, scope
@@ -147,7 +148,10 @@ from .numpy_api import (
     where,
 )
 
-__version__ = "0.1.0"
+try:
+    __version__ = importlib.metadata.version("autograd_flow")
+except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "Box", "Input", "Parameter", "Constant", "Scope", "as_box", "composite", "scope",

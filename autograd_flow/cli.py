@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from .errors import FlowGraphError
+from .extras import MissingExtraError, explain
 
 # (name, module under autograd_flow.commands, one-line help)
 COMMANDS = (
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograd-flow",
         description="Flow-graph automatic differentiation: train, draw and check graphs.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module_name, summary in COMMANDS:
         module = importlib.import_module(f"autograd_flow.commands.{module_name}")
@@ -36,13 +38,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def version() -> str:
+    """The installed package's version (from its metadata)."""
+    from . import __version__
+
+    return __version__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``autograd-flow``; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)
-    except (FlowGraphError, OSError, ValueError) as error:
+    except (FlowGraphError, OSError, ValueError, MissingExtraError) as error:
         print(f"autograd-flow {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as error:  # an optional package: say which extra has it
+        missing = explain(error, f"autograd-flow {args.command}")
+        if missing is None:
+            raise
+        print(f"autograd-flow {args.command}: error: {missing}", file=sys.stderr)
         return 2
 
 

@@ -1,46 +1,42 @@
 """Data sets with no download, split into train / valid / test (lecture, model selection).
 
 ``load_dataset(name_or_path)`` accepts "digits" (scikit-learn's bundled 8x8 digits),
-the synthetic 2-D sets "moons", "circles", "spirals" (3 arms; "spirals:K" for K arms), "xor",
-or the path of a ``.csv`` file (a label column, the other columns numeric features,
-optional header row) or a ``.npz`` file (arrays ``X`` and ``y``). Features are
-standardized with the training split's mean and standard deviation only.
+the synthetic 2-D sets "moons", "circles", "spirals" (3 arms; "spirals:K" for K arms),
+"xor", "diabetes" (scikit-learn's bundled regression set), or the path of a ``.csv`` file (a
+label column, the other columns numeric features, optional header row) or a ``.npz``
+file (arrays ``X`` and ``y``).
+
+The splits hold the data as it is: raw features and the data's own labels (or float
+targets for regression). Standardizing is the model's job: :func:`autograd_flow.train.train`
+computes the training split's mean and standard deviation (:func:`standardization`) and
+the model applies them to every input, so ``model.predict(splits.X_test)`` is right.
 """
 from __future__ import annotations
 
-import csv
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .io import CORRUPT_ERRORS, carries_pickle
+from .tables import DataError, Table, as_number, csv_columns, read_csv, read_npz
+
+__all__ = ["DataError", "Table", "Splits", "load_dataset", "read_dataset", "read_csv",
+           "read_npz", "csv_columns", "standardization", "encode_labels", "targets",
+           "split_indices", "make_spirals", "natural_task", "NAMES", "TASKS"]
 
 SYNTHETIC = ("moons", "circles", "spirals", "xor")
-NAMES = ("digits",) + SYNTHETIC
+REGRESSION = ("diabetes",)
+NAMES = ("digits",) + SYNTHETIC + REGRESSION
+TASKS = ("classification", "regression")
 DEFAULT_SYNTHETIC_SAMPLES = 1000
-
-
-class DataError(ValueError):
-    """A data set that cannot be used: the message says what is wrong and where."""
-
-
-@dataclass
-class Table:
-    """Raw features and (string) labels as read from a data set, before any split."""
-
-    X: np.ndarray
-    labels: np.ndarray | None
-    feature_names: list[str]
-    label_name: str | None
-    source: str
 
 
 @dataclass
 class Splits:
-    """Train / valid / test splits: standardized float features, int labels 0..C-1."""
+    """Train / valid / test splits as in the data: raw float features, and the data's own
+    labels (classification: ints, strings, ... as read; ``classes`` lists them sorted) or
+    float targets (regression). Standardizing is left to the model (see module doc)."""
 
     X_train: np.ndarray
     y_train: np.ndarray
@@ -48,18 +44,49 @@ class Splits:
     y_valid: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
-    n_features: int
-    n_classes: int
     name: str
-    mean: np.ndarray
-    std: np.ndarray
-    classes: list[str] = field(default_factory=list)
+    task: str = "classification"
+    classes: np.ndarray = field(default_factory=lambda: np.array([]))
     feature_names: list[str] = field(default_factory=list)
     label_column: str | None = None
     seed: int = 0
     n_samples: int | None = None
     valid_fraction: float = 0.2
     test_fraction: float = 0.2
+
+    @property
+    def n_features(self) -> int:
+        """Features per example."""
+        return int(self.X_train.shape[1])
+
+    @property
+    def n_classes(self) -> int:
+        """Classes of a classification task (0 for regression)."""
+        return len(self.classes)
+
+    @property
+    def n_outputs(self) -> int:
+        """Outputs of a model of this data: one per class, or one per target."""
+        if self.task == "classification":
+            return self.n_classes
+        return 1 if self.y_train.ndim == 1 else int(self.y_train.shape[1])
+
+    def summary(self) -> str:
+        """One line: the name, the split sizes, and the classes or the target."""
+        what = (f"{self.n_classes} classes" if self.task == "classification"
+                else f"regression of {self.label_column or 'the target'}")
+        return (f"{self.name}: {len(self.y_train)} train / {len(self.y_valid)} valid / "
+                f"{len(self.y_test)} test examples, {self.n_features} features, {what}")
+
+
+def standardization(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, std) of each column of ``X`` (the training features); a constant column
+    (e.g. a blank pixel) gets std 1, so it stays 0 once standardized."""
+    X = np.asarray(X, dtype=np.float64)
+    mean = X.mean(axis=0)
+    std = X.std(axis=0)
+    std[std == 0] = 1.0
+    return mean, std
 
 
 def make_spirals(n_samples: int = DEFAULT_SYNTHETIC_SAMPLES, n_arms: int = 3,
@@ -87,15 +114,25 @@ def make_xor(n_samples: int = DEFAULT_SYNTHETIC_SAMPLES, noise: float = 0.1,
     return X + noise * rng.standard_normal(X.shape), y
 
 
-def load_dataset(name_or_path: str = "digits", *, seed: int = 0,
+def natural_task(name_or_path: str) -> str:
+    """The task a data set is made for: "regression" for diabetes, else "classification"."""
+    return "regression" if str(name_or_path) in REGRESSION else "classification"
+
+
+def load_dataset(name_or_path: str = "digits", *, task: str | None = None, seed: int = 0,
                  label_column: str | int | None = None, n_samples: int | None = None,
                  valid_fraction: float = 0.2, test_fraction: float = 0.2) -> Splits:
-    """Load a data set and split it (stratified when every class allows it) into
-    train / valid / test with ``seed``; standardize with training statistics.
+    """Load a data set and split it into train / valid / test with ``seed`` (stratified by
+    class for classification, when every class allows it).
 
-    ``n_samples``: how many points a synthetic set draws (default 1000); for digits and
-    files, a random subset of that size (default: all rows).
+    ``task``: "classification" or "regression" (default: the data set's own, see
+    :func:`natural_task`; a file's label column is read as classes unless
+    ``task="regression"``). ``n_samples``: how many points a synthetic set draws
+    (default 1000); for the other sets, a random subset of that size (default: all rows).
     """
+    task = natural_task(name_or_path) if task is None else task
+    if task not in TASKS:
+        raise DataError(f"unknown task {task!r}: choose classification or regression")
     if not (0 < valid_fraction < 1 and 0 < test_fraction < 1
             and valid_fraction + test_fraction < 1):
         raise DataError(f"valid_fraction ({valid_fraction}) and test_fraction "
@@ -104,25 +141,31 @@ def load_dataset(name_or_path: str = "digits", *, seed: int = 0,
                          n_samples=n_samples)
     if table.labels is None:
         raise DataError(f"{table.source} has no labels to train on")
-    y, classes = encode_labels(table.labels, table.source)
+    if task == "classification":
+        codes, classes = encode_labels(table.labels, table.source)
+        if len(classes) > max(20, 0.2 * len(codes)):
+            raise DataError(f"{table.source}: {len(classes)} distinct labels for "
+                            f"{len(codes)} examples is not a classification task (fewer "
+                            "than 5 examples per class): for a numeric target use "
+                            "task='regression' (--task regression)")
+        labels: np.ndarray = classes[codes]
+        strata: np.ndarray | None = codes
+    else:
+        labels, classes, strata = targets(table.labels, table.source), np.array([]), None
     X = table.X
     if n_samples is not None and not _is_synthetic(name_or_path) and n_samples < len(X):
         keep = np.sort(np.random.default_rng(seed).permutation(len(X))[:n_samples])
-        X, y = X[keep], y[keep]
-    parts = split(X, y, seed=seed, valid_fraction=valid_fraction,
-                  test_fraction=test_fraction, source=table.source)
-    (X_train, y_train), (X_valid, y_valid), (X_test, y_test) = parts
-    mean = X_train.mean(axis=0)
-    std = X_train.std(axis=0)
-    std[std == 0] = 1.0  # a constant feature (e.g. a blank pixel) stays 0
+        X, labels = X[keep], labels[keep]
+        strata = None if strata is None else strata[keep]
+    train, valid, test = split_indices(len(X), strata, seed=seed,
+                                       valid_fraction=valid_fraction,
+                                       test_fraction=test_fraction, source=table.source)
     return Splits(
-        X_train=(X_train - mean) / std, y_train=y_train,
-        X_valid=(X_valid - mean) / std, y_valid=y_valid,
-        X_test=(X_test - mean) / std, y_test=y_test,
-        n_features=X.shape[1], n_classes=len(classes), name=_display_name(name_or_path),
-        mean=mean, std=std, classes=classes, feature_names=table.feature_names,
-        label_column=table.label_name, seed=seed, n_samples=n_samples,
-        valid_fraction=valid_fraction, test_fraction=test_fraction)
+        X_train=X[train], y_train=labels[train], X_valid=X[valid], y_valid=labels[valid],
+        X_test=X[test], y_test=labels[test], name=_display_name(name_or_path), task=task,
+        classes=classes, feature_names=table.feature_names, label_column=table.label_name,
+        seed=seed, n_samples=n_samples, valid_fraction=valid_fraction,
+        test_fraction=test_fraction)
 
 
 def read_dataset(name_or_path: str, *, seed: int = 0, label_column: str | int | None = None,
@@ -136,11 +179,17 @@ def read_dataset(name_or_path: str, *, seed: int = 0, label_column: str | int | 
         from sklearn.datasets import load_digits
 
         digits = load_digits()
-        return Table(digits.data.astype(np.float64), digits.target.astype(str),
+        return Table(digits.data.astype(np.float64), digits.target.astype(np.int64),
                      [f"pixel{i}" for i in range(64)], "digit", "digits")
+    if name == "diabetes":
+        from sklearn.datasets import load_diabetes
+
+        diabetes = load_diabetes(scaled=False)
+        return Table(diabetes.data.astype(np.float64), diabetes.target.astype(np.float64),
+                     list(diabetes.feature_names), "progression", "diabetes")
     if _is_synthetic(name):
         X, y = _synthetic(name, n_samples or DEFAULT_SYNTHETIC_SAMPLES, seed)
-        return Table(X, y.astype(str), ["x1", "x2"], "class", name)
+        return Table(X, y.astype(np.int64), ["x1", "x2"], "class", name)
     path = Path(name)
     if path.suffix.lower() == ".csv":
         return read_csv(path, label_column, require_labels=require_labels)
@@ -173,191 +222,75 @@ def _synthetic(name: str, n_samples: int, seed: int) -> tuple[np.ndarray, np.nda
     return make_spirals(n_samples, n_arms=int(arms), seed=seed)
 
 
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def csv_columns(path: str | Path) -> list[str]:
-    """The column names of a CSV file ("column 0", "column 1", ... without a header)."""
-    return _csv_rows(Path(path))[0]
-
-
-def _csv_rows(path: Path) -> tuple[list[str], bool, list[tuple[int, list[str]]]]:
-    """(column names, has a header, [(line number, cells)] of the data rows)."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            rows = [(reader.line_num, row) for row in reader
-                    if any(cell.strip() for cell in row)]
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise DataError(f"cannot read the CSV file {path}: {error}") from None
-    if not rows:
-        raise DataError(f"the CSV file {path} is empty")
-    first = rows[0][1]
-    second = rows[1][1] if len(rows) > 1 else first
-    has_header = all(_number(c) is None for c in first) or any(
-        _number(a) is None and _number(b) is not None for a, b in zip(first, second))
-    names = [c.strip() for c in first] if has_header else [
-        f"column {i}" for i in range(len(first))]
-    data = rows[1:] if has_header else rows
-    if not data:
-        raise DataError(f"the CSV file {path} has a header but no data rows")
-    for line, row in data:
-        if len(row) != len(names):
-            raise DataError(f"{path}, line {line}: {len(row)} values where the "
-                            f"{'header' if has_header else 'first row'} has {len(names)}")
-    return names, has_header, data
-
-
-def read_csv(path: str | Path, label_column: str | int | None = None, *,
-             require_labels: bool = True) -> Table:
-    """Read a CSV file: one row per example, numeric features, one label column
-    (``label_column`` by header name or 0-based index, negative from the end; default the
-    last column). The first row is a header when it has text where data rows have numbers.
-    With ``require_labels=False`` and no ``label_column``, every column is a feature."""
-    path = Path(path)
-    names, has_header, data = _csv_rows(path)
-    width = len(names)
-    label = None
-    if label_column is not None or require_labels:
-        label = _column_index(path, names, has_header, label_column)
-    features = [i for i in range(width) if i != label]
-    if not features:
-        raise DataError(f"{path} has no feature columns besides the label column")
-    try:
-        X = np.array([[row[i] for i in features] for _, row in data], dtype=np.float64)
-    except ValueError:  # find the first cell that is not a number, to say where it is
-        for line, row in data:
-            for i in features:
-                cell = row[i].strip()
-                if _number(cell) is None:
-                    what = "an empty cell" if not cell else f"the non-numeric value {cell!r}"
-                    raise DataError(f"{path}, line {line}, column {names[i]!r}: {what}; "
-                                    "features must be numbers (is this the label column? "
-                                    "choose it with --label-column)") from None
-        raise
-    table = Table(X, None, [names[i] for i in features],
-                  None if label is None else names[label], str(path))
-    if label is not None:
-        table.labels = np.array([row[label].strip() for _, row in data])
-        empty = np.flatnonzero(table.labels == "")
-        if empty.size:
-            raise DataError(f"{path}, line {data[empty[0]][0]}: the label "
-                            f"({names[label]!r}) is empty")
-    _check_finite(table, lambda r: f"line {data[r][0]}")
-    return table
-
-
-def _column_index(path: Path, names: list[str], has_header: bool,
-                  label_column: str | int | None) -> int:
-    if label_column is None:
-        return len(names) - 1
-    if isinstance(label_column, str) and label_column in names:
-        return names.index(label_column)
-    try:
-        index = int(label_column)
-    except ValueError:
-        available = ", ".join(repr(n) for n in names) if has_header else "none (no header row)"
-        raise DataError(f"{path} has no column named {label_column!r}; its column names: "
-                        f"{available}. Give the label column by name or 0-based index.") \
-            from None
-    if not -len(names) <= index < len(names):
-        raise DataError(f"{path} has {len(names)} columns, so label column index {index} "
-                        f"does not exist (use 0..{len(names) - 1}, or -1 for the last)")
-    return index % len(names)
-
-
-def read_npz(path: str | Path, *, require_labels: bool = True) -> Table:
-    """Read a ``.npz`` file with a 2-D numeric array ``X`` and a 1-D array ``y`` of
-    labels (``y`` may be absent when ``require_labels`` is False). No pickles."""
-    path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            keys = list(npz.files)
-            if "X" not in keys or (require_labels and "y" not in keys):
-                raise DataError(f"{path} must hold arrays named 'X' (features) and 'y' "
-                                f"(labels); it holds {', '.join(keys) or 'nothing'}")
-            X = npz["X"]
-            labels = npz["y"] if "y" in keys else None
-    except DataError:
-        raise
-    except (OSError, ValueError, *CORRUPT_ERRORS) as error:
-        hint = (" (it carries pickled objects, which are refused)"
-                if isinstance(error, ValueError) and carries_pickle(path, error) else "")
-        raise DataError(f"cannot read the NPZ file {path}{hint}: {error}") from None
-    if X.ndim != 2 or X.dtype.kind not in "biuf":
-        raise DataError(f"{path}: 'X' must be a 2-D numeric array (examples x features), "
-                        f"got shape {X.shape} dtype {X.dtype}")
-    if labels is not None:
-        if labels.ndim != 1 or len(labels) != len(X):
-            raise DataError(f"{path}: 'y' must be 1-D with one label per row of X "
-                            f"({len(X)}), got shape {labels.shape}")
-        if labels.dtype.kind == "f" and not np.isfinite(labels).all():
-            row = int(np.flatnonzero(~np.isfinite(labels))[0])
-            raise DataError(f"{path}: y[{row}] is {labels[row]}: labels must be finite")
-        labels = _label_strings(labels)
-    table = Table(X.astype(np.float64), labels,
-                  [f"x{i + 1}" for i in range(X.shape[1])], "y", str(path))
-    _check_finite(table, lambda r: f"row {r} of X")
-    return table
-
-
-def _label_strings(labels: np.ndarray) -> np.ndarray:
-    if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
+def encode_labels(labels: np.ndarray, source: str = "the data") -> tuple[np.ndarray, np.ndarray]:
+    """Class codes 0..C-1 of ``labels`` and the classes: (codes, classes) with
+    ``classes[codes]`` the labels. Classes are sorted: numbers by value, text
+    alphabetically, and text that reads as whole numbers by value, written canonically
+    ("10.0" is the class "10"). At least two classes are needed."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind == "f":
+        if not (np.isfinite(labels).all() and np.all(labels == np.round(labels))):
+            raise DataError(f"{source}: the labels are not whole numbers (e.g. "
+                            f"{labels[~(labels == np.round(labels))][:1]}): classification "
+                            "needs class labels (use the regression task for a number)")
         labels = labels.astype(np.int64)
-    return labels.astype(str)
-
-
-def _check_finite(table: Table, where: Callable[[int], str]) -> None:
-    bad = ~np.isfinite(table.X)
-    if bad.any():
-        r, c = np.argwhere(bad)[0]
-        raise DataError(f"{table.source}, {where(r)}, column {table.feature_names[c]!r}: "
-                        f"{table.X[r, c]} (NaN or infinite); {int(bad.sum())} such value(s) "
-                        "in all. Remove or impute them first.")
-
-
-def encode_labels(labels: np.ndarray, source: str = "the data") -> tuple[np.ndarray, list[str]]:
-    """Map labels to 0..C-1 (numeric labels sorted by value, others alphabetically);
-    return the codes and the class names. At least two classes are needed."""
-    names, codes = np.unique(np.asarray(labels).astype(str), return_inverse=True)
-    numbers = [_number(n) for n in names]
-    if all(v is not None for v in numbers):
-        if not all(math.isfinite(v) and v == round(v) for v in numbers):
-            raise DataError(f"{source}: the labels are not whole numbers "
-                            f"(e.g. {names[0]!r}): classification needs class labels")
-        values, codes = np.unique(np.array(numbers, dtype=np.int64)[codes], return_inverse=True)
-        names = values.astype(str)
-    if len(names) < 2:
-        raise DataError(f"{source}: every example has the label {names[0]!r}; a classifier "
+    if labels.dtype.kind in "USO":
+        text = np.char.strip(labels.astype(str))
+        names, codes = np.unique(text, return_inverse=True)
+        numbers = [as_number(n) for n in names]
+        if all(v is not None for v in numbers):
+            if not all(v is not None and math.isfinite(v) and v == round(v) for v in numbers):
+                raise DataError(f"{source}: the labels are not whole numbers "
+                                f"(e.g. {names[0]!r}): classification needs class labels "
+                                "(use the regression task for a number)")
+            values, codes = np.unique(np.array(numbers, dtype=np.int64)[codes],
+                                      return_inverse=True)
+            names = values.astype(str)
+        classes: np.ndarray = names
+    else:
+        classes, codes = np.unique(labels, return_inverse=True)
+    if len(classes) < 2:
+        raise DataError(f"{source}: every example has the label {classes[0]!r}; a classifier "
                         "needs at least two classes")
-    return codes.astype(np.int64).reshape(-1), [str(n) for n in names]
+    return codes.astype(np.int64).reshape(-1), classes
 
 
-def split(X: np.ndarray, y: np.ndarray, *, seed: int, valid_fraction: float,
-          test_fraction: float, source: str = "the data") -> list[tuple[np.ndarray,
-                                                                         np.ndarray]]:
-    """Shuffle and split into (train, valid, test), stratified by class when possible."""
-    from sklearn.model_selection import train_test_split
+def targets(labels: np.ndarray, source: str = "the data") -> np.ndarray:
+    """The regression targets as float64 (text must read as numbers)."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind in "biuf":
+        return labels.astype(np.float64)
+    values = [as_number(str(v)) for v in labels]
+    bad = next((i for i, v in enumerate(values) if v is None or not math.isfinite(v)), None)
+    if bad is not None:
+        raise DataError(f"{source}, example {bad}: the target {str(labels[bad])!r} is not a "
+                        "finite number (regression needs numeric targets)")
+    return np.array(values, dtype=np.float64)
 
-    n = len(X)
+
+def split_indices(n: int, strata: np.ndarray | None, *, seed: int, valid_fraction: float,
+                  test_fraction: float, source: str = "the data"
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shuffled row indices of (train, valid, test), stratified by ``strata`` (class
+    codes) when every class allows it."""
     n_test = math.ceil(test_fraction * n)
     n_valid = math.ceil(valid_fraction * n)
     if n - n_test - n_valid < 1 or n_test < 1 or n_valid < 1:
         raise DataError(f"{source} has {n} examples: too few for a train / valid / test "
                         f"split with valid_fraction={valid_fraction} and "
                         f"test_fraction={test_fraction} (each split needs at least one)")
-    rest, test = _split(np.arange(n), y, n_test, seed, train_test_split)
-    train, valid = _split(rest, y[rest], n_valid, seed + 1, train_test_split)
-    return [(X[i], y[i]) for i in (train, valid, test)]
+    rest, test = _split(np.arange(n), strata, n_test, seed)
+    train, valid = _split(rest, None if strata is None else strata[rest], n_valid, seed + 1)
+    return train, valid, test
 
 
-def _split(index: np.ndarray, y: np.ndarray, size: int, seed: int,
-           train_test_split: object) -> tuple[np.ndarray, np.ndarray]:
+def _split(index: np.ndarray, strata: np.ndarray | None, size: int,
+           seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.model_selection import train_test_split
+
+    parts: list[np.ndarray]
     try:
-        return train_test_split(index, test_size=size, random_state=seed, stratify=y)
+        parts = train_test_split(index, test_size=size, random_state=seed, stratify=strata)
     except ValueError:  # a class too small to stratify: fall back to a plain shuffle
-        return train_test_split(index, test_size=size, random_state=seed)
+        parts = train_test_split(index, test_size=size, random_state=seed)
+    return parts[0], parts[1]

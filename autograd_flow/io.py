@@ -13,20 +13,19 @@ import os
 import secrets
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import functions as F
-from .box import Input
-from .graph import FlowGraph
+from .model import Model
 from .nn import MLP
 
 META = "__meta__"
 MODEL_FORMAT = "autograd_flow.model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the task, regression targets' statistics, classes as in the data
+READABLE_VERSIONS = (1, 2)
 
 
 # what the zip and npy readers raise on a truncated or damaged file
@@ -45,7 +44,7 @@ def write_archive(path: str | Path, arrays: Mapping[str, np.ndarray],
     if META in arrays:
         raise ValueError(f"{META!r} is reserved for the JSON metadata")
     path.parent.mkdir(parents=True, exist_ok=True)
-    content = {name: np.asarray(a) for name, a in arrays.items()}
+    content: dict[str, Any] = {name: np.asarray(a) for name, a in arrays.items()}
     content[META] = np.array(json.dumps(meta))
     temporary = _temporary_name(path)
     try:
@@ -140,66 +139,16 @@ def read_archive(path: str | Path, kind: str = "file") -> tuple[dict[str, np.nda
     return arrays, meta
 
 
-class Model:
-    """A trained MLP with its preprocessing: ``predict(X)`` takes raw features.
-
-    Features are standardized with the training statistics (``mean``, ``std``) and fed
-    to one prebuilt flow graph of the logits a^(L+1) and the softmax output f(x).
-    """
-
-    def __init__(self, mlp: MLP, mean: np.ndarray, std: np.ndarray,
-                 classes: Sequence[str] | None = None,
-                 feature_names: Sequence[str] | None = None,
-                 info: Mapping[str, Any] | None = None) -> None:
-        n_in, n_out = mlp.sizes[0], mlp.sizes[-1]
-        self.mlp = mlp
-        self.mean = np.asarray(mean, dtype=np.float64).reshape(n_in)
-        self.std = np.asarray(std, dtype=np.float64).reshape(n_in)
-        self.classes = [str(c) for c in (classes if classes is not None else range(n_out))]
-        if len(self.classes) != n_out:
-            raise ValueError(f"{len(self.classes)} class names for {n_out} outputs")
-        self.feature_names = list(feature_names or [f"x{i + 1}" for i in range(n_in)])
-        self.info = dict(info or {})
-        self._graph: FlowGraph | None = None
-
-    @property
-    def n_features(self) -> int:
-        """How many input features the model takes."""
-        return self.mlp.sizes[0]
-
-    def _run(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != self.n_features:
-            raise ValueError(f"the model takes {self.n_features} features per example, "
-                             f"got an array of shape {X.shape}")
-        if self._graph is None:
-            x = Input("x")
-            logits = self.mlp(x)
-            self._graph = FlowGraph([F.softmax(logits, name="f(x)"), logits], wrt=())
-        feed = ((X - self.mean) / self.std).astype(self.mlp.dtype)
-        return self._graph.fprop({"x": feed})
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """f(x) = softmax(a^(L+1)(x)) for each row of the raw features ``X``: (N, C)."""
-        return self._run(X)[0]
-
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """The class index argmax_c f(x)_c of each row of ``X`` (index into ``classes``)."""
-        return np.argmax(self._run(X)[1], axis=1)
-
-    def __repr__(self) -> str:
-        return f"Model({self.mlp!r}, classes={self.classes})"
-
-
 def save_model(path: str | Path, model: Model) -> Path:
-    """Write ``model`` (architecture, parameters, preprocessing, class names) to ``path``."""
+    """Write ``model`` (architecture, parameters, preprocessing, task, classes) to ``path``."""
     mlp = model.mlp
     arrays = {p.name: p.value for p in mlp.parameters}
-    arrays.update(mean=model.mean, std=model.std)
+    arrays.update(mean=model.mean, std=model.std, target_mean=model.target_mean,
+                  target_std=model.target_std)
     meta = {"format": MODEL_FORMAT, "version": FORMAT_VERSION, "sizes": list(mlp.sizes),
-            "activation": mlp.activation, "dtype": mlp.dtype.name,
-            "classes": model.classes, "feature_names": model.feature_names,
-            "info": model.info}
+            "activation": mlp.activation, "dtype": mlp.dtype.name, "task": model.task,
+            "classes": model.classes.tolist(), "single_target": model.single_target,
+            "feature_names": model.feature_names, "info": model.info}
     return write_archive(path, arrays, meta)
 
 
@@ -209,9 +158,10 @@ def load_model(path: str | Path) -> Model:
     if meta.get("format") != MODEL_FORMAT:
         raise ModelFileError(f"{path} is not an autograd_flow model (format "
                              f"{meta.get('format')!r}); was it a checkpoint?")
-    if meta.get("version") != FORMAT_VERSION:
+    if meta.get("version") not in READABLE_VERSIONS:
         raise ModelFileError(f"{path} has model format version {meta.get('version')!r}; "
-                             f"this autograd_flow reads version {FORMAT_VERSION}")
+                             f"this autograd_flow reads versions "
+                             f"{', '.join(map(str, READABLE_VERSIONS))}")
     try:
         mlp = MLP(meta["sizes"], meta["activation"], dtype=meta["dtype"])
         for p in mlp.parameters:
@@ -220,8 +170,12 @@ def load_model(path: str | Path) -> Model:
                 raise ValueError(f"array {p.name} has shape {value.shape} dtype {value.dtype}, "
                                  f"the architecture needs {p.value.shape} floats")
             p.value[...] = value
-        return Model(mlp, arrays["mean"], arrays["std"], meta["classes"],
-                     meta.get("feature_names"), meta.get("info"))
+        task = meta.get("task", "classification")
+        return Model(mlp, arrays["mean"], arrays["std"], meta["classes"] or None,
+                     meta.get("feature_names"), meta.get("info"), task=task,
+                     target_mean=arrays.get("target_mean", 0.0),
+                     target_std=arrays.get("target_std", 1.0),
+                     single_target=bool(meta.get("single_target", True)))
     except (KeyError, ValueError, TypeError) as error:
         raise ModelFileError(f"model file {path} is inconsistent or tampered with: "
                              f"{type(error).__name__}: {error}") from None

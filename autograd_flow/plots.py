@@ -7,34 +7,46 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from .io import Model
+from .model import Model
 
 
-def learning_curves(history: Sequence[Mapping[str, float]], path: str | Path | None = None,
-                    best_epoch: int | None = None, title: str | None = None) -> Figure:
-    """Train and valid loss (left) and error rate (right) per epoch; the best epoch is
-    marked. Saved as PNG (or by the suffix of ``path``) when ``path`` is given."""
+def learning_curves(history: Sequence[Mapping[str, Any]], path: str | Path | None = None,
+                    best_epoch: int | None = None, title: str | None = None,
+                    task: str = "classification") -> Figure:
+    """Train and valid loss (left, on a log axis) and error rate in percent (right; R^2
+    for regression) per epoch; the best epoch is marked. Saved as PNG (or by the suffix
+    of ``path``) when ``path`` is given."""
     if not history:
         raise ValueError("no epochs in the history: nothing to plot")
     epochs = [h["epoch"] for h in history]
     figure = Figure(figsize=(10, 4), layout="constrained")
     loss_axes, error_axes = figure.subplots(1, 2)
-    for axes, key, label in ((loss_axes, "loss", "mean cross-entropy"),
-                             (error_axes, "error", "error rate")):
+    regression = task == "regression"
+    panels = ((loss_axes, "loss", "mean squared error (standardized target)" if regression
+               else "mean cross-entropy"),
+              (error_axes, "r2" if regression else "error",
+               "R² (1 - SSE/SST)" if regression else "error rate"))
+    for axes, key, label in panels:
         for split, style in (("train", "-"), ("valid", "--")):
-            axes.plot(epochs, [h[f"{split}_{key}"] for h in history], style, label=split)
+            values = [h.get(f"{split}_{key}", float("nan")) for h in history]
+            if key == "error":
+                values = [100 * v for v in values]
+            axes.plot(epochs, values, style, label=split)
         if best_epoch:
             axes.axvline(best_epoch, color="grey", linestyle=":",
                          label=f"best epoch ({best_epoch})")
         axes.set_xlabel("epoch")
         axes.set_ylabel(label)
         axes.legend()
-        axes.grid(alpha=0.3)
-    error_axes.yaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
+        axes.grid(alpha=0.3, which="both")
+    loss_axes.set_yscale("log")
+    if not regression:
+        error_axes.yaxis.set_major_formatter(lambda value, _: f"{value:g}%")
     if title:
         figure.suptitle(title)
     if path is not None:
@@ -46,7 +58,8 @@ def decision_regions(model: Model, X: np.ndarray, y: np.ndarray,
                      path: str | Path | None = None, resolution: int = 300,
                      title: str | None = None) -> Figure:
     """The class the model predicts at each point of the plane (2-D data only), with the
-    examples (raw features ``X``, labels ``y``) drawn on top, as in the lecture's demo."""
+    examples (raw features ``X``, their labels ``y`` as in the data) drawn on top, as in
+    the lecture's demo."""
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != 2 or model.n_features != 2:
         raise ValueError(f"decision regions need 2-D data and a 2-feature model, got data "
@@ -55,7 +68,8 @@ def decision_regions(model: Model, X: np.ndarray, y: np.ndarray,
     margin = 0.1 * (high - low) + 1e-9
     grid_x, grid_y = np.meshgrid(np.linspace(low[0] - margin[0], high[0] + margin[0], resolution),
                                  np.linspace(low[1] - margin[1], high[1] + margin[1], resolution))
-    predicted = model.predict(np.column_stack([grid_x.ravel(), grid_y.ravel()]))
+    points = np.column_stack([grid_x.ravel(), grid_y.ravel()])
+    predicted = np.argmax(model.predict_proba(points), axis=1)  # class index
     n_classes = len(model.classes)
     colors = [f"C{c % 10}" for c in range(n_classes)]
     from matplotlib.colors import ListedColormap
@@ -66,7 +80,7 @@ def decision_regions(model: Model, X: np.ndarray, y: np.ndarray,
     axes.contourf(grid_x, grid_y, predicted.reshape(grid_x.shape),
                   levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.3)
     for c in range(n_classes):
-        mine = y == c
+        mine = np.asarray(y) == model.classes[c]
         axes.scatter(X[mine, 0], X[mine, 1], s=12, color=colors[c], edgecolors="k",
                      linewidths=0.3, label=f"class {model.classes[c]}")
     axes.set_xlabel(model.feature_names[0])

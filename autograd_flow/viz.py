@@ -45,6 +45,8 @@ _LOOK = {  # node attributes per kind of box
     Scope: {"shape": "box3d", "style": "filled", "fillcolor": "#ede9fe", "color": "#5b21b6"},
 }
 _GRAD_COLORS = ((33, 102, 172), (247, 247, 247), (178, 24, 43))  # vanishing, mid, exploding
+_KIND_COLOR = "#6b7280"
+_GAP = "&#160;&#160;"  # non-breaking: SVG viewers keep it between name and kind
 _FAULT_COLOR, _FAILED_COLOR, _BPROP_COLOR, _SKIPPED_COLOR = (
     "#dc2626", "#ea580c", "#b45309", "#9ca3af")
 
@@ -112,17 +114,20 @@ def to_dot(target: FlowGraph | Box, *, collapse: Collapse = False, annotate: boo
     has a tooltip with the box's creation site, dtype and statistics.
     """
     graph = target if isinstance(target, FlowGraph) else None
-    if graph is None and not isinstance(target, Box):
+    if not isinstance(target, (FlowGraph, Box)):
         raise TypeError(f"to_dot draws a FlowGraph or a Box, not {type(target).__name__}")
-    if bprop and graph is None:
+    if bprop and isinstance(target, Box):
         graph = FlowGraph(target)
-    order = graph.order if graph is not None else topological_order([target])
-    outputs = graph.outputs if graph is not None else (target,)
+    if graph is not None:
+        order, outputs = graph.order, tuple(graph.outputs)
+    else:
+        assert isinstance(target, Box)
+        order, outputs = topological_order([target]), (target,)
     if not 0 < grad_range[0] < grad_range[1]:
         raise ValueError(f"grad_range must be (low, high) with 0 < low < high, got {grad_range}")
     ran = annotate and all(o.value is not None for o in outputs)
     nodes, node_of = _group(order, _collapse_rule(order, collapse))
-    if bprop:
+    if bprop and graph is not None:
         _mark_bprop(nodes, graph)
     if report is not None:
         _mark_report(nodes, node_of, report)
@@ -208,11 +213,12 @@ def _group(order: list[Box], rule: bool | frozenset[str]) -> tuple[list[_Node], 
             nodes.append(node)
         else:
             scope = box.scopes[cut]
-            node = composites.get(scope)
-            if node is None:
-                node = composites[scope] = _Node(f"c{position}", [], scope, box.scopes[:cut])
-                nodes.append(node)
-            node.boxes.append(box)
+            found = composites.get(scope)
+            if found is None:
+                found = composites[scope] = _Node(f"c{position}", [], scope, box.scopes[:cut])
+                nodes.append(found)
+            found.boxes.append(box)
+            node = found
         node_of[id(box)] = node
     return nodes, node_of
 
@@ -268,12 +274,12 @@ def _edges(dot: graphviz.Digraph, nodes: list[_Node], node_of: dict[int, _Node],
                 counts[key] += 1 if node.scope is None else int(key not in counts)
                 flows[key] = flows.get(key, False) or (
                     id(box) in called and (id(source) in called or id(source) in wanted))
-    for (start, end), count in counts.items():
+    for (tail, head), count in counts.items():
         attrs = {"label": f"×{count}", "fontsize": "9"} if count > 1 else {}
         if graph is not None:
-            attrs.update({"color": _BPROP_COLOR, "penwidth": "1.6"} if flows[start, end]
+            attrs.update({"color": _BPROP_COLOR, "penwidth": "1.6"} if flows[tail, head]
                          else {"color": _SKIPPED_COLOR, "style": "dashed"})
-        dot.edge(start, end, **attrs)
+        dot.edge(tail, head, **attrs)
 
 
 # -- bprop view and gradcheck report -------------------------------------------------------
@@ -356,20 +362,27 @@ def _node_attrs(node: _Node, ran: bool, max_values: int) -> dict[str, str]:
 
 
 def _heading(node: _Node) -> str:
+    """The first line of a node: its name in bold, then its kind (the box class, or the
+    composite's kind) smaller and grey, apart: a non-breaking space survives SVG's
+    whitespace collapsing, where a plain one ran them together ("Addloss")."""
     if node.scope is not None:
         scope = node.scope
-        name = f"<B>{html.escape(scope.name)}</B>"
-        kind = "" if scope.name == scope.kind else \
-            f'<FONT POINT-SIZE="9">{html.escape(scope.kind)}</FONT> '
-        return f'{kind}{name}<BR/><FONT POINT-SIZE="8">{html.escape(_summary(node))}</FONT>'
+        heading = _name_and_kind(scope.name, "" if scope.name == scope.kind else scope.kind)
+        return f'{heading}<BR/><FONT POINT-SIZE="8">{html.escape(_summary(node))}</FONT>'
     box = node.boxes[0]
     if isinstance(box, Constant):
         return html.escape(box.name)
-    if isinstance(box, Leaf):
-        return f'<B>{html.escape(box.name)}</B> <FONT POINT-SIZE="9">{type(box).__name__}</FONT>'
-    op = type(box).__name__
-    name = "" if box.name == op.lower() else f" {html.escape(box.name)}"
-    return f"<B>{op}</B>{name}"
+    kind = type(box).__name__
+    if not isinstance(box, Leaf) and box.name == kind.lower():
+        return f"<B>{html.escape(kind)}</B>"
+    return _name_and_kind(box.name, kind)
+
+
+def _name_and_kind(name: str, kind: str) -> str:
+    bold = f"<B>{html.escape(name)}</B>"
+    if not kind:
+        return bold
+    return f'{bold}{_GAP}<FONT POINT-SIZE="9" COLOR="{_KIND_COLOR}">{html.escape(kind)}</FONT>'
 
 
 def _summary(node: _Node, width: int = 40) -> str:

@@ -33,3 +33,36 @@ def test_errors_are_reported_without_a_traceback(capsys):
     assert cli.main(["gradcheck", "--dataset", "no-such-file.csv"]) == 2
     err = capsys.readouterr().err
     assert "autograd-flow gradcheck: error:" in err and "no-such-file.csv" in err
+
+
+def test_version(capsys):
+    from autograd_flow import __version__
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"autograd-flow {__version__}"
+
+
+def test_gradcheck_defaults_are_the_training_defaults(capsys):
+    from autograd_flow.train import TrainConfig
+
+    assert cli.main(["gradcheck", "--max-entries", "20"]) == 0
+    out = capsys.readouterr().out
+    hidden = list(TrainConfig().hidden)
+    assert f"MLP(sizes=[64, {', '.join(map(str, hidden))}, 10], activation='tanh')" in out
+    assert "loss loss" in out and "random standardized examples" in out  # with its L2
+
+
+def test_gradcheck_checks_a_saved_model_with_its_own_loss(tmp_path, capsys):
+    import numpy as np
+
+    from autograd_flow.io import save_model
+    from autograd_flow.model import Model
+    from autograd_flow.nn import MLP
+
+    regression = Model(MLP([3, 4, 1]), np.zeros(3), np.ones(3), task="regression",
+                       info={"config": {"l1": 0.0, "l2": 0.0}})
+    save_model(tmp_path / "m.npz", regression)
+    assert cli.main(["gradcheck", str(tmp_path / "m.npz")]) == 0
+    assert "loss squared_error" in capsys.readouterr().out  # no penalty: the data loss

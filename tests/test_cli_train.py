@@ -1,4 +1,6 @@
-"""`autograd-flow train` and `autograd-flow predict` end to end on small settings."""
+"""`autograd-flow train` and `autograd-flow predict` end to end on small settings:
+classification and regression, the run folder, resume (bit for bit with Adam too)."""
+import csv
 import json
 
 import numpy as np
@@ -16,8 +18,8 @@ def test_train_writes_every_artefact_and_predict_applies_the_model(tmp_path, cap
     assert main(["train", *SMALL, "--out", str(run)]) == 0
     printed = capsys.readouterr().out
     assert "train" in printed and "valid" in printed and "test" in printed
-    for name in ("model.npz", "checkpoint.npz", "run.json", "metrics.json", "curves.png",
-                 "regions.png", "graph.svg"):
+    for name in ("model.npz", "checkpoint.npz", "run.json", "metrics.json", "history.csv",
+                 "curves.png", "regions.png", "graph.svg"):
         assert (run / name).stat().st_size > 0, name
     for name in ("curves.png", "regions.png"):
         assert (run / name).read_bytes().startswith(b"\x89PNG")
@@ -26,10 +28,20 @@ def test_train_writes_every_artefact_and_predict_applies_the_model(tmp_path, cap
     assert metrics["epochs_run"] == 3 and len(metrics["history"]) == 3
     assert metrics["error"]["test"] == pytest.approx(1 - metrics["accuracy"]["test"])
     assert f"{metrics['error']['test']:.2%}" in printed
+    with open(run / "history.csv", newline="") as handle:
+        history = list(csv.DictReader(handle))
+    assert [int(row["epoch"]) for row in history] == [1, 2, 3]
+    assert float(history[-1]["valid_error"]) == metrics["history"][-1]["valid_error"]
+    assert set(history[0]) >= {"train_loss", "train_error", "valid_loss", "lr"}
 
-    assert main(["predict", str(run), "moons", "--out", str(tmp_path / "p.csv")]) == 0
+    assert main(["predict", str(run), "moons"]) == 0
     printed = capsys.readouterr().out
-    assert f"error rate on the moons test split: {metrics['error']['test']:.2%}" in printed
+    assert printed.splitlines() == [
+        "40 predictions for the moons test split",
+        f"error rate on the moons test split: {metrics['error']['test']:.2%} "
+        f"({round(40 * metrics['error']['test'])} of 40 wrong)"]  # a summary, no rows
+    assert main(["predict", str(run), "moons", "--out", str(tmp_path / "p.csv")]) == 0
+    assert "written to" in capsys.readouterr().out
     lines = (tmp_path / "p.csv").read_text().splitlines()
     assert lines[0] == "prediction,p_0,p_1" and len(lines) == 1 + 40
 
@@ -45,16 +57,19 @@ def test_predict_on_a_csv_file_with_and_without_labels(tmp_path, capsys):
     assert main(["train", "--dataset", str(data), "--label-column", "answer", "--hidden", "4",
                  "--epochs", "2", "--no-progress", "--no-plots", "--out", str(run)]) == 0
     capsys.readouterr()
-    assert main(["predict", str(run / "model.npz"), str(data)]) == 0
+    assert main(["predict", str(run / "model.npz"), str(data), "--print"]) == 0
     out, err = capsys.readouterr()
     assert out.splitlines()[0] == "prediction,p_no,p_yes" and len(out.splitlines()) == 61
+    assert {line.split(",")[0] for line in out.splitlines()[1:]} <= {"no", "yes"}
     assert "error rate on" in err
     unlabeled = tmp_path / "new.csv"
     unlabeled.write_text("a,b,c\n1,2,3\n-1,-2,-3\n")
-    assert main(["predict", str(run), str(unlabeled)]) == 0
+    assert main(["predict", str(run), str(unlabeled), "--print"]) == 0
     out, err = capsys.readouterr()
     assert len(out.splitlines()) == 3 and "error rate" not in err
-    assert load_model(run / "model.npz").classes == ["no", "yes"]
+    assert load_model(run / "model.npz").classes.tolist() == ["no", "yes"]
+    assert list(load_model(run / "model.npz").predict(np.array([[1.0, 2, 3]]))) in (
+        ["no"], ["yes"])
 
 
 def test_resume_continues_a_run(tmp_path, capsys):
@@ -88,7 +103,8 @@ def test_help_documents_every_option(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     text = capsys.readouterr().out
-    for option in ("--hidden", "--activation", "--lr", "--momentum", "--decay",
+    for option in ("--hidden", "--activation", "--optimizer", "--lr", "--momentum",
+                   "--betas", "--eps", "--rmsprop-alpha", "--task", "--decay",
                    "--decay-rate", "--warmup", "--batch-size", "--epochs", "--l1", "--l2",
                    "--patience", "--seed", "--dataset", "--label-column", "--dtype", "--out",
                    "--resume", "--no-progress"):
@@ -117,3 +133,42 @@ def test_train_and_predict_on_an_npz_file(tmp_path, capsys):
                  str(tmp_path / "p.csv")]) == 0
     assert "error rate on" in capsys.readouterr().out
     assert len((tmp_path / "p.csv").read_text().splitlines()) == 81
+
+
+def test_regression_on_diabetes_reports_mse_and_r2_and_predicts(tmp_path, capsys):
+    run = tmp_path / "diabetes"
+    assert main(["train", "--task", "regression", "--hidden", "16", "--epochs", "30",
+                 "--optimizer", "adam", "--lr", "0.01", "--no-progress",
+                 "--out", str(run)]) == 0
+    printed = capsys.readouterr().out
+    assert "diabetes: 264 train / 89 valid / 89 test examples, 10 features, regression" \
+        in printed and "MSE" in printed and "R^2" in printed
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["task"] == "regression" and 0.25 < metrics["r2"]["test"] < 0.7
+    assert metrics["mse"]["test"] == metrics["error"]["test"] < 4000
+    model = load_model(run / "model.npz")
+    assert model.task == "regression" and model.classes.size == 0
+    for name in ("curves.png", "graph.svg", "history.csv"):
+        assert (run / name).exists()
+    assert main(["predict", str(run), "diabetes"]) == 0
+    printed = capsys.readouterr().out
+    assert f"MSE {metrics['mse']['test']:.4g}" in printed
+    assert f"R^2 {metrics['r2']['test']:.3f}" in printed
+    assert main(["predict", str(run), "diabetes", "--out", str(tmp_path / "p.csv")]) == 0
+    lines = (tmp_path / "p.csv").read_text().splitlines()
+    assert lines[0] == "prediction" and len(lines) == 90 and 25 < float(lines[1]) < 346
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop"])
+def test_resume_with_an_adaptive_optimizer_is_bit_identical(tmp_path, capsys, optimizer):
+    options = [*SMALL, "--optimizer", optimizer, "--no-plots", "--patience", "50"]
+    whole, split = tmp_path / "whole", tmp_path / "split"
+    assert main(["train", *options, "--epochs", "4", "--out", str(whole)]) == 0
+    assert main(["train", *options, "--epochs", "2", "--out", str(split)]) == 0
+    assert main(["train", "--resume", "--epochs", "4", "--no-progress", "--no-plots",
+                 "--out", str(split)]) == 0
+    a, b = load_model(whole / "model.npz"), load_model(split / "model.npz")
+    for p, q in zip(a.mlp.parameters, b.mlp.parameters):
+        assert np.array_equal(p.value, q.value), p.name
+    assert (json.loads((whole / "metrics.json").read_text())["history"]
+            == json.loads((split / "metrics.json").read_text())["history"])

@@ -1,27 +1,52 @@
-"""Data sets: splits, standardization with training statistics, CSV/NPZ reading, and a
-clear error for each kind of bad file."""
+"""Data sets: splits of the raw data with the data's own labels, the training
+statistics for standardizing, CSV/NPZ reading, and a clear error for each kind of bad
+file."""
 import pickle
 
 import numpy as np
 import pytest
 
-from autograd_flow.data import DataError, encode_labels, load_dataset, make_spirals
+from autograd_flow.data import (
+    DataError,
+    encode_labels,
+    load_dataset,
+    make_spirals,
+    read_dataset,
+    standardization,
+)
 
 
 @pytest.mark.parametrize("name, features, classes", [
     ("digits", 64, 10), ("moons", 2, 2), ("circles", 2, 2), ("spirals", 2, 3),
     ("spirals:5", 2, 5)])
-def test_builtin_sets_are_split_and_standardized(name, features, classes):
+def test_builtin_sets_are_split_as_they_are(name, features, classes):
     s = load_dataset(name, n_samples=300 if name != "digits" else None)
     n = len(s.y_train) + len(s.y_valid) + len(s.y_test)
-    assert (s.n_features, s.n_classes) == (features, classes)
+    assert (s.n_features, s.n_classes, s.task) == (features, classes, "classification")
     assert len(s.y_test) == pytest.approx(0.2 * n, abs=1)
     assert len(s.y_valid) == pytest.approx(0.2 * n, abs=1)
-    assert set(np.unique(s.y_train)) == set(range(classes))
-    np.testing.assert_allclose(s.X_train.mean(axis=0), 0, atol=1e-9)
-    informative = s.std > 1  # digits has blank pixels (std set to 1)
-    np.testing.assert_allclose(s.X_train.std(axis=0)[informative], 1)
-    assert abs(s.X_test.mean()) > 1e-6  # test standardized with training statistics
+    assert set(np.unique(s.y_train)) == set(range(classes)) == set(s.classes.tolist())
+    assert s.y_train.dtype.kind == "i"  # the data's own integer labels
+    raw = read_dataset(name, n_samples=300 if name != "digits" else None).X
+    rows = {tuple(r) for r in raw}
+    assert all(tuple(r) in rows for r in s.X_test)  # raw features, not standardized
+
+
+def test_standardization_uses_the_given_rows_and_keeps_constant_columns():
+    s = load_dataset("digits")
+    mean, std = standardization(s.X_train)
+    np.testing.assert_allclose(((s.X_train - mean) / std).mean(axis=0), 0, atol=1e-9)
+    assert np.all(std[s.X_train.std(axis=0) == 0] == 1)  # blank pixels stay 0
+
+
+def test_diabetes_is_a_bundled_regression_set():
+    s = load_dataset("diabetes")
+    assert (s.task, s.n_features, s.n_outputs, s.n_classes) == ("regression", 10, 1, 0)
+    assert s.y_train.dtype == np.float64 and len(s.y_train) + len(s.y_valid) + \
+        len(s.y_test) == 442
+    assert s.feature_names[:3] == ["age", "sex", "bmi"]
+    with pytest.raises(DataError, match="214 distinct labels for 442 examples.*regression"):
+        load_dataset("diabetes", task="classification")
 
 
 def test_splits_are_stratified_deterministic_and_seeded():
@@ -42,7 +67,8 @@ def test_csv_with_header_string_labels_and_a_chosen_column(tmp_path):
     rows = ["species,length,width"] + [f"{'ab'[i % 2]}x,{i},{i % 3}" for i in range(30)]
     path.write_text("\n".join(rows))
     s = load_dataset(str(path), label_column="species")
-    assert (s.n_features, s.classes, s.name) == (2, ["ax", "bx"], "flowers")
+    assert (s.n_features, s.classes.tolist(), s.name) == (2, ["ax", "bx"], "flowers")
+    assert set(s.y_train) == {"ax", "bx"}
     assert s.feature_names == ["length", "width"] and s.label_column == "species"
     by_index = load_dataset(str(path), label_column=0)
     assert np.array_equal(by_index.X_train, s.X_train)
@@ -52,19 +78,33 @@ def test_csv_without_header_uses_the_last_column(tmp_path):
     path = tmp_path / "plain.csv"
     path.write_text("\n".join(f"{i},{i * 2},{i % 2}" for i in range(20)))
     s = load_dataset(str(path))
-    assert s.n_features == 2 and s.classes == ["0", "1"]
+    assert s.n_features == 2 and s.classes.tolist() == ["0", "1"]  # CSV labels are text
+
+
+def test_a_csv_target_for_regression(tmp_path):
+    path = tmp_path / "prices.csv"
+    path.write_text("size,price\n" + "".join(f"{i},{2.5 * i + 1}\n" for i in range(30)))
+    s = load_dataset(str(path), task="regression")
+    assert s.task == "regression" and s.y_train.dtype == np.float64
+    np.testing.assert_allclose(s.y_train, 2.5 * s.X_train[:, 0] + 1)
+    path.write_text("size,price\n" + "".join(f"{i},{'cheap' if i == 3 else i}\n"
+                                              for i in range(30)))
+    with pytest.raises(DataError, match="target 'cheap' is not a finite number"):
+        load_dataset(str(path), task="regression")
 
 
 def test_npz(tmp_path):
     path = tmp_path / "d.npz"
     np.savez(path, X=np.arange(40.0).reshape(20, 2), y=np.arange(20) % 2 + 5)
     s = load_dataset(str(path))
-    assert s.classes == ["5", "6"] and s.n_features == 2
+    assert s.classes.tolist() == [5, 6] and s.n_features == 2 and s.y_test.dtype.kind == "i"
 
 
 def test_numeric_labels_sort_as_numbers():
     codes, names = encode_labels(np.array(["10", "9", "10.0", "2"]))
-    assert names == ["2", "9", "10"] and list(codes) == [2, 1, 2, 0]
+    assert names.tolist() == ["2", "9", "10"] and list(codes) == [2, 1, 2, 0]
+    codes, names = encode_labels(np.array([True, False, True]))
+    assert names.tolist() == [False, True] and list(codes) == [1, 0, 1]
 
 
 def write(tmp_path, text, name="bad.csv"):

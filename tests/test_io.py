@@ -30,8 +30,8 @@ def test_save_then_load_predicts_identically(tmp_path, dtype):
     assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
     assert np.array_equal(loaded.predict(X), model.predict(X))
     assert loaded.predict_proba(X).dtype == dtype
-    assert (loaded.classes, loaded.info, loaded.mlp.activation) == (
-        model.classes, {"dataset": "zoo"}, "relu")
+    assert (loaded.classes.tolist(), loaded.info, loaded.mlp.activation) == (
+        model.classes.tolist(), {"dataset": "zoo"}, "relu")
     assert len(set(model.predict(X))) > 1  # the comparison is not trivial
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]  # no temporary left
 
@@ -122,3 +122,38 @@ def test_damaged_files_always_give_a_model_file_error(tmp_path):
             load_model(path)  # a flip in padding or in a weight's digits can still load
         except ModelFileError as error:
             assert str(path) in str(error)
+
+
+@pytest.mark.parametrize("classes", [[3, 5, 7, 9], ["a", "b", "c", "d"]])
+def test_class_labels_keep_their_type_on_disk(tmp_path, classes):
+    model = make_model()
+    model = Model(model.mlp, model.mean, model.std, classes=classes)
+    loaded = load_model(save_model(tmp_path / "m.npz", model))
+    assert loaded.classes.tolist() == classes
+    assert type(loaded.predict(np.ones((1, 3)))[0].item()) is type(classes[0])
+
+
+def test_a_regression_model_round_trips(tmp_path):
+    mlp = MLP([3, 5, 1], seed=0)
+    model = Model(mlp, np.zeros(3), np.ones(3), task="regression", target_mean=150.0,
+                  target_std=70.0)
+    X = np.random.default_rng(0).standard_normal((7, 3))
+    loaded = load_model(save_model(tmp_path / "m.npz", model))
+    assert loaded.task == "regression" and loaded.predict(X).shape == (7,)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    np.testing.assert_allclose(model.predict(X), 150 + 70 * model.outputs(X)[:, 0], rtol=1e-12)
+    with pytest.raises(ValueError, match="predict_proba is for classification"):
+        model.predict_proba(X)
+
+
+def test_a_version_1_model_file_still_loads(tmp_path):
+    path = save_model(tmp_path / "m.npz", make_model())
+    arrays, meta = io.read_archive(path)
+    del arrays["target_mean"], arrays["target_std"]
+    meta.update(version=1)
+    for key in ("task", "single_target"):
+        meta.pop(key)
+    io.write_archive(path, arrays, meta)
+    loaded = load_model(path)
+    assert loaded.task == "classification" and loaded.classes.tolist() == [
+        "cat", "dog", "eel", "fox"]

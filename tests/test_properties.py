@@ -140,7 +140,8 @@ def test_diamond_sums_both_paths():
 def test_softmax_cross_entropy_matches_the_lecture(data):
     """-log f(x)_y averaged over the batch, and its gradient -(e(y) - f(x)) / N."""
     rows, classes = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4))
-    logits = data.draw(S.arrays((rows, classes), elements=S.floats(max_magnitude=30.0)))
+    logits = data.draw(S.arrays(np.float64, (rows, classes),
+                                elements=S.floats(max_magnitude=30.0)))
     labels = data.draw(S.labels(rows, classes))
     a = af.Parameter(logits, name="a")
     graph = af.FlowGraph(af.softmax_cross_entropy(a, af.Constant(labels)))
@@ -165,8 +166,8 @@ class UnreducedAdd(af.Box):
         return grad, grad
 
 
-@given(S.broadcastable_shapes(2).flatmap(
-    lambda shapes: st.tuples(*[S.arrays(s) for s in shapes])))
+@given(S.mutually_broadcastable_shapes(2).flatmap(
+    lambda shapes: st.tuples(*[S.arrays(np.float64, s) for s in shapes.input_shapes])))
 def test_broadcast_shaped_gradient_is_summed_back_to_the_input(values):
     """Like PyTorch: a gradient whose shape is the broadcast shape is summed back with
     af.unbroadcast over the axes the input was broadcast along."""

@@ -353,3 +353,62 @@ def test_search_command_random_space_and_errors(tmp_path, capsys):
                  str(tmp_path / "x")]) == 2
     assert "unknown training option(s) rate" in capsys.readouterr().err
     assert main(["search", "--grid", "lr=0.1", "--random", "l2=uniform:0:1"]) == 2
+
+
+def test_resume_with_more_trials_extends_a_random_search(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    first = ["search", "--dataset", "moons", "--n-samples", "120", "--random",
+             "lr=loguniform:0.01:1", "--set", "hidden=3", "--set", "epochs=2", "--trials",
+             "2", "--jobs", "1", "--quiet", "--no-test", "--optimizer", "adam",
+             "--out", str(run_dir)]
+    assert main(first) == 0
+    done = [json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines()]
+    assert [t["config"]["optimizer"] for t in done] == ["adam", "adam"]
+    assert main(["search", "--out", str(run_dir), "--resume", "--trials", "4",
+                 "--quiet"]) == 0
+    extended = [json.loads(line)
+                for line in (run_dir / "results.jsonl").read_text().splitlines()]
+    assert len(extended) == 4 and extended[:2] == done  # the first two were not rerun
+    assert json.loads((run_dir / "search.json").read_text())["trials"] == 4
+    assert main(["search", "--out", str(run_dir), "--resume", "--quiet"]) == 0  # finished
+    assert len((run_dir / "results.jsonl").read_text().splitlines()) == 4
+    capsys.readouterr()
+    assert main(["search", "--out", str(run_dir), "--resume", "--trials", "3"]) == 2
+    assert "random search of 4 trials: --trials 3 would leave some out" in \
+        capsys.readouterr().err
+
+
+def test_resume_of_a_grid_search_refuses_trials(tmp_path, capsys):
+    run_dir = tmp_path / "grid"
+    assert main(["search", "--dataset", "moons", "--n-samples", "120", "--grid",
+                 "lr=0.1", "--set", "hidden=3", "--set", "epochs=1", "--jobs", "1",
+                 "--quiet", "--no-test", "--out", str(run_dir)]) == 0
+    capsys.readouterr()
+    assert main(["search", "--out", str(run_dir), "--resume", "--trials", "8"]) == 2
+    assert "holds a grid search" in capsys.readouterr().err
+
+
+def test_search_help_states_the_defaults_trials_use(capsys):
+    from dataclasses import asdict
+
+    from autograd_flow.train import TrainConfig
+
+    with pytest.raises(SystemExit):
+        main(["search", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for name, value in asdict(TrainConfig()).items():
+        assert f"{name}={select.format_value(value)}" in text, name
+    assert "epochs=100" in text and "patience=20" in text and "dtype=float32" in text
+
+
+def test_errors_show_in_percent_for_classification(tmp_path):
+    result = select.grid_search({"lr": [0.05, 0.5], "hidden": 4, "epochs": 2},
+                                load_dataset("moons", n_samples=120), n_jobs=1,
+                                evaluate_test=False)
+    assert result.error_is_rate
+    assert f"validation error {result.best.valid_error:.2%}" in result.summary()
+    assert f"{result.best.valid_error:.2%}" in result.table()
+    axes = result.plot().axes[0]
+    assert axes.get_ylabel() == "validation error (%)"
+    plotted = sorted(axes.collections[0].get_offsets()[:, 1])
+    assert plotted == pytest.approx(sorted(100 * t.valid_error for t in result.trials))

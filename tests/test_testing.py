@@ -100,20 +100,31 @@ def reproduce(error, fix=None, **names):
 
 # --- strategies ---------------------------------------------------------------------
 
-@given(S.arrays(domain="positive"), S.arrays(domain="nonzero"), S.arrays(dtype=np.float32))
+@given(S.arrays(domain="positive"), S.arrays(domain="nonzero"), S.arrays(np.float32))
 def test_arrays_respect_domain_and_dtype(positive, nonzero, single):
     assert np.all(positive >= 0.1)
     assert np.all(np.abs(nonzero) >= 0.3)
     assert single.dtype == np.float32 and np.all(np.abs(single) <= 2)
 
 
-@given(S.broadcastable_shapes(3), S.matmul_shapes(), S.labels(4, 3))
+@given(S.mutually_broadcastable_shapes(3), S.matmul_shapes(), S.labels(4, 3))
 def test_shape_strategies(shapes, matmul, labels):
-    assert len(shapes) == 3
-    np.broadcast_shapes(*shapes)
+    assert len(shapes.input_shapes) == 3  # hypothesis's BroadcastableShapes
+    assert np.broadcast_shapes(*shapes.input_shapes) == shapes.result_shape
     (n, k), (k2, m) = matmul
     assert k == k2
     assert labels.shape == (4,) and labels.min() >= 0 and labels.max() < 3
+
+
+@given(S.arrays(np.float32, 3), S.arrays(np.float64, (2, 1), domain="positive"))
+def test_arrays_take_dtype_then_shape_as_hypothesis_does(vector, column):
+    assert vector.shape == (3,) and vector.dtype == np.float32
+    assert column.shape == (2, 1) and np.all(column > 0)
+
+
+def test_the_old_shape_first_spelling_is_a_clear_error():
+    with pytest.raises(TypeError, match=r"takes the dtype first.*arrays\(np.float64, \(2, 3\)\)"):
+        S.arrays((2, 3))
 
 
 def test_unknown_domain_and_op_are_named():
@@ -157,7 +168,7 @@ def test_random_graphs_have_fan_out_broadcasting_and_reductions():
 
 def test_check_box_passes_correct_boxes():
     aft.check_box(Cube)
-    aft.check_box(BiasAdd, shapes=S.broadcastable_shapes(2))
+    aft.check_box(BiasAdd, shapes=S.mutually_broadcastable_shapes(2))
     aft.check_box(LoopMatMul, shapes=S.matmul_shapes())
 
 
@@ -173,7 +184,7 @@ def test_sign_error_is_caught_and_the_code_reproduces_it():
 
 def test_mean_instead_of_sum_for_a_broadcast_input_is_caught():
     with pytest.raises(af.GradientCheckError) as caught:
-        aft.check_box(MeanBiasAdd, shapes=S.broadcastable_shapes(2), settings=FIND)
+        aft.check_box(MeanBiasAdd, shapes=S.mutually_broadcastable_shapes(2), settings=FIND)
     assert "MeanBiasAdd" in str(caught.value)
     assert isinstance(reproduce(caught.value, MeanBiasAdd=MeanBiasAdd), af.GradientCheckError)
 

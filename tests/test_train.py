@@ -1,14 +1,19 @@
 """Training: the objective (penalties on weights only), per-example and mini-batch
 learning, early stopping, determinism, bit-identical resume, and NaN handling."""
+import dataclasses
+import warnings
+
 import numpy as np
 import pytest
 
 import autograd_flow as af
+from autograd_flow import objective as objective_module
 from autograd_flow import train as train_module
 from autograd_flow.data import load_dataset
 from autograd_flow.io import ModelFileError, read_archive, write_archive
 from autograd_flow.nn import MLP
-from autograd_flow.train import TrainConfig, evaluate, objective, train
+from autograd_flow.objective import evaluate, objective, prepare
+from autograd_flow.train import TrainConfig, train
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +56,8 @@ def test_objective_gradients_match_finite_differences():
 
 def test_per_example_and_mini_batch_both_learn(moons):
     obj = objective(MLP([2, 16, 2], seed=0))
-    start_loss, start_error = evaluate(obj, moons.X_train, moons.y_train)
+    start = evaluate(obj, *prepare(moons).sets["train"])
+    start_loss, start_error = start["loss"], start["error"]
     for batch_size, lr, momentum in ((1, 0.1, 0.0), (16, 0.3, 0.9)):
         result = train(TrainConfig(hidden=(16,), lr=lr, momentum=momentum,
                                    batch_size=batch_size, epochs=10), moons)
@@ -67,7 +73,7 @@ def test_the_graph_is_built_once(moons, monkeypatch):
             built.append(1)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(train_module, "FlowGraph", CountingFlowGraph)
+    monkeypatch.setattr(objective_module, "FlowGraph", CountingFlowGraph)
     train(TrainConfig(hidden=(4,), epochs=3, batch_size=16), moons)
     assert len(built) == 1
 
@@ -102,10 +108,10 @@ def test_a_resumed_run_equals_an_uninterrupted_one_bit_for_bit(moons, tmp_path, 
 
     real_epoch = train_module._run_epoch
 
-    def crash_in_epoch_5(obj, optimizer, X, y, batch_size, rng, epoch, checkpoint):
+    def crash_in_epoch_5(obj, optimizer, train_set, batch_size, rng, epoch, checkpoint):
         if epoch == 5:
             raise KeyboardInterrupt
-        real_epoch(obj, optimizer, X, y, batch_size, rng, epoch, checkpoint)
+        real_epoch(obj, optimizer, train_set, batch_size, rng, epoch, checkpoint)
 
     monkeypatch.setattr(train_module, "_run_epoch", crash_in_epoch_5)
     with pytest.raises(KeyboardInterrupt):
@@ -138,10 +144,10 @@ def test_nan_stops_cleanly_and_keeps_the_last_good_checkpoint(moons, tmp_path, m
                                                                bad, message):
     real_epoch = train_module._run_epoch
 
-    def blow_up_in_epoch_3(obj, optimizer, X, y, batch_size, rng, epoch, checkpoint):
+    def blow_up_in_epoch_3(obj, optimizer, train_set, batch_size, rng, epoch, checkpoint):
         if epoch == 3:
             optimizer.params[0].value[0, 0] = bad
-        real_epoch(obj, optimizer, X, y, batch_size, rng, epoch, checkpoint)
+        real_epoch(obj, optimizer, train_set, batch_size, rng, epoch, checkpoint)
 
     monkeypatch.setattr(train_module, "_run_epoch", blow_up_in_epoch_3)
     with pytest.raises(af.NonFiniteError, match=message + ".*last good checkpoint "
@@ -161,7 +167,11 @@ def test_a_huge_learning_rate_diverges_with_a_clear_error(moons):
 @pytest.mark.parametrize("kwargs, message", [
     ({"batch_size": 0}, "batch_size"), ({"l2": -1.0}, "l2"), ({"dtype": "int8"}, "dtype"),
     ({"hidden": (0,)}, "hidden"), ({"activation": "elu"}, "activation"),
-    ({"decay": "power", "decay_rate": 0.3}, "0.5 < delta"), ({"patience": 0}, "patience")])
+    ({"decay": "power", "decay_rate": 0.3}, "0.5 < delta"), ({"patience": 0}, "patience"),
+    ({"optimizer": "lbfgs"}, "unknown optimizer 'lbfgs'"),
+    ({"optimizer": "adam", "momentum": 0.9}, "Adam takes no momentum"),
+    ({"optimizer": "adam", "betas": (0.9, 1.0)}, r"beta2\) must be in \[0, 1\)"),
+    ({"momentum": 1.0}, r"momentum \(beta\) must be in \[0, 1\)")])
 def test_bad_configs_are_explained(kwargs, message):
     with pytest.raises(ValueError, match=message):
         TrainConfig(**kwargs)
@@ -197,3 +207,59 @@ def test_fused_training_follows_the_primitive_path(moons):
     for ours, theirs in zip(plain.history, fused.history):
         assert ours["train_loss"] == pytest.approx(theirs["train_loss"], rel=1e-9)
         assert ours["valid_error"] == theirs["valid_error"]
+
+
+def test_each_optimizer_gets_its_own_default_learning_rate_and_momentum():
+    assert (TrainConfig().lr, TrainConfig().momentum) == (0.1, 0.9)
+    assert (TrainConfig(optimizer="adam").lr, TrainConfig(optimizer="adam").momentum) == (
+        0.001, 0.0)
+    assert TrainConfig(optimizer="rmsprop", momentum=0.5).momentum == 0.5
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "rmsprop"])
+def test_every_optimizer_learns_moons(moons, optimizer):
+    result = train(TrainConfig(hidden=(16,), optimizer=optimizer, epochs=15,
+                               lr=0.01 if optimizer != "sgd" else None), moons)
+    assert result.test_error < 0.2 and result.history[-1]["train_loss"] < \
+        result.history[0]["train_loss"]
+
+
+def test_the_natural_prediction_path_is_right_and_the_old_trap_warns():
+    """The issue's trap: splits used to be standardized and Model.predict standardized
+    again (25.8% accuracy on digits, no warning). Splits now hold the raw features."""
+    from autograd_flow.data import load_dataset
+
+    splits = load_dataset("digits")
+    result = train(TrainConfig(epochs=30), splits)
+    predicted = result.model.predict(splits.X_test)
+    assert np.mean(predicted != splits.y_test) == pytest.approx(result.test_error)
+    assert result.test_error < 0.05 and predicted.dtype.kind == "i"
+    standardized = (splits.X_test - result.model.mean) / result.model.std
+    with pytest.warns(UserWarning, match="look standardized already"):
+        trapped = result.model.predict(standardized)  # what the old splits led to
+    assert np.mean(trapped == splits.y_test) < 0.35  # the trap: about a quarter right
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # raw features never warn
+        result.model.predict(splits.X_train)
+        result.model.predict(splits.X_test[:5])
+
+
+def test_regression_trains_on_standardized_targets_and_predicts_in_their_units():
+    from autograd_flow.data import load_dataset
+
+    splits = load_dataset("diabetes")
+    result = train(TrainConfig(optimizer="adam", lr=0.01, hidden=(16,), epochs=40), splits)
+    predicted = result.model.predict(splits.X_test)
+    assert predicted.shape == splits.y_test.shape
+    mse = np.mean((predicted - splits.y_test) ** 2)
+    assert result.test_error == pytest.approx(mse, rel=1e-5)
+    r2 = 1 - mse / np.var(splits.y_test)
+    assert result.r2["test"] == pytest.approx(r2, rel=1e-5) and r2 > 0.25
+    assert set(result.history[0]) >= {"train_r2", "valid_r2", "train_error", "valid_loss"}
+
+
+def test_without_validation_examples_every_epoch_runs_and_the_last_is_kept(moons):
+    empty = dataclasses.replace(moons, X_valid=moons.X_valid[:0], y_valid=moons.y_valid[:0])
+    result = train(TrainConfig(hidden=(8,), epochs=6, patience=1), empty)
+    assert len(result.history) == 6 and result.best_epoch == 6 and result.stopped == "epochs"
+    assert np.isnan(result.valid_error)

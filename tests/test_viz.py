@@ -1,6 +1,7 @@
 """Drawing flow graphs: what the SVG holds (a node per box or per collapsed composite,
 labels, clusters, annotations, colours), the bprop view, gradcheck highlighting, the
 missing-Graphviz path and the ``autograd-flow viz`` command."""
+import html
 import time
 import xml.etree.ElementTree as ET
 
@@ -320,3 +321,31 @@ def test_cli_draws_a_saved_model_and_rejects_contradictions(tmp_path, capsys):
     assert main(["viz", "-o", str(tmp_path / "g.svg"), "--format", "png"]) == 2
     assert "make them agree" in capsys.readouterr().err
     assert main(["viz", "--collapse", "lineer", "-o", str(tmp_path / "g.svg")]) == 2
+
+
+def test_kind_and_name_stay_apart_in_the_picture(tmp_path):
+    """A plain space between "Add" and "loss" is collapsed by SVG viewers ("Addloss"):
+    name and kind are separate texts with a non-breaking gap between them."""
+    x = af.Input("x")
+    h = af.tanh(x * 2.0, name="h1")
+    loss = af.sum(h) + 1.0
+    loss.name = "loss"
+    nodes = draw(af.FlowGraph(loss), tmp_path)[0]
+    for name, kind in (("loss", "Add"), ("h1", "Tanh"), ("x", "Input")):
+        texts = nodes[node_with(nodes, name)]
+        gap = texts[texts.index(name) + 1]
+        assert gap.strip() == "" and "\xa0" in gap and texts[texts.index(name) + 2] == kind
+    assert nodes[node_with(nodes, "Sum")] == ["Sum"]  # a box named after its kind
+
+
+def test_graphs_drawn_by_the_cli_say_which_command_made_them(tmp_path):
+    from autograd_flow.io import Model, save_model
+
+    save_model(tmp_path / "model.npz", Model(MLP([4, 3, 2]), np.zeros(4), np.ones(4),
+                                             info={"config": {"l2": 0.01, "l1": 0.0}}))
+    out = tmp_path / "model.svg"
+    assert main(["viz", str(tmp_path / "model.npz"), "-o", str(out)]) == 0
+    text = html.unescape(out.read_text())
+    assert "autograd-flow:" not in text  # the console script is no place to point at
+    assert f"created at autograd-flow viz {tmp_path / 'model.npz'}" in text
+    assert "l2_penalty" in text and "0.01·L2" in text  # drawn with its own penalty

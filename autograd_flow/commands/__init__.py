@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import Any
+
+# in a help text, stops ArgumentDefaultsHelpFormatter from adding "(default: None)"
+OWN_DEFAULT = "%(default).0s"
 
 
 def layer_sizes(text: str) -> tuple[int, ...]:
@@ -36,3 +40,43 @@ def default_run_dir(dataset: str, prefix: str = "") -> Path:
     """runs/<prefix><dataset>-<date>-<time>."""
     stem = Path(dataset).stem if is_data_file(dataset) else dataset.replace(":", "")
     return Path("runs") / f"{prefix}{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def mark_origin(graph: Any, command: str) -> None:
+    """Name the command as the place where the boxes of ``graph`` were made: the library
+    built them, so each box's own record would point at the console script
+    ("autograd-flow:6"), which tells a reader of a tooltip or an error nothing."""
+    for box in graph.order:
+        box.created_at = f"autograd-flow {command} (autograd_flow.objective)"
+
+
+def add_optimizer_arguments(group: Any, defaults: Any) -> None:
+    """--optimizer, --lr, --momentum, --betas, --eps, --rmsprop-alpha (train's options)."""
+    from ..train import DEFAULT_LR, DEFAULT_MOMENTUM, OPTIMIZERS
+
+    group.add_argument("--optimizer", default=defaults.optimizer, choices=OPTIMIZERS,
+                       help="sgd (the lecture's, with momentum), adam or rmsprop")
+    group.add_argument("--lr", type=float, default=None,
+                       help="learning rate alpha (default: " + ", ".join(
+                           f"{DEFAULT_LR[o]:g} for {o}" for o in OPTIMIZERS) + ")" + OWN_DEFAULT)
+    group.add_argument("--momentum", type=float, default=None,
+                       help="beta in bar_grad_t = grad_t + beta * bar_grad_(t-1) for sgd, "
+                            "momentum for rmsprop, none for adam (default: " + ", ".join(
+                                f"{DEFAULT_MOMENTUM[o]:g} for {o}" for o in OPTIMIZERS
+                                if o != "adam") + ")" + OWN_DEFAULT)
+    group.add_argument("--betas", type=_pair, default=defaults.betas, metavar="B1,B2",
+                       help="adam: decay rates of the averages of the gradient and its "
+                            "square")
+    group.add_argument("--eps", type=float, default=defaults.eps,
+                       help="adam and rmsprop: added to the denominator")
+    group.add_argument("--rmsprop-alpha", type=float, default=defaults.rmsprop_alpha,
+                       help="rmsprop: smoothing constant of the mean square")
+
+
+def _pair(text: str) -> tuple[float, float]:
+    try:
+        first, second = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give two numbers, e.g. 0.9,0.999") \
+            from None
+    return first, second

@@ -1,30 +1,54 @@
 """Check a model's gradients against central differences in float64: the MLP of a
-saved model, or one described by the options, with its training loss on a few
-examples of a data set. Prints the worst entries; exits with status 1 when a gradient
-disagrees, naming the first box whose own bprop is wrong."""
+saved model with the loss it was trained with, or one described by the options (with
+the defaults of ``autograd-flow train``), on a few random standardized examples or on
+examples of a data set (--dataset). Prints the worst entries; exits with status 1 when
+a gradient disagrees, naming the first box whose own bprop is wrong."""
 from __future__ import annotations
 
 import argparse
+from typing import Any
+
+import numpy as np
 
 import autograd_flow as af
-from autograd_flow.commands import layer_sizes
-from autograd_flow.data import load_dataset
+from autograd_flow.commands import OWN_DEFAULT, layer_sizes, mark_origin
+from autograd_flow.data import NAMES, TASKS
 from autograd_flow.io import load_model
 from autograd_flow.nn import ACTIVATIONS, MLP
-from autograd_flow.train import objective
+from autograd_flow.objective import objective, prepare
+from autograd_flow.train import TrainConfig
+
+DEFAULTS = TrainConfig()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", nargs="?", help="a saved model (.npz); default: a new MLP "
-                        "built from --hidden and --activation")
-    parser.add_argument("--dataset", default="digits",
-                        help="digits, moons, circles, spirals, or a .csv/.npz file")
-    parser.add_argument("--label-column", default=None, help="label column of a CSV file")
-    parser.add_argument("--hidden", type=layer_sizes, default="16",
-                        help="hidden layer sizes, e.g. 100,100")
-    parser.add_argument("--activation", default="tanh", choices=sorted(ACTIVATIONS))
-    parser.add_argument("--l1", type=float, default=0.0, help="L1 penalty weight lambda")
-    parser.add_argument("--l2", type=float, default=1e-3, help="L2 penalty weight lambda")
+                        "built from --hidden, --activation, --n-in and --n-out")
+    parser.add_argument("--dataset", default=None,
+                        help=f"check on examples of a data set ({', '.join(NAMES)}, or a "
+                             ".csv/.npz file; needs the learn extra) (default: random "
+                             f"standardized examples){OWN_DEFAULT}")
+    parser.add_argument("--label-column", default=None,
+                        help=f"label column of a CSV file{OWN_DEFAULT}")
+    parser.add_argument("--task", default=None, choices=TASKS,
+                        help="the loss: cross-entropy or squared error (default: the saved "
+                             f"model's or the data set's, else classification){OWN_DEFAULT}")
+    parser.add_argument("--hidden", type=layer_sizes,
+                        default=",".join(map(str, DEFAULTS.hidden)),
+                        help="hidden layer sizes of a new model, e.g. 100,100")
+    parser.add_argument("--activation", default=DEFAULTS.activation,
+                        choices=tuple(ACTIVATIONS))
+    parser.add_argument("--n-in", type=int, default=64,
+                        help="input features of a new model on random examples")
+    parser.add_argument("--n-out", type=int, default=None,
+                        help="outputs of a new model on random examples (default: 10, or 1 "
+                             f"for regression){OWN_DEFAULT}")
+    parser.add_argument("--l1", type=float, default=None,
+                        help="L1 penalty weight lambda (default: a saved model's own, else "
+                             f"{DEFAULTS.l1:g}){OWN_DEFAULT}")
+    parser.add_argument("--l2", type=float, default=None,
+                        help="L2 penalty weight lambda (default: a saved model's own, else "
+                             f"{DEFAULTS.l2:g}){OWN_DEFAULT}")
     parser.add_argument("--examples", type=int, default=8, help="examples in the batch")
     parser.add_argument("--max-entries", type=int, default=200,
                         help="entries checked per parameter (a seeded sample)")
@@ -32,24 +56,59 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--atol", type=float, default=1e-6, help="absolute tolerance")
     parser.add_argument("--fuse", action="store_true",
                         help="check the fused run plan (FlowGraph(fuse=True))")
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--seed", type=int, default=DEFAULTS.seed, help="random seed")
 
 
 def run(args: argparse.Namespace) -> int:
-    splits = load_dataset(args.dataset, seed=args.seed, label_column=args.label_column)
-    if args.model:
-        mlp = load_model(args.model).mlp
-        if mlp.sizes[0] != splits.n_features:
-            raise ValueError(f"{args.model} takes {mlp.sizes[0]} features but {args.dataset} "
-                             f"has {splits.n_features}")
+    saved = load_model(args.model) if args.model else None
+    config = saved.info.get("config", {}) if saved is not None else {}
+    l1 = args.l1 if args.l1 is not None else config.get("l1", 0.0 if saved else DEFAULTS.l1)
+    l2 = args.l2 if args.l2 is not None else config.get("l2", 0.0 if saved else DEFAULTS.l2)
+    if args.dataset is not None:
+        mlp, task, x, y, where = _on_dataset(args, saved)
     else:
-        mlp = MLP([splits.n_features, *args.hidden, splits.n_classes], args.activation,
-                  args.seed)
-    loss = objective(mlp, args.l1, args.l2)
-    feed = {loss.x: splits.X_train[:args.examples], loss.y: splits.y_train[:args.examples]}
-    report = af.gradcheck(af.FlowGraph(loss.loss, fuse=args.fuse), feed, wrt=mlp.parameters,
-                          rtol=args.rtol, atol=args.atol, max_entries=args.max_entries,
-                          seed=args.seed, raise_on_failure=False)
-    print(f"{mlp!r} on {args.examples} examples of {args.dataset}")
+        task = args.task or (saved.task if saved else "classification")
+        sizes = saved.mlp.sizes if saved else (
+            args.n_in, *args.hidden, args.n_out or (1 if task == "regression" else 10))
+        mlp = saved.mlp if saved else MLP(sizes, args.activation, args.seed)
+        x, y = _random_examples(args.examples, sizes[0], sizes[-1], task, args.seed)
+        where = "random standardized examples"
+    loss = objective(mlp, l1, l2, task=task)
+    mark_origin(loss.graph, "gradcheck" + (f" {args.model}" if args.model else ""))
+    report = af.gradcheck(af.FlowGraph(loss.loss, fuse=args.fuse), {loss.x: x, loss.y: y},
+                          wrt=mlp.parameters, rtol=args.rtol, atol=args.atol,
+                          max_entries=args.max_entries, seed=args.seed,
+                          raise_on_failure=False)
+    print(f"{mlp!r}, loss {loss.loss.name}, on {len(x)} {where}")
     print(report)
     return 0 if report.ok else 1
+
+
+def _random_examples(n: int, n_in: int, n_out: int, task: str,
+                     seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, n_in))
+    y = rng.standard_normal((n, n_out)) if task == "regression" else rng.integers(0, n_out, n)
+    return x, y
+
+
+def _on_dataset(args: argparse.Namespace, saved: Any
+                ) -> tuple[MLP, str, np.ndarray, np.ndarray, str]:
+    """The model, task and the first --examples training examples of --dataset, as the
+    network is fed them (standardized; class codes or standardized targets)."""
+    from autograd_flow.data import load_dataset
+
+    task = args.task or (saved.task if saved else None)
+    splits = load_dataset(args.dataset, task=task, seed=args.seed,
+                          label_column=args.label_column)
+    if saved is not None:
+        if saved.n_features != splits.n_features:
+            raise ValueError(f"{args.model} takes {saved.n_features} features but "
+                             f"{args.dataset} has {splits.n_features}")
+        mlp = saved.mlp
+    else:
+        mlp = MLP([splits.n_features, *args.hidden, splits.n_outputs], args.activation,
+                  args.seed)
+    x, y = prepare(splits).sets["train"]
+    return mlp, splits.task, x[:args.examples], y[:args.examples], \
+        f"examples of {args.dataset}"

@@ -1,55 +1,92 @@
 """Apply a saved model (model.npz, or a run folder holding one) to data: a .csv or .npz
 file, or the name of a built-in data set (then its test split, as made when the model
-was trained). Predictions go to --out as CSV (prediction and one probability per class)
-or to standard output; when the data has labels, the error rate is printed too."""
+was trained). Prints a summary: how many examples, and when the data has labels the
+error rate (classification) or the mean squared error and R^2 (regression).
+Predictions, in the data's own labels, go to --out as CSV (with one probability per
+class for a classifier), or to standard output with --print."""
 from __future__ import annotations
 
 import argparse
 import csv
 import sys
 from pathlib import Path
+from typing import Any, TextIO
 
 import numpy as np
 
 from ..data import NAMES, DataError, csv_columns, load_dataset, read_dataset
-from ..io import Model, load_model
+from ..data import targets as read_targets
+from ..io import load_model
+from ..model import Model
+from ..objective import class_codes
+from . import OWN_DEFAULT
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", type=Path, help="model.npz, or a run folder holding one")
     parser.add_argument("data", help="a .csv / .npz file, or a built-in data set name "
-                                     f"({', '.join(NAMES)}, spirals:K)")
+                                     f"({', '.join(NAMES)}, spirals:K): its test split")
     parser.add_argument("--label-column", default=None, metavar="NAME|INDEX",
                         help="CSV label column (default: the model's label column when the "
                              "file has one more column than the model has features)"
-                             "%(default).0s")
+                             + OWN_DEFAULT)
     parser.add_argument("--out", type=Path, default=None, metavar="CSV",
-                        help="write the predictions here (default: standard output)"
-                             "%(default).0s")
+                        help="write the predictions (and class probabilities) here as CSV"
+                             + OWN_DEFAULT)
+    parser.add_argument("--print", action="store_true", dest="print_predictions",
+                        help="print the predictions as CSV on standard output (the summary "
+                             "then goes to standard error)")
 
 
 def run(args: argparse.Namespace) -> int:
     path = args.model / "model.npz" if args.model.is_dir() else args.model
     model = load_model(path)
     X, labels, source = _read(args.data, model, args.label_column)
-    proba = model.predict_proba(X)
-    predicted = np.argmax(proba, axis=1)
-    rows = [[model.classes[c], *(f"{p:.6g}" for p in row)] for c, row in zip(predicted, proba)]
-    header = ["prediction", *(f"p_{c}" for c in model.classes)]
+    header, rows, predicted = _predictions(model, X)
+    summary: TextIO = sys.stdout
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         with open(args.out, "w", newline="") as file:
             csv.writer(file).writerows([header, *rows])
-        summary = sys.stdout
-        print(f"{len(rows)} predictions written to {args.out}")
-    else:
+    if args.print_predictions:
         csv.writer(sys.stdout).writerows([header, *rows])
         summary = sys.stderr
+    written = f"; written to {args.out}" if args.out is not None else ""
+    print(f"{len(rows)} predictions for {source}{written}", file=summary)
     if labels is not None:
-        wrong = int(np.sum(predicted != _codes(labels, model, source)))
-        print(f"error rate on {source}: {wrong / len(labels):.2%} ({wrong} of {len(labels)} "
-              "wrong)", file=summary)
+        print(_score(model, predicted, labels, source), file=summary)
+    elif args.out is None and not args.print_predictions:
+        print("the data has no labels to score; see the predictions with --out FILE or "
+              "--print", file=summary)
     return 0
+
+
+def _predictions(model: Model, X: np.ndarray) -> tuple[list[str], list[list[Any]], np.ndarray]:
+    """(CSV header, CSV rows, predictions) of ``model`` on the raw features ``X``."""
+    if model.task == "regression":
+        predicted = model.predict(X)
+        values = predicted.reshape(len(X), -1)
+        names = ["prediction"] if values.shape[1] == 1 else [
+            f"prediction_{k}" for k in range(values.shape[1])]
+        return names, [[f"{v:.6g}" for v in row] for row in values], predicted
+    proba = model.predict_proba(X)
+    predicted = model.classes[np.argmax(proba, axis=1)]
+    header = ["prediction", *(f"p_{c}" for c in model.classes.tolist())]
+    rows = [[label, *(f"{p:.6g}" for p in row)] for label, row in zip(predicted.tolist(), proba)]
+    return header, rows, predicted
+
+
+def _score(model: Model, predicted: np.ndarray, labels: np.ndarray, source: str) -> str:
+    """The error rate, or MSE and R^2, of the predictions against the data's labels."""
+    if model.task == "regression":
+        target = read_targets(labels, source).reshape(predicted.shape)
+        mse = float(np.mean((predicted - target) ** 2))
+        spread = float(np.sum((target - target.mean(axis=0)) ** 2))
+        r2 = 1 - mse * target.size / spread if spread else float("nan")
+        return f"on {source}: MSE {mse:.4g} (RMSE {mse ** 0.5:.4g}), R^2 {r2:.3f}"
+    wrong = int(np.sum(class_codes(predicted, model.classes) != _codes(labels, model, source)))
+    return (f"error rate on {source}: {wrong / len(labels):.2%} ({wrong} of {len(labels)} "
+            "wrong)")
 
 
 def _read(data: str, model: Model, label_column: str | None
@@ -57,11 +94,11 @@ def _read(data: str, model: Model, label_column: str | None
     """Raw features, labels (or None) and a description of what was read."""
     info = model.info
     if data in NAMES or data.startswith("spirals:"):
-        splits = load_dataset(data, seed=info.get("seed", 0), n_samples=info.get("n_samples"),
+        splits = load_dataset(data, task=model.task, seed=info.get("seed", 0),
+                              n_samples=info.get("n_samples"),
                               valid_fraction=info.get("valid_fraction", 0.2),
                               test_fraction=info.get("test_fraction", 0.2))
-        X = splits.X_test * splits.std + splits.mean
-        return X, np.array(splits.classes)[splits.y_test], f"the {data} test split"
+        return splits.X_test, splits.y_test, f"the {data} test split"
     if label_column is None and data.lower().endswith(".csv"):
         columns = csv_columns(data)
         if len(columns) == model.n_features + 1:
@@ -75,18 +112,24 @@ def _read(data: str, model: Model, label_column: str | None
 
 
 def _codes(labels: np.ndarray, model: Model, source: str) -> np.ndarray:
-    """The model's class index of each label (numeric labels compared as numbers)."""
-    index = {name: c for c, name in enumerate(model.classes)}
+    """The model's class index of each label (numeric text compared as numbers: "1.0"
+    is the class 1)."""
+    known = model.classes.tolist()
+    index = {_key(c): k for k, c in enumerate(known)}
     codes = np.empty(len(labels), dtype=np.int64)
-    for row, label in enumerate(labels):
-        key = str(label).strip()
-        if key not in index:
-            try:
-                key = str(int(float(key))) if float(key) == int(float(key)) else key
-            except (ValueError, OverflowError):
-                pass
-        if key not in index:
+    for row, label in enumerate(np.asarray(labels).tolist()):
+        if _key(label) not in index:
             raise DataError(f"{source}, example {row}: label {label!r} is not one of the "
-                            f"model's classes ({', '.join(model.classes)})")
-        codes[row] = index[key]
+                            f"model's classes ({', '.join(map(str, known))})")
+        codes[row] = index[_key(label)]
     return codes
+
+
+def _key(label: Any) -> str:
+    """A label as text, whole numbers written as integers ("1.0" and 1 are "1")."""
+    text = str(label).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return str(int(number)) if number.is_integer() else text

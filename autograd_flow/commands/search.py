@@ -3,8 +3,10 @@ stopping and is scored on validation error; the best configuration is retrained 
 its test error measured once. Trials run in local processes (--jobs) or on a Dask
 cluster (--scheduler tcp://HOST:PORT). The run folder (--out) gets results.csv,
 results.json, validation_error.png, best_model.npz, search.json (the options) and
-results.jsonl (one line per finished trial, so --resume skips them). Options not in the
-space keep TrainConfig's defaults (epochs 50, patience 10, l2 0, float64).
+results.jsonl (one line per finished trial, so --resume skips them; --resume with a
+larger --trials extends a random search). Options not in the space keep the defaults of
+TrainConfig and `autograd-flow train` (lr and momentum: those of the trial's optimizer):
+{defaults}
 
 examples:
   autograd-flow search --grid lr=0.01,0.1 --grid hidden=50,100x100 --set epochs=20
@@ -12,6 +14,8 @@ examples:
       --random activation=tanh,relu --trials 20 --jobs 2
   autograd-flow search --space space.yaml --scheduler tcp://10.0.0.5:8786 --out runs/s1
   autograd-flow search --out runs/s1 --resume
+  autograd-flow search --out runs/s2 --random lr=loguniform:1e-3:1 --trials 8
+  autograd-flow search --out runs/s2 --resume --trials 16      # 8 more trials
 
 A space file (YAML or JSON) holds `method: grid|random`, `trials: N` and `space:`
 (name -> list of values, a distribution such as "loguniform:1e-3:1", or a fixed value).
@@ -25,8 +29,21 @@ from pathlib import Path
 from typing import Any
 
 from .. import select
+from ..data import TASKS
+from ..extras import require
 from ..io import read_run_settings, write_json
+from ..train import OPTIMIZERS, TrainConfig
 from . import dataset_setting, default_run_dir
+
+
+def _defaults() -> str:
+    """TrainConfig's defaults as name=value, as the trials use them."""
+    import textwrap
+    from dataclasses import asdict
+
+    text = ", ".join(f"{name}={select.format_value(value)}"
+                     for name, value in asdict(TrainConfig()).items())
+    return textwrap.fill(text, width=86, initial_indent="  ", subsequent_indent="  ")
 
 RESULTS_LOG = "results.jsonl"
 SETTINGS = "search.json"
@@ -45,11 +62,13 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescription
     def _get_help_string(self, action: argparse.Action) -> str:
         if action.default is None or action.default is False or action.default == []:
             return action.help or ""
-        return super()._get_help_string(action)
+        return super()._get_help_string(action) or ""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = _Formatter
+    parser.description = (parser.description or __doc__ or "").replace(
+        "{defaults}", _defaults())
     space = parser.add_argument_group("search space (training options of TrainConfig)")
     space.add_argument("--grid", type=_assignment, action="append", default=[],
                        metavar="NAME=V1,V2", help="grid values of an option (repeatable); "
@@ -62,10 +81,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        "epochs=20 (repeatable)")
     space.add_argument("--space", type=Path, metavar="FILE", help="a YAML or JSON space file")
     space.add_argument("--trials", type=int, metavar="N", help="random search: number of "
-                       "trials (default: the file's 'trials', else 20)")
+                       "trials (default: the file's 'trials', else 20; with --resume, the "
+                       "search's own, and a larger N extends it)")
+    space.add_argument("--optimizer", choices=OPTIMIZERS, help="the optimizer of every trial "
+                       "(as --set optimizer=NAME; search several with --grid "
+                       "optimizer=sgd,adam)")
     data = parser.add_argument_group("data")
     data.add_argument("--dataset", "--data", default="digits", metavar="NAME|PATH",
                       help="digits, moons, circles, spirals, or a .csv/.npz file")
+    data.add_argument("--task", choices=TASKS, help="classification or regression "
+                      "(default: the data set's own: regression for diabetes)")
     data.add_argument("--label-column", metavar="NAME|INDEX",
                       help="CSV label column (default: the last)")
     data.add_argument("--n-samples", type=int, metavar="N", help="examples drawn for a "
@@ -95,7 +120,8 @@ def build_space(args: argparse.Namespace) -> tuple[str, dict[str, Any], int]:
     """(method, space, trials) from --space, --grid, --random and --set."""
     if args.grid and args.random:
         raise ValueError("use either --grid (grid search) or --random (random search)")
-    method, space, trials = "grid", {}, None
+    method, trials = "grid", None
+    space: dict[str, Any] = {}
     if args.space is not None:
         method, space, trials = select.read_space(args.space)
     if args.grid:
@@ -108,6 +134,8 @@ def build_space(args: argparse.Namespace) -> tuple[str, dict[str, Any], int]:
             space[name] = select.parse_distribution(text)
     for name, value in args.set:
         space[name] = select.parse_value(value)
+    if args.optimizer is not None:
+        space["optimizer"] = args.optimizer
     if not space:
         raise ValueError("no search space: give --grid NAME=V1,V2, --random NAME=DIST or "
                          "--space FILE")
@@ -126,23 +154,26 @@ def _train_options() -> list[str]:
     return [f.name for f in fields(TrainConfig)]
 
 
-_SPACE_OPTIONS = ("grid", "random", "set", "space", "trials")
-_DATA_OPTIONS = ("dataset", "label_column", "n_samples", "valid_fraction", "test_fraction",
-                 "seed")
+_SPACE_OPTIONS = ("grid", "random", "set", "space", "trials", "optimizer")
+_DATA_OPTIONS = ("dataset", "task", "label_column", "n_samples", "valid_fraction",
+                 "test_fraction", "seed")
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
     """The options that define a search, saved in the run folder for --resume."""
     settings = {name: getattr(args, name) for name in _SPACE_OPTIONS + _DATA_OPTIONS}
+    settings["trials"] = build_space(args)[2]
     settings["dataset"] = dataset_setting(args.dataset)
     settings["space"] = None if args.space is None else str(args.space.resolve())
     return settings
 
 
 def _resume(args: argparse.Namespace) -> None:
-    """Restore the saved data options (and the space, unless a new one is given)."""
+    """Restore the saved data options and the space (unless a new one is given); a
+    --trials larger than the saved count extends a random search."""
     saved = read_run_settings(args.out, SETTINGS)
     new_space = args.grid or args.random or args.set or args.space is not None
+    trials = args.trials
     for name in _DATA_OPTIONS + (() if new_space else _SPACE_OPTIONS):
         value = saved.get(name)
         if name in ("grid", "random", "set"):
@@ -150,21 +181,39 @@ def _resume(args: argparse.Namespace) -> None:
         elif name == "space" and value is not None:
             value = Path(value)
         setattr(args, name, value)
+    if trials is None or new_space:  # the saved count, or the new space's own
+        return
+    method, _, before = build_space(args)
+    if method == "grid":
+        raise ValueError(f"{args.out} holds a grid search, which tries every point of its "
+                         "grid: --trials applies to random searches (extend a grid with "
+                         "--grid NAME=V1,V2,...)")
+    if trials < before:
+        raise ValueError(f"{args.out} holds a random search of {before} trials: --trials "
+                         f"{trials} would leave some out; give more than {before} to extend "
+                         "it, or leave --trials out to finish it")
+    args.trials = trials
 
 
 def run(args: argparse.Namespace) -> int:
     from ..data import load_dataset
     from ..io import save_model
 
+    require("sklearn", "matplotlib", feature="autograd-flow search")
     if args.resume:
         _resume(args)
+    if args.scheduler:
+        require("distributed", feature="search --scheduler")
+    elif args.jobs != 1:
+        require("joblib", feature="search")
     method, space, trials = build_space(args)
     run_dir = args.out or default_run_dir(args.dataset, prefix="search-")
     log = run_dir / RESULTS_LOG
     if log.exists() and not args.resume:
         raise ValueError(f"{run_dir} already holds a search ({log}): pass --resume to "
                          "continue it, or choose another --out")
-    splits = load_dataset(args.dataset, seed=args.seed, label_column=args.label_column,
+    splits = load_dataset(args.dataset, task=args.task, seed=args.seed,
+                          label_column=args.label_column,
                           n_samples=args.n_samples, valid_fraction=args.valid_fraction,
                           test_fraction=args.test_fraction)
     write_json(run_dir / SETTINGS, _settings(args))

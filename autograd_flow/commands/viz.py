@@ -1,8 +1,10 @@
-"""Draw the flow graph of an MLP and its training loss (mean softmax cross-entropy plus
-optional L1/L2 weight penalties) as SVG, PNG, PDF or DOT: the MLP of a saved model
+"""Draw the flow graph of an MLP and its training loss (mean softmax cross-entropy, or
+mean squared error for regression, plus the L1/L2 weight penalties) as SVG, PNG, PDF
+or DOT: the MLP of a saved model with the penalties it was trained with
 (``autograd-flow viz model.npz -o graph.svg``), or one described by the training
-options (``autograd-flow viz --hidden 100,100 --l2 1e-4 -o graph.svg``). Composites
-(layers, the loss, the penalties) are collapsed unless --expand is given."""
+options, with the defaults of ``autograd-flow train`` (``autograd-flow viz --hidden
+100,100 -o graph.svg``). Composites (layers, the loss, the penalties) are collapsed
+unless --expand is given."""
 from __future__ import annotations
 
 import argparse
@@ -11,13 +13,16 @@ from pathlib import Path
 import numpy as np
 
 from .. import viz
+from ..data import TASKS
 from ..io import load_model
-from ..nn import MLP
-from . import layer_sizes
+from ..nn import ACTIVATIONS, MLP
+from ..train import TrainConfig
+from . import layer_sizes, mark_origin
 
-ARCHITECTURE = ("hidden", "activation", "n_in", "n_out")
+DEFAULTS = TrainConfig()  # the training defaults, for a model described by options
+ARCHITECTURE = ("hidden", "activation", "n_in", "n_out", "task")
 # options whose default is left out of --help (argparse.SUPPRESS) and reads as None
-UNSET = ("output", "format", "collapse") + ARCHITECTURE
+UNSET = ("output", "format", "collapse", "l1", "l2") + ARCHITECTURE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,17 +35,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=viz.FORMATS + ("dot",), default=argparse.SUPPRESS,
                         help="picture format (default: the --output suffix); 'dot' "
                              "writes the Graphviz source and needs no Graphviz")
+    hidden = ",".join(map(str, DEFAULTS.hidden))
     parser.add_argument("--hidden", type=layer_sizes, default=argparse.SUPPRESS,
-                        help="hidden layer sizes, comma-separated (default: 100)")
-    parser.add_argument("--activation", default=argparse.SUPPRESS,
-                        choices=("tanh", "sigmoid", "relu", "linear"),
-                        help="hidden activation (default: tanh)")
+                        help=f"hidden layer sizes, comma-separated (default: {hidden})")
+    parser.add_argument("--activation", default=argparse.SUPPRESS, choices=tuple(ACTIVATIONS),
+                        help=f"hidden activation (default: {DEFAULTS.activation})")
     parser.add_argument("--n-in", type=int, default=argparse.SUPPRESS,
-                        help="input features (default: 64)")
+                        help="input features (default: 64, as digits)")
     parser.add_argument("--n-out", type=int, default=argparse.SUPPRESS,
-                        help="classes (default: 10)")
-    parser.add_argument("--l1", type=float, default=0.0, help="L1 weight penalty in the loss")
-    parser.add_argument("--l2", type=float, default=0.0, help="L2 weight penalty in the loss")
+                        help="outputs: classes, or targets (default: 10, or 1 for "
+                             "regression)")
+    parser.add_argument("--task", default=argparse.SUPPRESS, choices=TASKS,
+                        help="the loss: cross-entropy or squared error (default: "
+                             "classification)")
+    parser.add_argument("--l1", type=float, default=argparse.SUPPRESS,
+                        help="L1 weight penalty in the loss (default: a saved model's own, "
+                             f"else {DEFAULTS.l1:g})")
+    parser.add_argument("--l2", type=float, default=argparse.SUPPRESS,
+                        help="L2 weight penalty in the loss (default: a saved model's own, "
+                             f"else {DEFAULTS.l2:g})")
     shown = parser.add_mutually_exclusive_group()
     shown.add_argument("--expand", action="store_true",
                        help="draw every composite as a labelled cluster of its boxes")
@@ -59,16 +72,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..train import objective  # the learning part is only needed here
+    from ..objective import objective  # the learning part is only needed here
 
     for name in UNSET:
         vars(args).setdefault(name, None)
-    mlp = _mlp(args)
-    problem = objective(mlp, l1=args.l1, l2=args.l2)
+    mlp, task, l1, l2 = _model(args)
+    problem = objective(mlp, l1=l1, l2=l2, task=task)
+    mark_origin(problem.graph, "viz" + (f" {args.model}" if args.model else ""))
     if args.examples:
         rng = np.random.default_rng(args.seed)
         x = rng.standard_normal((args.examples, mlp.sizes[0])).astype(mlp.dtype)
-        y = rng.integers(0, mlp.sizes[-1], args.examples)
+        y = (rng.standard_normal((args.examples, mlp.sizes[-1])).astype(mlp.dtype)
+             if task == "regression" else rng.integers(0, mlp.sizes[-1], args.examples))
         problem.graph.fprop({problem.x: x, problem.y: y})
         problem.graph.bprop()
     collapse: bool | list[str] = True
@@ -77,23 +92,33 @@ def run(args: argparse.Namespace) -> int:
     elif args.collapse is not None:
         collapse = [kind.strip() for kind in args.collapse.split(",") if kind.strip()]
     path = viz.to_svg(problem.graph, _output(args), collapse=collapse, bprop=args.bprop,
-                      rankdir=args.rankdir, title=_title(mlp, args))
+                      rankdir=args.rankdir, title=_title(mlp, task, l1, l2))
     print(f"wrote {path}")
     return 0
 
 
-def _mlp(args: argparse.Namespace) -> MLP:
-    """The MLP of the saved model, or a new one from the architecture options."""
+def _model(args: argparse.Namespace) -> tuple[MLP, str, float, float]:
+    """(MLP, task, l1, l2): a saved model's with the penalties it was trained with, or
+    a new one from the options and the training defaults."""
     given = [f"--{name.replace('_', '-')}" for name in ARCHITECTURE
              if getattr(args, name) is not None]
     if args.model is not None:
         if given:
             raise ValueError(f"{', '.join(given)} describe a new model: give either a saved "
                              f"model ({args.model}) or these options, not both")
-        return load_model(args.model).mlp
-    hidden = (100,) if args.hidden is None else args.hidden
-    sizes = [args.n_in or 64, *hidden, args.n_out or 10]
-    return MLP(sizes, args.activation or "tanh", seed=args.seed)
+        model = load_model(args.model)
+        config = model.info.get("config", {})
+        l1 = config.get("l1", 0.0) if args.l1 is None else args.l1
+        l2 = config.get("l2", 0.0) if args.l2 is None else args.l2
+        return model.mlp, model.task, l1, l2
+    task = args.task or "classification"
+    hidden = DEFAULTS.hidden if args.hidden is None else args.hidden
+    n_out = args.n_out or (1 if task == "regression" else 10)
+    sizes = [args.n_in or 64, *hidden, n_out]
+    mlp = MLP(sizes, args.activation or DEFAULTS.activation, seed=args.seed)
+    l1 = DEFAULTS.l1 if args.l1 is None else args.l1
+    l2 = DEFAULTS.l2 if args.l2 is None else args.l2
+    return mlp, task, l1, l2
 
 
 def _output(args: argparse.Namespace) -> Path:
@@ -107,7 +132,8 @@ def _output(args: argparse.Namespace) -> Path:
     return args.output
 
 
-def _title(mlp: MLP, args: argparse.Namespace) -> str:
-    terms = ["cross-entropy"] + [f"{weight:g}·{name}" for name, weight in
-                                 (("L1", args.l1), ("L2", args.l2)) if weight]
-    return (f"MLP {list(mlp.sizes)} ({mlp.activation}), loss = {' + '.join(terms)}")
+def _title(mlp: MLP, task: str, l1: float, l2: float) -> str:
+    loss = "squared error" if task == "regression" else "cross-entropy"
+    terms = [loss] + [f"{weight:g}·{name}" for name, weight in (("L1", l1), ("L2", l2))
+                      if weight]
+    return f"MLP {list(mlp.sizes)} ({mlp.activation}), loss = {' + '.join(terms)}"

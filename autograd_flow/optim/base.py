@@ -1,9 +1,17 @@
-"""What every optimizer checks about the parameters it is given."""
+"""What every optimizer shares: the parameters it trains, the learning-rate schedule
+(a constant warm-up, then alpha / (1 + delta t) or alpha / t**delta), the step
+counter, the gradient lookup, and its state as named per-parameter buffers."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
 
 from ..box import Parameter
+
+DECAYS = (None, "inverse", "power")
+Gradients = Mapping[Any, Any]  # {Parameter: gradient}, as FlowGraph.bprop() returns
 
 
 def trainable(params: Iterable[Parameter], optimizer: str) -> list[Parameter]:
@@ -18,3 +26,119 @@ def trainable(params: Iterable[Parameter], optimizer: str) -> list[Parameter]:
     if len(set(map(id, params))) != len(params):
         raise ValueError(f"{optimizer} was given the same Parameter twice")
     return params
+
+
+def check_schedule(lr: float, decay: str | None = None, decay_rate: float = 0.0,
+                   warmup: int = 0) -> None:
+    """Raise ValueError, saying what is allowed, unless these are a valid learning rate
+    and decay schedule."""
+    if not lr > 0 or not np.isfinite(lr):
+        raise ValueError(f"the learning rate must be a positive number, got {lr}")
+    if decay not in DECAYS:
+        raise ValueError(f"unknown decay {decay!r}: choose None, 'inverse' or 'power'")
+    if decay == "inverse" and not decay_rate >= 0:
+        raise ValueError(f"the inverse decay alpha/(1 + delta t) needs delta >= 0, "
+                         f"got {decay_rate}")
+    if decay == "power" and not 0.5 < decay_rate <= 1:
+        raise ValueError(f"the power decay alpha/t**delta needs 0.5 < delta <= 1 (so "
+                         f"that SGD converges), got delta = {decay_rate}")
+    if int(warmup) != warmup or warmup < 0:
+        raise ValueError(f"warmup must be a whole number of updates >= 0, got {warmup}")
+
+
+def check_fraction(name: str, value: float, *, closed: bool = False) -> None:
+    """Raise ValueError unless 0 <= value < 1 (value <= 1 when ``closed``)."""
+    if not (0 <= value <= 1 if closed else 0 <= value < 1):
+        raise ValueError(f"{name} must be in [0, {'1]' if closed else '1)'}, got {value}")
+
+
+class Optimizer:
+    """Base of the optimizers: ``step(grads=None)`` makes update t = 1, 2, ... with the
+    learning rate :meth:`learning_rate` and :meth:`update` per Parameter.
+
+    Subclasses name their per-parameter state in ``buffers`` (e.g. ("velocity",));
+    each buffer starts at zeros of the parameter's shape and dtype, and
+    :meth:`state_dict` / :meth:`load_state_dict` save and restore all of them.
+    """
+
+    buffers: tuple[str, ...] = ()
+
+    def __init__(self, params: Iterable[Parameter], lr: float, decay: str | None = None,
+                 decay_rate: float = 0.0, warmup: int = 0) -> None:
+        self.params: list[Parameter] = trainable(params, type(self).__name__)
+        check_schedule(lr, decay, decay_rate, warmup)
+        self.lr = float(lr)
+        self.decay = decay
+        self.decay_rate = float(decay_rate)
+        self.warmup = int(warmup)
+        self.t = 0  # updates made so far
+        self.state: dict[str, list[np.ndarray]] = {
+            name: [np.zeros_like(p.value) for p in self.params] for name in self.buffers}
+
+    def learning_rate(self, t: int | None = None) -> float:
+        """alpha_t for update t (1-based; default: the next update): alpha for the
+        first ``warmup`` updates, then alpha / (1 + delta t) or alpha / t**delta with t
+        counted from the end of the warm-up."""
+        t = self.t + 1 if t is None else t
+        decayed = t - self.warmup
+        if self.decay is None or decayed <= 0:
+            return self.lr
+        if self.decay == "inverse":
+            return self.lr / (1.0 + self.decay_rate * decayed)
+        return self.lr / decayed ** self.decay_rate
+
+    def step(self, grads: Gradients | None = None) -> None:
+        """One update from ``grads`` ({Parameter: gradient}, as returned by
+        ``FlowGraph.bprop()``; default: each Parameter's ``.grad``)."""
+        alpha = self.learning_rate()
+        gradients = [self._grad(p, grads) for p in self.params]  # all checked first
+        self.t += 1
+        for index, (p, grad) in enumerate(zip(self.params, gradients)):
+            self.update(index, p, grad, alpha)
+
+    def update(self, index: int, p: Parameter, grad: np.ndarray, lr: float) -> None:
+        """Update ``p`` (the ``index``-th Parameter) in place; ``self.t`` is this
+        update's number."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _grad(p: Parameter, grads: Gradients | None) -> np.ndarray:
+        grad = p.grad if grads is None else grads.get(p)
+        if grad is None:
+            raise ValueError(f"no gradient for Parameter '{p.name}' (created at "
+                             f"{p.created_at}): run graph.bprop() on a graph that "
+                             "depends on it before optimizer.step()")
+        if np.shape(grad) != p.value.shape:
+            raise ValueError(f"gradient of shape {np.shape(grad)} for Parameter '{p.name}' "
+                             f"of shape {p.value.shape}")
+        return np.asarray(grad)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state: the update count ``t`` and a copy of each buffer (a
+        list of arrays, one per Parameter), for checkpoints."""
+        return {"t": self.t, **{name: [v.copy() for v in values]
+                                for name, values in self.state.items()}}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore a state from :meth:`state_dict` (shapes must match the Parameters)."""
+        for name, mine in self.state.items():
+            if name not in state:
+                raise ValueError(f"{type(self).__name__} state has no {name!r} buffers "
+                                 f"(it has {', '.join(k for k in state if k != 't')})")
+            saved = list(state[name])
+            if len(saved) != len(self.params):
+                raise ValueError(f"optimizer state has {len(saved)} {name} buffers for "
+                                 f"{len(self.params)} Parameters")
+            for p, buffer, value in zip(self.params, mine, saved):
+                if np.shape(value) != buffer.shape:
+                    raise ValueError(f"{name} buffer of shape {np.shape(value)} does not "
+                                     f"fit Parameter '{p.name}' of shape {buffer.shape}")
+        for name, mine in self.state.items():
+            for buffer, value in zip(mine, state[name]):
+                buffer[...] = value
+        self.t = int(state["t"])
+
+    def _schedule_repr(self) -> str:
+        if self.decay is None:
+            return ""
+        return f", decay={self.decay!r}, decay_rate={self.decay_rate}, warmup={self.warmup}"

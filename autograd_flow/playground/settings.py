@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from ..nn import ACTIVATIONS
-from ..optim.sgd import check_schedule
+from ..optim.base import check_fraction, check_schedule
 
 DATASETS = ("moons", "circles", "spirals", "xor", "csv")
 DECAYS = ("none", "inverse", "power")
@@ -97,7 +97,11 @@ def parse_settings(form: Mapping[str, Any], base: Settings | None = None) -> Set
         settings = replace(base, **values)
         decay = None if settings.decay == "none" else settings.decay
         try:
-            check_schedule(settings.lr, settings.momentum, decay, settings.decay_rate)
+            check_fraction("momentum", settings.momentum)
+        except ValueError as error:
+            problems["momentum"] = str(error)
+        try:
+            check_schedule(settings.lr, decay, settings.decay_rate)
         except ValueError as error:
             problems["decay_rate"] = f"decay rate: {error}"
     if problems:

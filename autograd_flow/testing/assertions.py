@@ -357,7 +357,7 @@ def check_box(box_class: type[Box], *, shapes: Any = None, inputs: Any = None,
 
     ``shapes``: None (every input one random shape), one shape for every input, a
     tuple of shapes (one per input), or a strategy of either (``strategies.shapes()``,
-    ``strategies.broadcastable_shapes()``, ``strategies.matmul_shapes()``);
+    ``strategies.mutually_broadcastable_shapes()``, ``strategies.matmul_shapes()``);
     ``domain``: "real", "positive" or "nonzero" (or ``elements``, a float strategy);
     ``inputs``: a strategy of tuples of arrays, replacing all of these; ``init``:
     keyword arguments for the constructor; ``settings``: a ``hypothesis.settings``

@@ -54,12 +54,20 @@ def shapes(*, min_dims: int = 0, max_dims: int = 2, min_side: int = 1,
                             max_side=max_side)
 
 
-def arrays(shape: Shape | SearchStrategy[Shape] | None = None, *, dtype: Any = np.float64,
-           domain: str = "real", elements: SearchStrategy[float] | None = None
+def arrays(dtype: Any = np.float64, shape: int | Shape | SearchStrategy[Shape] | None = None,
+           *, elements: SearchStrategy[float] | None = None, domain: str = "real"
            ) -> SearchStrategy[np.ndarray]:
-    """Float arrays of ``shape`` (a tuple or a strategy; default :func:`shapes`) with
-    elements from ``elements`` or the ``domain`` (see :func:`floats`), drawn in float64
-    and cast to ``dtype`` (float32 arrays are the rounded float64 draws)."""
+    """Float arrays of ``dtype`` and ``shape`` (the order of
+    ``hypothesis.extra.numpy.arrays``; a shape is an int, a tuple or a strategy, default
+    :func:`shapes`) with elements from ``elements`` or the ``domain`` (see
+    :func:`floats`), drawn in float64 and cast to ``dtype`` (float32 arrays are the
+    rounded float64 draws)."""
+    if isinstance(dtype, (tuple, list, SearchStrategy)):
+        raise TypeError(f"arrays(dtype, shape) takes the dtype first, as "
+                        f"hypothesis.extra.numpy.arrays does: got {dtype!r} as the dtype; "
+                        f"write arrays(np.float64, {dtype!r})")
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
     shape_strategy = shapes() if shape is None else (
         shape if isinstance(shape, SearchStrategy) else st.just(tuple(shape)))
     values = elements if elements is not None else floats(domain)
@@ -71,13 +79,16 @@ def arrays(shape: Shape | SearchStrategy[Shape] | None = None, *, dtype: Any = n
 _any_shape = shapes(max_dims=2, max_side=4)
 
 
-def broadcastable_shapes(count: int = 2, *, min_dims: int = 0, max_dims: int = 3,
-                         max_side: int = 3) -> SearchStrategy[tuple[Shape, ...]]:
-    """``count`` shapes that numpy broadcasts together, e.g. ((2, 3), (3,)) or
-    ((3, 1), (1, 2)): for boxes whose bprop must sum gradients back."""
+def mutually_broadcastable_shapes(num_shapes: int = 2, *, min_dims: int = 0,
+                                  max_dims: int = 3, max_side: int = 3
+                                  ) -> SearchStrategy[hnp.BroadcastableShapes]:
+    """``hypothesis.extra.numpy.mutually_broadcastable_shapes`` with small defaults:
+    ``num_shapes`` shapes that numpy broadcasts together, e.g. ((2, 3), (3,)) or
+    ((3, 1), (1, 2)), drawn as ``BroadcastableShapes(input_shapes, result_shape)``; as
+    ``shapes=`` of :func:`box_inputs` or ``check_box``, for boxes whose bprop must sum
+    gradients back."""
     return hnp.mutually_broadcastable_shapes(
-        num_shapes=count, min_dims=min_dims, max_dims=max_dims, max_side=max_side,
-    ).map(lambda result: tuple(result.input_shapes))
+        num_shapes=num_shapes, min_dims=min_dims, max_dims=max_dims, max_side=max_side)
 
 
 def matmul_shapes(*, max_side: int = 4,
@@ -108,7 +119,7 @@ def box_inputs(box_class: type, *, shapes: Any = None, domain: str = "real",
 
     ``shapes``: None (all inputs one random shape), one shape for all inputs, a tuple
     of shapes (one per input), or a strategy of either (e.g. :func:`shapes`,
-    :func:`broadcastable_shapes`, :func:`matmul_shapes`).
+    :func:`mutually_broadcastable_shapes`, :func:`matmul_shapes`).
     """
     arity = _arity(box_class)
     if shapes is None:
@@ -119,12 +130,14 @@ def box_inputs(box_class: type, *, shapes: Any = None, domain: str = "real",
         shape_tuples = st.just(tuple(shapes))
 
     def draw_arrays(shape_tuple: Any) -> SearchStrategy[tuple[np.ndarray, ...]]:
+        if isinstance(shape_tuple, hnp.BroadcastableShapes):
+            shape_tuple = shape_tuple.input_shapes
         if all(isinstance(side, (int, np.integer)) for side in shape_tuple):
             shape_tuple = (tuple(shape_tuple),) * arity  # one shape for every input
         if len(shape_tuple) != arity:
             raise ValueError(f"{box_class.__name__}.fprop takes {arity} input(s) but "
                              f"shapes gave {len(shape_tuple)}: {shape_tuple}")
-        return st.tuples(*[arrays(s, dtype=dtype, domain=domain, elements=elements)
+        return st.tuples(*[arrays(dtype, s, domain=domain, elements=elements)
                            for s in shape_tuple])
 
     return shape_tuples.flatmap(draw_arrays)
@@ -178,7 +191,7 @@ class _Builder:
         return f"{prefix}{index}"
 
     def array(self, shape: Shape, domain: str = "real") -> np.ndarray:
-        return self.draw(arrays(shape, dtype=self.dtype, domain=domain))
+        return self.draw(arrays(dtype=self.dtype, shape=shape, domain=domain))
 
     def leaf(self, shape: Shape, domain: str = "real") -> Box:
         """A new Input (fed) or Parameter with values from ``domain``."""

@@ -1,0 +1,121 @@
+"""Training checkpoints: everything a run needs to continue bit for bit, in one archive
+(:func:`autograd_flow.io.write_archive`, written atomically after every epoch).
+
+A checkpoint holds the parameters, the optimizer's state (its update count and every
+buffer: SGD's momentum, Adam's moving averages, ...), the best epoch's parameters, the
+shuffling generator's state, the history and the early-stopping counters, with the
+settings and a fingerprint of the data, so a resume with other settings or other data
+is refused with a message that says what differs.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .io import ModelFileError, read_archive, write_archive
+from .nn import MLP
+from .optim.base import Optimizer
+
+CHECKPOINT_FORMAT = "autograd_flow.checkpoint"
+CHECKPOINT_VERSION = 2  # 2: raw data fingerprint, any optimizer's buffers
+
+
+@dataclass
+class TrainingState:
+    """Everything that changes from epoch to epoch (saved in checkpoints)."""
+
+    rng: np.random.Generator
+    epoch: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    best_epoch: int = 0
+    best_score: tuple[float, float] = (math.inf, math.inf)
+    best_values: list[np.ndarray] | None = None
+    bad_epochs: int = 0
+
+
+class OtherRunError(ValueError):
+    """The checkpoint belongs to a run with other settings or other data."""
+
+
+def fingerprint(*arrays: np.ndarray) -> str:
+    """A short hash of the arrays' bytes (the training and validation data)."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def save_checkpoint(path: Path, config: Any, data: str, mlp: MLP, optimizer: Optimizer,
+                    state: TrainingState) -> None:
+    """Write the checkpoint of ``state`` (after an epoch) to ``path`` atomically."""
+    names = [p.name for p in mlp.parameters]
+    arrays = {f"param/{p.name}": p.value for p in mlp.parameters}
+    optimizer_state = optimizer.state_dict()
+    for buffer in optimizer.buffers:
+        arrays.update({f"{buffer}/{n}": v for n, v in zip(names, optimizer_state[buffer])})
+    if state.best_values is not None:
+        arrays.update({f"best/{n}": v for n, v in zip(names, state.best_values)})
+    meta = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
+            "config": asdict(config), "data": data, "epoch": state.epoch,
+            "history": state.history, "best_epoch": state.best_epoch,
+            "best_score": list(state.best_score), "bad_epochs": state.bad_epochs,
+            "optimizer_t": optimizer.t, "rng": state.rng.bit_generator.state}
+    write_archive(path, arrays, meta)
+
+
+def load_checkpoint(path: Path, config: Any, data: str, mlp: MLP, optimizer: Optimizer,
+                    state: TrainingState) -> None:
+    """Restore the parameters, ``optimizer`` and ``state`` from the checkpoint at
+    ``path``, after checking it was made with ``config`` (but for its epochs) and the
+    data of fingerprint ``data``."""
+    if not path.exists():
+        raise ModelFileError(f"cannot resume: there is no checkpoint {path} (start the run "
+                             "without --resume)")
+    arrays, meta = read_archive(path, "checkpoint")
+    if meta.get("format") != CHECKPOINT_FORMAT:
+        raise ModelFileError(f"{path} is not an autograd_flow checkpoint")
+    if meta.get("version") != CHECKPOINT_VERSION:
+        raise ModelFileError(f"{path} was written by another version of autograd_flow "
+                             f"(checkpoint version {meta.get('version', 1)}, this one "
+                             f"reads {CHECKPOINT_VERSION}): start a new run")
+    try:
+        _check_same_run(path, config, data, meta)
+        names = [p.name for p in mlp.parameters]
+        mlp.set_values([arrays[f"param/{n}"] for n in names])
+        optimizer.load_state_dict({"t": meta["optimizer_t"], **{
+            buffer: [arrays[f"{buffer}/{n}"] for n in names] for buffer in optimizer.buffers}})
+        if meta["best_epoch"]:
+            state.best_values = [arrays[f"best/{n}"].copy() for n in names]
+        state.rng.bit_generator.state = meta["rng"]
+        state.epoch = int(meta["epoch"])
+        state.history = list(meta["history"])
+        state.best_epoch = int(meta["best_epoch"])
+        best = [float(v) for v in meta["best_score"]]
+        state.best_score = (best[0], best[1])
+        state.bad_epochs = int(meta["bad_epochs"])
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as error:
+        if isinstance(error, OtherRunError):
+            raise
+        raise ModelFileError(f"checkpoint {path} is inconsistent or tampered with: "
+                             f"{type(error).__name__}: {error}") from None
+
+
+def _check_same_run(path: Path, config: Any, data: str, meta: dict[str, Any]) -> None:
+    saved = dict(meta["config"])
+    for name, value in asdict(config).items():  # JSON turned tuples into lists
+        if isinstance(value, tuple) and isinstance(saved.get(name), list):
+            saved[name] = tuple(saved[name])
+    changed = [f"{k}: {saved.get(k)!r} -> {v!r}" for k, v in asdict(config).items()
+               if k != "epochs" and saved.get(k) != v]
+    if changed:
+        raise OtherRunError(f"cannot resume from {path}: the run was made with other "
+                            f"settings ({'; '.join(changed)}); only --epochs may change "
+                            "on resume")
+    if meta["data"] != data:
+        raise OtherRunError(f"cannot resume from {path}: the data (or its split) differs "
+                            "from the run's; use the same data set, seed and label column")

@@ -1,0 +1,100 @@
+"""Optional dependencies: which extra installs each, the one-line hint when one is
+missing, and the progress bar (tqdm) that suits where the code runs.
+
+The base install (numpy, graphviz) runs the engine, gradient checks and pictures;
+``learn`` adds data sets, training and plots, ``search`` parallel and distributed
+model selection, ``testing`` hypothesis for ``af.testing``.
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from typing import Any
+
+# top-level module -> (extra, what to install)
+EXTRAS: dict[str, tuple[str, str]] = {
+    "sklearn": ("learn", "scikit-learn"),
+    "matplotlib": ("learn", "matplotlib"),
+    "tqdm": ("learn", "tqdm"),
+    "joblib": ("search", "joblib"),
+    "yaml": ("search", "pyyaml"),
+    "dask": ("search", "dask[distributed]"),
+    "distributed": ("search", "dask[distributed]"),
+    "hypothesis": ("testing", "hypothesis"),
+}
+
+
+class MissingExtraError(ImportError):
+    """A feature needs a package of an extra that is not installed; the message is one
+    line that says which ``pip install`` brings it."""
+
+
+def install_hint(module: str, feature: str = "this") -> str | None:
+    """The one-line hint for a missing ``module`` of an extra, or None if it belongs to
+    no extra."""
+    top = module.partition(".")[0]
+    if top not in EXTRAS:
+        return None
+    extra, package = EXTRAS[top]
+    return (f"{feature} needs {package}, which is not installed: "
+            f"pip install \"autograd_flow[{extra}]\"")
+
+
+def explain(error: ModuleNotFoundError, feature: str = "this") -> MissingExtraError | None:
+    """The :class:`MissingExtraError` for ``error`` when the missing module belongs to an
+    extra, else None (a module missing for another reason is a real bug)."""
+    hint = install_hint(error.name or "", feature)
+    return None if hint is None else MissingExtraError(hint)
+
+
+def require(*modules: str, feature: str) -> None:
+    """Raise :class:`MissingExtraError` unless every module can be imported (checked
+    before any work starts, so nothing is half done)."""
+    for module in modules:
+        try:
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):  # e.g. sys.modules[module] is None
+            spec = None
+        if spec is None:
+            raise MissingExtraError(install_hint(module, feature)
+                                    or f"{feature} needs the module {module}")
+
+
+def progress_bar(**options: Any) -> Any:
+    """A tqdm bar (see :func:`tqdm_class`); a bar that draws nothing with
+    ``disable=True``, which works without tqdm."""
+    if options.get("disable"):
+        return _NoBar()
+    return tqdm_class()(**options)
+
+
+def tqdm_class() -> Any:
+    """The notebook widget bar in Jupyter when ipywidgets is installed, the text bar
+    otherwise (where tqdm.auto would warn "IProgress not found")."""
+    try:
+        if "ipykernel" in sys.modules and importlib.util.find_spec("ipywidgets"):
+            from tqdm.notebook import tqdm
+        else:
+            from tqdm import tqdm
+    except ModuleNotFoundError as error:
+        raise explain(error, "a progress bar") or error from None
+    return tqdm
+
+
+class _NoBar:
+    """What a disabled progress bar does: nothing."""
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int = 1) -> None:
+        """Nothing to draw."""
+
+    def set_postfix(self, **values: Any) -> None:
+        """Nothing to draw."""
+
+    def close(self) -> None:
+        """Nothing to close."""
