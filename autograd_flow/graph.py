@@ -87,7 +87,13 @@ def _checked_bprop(box: Box) -> Any:
             got = len(result) if isinstance(result, (tuple, list)) else 1
             raise BoxError(f"{describe(box)}: bprop must return one gradient per input "
                            f"({count}), a tuple when several; it returned {got}.")
-        return tuple(None if g is None else np.asarray(g) for g in result)
+        grads = tuple(None if g is None else np.asarray(g) for g in result)
+        for position, (raw, grad) in enumerate(zip(result, grads)):
+            if grad is not None and grad.dtype.kind not in "biufc":
+                raise BoxError(f"{describe(box)}: bprop returned {type(raw).__name__} "
+                               f"{raw!r:.60} for input #{position}, not numbers; return a "
+                               "numpy array of the input's shape (or None for no gradient).")
+        return grads
 
     return call
 
@@ -120,9 +126,18 @@ class FlowGraph:
 
     def __init__(self, outputs: Box | Sequence[Box], wrt: Iterable[Box] | None = None,
                  check_finite: bool = False, fuse: bool = False) -> None:
-        self.outputs: tuple[Box, ...] = (outputs,) if isinstance(outputs, Box) else tuple(outputs)
-        if not self.outputs or not all(isinstance(o, Box) for o in self.outputs):
-            raise TypeError(f"FlowGraph needs one or more boxes as outputs, got {outputs!r}")
+        if isinstance(wrt, Box):
+            raise TypeError(f"FlowGraph's second argument is wrt, the boxes to differentiate "
+                            f"with respect to, not {describe(wrt)}: give several outputs as a "
+                            "list, FlowGraph([a, b]), and wrt as a list, wrt=[W].")
+        if isinstance(outputs, Box):
+            self.outputs: tuple[Box, ...] = (outputs,)
+        elif isinstance(outputs, (list, tuple)) and outputs and all(
+                isinstance(o, Box) for o in outputs):
+            self.outputs = tuple(outputs)
+        else:
+            raise TypeError(f"FlowGraph needs a box or a list of boxes as outputs, got "
+                            f"{type(outputs).__name__} {outputs!r:.60}")
         self.order: list[Box] = topological_order(self.outputs)
         self.inputs: list[Input] = [b for b in self.order if isinstance(b, Input)]
         self.parameters: list[Parameter] = [b for b in self.order if isinstance(b, Parameter)]

@@ -370,3 +370,35 @@ def test_a_constant_in_wrt_is_refused() -> None:
     c = af.Constant(np.ones(2), name="c")
     with pytest.raises(af.FlowGraphError, match="'c'.*Constant"):
         af.FlowGraph((c * af.Parameter(np.ones(2))).sum(), wrt=[c])
+
+
+# Issue 13, item 8: engine errors that explain themselves
+
+def test_a_box_as_second_argument_of_flowgraph_is_explained_as_wrt() -> None:
+    a = af.Parameter(np.ones(2), name="a")
+    b = af.tanh(a, name="b")
+    with pytest.raises(TypeError, match=r"second argument is wrt.*'b'.*FlowGraph\(\[a, b\]\)"):
+        af.FlowGraph(a, b)
+
+
+@pytest.mark.parametrize("outputs", [5, [], "loss", [np.ones(2)]])
+def test_outputs_that_are_not_boxes_are_named(outputs) -> None:
+    with pytest.raises(TypeError, match="needs a box or a list of boxes as outputs, got"):
+        af.FlowGraph(outputs)
+
+
+@pytest.mark.parametrize("returned", [np.array([object(), object()]), "x", {"a": 1}])
+def test_a_bprop_returning_something_else_than_numbers_is_named(returned) -> None:
+    class Bad(af.Box):
+        def fprop(self, a):
+            return a
+
+        def bprop(self, grad, a):
+            return returned
+
+    a = af.Parameter(np.ones(2), name="a")
+    graph = af.FlowGraph(Bad(a, name="bad").sum())
+    graph.fprop()
+    with pytest.raises(af.BoxError, match=r"Bad 'bad'.*bprop returned .* for input #0, not "
+                                          r"numbers"):
+        graph.bprop()
