@@ -90,8 +90,9 @@ def _checked_bprop(box: Box) -> Any:
         grads = tuple(None if g is None else np.asarray(g) for g in result)
         for position, (raw, grad) in enumerate(zip(result, grads)):
             if grad is not None and grad.dtype.kind not in "biufc":
+                shown = " ".join(repr(raw).split())[:60]
                 raise BoxError(f"{describe(box)}: bprop returned {type(raw).__name__} "
-                               f"{raw!r:.60} for input #{position}, not numbers; return a "
+                               f"{shown} for input #{position}, not numbers; return a "
                                "numpy array of the input's shape (or None for no gradient).")
         return grads
 
