@@ -145,6 +145,7 @@ from .numpy_api import (
     transpose,
     tril,
     triu,
+    vdot,
     where,
 )
 
@@ -175,7 +176,7 @@ __all__ = [
     "astype", "pad", "flip", "fliplr", "flipud", "rot90", "roll", "tile", "repeat", "triu",
     "tril", "diagonal", "diag", "trace", "kron", "sort",
     # indexing, joins and linear algebra (issue 15)
-    "array", "concatenate", "stack", "split", "array_split", "dot", "outer", "tensordot",
+    "array", "concatenate", "stack", "split", "array_split", "dot", "vdot", "outer", "tensordot",
     "einsum",
     # composites (autograd_flow.functions)
     "linear", "softmax", "log_softmax", "softmax_cross_entropy", "mean_squared_error",

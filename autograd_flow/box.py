@@ -141,6 +141,16 @@ class Box:
         boxes have numpy's operators and functions (``af.cos`` for ``np.cos``)."""
         return NotImplemented
 
+    def __getattr__(self, name: str) -> Any:
+        """Called only for an attribute not set: the value of a box inside a pattern a
+        compiled plan rewrote, computed from its inputs when first read."""
+        if name == "value":
+            thunk = self.__dict__.get("_value_thunk")
+            if thunk is not None:
+                value = self.__dict__["value"] = thunk()
+                return value
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def __repr__(self) -> str:
         shape = "" if self.value is None else f", shape={np.shape(self.value)}"
         return f"{type(self).__name__}('{self.name}'{shape})"

@@ -190,22 +190,22 @@ def mean_squared_error(prediction: Any, target: Any, reduction: str = "mean",
 @composite("l1_penalty")
 def l1_penalty(weights: Sequence[Any], name: str | None = None) -> Box:
     """Omega = sum_k sum_ij |W^(k)_ij|; gradient sign(W) (lecture, L1 regularization)."""
-    return _penalty(weights, ops.Abs, fused.AbsNorm, name or "l1")
+    return _penalty([ops.Sum(ops.Abs(W)) for W in _as_list(weights)], name or "l1")
 
 
 @composite("l2_penalty")
 def l2_penalty(weights: Sequence[Any], name: str | None = None) -> Box:
-    """Omega = sum_k ||W^(k)||_F^2; gradient 2 W (lecture, L2 regularization)."""
-    return _penalty(weights, ops.Square, fused.SquaredNorm, name or "l2")
+    """Omega = sum_k ||W^(k)||_F^2 = sum_k W^(k) . W^(k); gradient 2 W (lecture, L2
+    regularization)."""
+    return _penalty([ops.Vdot(W, W, name="W . W") for W in _as_list(weights)], name or "l2")
 
 
-def _penalty(weights: Any, term: type[Box], fusion: type[fused.Fusion], name: str) -> Box:
-    """sum over the weights of Sum(term(W)), as a chain of Adds, with its fusion."""
-    weights = _as_list(weights)
-    terms = [term(W) for W in weights]
-    sums = [ops.Sum(t) for t in terms]
-    total, adds = _total(sums, name)
-    total.fusion = fusion(weights, terms + sums + adds)
+def _penalty(terms: list[Box], name: str) -> Box:
+    """The sum of the terms as a chain of Add boxes, named ``name``."""
+    total = terms[0]
+    for term in terms[1:]:
+        total = ops.Add(total, term)
+    total.name = name
     return total
 
 
@@ -216,11 +216,3 @@ def _as_list(weights: Any) -> list[Box]:
     return boxes
 
 
-def _total(terms: list[Box], name: str) -> tuple[Box, list[Box]]:
-    """Sum of the terms as a chain of Add boxes; returns the total and the Adds."""
-    total, adds = terms[0], []
-    for term in terms[1:]:
-        total = ops.Add(total, term)
-        adds.append(total)
-    total.name = name
-    return total, adds

@@ -78,30 +78,3 @@ class SoftmaxCrossEntropy(Fusion):
         grad_a[np.arange(len(a)), labels] -= 1
         grad_a *= grad / len(a)
         return grad_a, None
-
-
-class SquaredNorm(Fusion):
-    """Omega = sum_k ||W_k||_F^2;   d W_k = 2 d Omega W_k (lecture, L2 regularization)."""
-
-    def fprop(self, *weights):
-        total = 0
-        for W in weights:
-            total = total + np.vdot(W, W)
-        return total
-
-    def bprop(self, needs, grad, *weights):
-        scale = 2 * grad
-        return tuple(scale * W if need else None for need, W in zip(needs, weights))
-
-
-class AbsNorm(Fusion):
-    """Omega = sum_k sum_ij |W_k,ij|;   d W_k = d Omega sign(W_k) (lecture, L1)."""
-
-    def fprop(self, *weights):
-        total = 0
-        for W in weights:
-            total = total + np.abs(W).sum()
-        return total
-
-    def bprop(self, needs, grad, *weights):
-        return tuple(grad * np.sign(W) if need else None for need, W in zip(needs, weights))

@@ -6,12 +6,14 @@ computed once; a step then costs one Python call per box in each direction.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any
 
 import numpy as np
 
+from . import plan as plan_module
 from .box import Box, Constant, Input, Leaf, Parameter
 from .broadcast import unbroadcast
 from .errors import (
@@ -25,6 +27,9 @@ from .errors import (
 )
 
 _BUILTIN_PREFIX = __name__.rsplit(".", 1)[0] + "."
+#: Plans kept per graph, the most recently used first out (the last partial batch and
+#: an evaluation set get plans of their own).
+MAX_PLANS = 8
 
 
 def _is_builtin(box: Box) -> bool:
@@ -126,7 +131,8 @@ class FlowGraph:
     """
 
     def __init__(self, outputs: Box | Sequence[Box], wrt: Iterable[Box] | None = None,
-                 check_finite: bool = False, fuse: bool = False) -> None:
+                 check_finite: bool = False, fuse: bool = False,
+                 compile: bool = True) -> None:  # noqa: A002 (the verb is the option)
         if isinstance(wrt, Box):
             raise TypeError(f"FlowGraph's second argument is wrt, the boxes to differentiate "
                             f"with respect to, not {describe(wrt)}: give several outputs as a "
@@ -153,6 +159,7 @@ class FlowGraph:
                 raise FlowGraphError(f"{describe(box)} was asked for in wrt but the outputs "
                                      "do not depend on it.")
         self._input_ids = set(map(id, self.inputs))
+        self._leaves_fed = [b for b in self.order if isinstance(b, (Input, Parameter))]
         self._by_name: dict[str, Input | None] = {}
         for box in self.inputs:  # a name used twice can only be fed by box
             self._by_name[box.name] = None if box.name in self._by_name else box
@@ -168,6 +175,13 @@ class FlowGraph:
                 fprop = box.fprop if _is_builtin(box) else _checked_fprop(box)
                 self._fprop_plan.append((box, fprop, *_arity_slots(box.inputs)))
         self._plan_bprop()
+        self.compile = compile and not check_finite and not fuse and \
+            len(self._fprop_plan) <= plan_module.MAX_BOXES
+        self._plans: OrderedDict[tuple, plan_module.Plan | None] = OrderedDict()
+        self._seen: dict[tuple, int] = {}
+        self._active: plan_module.Plan | None = None
+        #: what ran the last fprop and bprop: "plan" (generated code) or "interpreter"
+        self.ran: dict[str, str] = {"fprop": "", "bprop": ""}
 
     def _planned(self, boxes: Iterable[Box]) -> Iterator[Box]:
         """The boxes that get a step of their own: not leaves, not inside a fusion."""
@@ -200,7 +214,7 @@ class FlowGraph:
 
     def _plan_bprop(self) -> None:
         """Keep only boxes that lie between the first output and a box of ``wrt``."""
-        needs = set(map(id, self.wrt))
+        needs = self._needs = set(map(id, self.wrt))
         for box in self.order:
             if any(id(i) in needs for i in box.inputs):
                 needs.add(id(box))
@@ -243,8 +257,36 @@ class FlowGraph:
 
     def fprop(self, feed: Mapping[Any, Any] | None = None) -> Any:
         """Feed the Inputs (by box or by name), compute every box in order, and return
-        the first output's value (a tuple of the outputs' values when there are several)."""
+        the first output's value (a tuple of the outputs' values when there are several).
+
+        The first time the graph is fed arrays of given shapes and dtypes (a signature),
+        the interpreter runs it; the second time, the graph compiles a plan for that
+        signature (see :meth:`source`) that runs from then on, with the same values and
+        gradients (bit for bit where no rewrite applies)."""
         self._feed(feed or {})
+        key = None
+        if self.compile:
+            key = self._signature()
+            plan = self._plans.get(key)
+            if plan is not None:
+                self._plans.move_to_end(key)
+                try:
+                    values = plan.fprop()
+                except Exception:  # the interpreter runs the step (and names any error)
+                    pass
+                else:
+                    self._active = plan
+                    self.ran["fprop"] = "plan"
+                    return self._handed(values)
+        self._active = None
+        self.ran["fprop"] = "interpreter"
+        values = self._interpret()
+        if key is not None:
+            self._learn(key)
+        return self._handed(values)
+
+    def _interpret(self) -> Any:
+        """The reference: one Python call per box, in topological order."""
         try:
             for box, fprop, first, second, inputs in self._fprop_plan:
                 if second is None:
@@ -262,6 +304,78 @@ class FlowGraph:
         if len(self.outputs) == 1:
             return self.outputs[0].value
         return tuple(o.value for o in self.outputs)
+
+    @staticmethod
+    def _handed(values: Any) -> Any:
+        """Outputs as handed to the user: a view (of a Parameter, say) is copied, so a
+        later step or an optimizer never changes an array the user holds."""
+        if isinstance(values, tuple):
+            return tuple(FlowGraph._handed(v) for v in values)
+        if isinstance(values, np.ndarray) and values.base is not None:
+            return values.copy()
+        return values
+
+    def _signature(self) -> tuple:
+        """The shapes and dtypes a plan is made for: those of the fed Inputs and of the
+        Parameters."""
+        try:
+            return tuple([(b.value.shape, b.value.dtype) for b in self._leaves_fed])
+        except AttributeError:  # a Python number as a value
+            return tuple([(np.shape(b.value), np.result_type(b.value))
+                          for b in self._leaves_fed])
+
+    def _learn(self, key: tuple) -> None:
+        """Count an interpreted step of a signature; compile its plan at the second."""
+        count = self._seen[key] = self._seen.get(key, 0) + 1
+        if count < 2 or key in self._plans:
+            return
+        try:
+            plan: plan_module.Plan | None = plan_module.compile_plan(self)
+        except Exception:  # a graph the compiler does not cover stays interpreted
+            plan = None
+        self._plans[key] = plan
+        while len(self._plans) > MAX_PLANS:
+            self._plans.popitem(last=False)
+
+    def source(self) -> str:
+        """The Python code of the plan this graph runs for the arrays it was last fed:
+        "the backprop your graph runs, as code" (fprop then bprop, one line or a few per
+        box, with the names of the boxes). Needs a prior fprop."""
+        if any(b.value is None for b in self._leaves_fed) or any(
+                "value" in b.__dict__ and b.value is None for b in self.order):
+            raise FlowGraphError("source() shows the plan for the arrays last fed: call "
+                                 "fprop first.")
+        plan = self._plans.get(self._signature()) if self.compile else None
+        if plan is None:
+            if self._active is None:
+                self._interpret()  # values of every box for the shapes
+            plan = plan_module.compile_plan(self)
+        return plan.source
+
+    # -- what the plan compiler reads -------------------------------------------------
+    @property
+    def needs(self) -> set[int]:
+        """ids of the boxes that lie on a path to a box of wrt (they get gradients)."""
+        return self._needs
+
+    def bprop_steps(self) -> list[tuple[Box, tuple[tuple[int, Box], ...]]]:
+        """(box, ((position, input), ...)) in the order bprop runs the boxes, with the
+        inputs that want a gradient (position -1: the box's only input)."""
+        return [(entry[0], entry[-1]) for entry in self._bprop_plan]
+
+    def reset_boxes(self) -> list[Box]:
+        """The boxes whose ``.grad`` a bprop sets (or clears)."""
+        return list(self._reset)
+
+    @staticmethod
+    def checked_fprop(box: Box) -> Any:
+        """A user box's fprop, checked as the interpreter checks it."""
+        return _checked_fprop(box)
+
+    @staticmethod
+    def checked_bprop(box: Box) -> Any:
+        """A user box's bprop, checked as the interpreter checks it."""
+        return _checked_bprop(box)
 
     def bprop(self, seed: Any = None) -> dict[Box, np.ndarray]:
         """Backpropagate from the first output (seeded with ``seed``, or 1 for a scalar
@@ -285,6 +399,16 @@ class FlowGraph:
                                  f"{describe(output)} of shape {np.shape(output.value)}.")
         else:
             seed = np.asarray(seed)
+        plan = self._active
+        if plan is not None:
+            try:
+                grads = plan.bprop(seed)
+            except Exception:  # the interpreter runs the step (and names any error)
+                pass
+            else:
+                self.ran["bprop"] = "plan"
+                return dict(zip(self.wrt, grads))
+        self.ran["bprop"] = "interpreter"
         for box in self._reset:
             box.grad = None
         output.grad = seed

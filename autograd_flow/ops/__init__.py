@@ -63,7 +63,7 @@ from .gradient import (
 )
 from .indexing import GetItem
 from .join import Concatenate, Split, Stack
-from .linalg import Dot, MatMul, Outer, TensorDot
+from .linalg import Dot, MatMul, Outer, TensorDot, Vdot
 from .matrix import Diag, Diagonal, Kron, Tril, Triu
 from .reduce import Cumprod, Cumsum, ExpandReduced, LogSumExp, Max, Mean, Min, Prod, Sum
 from .shape import (
@@ -119,7 +119,7 @@ PRIMITIVES = (
     # joins and splits
     Concatenate, Split, Stack,
     # linear algebra
-    Dot, MatMul, Outer, TensorDot,
+    Dot, MatMul, Outer, TensorDot, Vdot,
     # einsum
     Einsum,
     # stop_gradient

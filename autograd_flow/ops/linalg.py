@@ -31,12 +31,31 @@ class MatMul(Box):
     bprop_boxes = multilinear_in(0, 1)
 
 
-def transposed_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a^T @ b over the last two axes; a broadcast product when both have one row
-    (an outer product: OpenBLAS takes ~4x longer for an inner dimension of 1)."""
-    if a.ndim == 2 and b.ndim == 2 and len(a) == 1:
-        return a.T * b
-    return np.swapaxes(a, -1, -2) @ b
+def transposed_product(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """d b = a^T @ d y for y = a @ b over the last two axes, computed as (d y^T @ a)^T: the
+    same sums, and for b = W^T (every ``af.linear``) d W = d y^T @ h comes out of one
+    C-ordered gemm, as a compiled plan computes it. A broadcast product when a has one
+    row (an outer product: OpenBLAS takes ~4x longer for an inner dimension of 1)."""
+    if a.ndim == 2 and grad.ndim == 2 and len(a) == 1:
+        return a.T * grad
+    return np.swapaxes(np.swapaxes(grad, -1, -2) @ a, -1, -2)
+
+
+class Vdot(Box):
+    """y = sum_i a_i b_i over the flattened arrays (``np.vdot`` of real arrays);
+    d a = d y * b,  d b = d y * a, each in the other's shape (lecture: the L2 penalty
+    Omega = W . W, d W = 2 W)"""
+
+    def fprop(self, a, b):
+        if np.size(a) != np.size(b):
+            raise BoxError(f"{describe(self)}: vdot needs arrays of the same size, got "
+                           f"shapes {np.shape(a)} and {np.shape(b)}.")
+        return np.vdot(a, b)
+
+    def bprop(self, grad, a, b):
+        return grad * np.reshape(b, np.shape(a)), grad * np.reshape(a, np.shape(b))
+
+    bprop_boxes = multilinear_in(0, 1)
 
 
 def _axes_pair(axes: Any, where: str) -> int | tuple[tuple[int, ...], tuple[int, ...]]:

@@ -202,18 +202,21 @@ class Astype(Box):
 def check_labels(box: Any, scores: Any, labels: Any) -> None:
     """Raise LabelError unless ``labels`` are integers in [0, C) of shape (N,) for
     ``scores`` of shape (N, C). Negative labels are refused (numpy would wrap them)."""
-    if np.ndim(scores) != 2:
-        raise LabelError(f"{describe(box)}: expects scores of shape (N, C), "
-                         f"got shape {np.shape(scores)}.")
-    rows, classes = scores.shape
+    shape = np.shape(scores)
+    if len(shape) != 2:
+        raise LabelError(f"{describe(box)}: expects scores of shape (N, C), got shape "
+                         f"{shape}.")
+    rows, classes = shape
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise LabelError(f"{describe(box)}: labels must be integers, got dtype "
-                         f"{labels.dtype}; convert them with labels.astype(int).")
+                         f"{labels.dtype}; convert them with labels.astype(int) (for class "
+                         "probabilities of shape (N, C), pass probabilities=True to "
+                         "softmax_cross_entropy).")
     if labels.shape != (rows,):
         raise LabelError(f"{describe(box)}: labels of shape {labels.shape} do not match "
-                         f"scores of shape {scores.shape}; expected shape ({rows},).")
-    if rows and (labels.min() < 0 or labels.max() >= classes):
+                         f"scores of shape {shape}; expected shape ({rows},).")
+    if rows and (np.minimum.reduce(labels) < 0 or np.maximum.reduce(labels) >= classes):
         bad = labels[(labels < 0) | (labels >= classes)]
         raise LabelError(f"{describe(box)}: labels must lie in [0, {classes}) for "
                          f"{classes} classes; got {bad[:5].tolist()}.")

@@ -960,6 +960,15 @@ def _dot(b: _Builder, a: Box) -> Box:
                                                                  (side, k, 2), ()]))))
 
 
+def _vdot(b: _Builder, a: Box) -> Box:
+    """a . a (a squared norm) or a . other for another array of a's size."""
+    if b.draw(st.booleans()):
+        return N.vdot(a, a)
+    size = int(np.size(a.value))
+    other = _partner_like(b, a, b.draw(st.sampled_from([np.shape(a.value), (size,)])))
+    return N.vdot(a, other) if b.draw(st.booleans()) else N.vdot(other, a)
+
+
 def _outer(b: _Builder, a: Box) -> Box | None:
     other = _partner_like(b, a, b.draw(shapes(max_dims=2)))
     return N.outer(a, other) if b.draw(st.booleans()) else N.outer(other, a)
@@ -1027,12 +1036,14 @@ BUILTIN_OPS.update({op.name: op for op in [
     _Op("stack", _stack),
     _Op("split", _split, min_dims=1),
     _Op("dot", _dot),
+    _Op("vdot", _vdot, bound=10.0),
     _Op("outer", _outer),
     _Op("tensordot", _tensordot),
     _Op("einsum", _einsum),
 ]})
 PRIMITIVE_OPS.update({
     ops.GetItem: "getitem", ops.Concatenate: "concatenate", ops.Stack: "stack",
-    ops.Split: "split", ops.Dot: "dot", ops.Outer: "outer", ops.TensorDot: "tensordot",
+    ops.Split: "split", ops.Dot: "dot", ops.Vdot: "vdot", ops.Outer: "outer",
+    ops.TensorDot: "tensordot",
     ops.Einsum: "einsum",
 })

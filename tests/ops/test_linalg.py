@@ -70,6 +70,9 @@ TABLE: list[Case] = [
         ((3,), (3,)), ((2, 3), (3, 4)), ((2, 3), (3,)), ((3,), (3, 4)), ((), (2, 3)),
         ((2, 3), ()), ((), ()), ((2, 3, 4), (5, 4, 2)), ((2, 3, 4), (4,)), ((4,), (2, 4, 3)),
         ((0, 3), (3, 2)), ((2, 0), (0, 3))]],
+    *[Case(ops.Vdot, s, np.vdot) for s in [
+        ((3,), (3,)), ((2, 3), (2, 3)), ((2, 3), (6,)), ((), ()), ((0,), (0,))]],
+    Case(lambda W: ops.Vdot(W, W), ((2, 3),), lambda a: np.vdot(a, a)),  # the L2 penalty
     *[Case(ops.Outer, s, np.outer) for s in [
         ((3,), (4,)), ((2, 2), (3,)), ((), (3,)), ((0,), (3,)), ((2, 1, 2), (1, 2))]],
     *[Case(ops.TensorDot, s, _tensordot, kwargs=k) for s, k in [
@@ -191,3 +194,11 @@ def test_tensordot_axes_are_checked() -> None:
                          (([0.5], [1]), "integers")]:
         with pytest.raises(af.BoxError, match=reason):
             af.tensordot(a, b, axes)
+
+
+def test_vdot_of_different_sizes_names_the_shapes() -> None:
+    import autograd_flow as af
+    x = af.Input("x")
+    graph = af.FlowGraph(af.vdot(x, af.Constant(np.ones(3))))
+    with pytest.raises(af.BoxError, match=r"Vdot.*same size.*\(2,\) and \(3,\)"):
+        graph.fprop({x: np.ones(2)})

@@ -1,0 +1,315 @@
+"""Compiled plans: the generated code gives the interpreter's values and gradients bit
+for bit (random graphs, custom boxes, every rewrite), arrays handed to the user never
+change later, data-dependent shapes and errors fall back to the interpreter, the plan
+cache is bounded, and pictures, gradcheck, af.grad and the Hessian work as before."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import autograd_flow as af
+import autograd_flow.testing.strategies as S
+from autograd_flow import plan as plan_module
+
+
+def _run(graph: af.FlowGraph, feed, steps: int = 3, seed=None):
+    """fprop + bprop ``steps`` times (the third runs the plan); the last results."""
+    for _ in range(steps):
+        value = graph.fprop(feed)
+        grads = graph.bprop(seed) if graph.wrt else {}
+    return value, grads
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, tuple):
+        return isinstance(b, tuple) and len(a) == len(b) and all(map(_same, a, b))
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+
+
+def assert_plan_equals_interpreter(output: af.Box, feed, wrt=None, seed=None) -> af.FlowGraph:
+    compiled = af.FlowGraph(output, wrt=wrt)
+    interpreted = af.FlowGraph(output, wrt=wrt, compile=False)
+    value, grads = _run(compiled, feed, seed=seed)
+    assert compiled.ran["fprop"] == "plan", compiled.ran
+    if compiled.wrt:
+        assert compiled.ran["bprop"] == "plan", compiled.ran
+    reference, reference_grads = _run(interpreted, feed, seed=seed)
+    assert _same(value, reference), (value, reference)
+    for box in compiled.wrt:
+        assert _same(grads[box], reference_grads[box]), (box, grads[box], reference_grads[box])
+    return compiled
+
+
+# -- random graphs -----------------------------------------------------------------
+
+RANDOM = settings(max_examples=320, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+@RANDOM
+@given(S.flow_graphs(max_boxes=8))
+def test_random_graphs_compile_to_the_interpreters_numbers(random) -> None:
+    assert_plan_equals_interpreter(random.output, random.feed)
+
+
+@settings(RANDOM, max_examples=60)
+@given(S.flow_graphs(max_boxes=6, dtype=np.float32))
+def test_random_float32_graphs_compile_to_the_interpreters_numbers(random) -> None:
+    assert_plan_equals_interpreter(random.output, random.feed)
+
+
+class Cube(af.Box):
+    """y = a**3 (a user's box: its bound fprop and bprop run inside the plan)."""
+
+    def fprop(self, a):
+        return a ** 3
+
+    def bprop(self, grad, a):
+        return 3 * a ** 2 * grad
+
+
+class Scale(af.Box):
+    """y = a * b, its gradients as a list (as users write)."""
+
+    def fprop(self, a, b):
+        return a * b
+
+    def bprop(self, grad, a, b):
+        return [grad * b, grad * a]
+
+
+@settings(RANDOM, max_examples=60)
+@given(S.flow_graphs(["add", "tanh", "mul", "sum", "matmul", Cube, Scale], max_boxes=6))
+def test_random_graphs_with_custom_boxes_compile_to_the_interpreters_numbers(random) -> None:
+    assert_plan_equals_interpreter(random.output, random.feed)
+
+
+# -- rewrites against the primitives they replace ----------------------------------
+
+def _mlp_loss(rng, batch, dtype, hidden=(7, 5), bias=True, l2=1e-3, l1=0.0):
+    x, y = af.Input("x"), af.Input("y")
+    sizes = [4, *hidden, 3]
+    h, weights = x, []
+    for k, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        W = af.Parameter(rng.standard_normal((fan_out, fan_in)).astype(dtype), name=f"W{k}")
+        b = af.Parameter(rng.standard_normal(fan_out).astype(dtype), name=f"b{k}") \
+            if bias else None
+        weights.append(W)
+        h = af.linear(h, W, b)
+        if k < len(sizes) - 2:
+            h = af.tanh(h)
+    loss = af.softmax_cross_entropy(h, y) + l2 * af.l2_penalty(weights)
+    if l1:
+        loss = loss + l1 * af.l1_penalty(weights)
+    feed = {x: rng.standard_normal((batch, 4)).astype(dtype), y: rng.integers(0, 3, batch)}
+    return loss, feed
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("batch", [1, 2, 33])
+@pytest.mark.parametrize(("bias", "l1"), [(True, 0.0), (False, 0.0), (True, 1e-4)])
+def test_the_mlp_rewrites_give_the_primitives_numbers_bit_for_bit(dtype, batch, bias,
+                                                                   l1) -> None:
+    """Float32 with Python-number weights of the penalties keeps float32 (numpy's weak
+    scalars) in the plan's buffers as in the interpreter."""
+    loss, feed = _mlp_loss(np.random.default_rng(batch), batch, dtype, bias=bias, l1=l1)
+    graph = assert_plan_equals_interpreter(loss, feed)
+    kinds = {type(m.rewrite).__name__ for m in plan_module.find_rewrites(graph).values()}
+    assert kinds == {"Linear", "SoftmaxCrossEntropy"}
+
+
+def test_a_rewrite_is_not_applied_when_an_inner_box_is_read_elsewhere() -> None:
+    rng = np.random.default_rng(1)
+    x, W = af.Input("x"), af.Parameter(rng.standard_normal((3, 2)), name="W")
+    product = af.linear(x, W)  # MatMul(x, Transpose(W))
+    transposed = product.inputs[1]
+    loss = product.sum() + transposed.sum()  # W^T read outside the pattern
+    graph = af.FlowGraph(loss)
+    assert plan_module.find_rewrites(graph) == {}
+    assert_plan_equals_interpreter(loss, {x: rng.standard_normal((4, 2))})
+
+
+def test_values_inside_a_rewritten_pattern_are_computed_when_read() -> None:
+    loss, feed = _mlp_loss(np.random.default_rng(2), 5, np.float64)
+    graph = af.FlowGraph(loss)
+    _run(graph, feed)
+    inner = [b for m in plan_module.find_rewrites(graph).values() for b in m.inner]
+    graph.fprop(feed)
+    assert graph.ran["fprop"] == "plan"
+    assert inner and all("value" not in b.__dict__ for b in inner)
+    reference = af.FlowGraph(loss, compile=False)
+    reference.fprop(feed)
+    expected = {id(b): np.array(b.value) for b in inner}
+    graph.fprop(feed)
+    for box in inner:
+        np.testing.assert_array_equal(box.value, expected[id(box)])
+    af.viz.to_dot(graph)  # pictures see every box
+
+
+# -- what users hold never changes ----------------------------------------------------
+
+def test_arrays_handed_to_the_user_do_not_change_at_later_steps() -> None:
+    rng = np.random.default_rng(3)
+    loss, feed = _mlp_loss(rng, 8, np.float32)
+    graph = af.FlowGraph(loss)
+    optimizer = af.optim.SGD(graph.parameters, lr=0.1)
+    kept = []
+    for _ in range(5):
+        value = graph.fprop(feed)
+        grads = graph.bprop()
+        kept.append((value, {p: g for p, g in grads.items()},
+                     (np.array(value), {p: g.copy() for p, g in grads.items()})))
+        optimizer.step(grads)
+        feed = {k: (v + 0.5 if v.dtype.kind == "f" else v) for k, v in feed.items()}
+    assert graph.ran == {"fprop": "plan", "bprop": "plan"}
+    for value, grads, (value_copy, grads_copy) in kept:
+        assert _same(value, value_copy)
+        assert all(_same(grads[p], grads_copy[p]) for p in grads)
+    gradients = [g for _, grads, _ in kept for g in grads.values()]
+    assert len({id(g) for g in gradients}) == len(gradients)
+
+
+def test_an_output_that_is_a_view_of_a_parameter_is_copied() -> None:
+    W = af.Parameter(np.arange(6.0).reshape(2, 3), name="W")
+    graph = af.FlowGraph(W.reshape(-1))
+    for _ in range(3):
+        value = graph.fprop()
+    W.value += 1.0
+    np.testing.assert_array_equal(value, np.arange(6.0))
+
+
+# -- falling back to the interpreter ------------------------------------------------
+
+class Positive(af.Box):
+    """y = the positive entries of a: an output shape that depends on the data."""
+
+    def fprop(self, a):
+        return a[a > 0]
+
+    def bprop(self, grad, a):
+        full = np.zeros_like(a)
+        full[a > 0] = grad
+        return full
+
+
+def test_a_box_whose_shape_depends_on_the_data_falls_back_to_the_interpreter() -> None:
+    x = af.Input("x")
+    w = af.Parameter(np.array(2.0), name="w")
+    graph = af.FlowGraph((Positive(x) * w).sum())
+    values = [np.array([1.0, -1.0, 2.0]), np.array([1.0, -1.0, 2.0]), np.array([3.0, 4.0, 5.0])]
+    for value in values:
+        loss = graph.fprop({x: value})
+        grads = graph.bprop()
+    assert graph.ran == {"fprop": "interpreter", "bprop": "interpreter"}
+    assert loss == 24.0 and grads[w] == 12.0
+
+
+def test_errors_after_compiling_are_the_interpreters() -> None:
+    rng = np.random.default_rng(4)
+    loss, feed = _mlp_loss(rng, 4, np.float64)
+    graph = af.FlowGraph(loss)
+    _run(graph, feed)
+    labels = next(k for k in feed if k.name == "y")
+    with pytest.raises(af.LabelError, match=r"labels must lie in \[0, 3\).*\[7\]"):
+        graph.fprop({**feed, labels: np.array([0, 1, 7, 2])})
+
+
+def test_the_plan_cache_keeps_the_latest_signatures() -> None:
+    rng = np.random.default_rng(5)
+    loss, feed = _mlp_loss(rng, 4, np.float64)
+    graph = af.FlowGraph(loss)
+    x = next(k for k in feed if k.name == "x")
+    y = next(k for k in feed if k.name == "y")
+    for batch in range(1, 14):
+        batch_feed = {x: rng.standard_normal((batch, 4)), y: rng.integers(0, 3, batch)}
+        _run(graph, batch_feed)
+        assert graph.ran["fprop"] == "plan"
+    assert len(graph._plans) == af.graph.MAX_PLANS
+
+
+def test_a_graph_too_large_to_compile_runs_in_the_interpreter(monkeypatch) -> None:
+    monkeypatch.setattr(plan_module, "MAX_BOXES", 3)
+    x = af.Parameter(np.ones(2), name="x")
+    graph = af.FlowGraph(af.tanh(af.tanh(af.tanh(af.tanh(x)))).sum())
+    _run(graph, {})
+    assert not graph.compile and graph.ran["fprop"] == "interpreter"
+
+
+# -- the code ----------------------------------------------------------------------
+
+def test_source_shows_the_backprop_the_graph_runs() -> None:
+    loss, feed = _mlp_loss(np.random.default_rng(6), 4, np.float32)
+    graph = af.FlowGraph(loss)
+    graph.fprop(feed)
+    source = graph.source()
+    assert "def fprop():" in source and "def bprop(seed):" in source
+    assert "Linear of" in source and "SoftmaxCrossEntropy" in source
+    assert "np.matmul" in source and "W0_box.grad" in source
+    compile(source, "<source>", "exec")
+
+
+def test_source_needs_a_fprop_first() -> None:
+    graph = af.FlowGraph(af.tanh(af.Input("x")))
+    with pytest.raises(af.FlowGraphError, match="call fprop first"):
+        graph.source()
+
+
+# -- the rest of the engine on compiled graphs ----------------------------------------
+
+def test_gradcheck_grad_and_hessian_work_on_a_compiled_graph() -> None:
+    rng = np.random.default_rng(7)
+    loss, feed = _mlp_loss(rng, 6, np.float64, hidden=(3,))
+    graph = af.FlowGraph(loss)
+    _run(graph, feed)
+    af.gradcheck(graph, feed)
+    grads = af.grad(loss, graph.parameters)
+    values = af.FlowGraph(grads).fprop(feed)
+    graph.fprop(feed)
+    for p, value in zip(graph.parameters, values):
+        np.testing.assert_array_equal(value, graph.bprop()[p])
+    H = af.hessian(graph, feed=feed)
+    exact = af.hessian(graph, feed=feed, method="differences")
+    np.testing.assert_allclose(H, exact, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("outputs", ["two", "seeded"])
+def test_several_outputs_and_explicit_seeds(outputs) -> None:
+    rng = np.random.default_rng(8)
+    x = af.Input("x")
+    W = af.Parameter(rng.standard_normal((3, 2)), name="W")
+    h = af.tanh(x @ W.T)
+    feed = {x: rng.standard_normal((4, 2))}
+    if outputs == "two":
+        assert_plan_equals_interpreter([h.sum(), h], feed)
+    else:
+        assert_plan_equals_interpreter(h, feed, seed=rng.standard_normal((4, 3)))
+
+
+def test_alternating_signatures_each_get_their_plan() -> None:
+    rng = np.random.default_rng(9)
+    loss, feed = _mlp_loss(rng, 8, np.float64)
+    x = next(k for k in feed if k.name == "x")
+    y = next(k for k in feed if k.name == "y")
+    graph, reference = af.FlowGraph(loss), af.FlowGraph(loss, compile=False)
+    for step in range(6):
+        batch = 8 if step % 2 else 3
+        batch_feed = {x: rng.standard_normal((batch, 4)), y: rng.integers(0, 3, batch)}
+        value = graph.fprop(batch_feed)
+        grads = {p: g.copy() for p, g in graph.bprop().items()}
+        assert _same(value, reference.fprop(batch_feed))
+        assert all(_same(grads[p], g) for p, g in reference.bprop().items())
+    assert graph.ran["fprop"] == "plan" and len(graph._plans) == 2
+
+
+@given(st.integers(1, 4))
+@settings(max_examples=4, deadline=None)
+def test_bprop_twice_after_one_fprop_gives_the_same_gradients(batch) -> None:
+    loss, feed = _mlp_loss(np.random.default_rng(batch), batch, np.float32)
+    graph = af.FlowGraph(loss)
+    _run(graph, feed)
+    first = {p: g.copy() for p, g in graph.bprop().items()}
+    second = graph.bprop()
+    assert all(_same(first[p], second[p]) for p in first)
