@@ -165,6 +165,9 @@ class _Compiler:
                    if id(box) not in self.inner]
         self.grads: dict[int, Grad] = {}
         self.gdtypes: dict[int, Any] = {}
+        cleared = w.bind(tuple(graph.reset_boxes()), "with_gradients")
+        w.line(f"for box in {cleared}:  # last step's gradients go before the new ones come")
+        w.line("    box.grad = None")
         output = graph.outputs[0]
         self.grads[id(output)] = Grad("seed", "alias")
         self.gdtypes[id(output)] = np.asarray(output.value).dtype
@@ -205,10 +208,10 @@ class _Compiler:
         inputs = match.inputs if match is not None else list(box.inputs)
         wanted = tuple(any(k == position for position, _ in sources)
                        for k in range(len(inputs)))
-        # a contribution that becomes a wrt gradient on its own must be a new array
+        # a contribution to a wrt gradient is a new array: it is handed to the user (or
+        # summed into the one that is), so no buffer of the plan's holds its memory
         fresh = tuple(any(k == position and id(source) in wrt_ids
-                          and id(source) not in self.grads for position, source in sources)
-                      for k in range(len(inputs)))
+                          for position, source in sources) for k in range(len(inputs)))
         if match is not None:
             w.line(f"# {box.name}: {type(match.rewrite).__name__} (bprop)   [{box.created_at}]")
         else:
@@ -311,16 +314,10 @@ class _Compiler:
         """Set every box's ``.grad`` and return the gradients of wrt, copied where the
         plan would otherwise hand out an array it writes again (or twice the same)."""
         w = self.w
-        cleared = []
         for box in self.graph.reset_boxes():
             g = self.grads.get(id(box))
-            if id(box) in self.inner or g is None:
-                cleared.append(box)
-            else:
+            if id(box) not in self.inner and g is not None:
                 w.line(f"{self.bound[id(box)]}.grad = {g.name}")
-        if cleared:
-            w.line(f"for box in {w.bind(tuple(cleared), 'no_gradient')}:")
-            w.line("    box.grad = None")
         returned = []
         seen: set[str] = set()
         for box in self.graph.wrt:
