@@ -264,8 +264,9 @@ def _levels(order: Sequence[Box]) -> dict[int, int]:
 
 def _gradients(order: Sequence[Box]) -> dict[int, Box]:
     """id(box) -> the box x when the box is d output / d x for an input x of the box
-    its bprop differentiates: an unbroadcast to x's shape, or the one result of the
-    bprop of a box with one input (the member no other member reads)."""
+    its bprop differentiates: an unbroadcast to x's shape, the one result of the bprop
+    of a box with one input (the member no other member reads), or the sum af.grad
+    names "d x" of such results."""
     members: dict[Scope, list[Box]] = {}
     for box in order:
         scope = bprop_scope(box)
@@ -283,6 +284,12 @@ def _gradients(order: Sequence[Box]) -> dict[int, Box]:
             results = [b for b in boxes if id(b) not in read and not isinstance(b, Leaf)]
             if len(results) == 1:
                 found.setdefault(id(results[0]), forward.inputs[0])
+    for box in order:  # af.grad's "d x": the sum of x's gradients through its readers
+        if box.name.startswith("d ") and bprop_scope(box) is not None:
+            target = next((found[id(i)] for i in box.inputs if id(i) in found
+                           and found[id(i)].name == box.name[2:]), None)
+            if target is not None:
+                found.setdefault(id(box), target)
     return found
 
 

@@ -530,3 +530,15 @@ def test_a_gradient_of_a_gradient_gets_a_third_column():
     assert [node[id(s)] in second for s in seeds] == [False, True]
     assert "∂(∂ x)" in nodes[node[id(seeds[1])]]["label"]  # the seed of d dy / d x
     assert any(text.startswith("bprop of bprop of ") for _, text, _ in clusters)
+
+
+def test_the_sum_of_a_box_s_gradients_is_named_like_them():
+    x = af.Parameter(np.array([0.5, -1.0]), name="x")
+    h = af.tanh(x)  # read twice: af.grad adds its two gradients in a box named "d tanh"
+    loss = af.sum(h * 3.0) + af.sum(af.exp(h))
+    dx = af.grad(loss, x)
+    order = topological_order([loss, dx])
+    total = next(b for b in order if b.name == "d tanh")
+    nodes, _, _ = layout(viz.to_dot([loss, dx]))
+    assert nodes[f"b{order.index(total)}"]["label"].startswith("<B>∂ Tanh</B>")
+    assert "d output / d Tanh 'tanh'" in nodes[f"b{order.index(total)}"]["tooltip"]
