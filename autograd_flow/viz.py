@@ -207,13 +207,8 @@ def to_svg(target: FlowGraph | Box | Sequence[Box], path: str | Path, **options:
 
 # -- grouping boxes into nodes and clusters ------------------------------------------------
 
-def _own_scopes(box: Box) -> tuple[Scope, ...]:
-    return box.scopes
-
-
 def _collapse_rule(order: list[Box], collapse: Collapse,
-                   scopes: Callable[[Box], tuple[Scope, ...]] = _own_scopes,
-                   ) -> bool | frozenset[str]:
+                   scopes: Callable[[Box], tuple[Scope, ...]]) -> bool | frozenset[str]:
     """True, False, or the set of composite kinds to collapse (checked against the graph)."""
     if isinstance(collapse, bool):
         return collapse
@@ -228,8 +223,7 @@ def _collapse_rule(order: list[Box], collapse: Collapse,
 
 
 def _group(order: list[Box], rule: bool | frozenset[str],
-           scopes: Callable[[Box], tuple[Scope, ...]] = _own_scopes,
-           ) -> tuple[list[_Node], dict[int, _Node]]:
+           scopes: Callable[[Box], tuple[Scope, ...]]) -> tuple[list[_Node], dict[int, _Node]]:
     """One node per box, except that the boxes of a collapsed composite share one node
     (Inputs and Parameters always keep their own). ``scopes(box)`` gives the composites a
     box is drawn in. Returns the nodes in topological order of their first box, and
@@ -419,7 +413,7 @@ def _heading(node: _Node, view: GradientView) -> str:
     boxes say which gradient they are ("∂ W", d output / d W) or what they do."""
     if node.scope is not None:
         scope = node.scope
-        summary = html.escape(_summary(node, scopes=view.scopes))
+        summary = html.escape(_summary(node, view))
         if view.is_gradient_scope(scope):
             gives = ", ".join(map(gradients.partial, view.gives(node.boxes, scope)))
             heading = f"<B>{html.escape(view.label(scope))}</B>"
@@ -447,18 +441,17 @@ def _name_and_kind(name: str, kind: str) -> str:
     return f'{bold}{_GAP}<FONT POINT-SIZE="9" COLOR="{_KIND_COLOR}">{html.escape(kind)}</FONT>'
 
 
-def _summary(node: _Node, width: int = 40,
-             scopes: Callable[[Box], tuple[Scope, ...]] = _own_scopes) -> str:
+def _summary(node: _Node, view: GradientView, width: int = 40) -> str:
     """What a collapsed composite holds: inner composites by kind, and ops with counts."""
     depth = len(node.clusters) + 1
     parts: Counter[str] = Counter()
     seen: set[Scope] = set()
     for box in node.boxes:
-        drawn_in = scopes(box)
+        drawn_in = view.scopes(box)
         if len(drawn_in) > depth:
             if drawn_in[depth] not in seen:
                 seen.add(drawn_in[depth])
-                parts[drawn_in[depth].kind] += 1
+                parts[view.kind(drawn_in[depth])] += 1
         elif not isinstance(box, Constant):
             parts[type(box).__name__] += 1
     text = ", ".join(k if n == 1 else f"{k}×{n}" for k, n in parts.items())
@@ -525,7 +518,7 @@ def _tooltip(node: _Node, view: GradientView) -> str:
         scope = node.scope
         what = view.label(scope) if view.is_gradient_scope(scope) else \
             f"{scope.kind} '{scope.name}'"
-        lines = [f"{what}: {len(node.boxes)} boxes ({_summary(node, 200, view.scopes)})",
+        lines = [f"{what}: {len(node.boxes)} boxes ({_summary(node, view, 200)})",
                  f"created at {node.boxes[0].created_at}",
                  f"output {type(box).__name__} '{box.name}'"]
     else:

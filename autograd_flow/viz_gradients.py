@@ -162,6 +162,14 @@ class GradientView:
             return f"bprop of {self.label(self.mirrored[scope])}"
         return scope.kind if scope.name == scope.kind else f"{scope.kind}: {scope.name}"
 
+    def kind(self, scope: Scope) -> str:
+        """A composite's kind in a summary: "linear", "bprop of linear", "bprop of Tanh"."""
+        if scope.kind == BPROP and isinstance(scope.of, Box):
+            return f"bprop of {type(scope.of).__name__}"
+        if scope in self.mirrored:
+            return f"bprop of {self.kind(self.mirrored[scope])}"
+        return scope.kind
+
     def is_gradient_scope(self, scope: Scope) -> bool:
         """A bprop scope or the mirror of a composite: drawn amber."""
         return scope.kind == BPROP or scope in self.mirrored
