@@ -56,8 +56,13 @@ _SHAPE_ONLY: dict[type, tuple[int, ...]] = {
 
 
 def bprop_scope(box: Box) -> Scope | None:
-    """The innermost "bprop" scope of ``box`` (None for a box af.grad did not make)."""
-    return next((s for s in reversed(box.scopes) if s.kind == BPROP), None)
+    """The innermost "bprop" scope of ``box``, whose ``of`` is the box it differentiates
+    (None for a box af.grad did not make)."""
+    return next((s for s in reversed(box.scopes) if _is_bprop(s)), None)
+
+
+def _is_bprop(scope: Scope) -> bool:
+    return scope.kind == BPROP and isinstance(scope.of, Box)
 
 
 def reads_shape_only(box: Box, position: int) -> bool:
@@ -104,8 +109,9 @@ class GradientView:
     _mirrors: dict[tuple[Scope, int], Scope] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.levels = _levels(self.order)
-        self.gradient_of = _gradients(self.order)
+        made = any(map(self.is_backward, self.order))  # else nothing to find: draw fast
+        self.levels = _levels(self.order) if made else {}
+        self.gradient_of = _gradients(self.order) if made else {}
         self.mirrored, self._scopes, self._mirrors = {}, {}, {}
 
     @property
@@ -129,6 +135,8 @@ class GradientView:
     def scopes(self, box: Box) -> tuple[Scope, ...]:
         """The composites ``box`` is drawn in, outermost first: its own, with the mirrors
         of its forward box's composites before its bprop scope."""
+        if not self.levels:
+            return box.scopes
         found = self._scopes.get(id(box))
         if found is None:
             found = self._scopes[id(box)] = self._drawn_scopes(box)
@@ -136,7 +144,7 @@ class GradientView:
 
     def _drawn_scopes(self, box: Box) -> tuple[Scope, ...]:
         chain, inner = [], box  # iterative: a gradient of a gradient of ... nests
-        while (scope := bprop_scope(inner)) is not None and isinstance(scope.of, Box):
+        while (scope := bprop_scope(inner)) is not None:
             chain.append((inner, scope))
             inner = scope.of
         scopes = inner.scopes
@@ -156,7 +164,7 @@ class GradientView:
 
     def label(self, scope: Scope) -> str:
         """A composite's label: "bprop of h1", "bprop of layer: layer1", "linear: a1"."""
-        if scope.kind == BPROP and isinstance(scope.of, Box):
+        if _is_bprop(scope):
             return f"bprop of {describe_box(scope.of)}"
         if scope in self.mirrored:
             return f"bprop of {self.label(self.mirrored[scope])}"
@@ -164,7 +172,7 @@ class GradientView:
 
     def kind(self, scope: Scope) -> str:
         """A composite's kind in a summary: "linear", "bprop of linear", "bprop of Tanh"."""
-        if scope.kind == BPROP and isinstance(scope.of, Box):
+        if _is_bprop(scope):
             return f"bprop of {type(scope.of).__name__}"
         if scope in self.mirrored:
             return f"bprop of {self.kind(self.mirrored[scope])}"
@@ -172,7 +180,7 @@ class GradientView:
 
     def is_gradient_scope(self, scope: Scope) -> bool:
         """A bprop scope or the mirror of a composite: drawn amber."""
-        return scope.kind == BPROP or scope in self.mirrored
+        return _is_bprop(scope) or scope in self.mirrored
 
     def gives(self, boxes: Sequence[Box], scope: Scope) -> list[Box]:
         """The boxes x for which ``boxes`` (a collapsed ``scope``) compute d output / d x
@@ -202,7 +210,7 @@ class GradientView:
         """Lines for a gradient box's tooltip: what it computes and for which box."""
         lines = []
         scope = bprop_scope(box)
-        if scope is not None and isinstance(scope.of, Box):
+        if scope is not None:
             lines.append(f"part of af.grad's bprop of {type(scope.of).__name__} "
                          f"'{scope.of.name}'")
         of = self.gradient_of.get(id(box))
@@ -250,7 +258,7 @@ def _levels(order: Sequence[Box]) -> dict[int, int]:
             scope = bprop_scope(box)
             if scope is not None:
                 level = max(level, levels.get(id(scope.of), 0) + 1)
-            elif isinstance(box, (Seed, SeedAs)):
+            elif isinstance(box, SEEDS):
                 level = max(level, levels.get(id(box.inputs[-1]), 0) + 1)
             if level != levels.get(id(box), 0):
                 levels[id(box)], changed = level, True
@@ -278,7 +286,7 @@ def _gradients(order: Sequence[Box]) -> dict[int, Box]:
     members: dict[Scope, list[Box]] = {}
     for box in order:
         scope = bprop_scope(box)
-        if scope is not None and isinstance(scope.of, Box):
+        if scope is not None:
             members.setdefault(scope, []).append(box)
     found: dict[int, Box] = {}
     for scope, boxes in members.items():
@@ -375,14 +383,14 @@ def ties(dot: graphviz.Digraph, nodes: Sequence[DrawnNode], node_of: Mapping[int
         if node.scope is not None:  # collapsed: every box it differentiates
             for box in node.boxes:
                 scope = bprop_scope(box)
-                if scope is not None and isinstance(scope.of, Box):
+                if scope is not None:
                     tie(scope.of, node, None)
             continue
         box = node.boxes[0]
         if isinstance(box, SEEDS):
             tie(box.inputs[-1], node, None)
         scope = bprop_scope(box)
-        if scope is not None and isinstance(scope.of, Box):
+        if scope is not None:
             tie(scope.of, node, cluster_names.get(scope))
     for (tail, _), (node, cluster) in ends.items():
         dot.edge(tail, node.id, **TIE_LOOK, **({"lhead": cluster} if cluster else {}))

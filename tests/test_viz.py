@@ -542,3 +542,12 @@ def test_the_sum_of_a_box_s_gradients_is_named_like_them():
     nodes, _, _ = layout(viz.to_dot([loss, dx]))
     assert nodes[f"b{order.index(total)}"]["label"].startswith("<B>∂ Tanh</B>")
     assert "d output / d Tanh 'tanh'" in nodes[f"b{order.index(total)}"]["tooltip"]
+
+
+def test_a_composite_of_your_own_called_bprop_is_drawn_as_any_composite():
+    x = af.Input("x")
+    with af.scope("bprop", "mine"):
+        y = af.tanh(x) * 2.0
+    source = viz.to_dot(y).source
+    assert "cluster_column" not in source and "bprop: mine" in source
+    assert GRADIENT_FILL not in source
