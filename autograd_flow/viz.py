@@ -1,21 +1,22 @@
 """Pictures of flow graphs with Graphviz: the boxes, the data flowing between them, and
 (after a run) their values and gradients.
 
-``to_dot(graph_or_box)`` returns a :class:`graphviz.Digraph` (shown inline in Jupyter);
-``to_svg(graph_or_box, "graph.svg")`` writes SVG, PNG or PDF (by the file's suffix).
+``to_dot(graph)`` returns a :class:`graphviz.Digraph` (shown inline in Jupyter);
+``to_svg(graph, "graph.svg")`` writes SVG, PNG or PDF (by the file's suffix).
 Inputs are blue ellipses, Parameters amber double boxes, Constants small grey text,
 operation boxes white rounded boxes, and composites (``linear``, a layer, a loss) either
 labelled clusters (expanded) or one 3-D box each (collapsed). Edges point the way data
-flows. viz only reads graphs: each box's ``inputs``, ``value``, ``grad``, ``scopes`` and
-``created_at``, and a FlowGraph's ``order``, ``outputs``, ``wrt``, ``bprop_order`` and
-``skipped``.
+flows. Gradients made by :func:`autograd_flow.grad` and drawn with their forward graph
+get a column of their own (:mod:`autograd_flow.viz_gradients`). viz only reads graphs:
+each box's ``inputs``, ``value``, ``grad``, ``scopes`` and ``created_at``, and a
+FlowGraph's ``order``, ``outputs``, ``wrt``, ``bprop_order`` and ``skipped``.
 """
 from __future__ import annotations
 
 import html
 import shutil
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,12 @@ from typing import Any
 import graphviz
 import numpy as np
 
+from . import viz_gradients as gradients
 from .box import Box, Constant, Input, Leaf, Parameter, Scope
 from .errors import FlowGraphError
 from .gradcheck import GradcheckReport
 from .graph import FlowGraph, topological_order
+from .viz_gradients import GradientView
 
 Collapse = bool | str | Iterable[str]
 
@@ -88,12 +91,13 @@ class _Node:
     attrs: dict[str, str] = field(default_factory=dict)
 
 
-def to_dot(target: FlowGraph | Box, *, collapse: Collapse = False, annotate: bool = True,
-           report: GradcheckReport | None = None, bprop: bool = False, rankdir: str = "TB",
+def to_dot(target: FlowGraph | Box | Sequence[Box], *, collapse: Collapse = False,
+           annotate: bool = True, report: GradcheckReport | None = None,
+           bprop: bool = False, rankdir: str = "TB",
            grad_range: tuple[float, float] = (1e-6, 1e4), max_values: int = 4,
            title: str | None = None) -> FlowDiagram:
-    """The flow graph of ``target`` (a FlowGraph, or the box whose inputs are drawn) as
-    a Graphviz digraph.
+    """The flow graph of ``target`` (a FlowGraph, a box, or a list of boxes, drawn with
+    all they are computed from) as a Graphviz digraph.
 
     - ``collapse``: ``False`` draws every composite as a labelled cluster of its boxes;
       ``True`` draws each outermost composite as one node; a kind or set of kinds
@@ -109,37 +113,51 @@ def to_dot(target: FlowGraph | Box, *, collapse: Collapse = False, annotate: boo
     - ``bprop``: number each box by the position at which the scheduler calls its bprop
       and draw the boxes it skips dashed and grey (a Box target gets ``FlowGraph(box)``).
 
+    Gradients drawn with their forward graph (``to_dot([loss, *af.grad(loss, params)])``)
+    get a column of their own beside it, flowing up from the seed beside the loss, each
+    box's bprop level with the box and tied to it by a dotted line; gradient boxes are
+    amber, named by the gradient they hold (``∂ W1``) or what they do, and grouped as
+    the forward boxes are ("bprop of h1" in "bprop of layer: layer1"), so ``collapse``
+    collapses a composite and its bprop alike (``{"bprop"}``: each box's bprop).
+
     Node ids are ``b<k>`` (``c<k>`` for a collapsed composite), k the box's position in
     topological order, so two runs of the same construction give the same ids. Every node
     has a tooltip with the box's creation site, dtype and statistics.
     """
     graph = target if isinstance(target, FlowGraph) else None
-    if not isinstance(target, (FlowGraph, Box)):
-        raise TypeError(f"to_dot draws a FlowGraph or a Box, not {type(target).__name__}")
-    if bprop and isinstance(target, Box):
-        graph = FlowGraph(target)
+    if isinstance(target, (list, tuple)) and target and all(isinstance(b, Box) for b in target):
+        boxes = list(target)
+    elif isinstance(target, Box):
+        boxes = [target]
+    elif graph is None:
+        raise TypeError(f"to_dot draws a FlowGraph, a Box or a list of boxes, not "
+                        f"{type(target).__name__} {target!r:.60}")
+    if bprop and graph is None:
+        graph = FlowGraph(boxes)
     if graph is not None:
         order, outputs = graph.order, tuple(graph.outputs)
     else:
-        assert isinstance(target, Box)
-        order, outputs = topological_order([target]), (target,)
+        order, outputs = topological_order(boxes), tuple(boxes)
     if not 0 < grad_range[0] < grad_range[1]:
         raise ValueError(f"grad_range must be (low, high) with 0 < low < high, got {grad_range}")
     ran = annotate and all(o.value is not None for o in outputs)
-    nodes, node_of = _group(order, _collapse_rule(order, collapse))
+    view = GradientView(order)
+    nodes, node_of = _group(order, _collapse_rule(order, collapse, view.scopes), view.scopes)
     if bprop and graph is not None:
         _mark_bprop(nodes, graph)
     if report is not None:
         _mark_report(nodes, node_of, report)
     dot = FlowDiagram(name="flow_graph", graph_attr={
         "rankdir": rankdir, "fontname": _FONT, "nodesep": "0.25", "ranksep": "0.35",
-        "labelloc": "t"}, node_attr={"fontname": _FONT, "fontsize": "11"},
+        "labelloc": "t", **({"compound": "true", "newrank": "true"} if view.present else {})},
+        node_attr={"fontname": _FONT, "fontsize": "11"},
         edge_attr={"color": "#4b5563", "arrowsize": "0.7"})
     output_ids = set(map(id, outputs))
     colored = False
-    clusters = _clusters(nodes)
+    clusters = _clusters(nodes, view)
+    columns = gradients.columns(map(view.level_of, nodes)) if view.present else {}
     for node in nodes:
-        attrs = _node_attrs(node, ran, max_values)
+        attrs = _node_attrs(node, ran, max_values, view)
         if any(id(box) in output_ids for box in node.boxes):
             attrs["penwidth"] = "2"
         grad = _output(node).grad if ran else None
@@ -147,16 +165,21 @@ def to_dot(target: FlowGraph | Box, *, collapse: Collapse = False, annotate: boo
             attrs.update(_grad_fill(_norm(grad), grad_range))
             colored = True
         attrs.update(node.attrs)
-        (clusters[node.clusters[-1]].graph if node.clusters else dot).node(node.id, **attrs)
-    _attach_clusters(dot, clusters)
-    _edges(dot, nodes, node_of, graph if bprop else None)
+        (clusters[node.clusters[-1]].graph if node.clusters else
+         columns.get(view.level_of(node), dot)).node(node.id, **attrs)
+    _attach_clusters(dot, clusters, columns)
+    _edges(dot, nodes, node_of, graph if bprop else None, view)
+    if view.present:
+        gradients.ties(dot, nodes, node_of, {s: c.graph.name for s, c in clusters.items()},
+                       view)
+        gradients.order_columns(dot, columns)
     label = _graph_label(title, colored, grad_range, bprop)
     if label:
         dot.attr(label=label)
     return dot
 
 
-def to_svg(target: FlowGraph | Box, path: str | Path, **options: Any) -> Path:
+def to_svg(target: FlowGraph | Box | Sequence[Box], path: str | Path, **options: Any) -> Path:
     """Draw ``target`` (see :func:`to_dot` for ``options``) into ``path``: SVG, PNG or
     PDF by its suffix (``.dot``/``.gv`` write the DOT source only). Without the Graphviz
     ``dot`` program the DOT source is written next to ``path`` (suffix ``.dot``) and
@@ -184,12 +207,13 @@ def to_svg(target: FlowGraph | Box, path: str | Path, **options: Any) -> Path:
 
 # -- grouping boxes into nodes and clusters ------------------------------------------------
 
-def _collapse_rule(order: list[Box], collapse: Collapse) -> bool | frozenset[str]:
+def _collapse_rule(order: list[Box], collapse: Collapse,
+                   scopes: Callable[[Box], tuple[Scope, ...]]) -> bool | frozenset[str]:
     """True, False, or the set of composite kinds to collapse (checked against the graph)."""
     if isinstance(collapse, bool):
         return collapse
     kinds = frozenset([collapse] if isinstance(collapse, str) else collapse)
-    present = {s.kind for box in order for s in box.scopes}
+    present = {s.kind for box in order for s in scopes(box)}
     unknown = sorted(kinds - present)
     if unknown:
         raise ValueError(f"collapse names composite kind(s) {', '.join(unknown)} that no box "
@@ -198,24 +222,27 @@ def _collapse_rule(order: list[Box], collapse: Collapse) -> bool | frozenset[str
     return kinds
 
 
-def _group(order: list[Box], rule: bool | frozenset[str]) -> tuple[list[_Node], dict[int, _Node]]:
+def _group(order: list[Box], rule: bool | frozenset[str],
+           scopes: Callable[[Box], tuple[Scope, ...]]) -> tuple[list[_Node], dict[int, _Node]]:
     """One node per box, except that the boxes of a collapsed composite share one node
-    (Inputs and Parameters always keep their own). Returns the nodes in topological order
-    of their first box, and id(box) -> node."""
+    (Inputs and Parameters always keep their own). ``scopes(box)`` gives the composites a
+    box is drawn in. Returns the nodes in topological order of their first box, and
+    id(box) -> node."""
     nodes: list[_Node] = []
     node_of: dict[int, _Node] = {}
     composites: dict[Scope, _Node] = {}
     for position, box in enumerate(order):
+        drawn_in = scopes(box)
         cut = None if rule is False else next(
-            (k for k, s in enumerate(box.scopes) if rule is True or s.kind in rule), None)
+            (k for k, s in enumerate(drawn_in) if rule is True or s.kind in rule), None)
         if cut is None or isinstance(box, (Input, Parameter)):
-            node = _Node(f"b{position}", [box], clusters=box.scopes[:cut])
+            node = _Node(f"b{position}", [box], clusters=drawn_in[:cut])
             nodes.append(node)
         else:
-            scope = box.scopes[cut]
+            scope = drawn_in[cut]
             found = composites.get(scope)
             if found is None:
-                found = composites[scope] = _Node(f"c{position}", [], scope, box.scopes[:cut])
+                found = composites[scope] = _Node(f"c{position}", [], scope, drawn_in[:cut])
                 nodes.append(found)
             found.boxes.append(box)
             node = found
@@ -225,48 +252,57 @@ def _group(order: list[Box], rule: bool | frozenset[str]) -> tuple[list[_Node], 
 
 @dataclass
 class _Cluster:
-    """An expanded composite: its subgraph, the composite it sits in, and its depth."""
+    """An expanded composite: its subgraph, the composite it sits in, its depth and its
+    column (0 unless the graph holds gradient boxes)."""
 
     graph: graphviz.Digraph
     parent: Scope | None
     depth: int
+    level: int = 0
 
 
-def _clusters(nodes: list[_Node]) -> dict[Scope, _Cluster]:
+def _clusters(nodes: list[_Node], view: GradientView) -> dict[Scope, _Cluster]:
     """A labelled cluster subgraph per expanded composite, named by first appearance."""
     clusters: dict[Scope, _Cluster] = {}
     for node in nodes:
         for depth, scope in enumerate(node.clusters):
             if scope in clusters:
                 continue
-            label = scope.kind if scope.name == scope.kind else f"{scope.kind}: {scope.name}"
+            look = gradients.BPROP_CLUSTER_LOOK if view.is_gradient_scope(scope) else {
+                "style": "rounded,dashed", "color": "#7c3aed", "fontcolor": "#5b21b6"}
+            label = view.label(scope)
             subgraph = graphviz.Digraph(name=f"cluster_{len(clusters)}", graph_attr={
-                "label": graphviz.nohtml(label), "style": "rounded,dashed", "color": "#7c3aed",
-                "fontcolor": "#5b21b6", "fontsize": "10", "labeljust": "l"})
+                "label": graphviz.nohtml(label), **look, "fontsize": "10", "labeljust": "l"})
             clusters[scope] = _Cluster(subgraph, node.clusters[depth - 1] if depth else None,
-                                       depth)
+                                       depth, view.level_of(node))
     return clusters
 
 
-def _attach_clusters(dot: graphviz.Digraph, clusters: dict[Scope, _Cluster]) -> None:
-    """Put each cluster into the composite it was made in, innermost first."""
+def _attach_clusters(dot: graphviz.Digraph, clusters: dict[Scope, _Cluster],
+                     columns: dict[int, graphviz.Digraph]) -> None:
+    """Put each cluster into the composite it was made in (or its column), innermost
+    first, then the columns into the drawing."""
     for cluster in sorted(clusters.values(), key=lambda c: -c.depth):
-        (dot if cluster.parent is None else clusters[cluster.parent].graph).subgraph(
-            cluster.graph)
+        (columns.get(cluster.level, dot) if cluster.parent is None else
+         clusters[cluster.parent].graph).subgraph(cluster.graph)
+    for column in columns.values():
+        dot.subgraph(column)
 
 
 def _edges(dot: graphviz.Digraph, nodes: list[_Node], node_of: dict[int, _Node],
-           graph: FlowGraph | None) -> None:
+           graph: FlowGraph | None, view: GradientView) -> None:
     """One edge per (source node, consumer node), labelled ×n when a box takes the same
     input n times (not for a collapsed composite's inner fan-out). In the
-    bprop view (``graph`` given) edges that carry a gradient back are amber, others grey."""
+    bprop view (``graph`` given) edges that carry a gradient back are amber, others grey.
+    Edges between and within gradient columns: see :func:`viz_gradients.edge`."""
     counts: Counter[tuple[str, str]] = Counter()
     flows: dict[tuple[str, str], bool] = {}
+    values: dict[tuple[str, str], bool] = {}  # False: only shapes are read
     called = set(map(id, graph.bprop_order)) if graph is not None else set()
     wanted = set(map(id, graph.wrt)) if graph is not None else set()
     for node in nodes:
         for box in node.boxes:
-            for source in box.inputs:
+            for position, source in enumerate(box.inputs):
                 start = node_of[id(source)]
                 if start is node:
                     continue
@@ -274,12 +310,17 @@ def _edges(dot: graphviz.Digraph, nodes: list[_Node], node_of: dict[int, _Node],
                 counts[key] += 1 if node.scope is None else int(key not in counts)
                 flows[key] = flows.get(key, False) or (
                     id(box) in called and (id(source) in called or id(source) in wanted))
+                values[key] = values.get(key, False) or not gradients.reads_shape_only(
+                    box, position)
+    levels = {node.id: view.level_of(node) for node in nodes}
     for (tail, head), count in counts.items():
+        if not values[tail, head]:  # only a shape is read: the heading names the input
+            continue
         attrs = {"label": f"×{count}", "fontsize": "9"} if count > 1 else {}
         if graph is not None:
             attrs.update({"color": _BPROP_COLOR, "penwidth": "1.6"} if flows[tail, head]
                          else {"color": _SKIPPED_COLOR, "style": "dashed"})
-        dot.edge(tail, head, **attrs)
+        gradients.edge(dot, tail, head, (levels[tail], levels[head]), attrs)
 
 
 # -- bprop view and gradcheck report -------------------------------------------------------
@@ -331,11 +372,15 @@ def _mark_report(nodes: list[_Node], node_of: dict[int, _Node],
 
 # -- labels, tooltips, colours -------------------------------------------------------------
 
-def _look(node: _Node) -> dict[str, str]:
+def _look(node: _Node, view: GradientView | None = None) -> dict[str, str]:
     if node.scope is not None:
+        if view is not None and view.is_gradient_scope(node.scope):
+            return dict(gradients.BACKWARD_SCOPE_LOOK)
         return dict(_LOOK[Scope])
     box = node.boxes[0]
     kind = next((k for k in (Input, Parameter, Constant) if isinstance(box, k)), Box)
+    if kind is Box and view is not None and view.is_backward(box):
+        return dict(gradients.BACKWARD_LOOK)
     return dict(_LOOK[kind])
 
 
@@ -344,10 +389,10 @@ def _output(node: _Node) -> Box:
     return node.boxes[-1]
 
 
-def _node_attrs(node: _Node, ran: bool, max_values: int) -> dict[str, str]:
-    attrs = _look(node)
+def _node_attrs(node: _Node, ran: bool, max_values: int, view: GradientView) -> dict[str, str]:
+    attrs = _look(node, view)
     box = _output(node)
-    lines = [_heading(node)]
+    lines = [_heading(node, view)]
     shape = _shape_text(box)
     if shape and not isinstance(box, Constant) and not (ran and shape == "scalar"):
         lines.append(f'<FONT POINT-SIZE="9">{shape}</FONT>')
@@ -356,22 +401,33 @@ def _node_attrs(node: _Node, ran: bool, max_values: int) -> dict[str, str]:
                      for line in _annotations(box, max_values))
     lines.extend(node.extra)
     attrs["label"] = "<" + "<BR/>".join(lines) + ">"
-    attrs["tooltip"] = _tooltip(node).replace("\\", "\\\\").replace("\n", "\\n")
+    attrs["tooltip"] = _tooltip(node, view).replace("\\", "\\\\").replace("\n", "\\n")
     attrs["id"] = node.id
     return attrs
 
 
-def _heading(node: _Node) -> str:
+def _heading(node: _Node, view: GradientView) -> str:
     """The first line of a node: its name in bold, then its kind (the box class, or the
     composite's kind) smaller and grey, apart: a non-breaking space survives SVG's
-    whitespace collapsing, where a plain one ran them together ("Addloss")."""
+    whitespace collapsing, where a plain one ran them together ("Addloss"). Gradient
+    boxes say which gradient they are ("∂ W", d output / d W) or what they do."""
     if node.scope is not None:
         scope = node.scope
+        summary = html.escape(_summary(node, view))
+        if view.is_gradient_scope(scope):
+            gives = ", ".join(map(gradients.partial, view.gives(node.boxes, scope)))
+            heading = f"<B>{html.escape(view.label(scope))}</B>"
+            if gives:
+                heading += f'<BR/><FONT POINT-SIZE="9">gives {html.escape(gives)}</FONT>'
+            return f'{heading}<BR/><FONT POINT-SIZE="8">{summary}</FONT>'
         heading = _name_and_kind(scope.name, "" if scope.name == scope.kind else scope.kind)
-        return f'{heading}<BR/><FONT POINT-SIZE="8">{html.escape(_summary(node))}</FONT>'
+        return f'{heading}<BR/><FONT POINT-SIZE="8">{summary}</FONT>'
     box = node.boxes[0]
     if isinstance(box, Constant):
         return html.escape(box.name)
+    special = view.heading(box)
+    if special is not None:
+        return _name_and_kind(*special)
     kind = type(box).__name__
     if not isinstance(box, Leaf) and box.name == kind.lower():
         return f"<B>{html.escape(kind)}</B>"
@@ -385,16 +441,17 @@ def _name_and_kind(name: str, kind: str) -> str:
     return f'{bold}{_GAP}<FONT POINT-SIZE="9" COLOR="{_KIND_COLOR}">{html.escape(kind)}</FONT>'
 
 
-def _summary(node: _Node, width: int = 40) -> str:
+def _summary(node: _Node, view: GradientView, width: int = 40) -> str:
     """What a collapsed composite holds: inner composites by kind, and ops with counts."""
     depth = len(node.clusters) + 1
     parts: Counter[str] = Counter()
     seen: set[Scope] = set()
     for box in node.boxes:
-        if len(box.scopes) > depth:
-            if box.scopes[depth] not in seen:
-                seen.add(box.scopes[depth])
-                parts[box.scopes[depth].kind] += 1
+        drawn_in = view.scopes(box)
+        if len(drawn_in) > depth:
+            if drawn_in[depth] not in seen:
+                seen.add(drawn_in[depth])
+                parts[view.kind(drawn_in[depth])] += 1
         elif not isinstance(box, Constant):
             parts[type(box).__name__] += 1
     text = ", ".join(k if n == 1 else f"{k}×{n}" for k, n in parts.items())
@@ -455,16 +512,20 @@ def _statistics(value: Any) -> str:
     return text
 
 
-def _tooltip(node: _Node) -> str:
+def _tooltip(node: _Node, view: GradientView) -> str:
     box = _output(node)
     if node.scope is not None:
-        lines = [f"{node.scope.kind} '{node.scope.name}': {len(node.boxes)} boxes "
-                 f"({_summary(node, 200)})", f"created at {node.boxes[0].created_at}",
+        scope = node.scope
+        what = view.label(scope) if view.is_gradient_scope(scope) else \
+            f"{scope.kind} '{scope.name}'"
+        lines = [f"{what}: {len(node.boxes)} boxes ({_summary(node, view, 200)})",
+                 f"created at {node.boxes[0].created_at}",
                  f"output {type(box).__name__} '{box.name}'"]
     else:
         lines = [f"{type(box).__name__} '{box.name}'", f"created at {box.created_at}"]
         if box.scopes:
             lines.append("in " + " › ".join(f"{s.kind} '{s.name}'" for s in box.scopes))
+        lines.extend(view.tooltip(box))
     if box.value is not None:
         lines.append(f"value {_statistics(box.value)}")
     if box.grad is not None:

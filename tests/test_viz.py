@@ -1,7 +1,9 @@
 """Drawing flow graphs: what the SVG holds (a node per box or per collapsed composite,
 labels, clusters, annotations, colours), the bprop view, gradcheck highlighting, the
-missing-Graphviz path and the ``autograd-flow viz`` command."""
+missing-Graphviz path, the ``autograd-flow viz`` command, and gradients drawn beside
+their forward graph."""
 import html
+import json
 import time
 import xml.etree.ElementTree as ET
 
@@ -10,7 +12,9 @@ import pytest
 
 import autograd_flow as af
 from autograd_flow import viz
+from autograd_flow.box import Leaf
 from autograd_flow.cli import main
+from autograd_flow.graph import topological_order
 from autograd_flow.nn import MLP
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -286,8 +290,9 @@ def test_formats_by_suffix_and_inline_display(tmp_path):
         viz.to_svg(graph, tmp_path / "g.jpeg")
     assert "<svg" in graph._repr_mimebundle_()["image/svg+xml"]
     assert "<svg" in graph.outputs[0]._repr_mimebundle_()["image/svg+xml"]
-    with pytest.raises(TypeError, match="FlowGraph or a Box"):
-        viz.to_dot([graph.outputs[0]])
+    for wrong in ([graph.outputs[0], 3], [], "loss"):
+        with pytest.raises(TypeError, match="a FlowGraph, a Box or a list of boxes"):
+            viz.to_dot(wrong)
 
 
 def test_cli_draws_collapsed_expanded_and_bprop_views(tmp_path, capsys, monkeypatch):
@@ -349,3 +354,200 @@ def test_graphs_drawn_by_the_cli_say_which_command_made_them(tmp_path):
     assert "autograd-flow:" not in text  # the console script is no place to point at
     assert f"created at autograd-flow viz {tmp_path / 'model.npz'}" in text
     assert "l2_penalty" in text and "0.01·L2" in text  # drawn with its own penalty
+
+
+# -- gradients drawn with their forward graph (af.grad) ------------------------------------
+
+GRADIENT_FILL, GRADIENT_EDGE = "#fff4e0", "#b45309"
+
+
+def layout(diagram):
+    """Graphviz's own reading of a drawing: (node id -> attributes, clusters as
+    (name, label, node ids), edges as (from, to, attributes) in the way data flows)."""
+    data = json.loads(diagram.pipe(format="json0"))
+    count = data.get("_subgraph_cnt", 0)
+    subgraphs, node_objects = data["objects"][:count], data["objects"][count:]
+    names = {o["_gvid"]: o["name"] for o in node_objects}
+    nodes = {o["name"]: o for o in node_objects}
+    clusters = [(g["name"], g.get("label", ""), {names[k] for k in g.get("nodes", [])})
+                for g in subgraphs if g["name"].startswith("cluster")]
+    edges = []
+    for e in data.get("edges", []):
+        tail, head = names[e["tail"]], names[e["head"]]
+        edges.append((head, tail, e) if e.get("dir") == "back" else (tail, head, e))
+    return nodes, clusters, edges
+
+
+def gradient_graph(seed=0):
+    """A one-hidden-layer MLP's loss, its gradient boxes, and all boxes in drawing order."""
+    mlp = MLP([3, 2, 2], seed=seed)
+    x, y = af.Input("x"), af.Input("y")
+    loss = af.softmax_cross_entropy(mlp(x), y)
+    grads = af.grad(loss, mlp.parameters)
+    feed = {x: np.array([[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]]), y: np.array([1, 0])}
+    return loss, grads, mlp.parameters, topological_order([loss, *grads]), feed
+
+
+def made_by_grad(box):
+    return any(s.kind == "bprop" for s in box.scopes) or type(box).__name__ == "Seed"
+
+
+def bprop_scopes(order):
+    return list(dict.fromkeys(s for box in order for s in box.scopes if s.kind == "bprop"))
+
+
+def column(clusters, label):
+    return next(ids for _, text, ids in clusters if text == label)
+
+
+def test_gradient_boxes_are_drawn_apart_in_a_column_of_their_own():
+    loss, grads, params, order, _ = gradient_graph()
+    nodes, clusters, edges = layout(viz.to_dot([loss, *grads]))
+    node = {id(box): f"b{k}" for k, box in enumerate(order)}
+    forward, gradient = column(clusters, "forward"), column(clusters, "gradient (af.grad)")
+    assert sum(map(made_by_grad, order)) > 20
+    for box in order:
+        drawn = nodes[node[id(box)]]
+        if made_by_grad(box):
+            assert node[id(box)] in gradient, box
+            assert isinstance(box, af.Constant) or drawn["fillcolor"] == GRADIENT_FILL, box
+        elif not isinstance(box, af.Constant):
+            assert node[id(box)] in forward and drawn.get("fillcolor") != GRADIENT_FILL, box
+    for p, g in zip(params, grads):  # each result says which gradient it holds
+        assert nodes[node[id(g)]]["label"].startswith(f"<B>∂ {p.name}</B>"), p
+    seed = next(b for b in order if type(b).__name__ == "Seed")
+    assert "∂ cross_entropy" in nodes[node[id(seed)]]["label"]
+    assert "seed = 1" in nodes[node[id(seed)]]["label"]
+    labels = " ".join(n["label"] for n in nodes.values())
+    assert "matmul^T" in labels and "adjoint of W h for h1" in labels  # plumbing reads well
+    assert "unbroadcast" in labels and "Adjoint" not in labels and "SumLike" not in labels
+    # gradients flow up their column (amber), forward values are read across (grey, loose)
+    inside = [e for t, h, e in edges if t in gradient and h in gradient
+              and e.get("style") != "invis"]
+    assert inside and all(e["color"] == GRADIENT_EDGE and e["dir"] == "back" for e in inside)
+    h1 = next(b for b in order if b.name == "h1")
+    reads = [e for t, h, e in edges if t == node[id(h1)] and h in gradient
+             and e.get("style") != "dotted"]
+    assert reads and all(e["constraint"] == "false" for e in reads)  # tanh's bprop reads h1
+    # an input read only for its shape is named in the heading, not drawn
+    unbroadcasts = [b for b in order if type(b).__name__ == "SumLike"]
+    drawn = {(t, h) for t, h, _ in edges}
+    assert unbroadcasts and all((node[id(b.inputs[1])], node[id(b)]) not in drawn
+                                for b in unbroadcasts)
+    assert all((node[id(b.inputs[0])], node[id(b)]) in drawn for b in unbroadcasts)
+
+
+def test_each_bprop_is_a_cluster_tied_to_the_box_it_differentiates():
+    loss, grads, _, order, _ = gradient_graph()
+    nodes, clusters, edges = layout(viz.to_dot([loss, *grads]))
+    node = {id(box): f"b{k}" for k, box in enumerate(order)}
+    scopes = bprop_scopes(order)
+    assert len(scopes) > 10
+    for scope in scopes:
+        members = {node[id(b)] for b in order if scope in b.scopes}
+        name, label, ids = next(c for c in clusters if c[2] == members)
+        of = scope.of
+        kind = type(of).__name__
+        assert label == f"bprop of {kind if of.name == kind.lower() else of.name}"
+        ties = [(h, e) for t, h, e in edges if t == node[id(of)] and e.get("style") == "dotted"
+                and e.get("lhead") == name]
+        assert len(ties) == 1 and ties[0][0] in members, scope
+        # the bprop sits in mirrors of its box's composites: "bprop of layer: layer1"
+        for composite in of.scopes:
+            mirror = [ids for _, text, ids in clusters
+                      if text == f"bprop of {composite.kind}: {composite.name}"
+                      or text == f"bprop of {composite.kind}" == f"bprop of {composite.name}"]
+            assert any(members <= ids for ids in mirror), (scope, composite)
+
+
+def test_collapse_treats_a_composite_and_its_bprop_alike():
+    loss, grads, _, order, _ = gradient_graph()
+    nodes, clusters, edges = layout(viz.to_dot([loss, *grads], collapse=True))
+    gradient = column(clusters, "gradient (af.grad)") - {"column1"}
+    labels = sorted(nodes[n]["label"].split("</B>")[0].removeprefix("<B>") for n in gradient)
+    assert labels == ["bprop of layer: layer1", "bprop of layer: output",
+                      "bprop of softmax_cross_entropy", "∂ cross_entropy"]
+    by_label = {n["label"].split("</B>")[0].removeprefix("<B>"): name
+                for name, n in nodes.items()}
+    assert "gives ∂ W1, ∂ b1" in nodes[by_label["bprop of layer: layer1"]]["label"]
+    assert "gives ∂ h1, ∂ W2, ∂ b2" in nodes[by_label["bprop of layer: output"]]["label"]
+    ties = {(t, h) for t, h, e in edges if e.get("style") == "dotted"}
+    assert (by_label["layer1"], by_label["bprop of layer: layer1"]) in ties
+    assert (by_label["softmax_cross_entropy"], by_label["∂ cross_entropy"]) in ties
+
+    nodes, clusters, _ = layout(viz.to_dot([loss, *grads], collapse={"bprop"}))
+    collapsed = [n for n in nodes.values() if n["label"].startswith("<B>bprop of ")]
+    assert len(collapsed) == len(bprop_scopes(order))  # one node per box's bprop
+    assert any(text == "bprop of layer: layer1" for _, text, _ in clusters)
+    assert len([n for n in nodes.values() if n.get("fillcolor") == "#ffffff"]) == len(
+        [b for b in topological_order([loss]) if not isinstance(b, Leaf)])
+
+    nodes, clusters, _ = layout(viz.to_dot([loss, *grads], collapse={"layer"}))
+    texts = {text for _, text, _ in clusters}
+    assert {"softmax_cross_entropy", "bprop of softmax_cross_entropy"} <= texts
+    assert not any("layer" in text for text in texts)
+    assert sum("bprop of layer: " in n["label"] for n in nodes.values()) == 2
+
+
+def test_gradient_pictures_are_the_same_for_two_builds():
+    sources = []
+    for _ in range(2):
+        loss, grads, _, _, feed = gradient_graph(seed=5)
+        af.FlowGraph([loss, *grads]).fprop(feed)
+        sources.append([viz.to_dot([loss, *grads], collapse=c).source
+                        for c in (False, True, {"bprop"})])
+    assert sources[0] == sources[1]
+    assert "cluster_column1" in sources[0][0]
+    assert "cluster_column" not in viz.to_dot(loss).source  # no gradient: no columns
+
+
+def test_a_run_shows_the_numbers_bprop_gives_on_the_gradient_boxes():
+    loss, grads, params, order, feed = gradient_graph()
+    af.FlowGraph([loss, *grads]).fprop(feed)
+    graph = af.FlowGraph(loss)
+    graph.fprop(feed)
+    expected = graph.bprop()
+    nodes, _, _ = layout(viz.to_dot([loss, *grads], max_values=6))
+    node = {id(box): f"b{k}" for k, box in enumerate(order)}
+    for p, g in zip(params, grads):
+        shown = "= [" + ", ".join(f"{v:.4g}" for v in np.ravel(expected[p])) + "]"
+        assert shown in nodes[node[id(g)]]["label"], p
+
+
+def test_a_gradient_of_a_gradient_gets_a_third_column():
+    x = af.Parameter(np.array(0.5), name="x")
+    y = af.sin(x) * x ** 3
+    dy = af.grad(y, x)
+    d2y = af.grad(dy, x)
+    order = topological_order([y, dy, d2y])
+    nodes, clusters, _ = layout(viz.to_dot([y, dy, d2y]))
+    node = {id(box): f"b{k}" for k, box in enumerate(order)}
+    first, second = column(clusters, "gradient (af.grad)"), column(clusters,
+                                                                   "gradient of the gradient")
+    assert node[id(dy)] in first and node[id(d2y)] in second
+    assert "<B>∂ x</B>" in nodes[node[id(d2y)]]["label"]
+    seeds = [b for b in order if type(b).__name__ == "Seed"]
+    assert [node[id(s)] in second for s in seeds] == [False, True]
+    assert "∂(∂ x)" in nodes[node[id(seeds[1])]]["label"]  # the seed of d dy / d x
+    assert any(text.startswith("bprop of bprop of ") for _, text, _ in clusters)
+
+
+def test_the_sum_of_a_box_s_gradients_is_named_like_them():
+    x = af.Parameter(np.array([0.5, -1.0]), name="x")
+    h = af.tanh(x)  # read twice: af.grad adds its two gradients in a box named "d tanh"
+    loss = af.sum(h * 3.0) + af.sum(af.exp(h))
+    dx = af.grad(loss, x)
+    order = topological_order([loss, dx])
+    total = next(b for b in order if b.name == "d tanh")
+    nodes, _, _ = layout(viz.to_dot([loss, dx]))
+    assert nodes[f"b{order.index(total)}"]["label"].startswith("<B>∂ Tanh</B>")
+    assert "d output / d Tanh 'tanh'" in nodes[f"b{order.index(total)}"]["tooltip"]
+
+
+def test_a_composite_of_your_own_called_bprop_is_drawn_as_any_composite():
+    x = af.Input("x")
+    with af.scope("bprop", "mine"):
+        y = af.tanh(x) * 2.0
+    source = viz.to_dot(y).source
+    assert "cluster_column" not in source and "bprop: mine" in source
+    assert GRADIENT_FILL not in source
