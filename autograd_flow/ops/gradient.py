@@ -124,7 +124,8 @@ class Adjoint(Box):
     them jointly, kept when it is multilinear); and when L is multilinear,
     d x_j = L_j^T d y evaluated with x_k replaced by the incoming gradient.
     Inputs outside ``linear`` (labels, indices, masks) are parameters of L: kept as
-    they are, never differentiated.
+    they are, never differentiated. A box may define ``bprop_input(position, grad,
+    *values)`` (MatMul does) so that an adjoint computes its one product only.
     """
 
     def __init__(self, grad: Box, of: Box, position: int, linear: tuple[int, ...],
@@ -134,8 +135,17 @@ class Adjoint(Box):
         super().__init__(grad, *of.inputs, name=f"{type(of).__name__.lower()}^T")
 
     def fprop(self, grad, *values):
-        result = _as_tuple(self.of.bprop(grad, *values), len(values))[self.position]
-        return unbroadcast(result, np.shape(values[self.position]))
+        return unbroadcast(self._part(self.of, self.position, grad, values),
+                           np.shape(values[self.position]))
+
+    @staticmethod
+    def _part(of: Box, position: int, grad: Any, values: Any) -> Any:
+        """Input ``position``'s gradient by ``of``'s bprop (by its ``bprop_input`` when
+        it has one, which computes that input's alone)."""
+        part = getattr(of, "bprop_input", None)
+        if part is not None:
+            return part(position, grad, *values)
+        return _as_tuple(of.bprop(grad, *values), len(values))[position]
 
     def _replaced(self, values: list[Any], incoming: Any, zeros: Callable[[Any], Any]) -> list:
         """The inputs of ``of`` with x_k := incoming (and, for a jointly linear box, the
@@ -155,7 +165,7 @@ class Adjoint(Box):
             for j in self.linear:
                 if j != self.position:
                     replaced = self._replaced(list(values), grad, np.zeros_like)
-                    grads[j] = _as_tuple(self.of.bprop(dy, *replaced), len(values))[j]
+                    grads[j] = self._part(self.of, j, dy, replaced)
         return (grad_dy, *grads)
 
     def bprop_boxes(self, grad, dy, *inputs):

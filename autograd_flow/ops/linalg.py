@@ -19,14 +19,24 @@ class MatMul(Box):
         return a @ b
 
     def bprop(self, grad, a, b):
+        return self.bprop_input(0, grad, a, b), self.bprop_input(1, grad, a, b)
+
+    def bprop_input(self, position, grad, a, b):
+        """The gradient of input ``position`` alone (the adjoint of a gradient box needs
+        one of the two products)."""
         if a.ndim == 1 and b.ndim == 1:
-            return grad * b, grad * a
+            return grad * (b if position == 0 else a)
         if a.ndim == 1:
-            return ((grad[..., None, :] @ np.swapaxes(b, -1, -2))[..., 0, :],
-                    a[:, None] * grad[..., None, :])
+            if position == 0:
+                return (grad[..., None, :] @ np.swapaxes(b, -1, -2))[..., 0, :]
+            return a[:, None] * grad[..., None, :]
         if b.ndim == 1:
-            return grad[..., None] * b, (np.swapaxes(a, -1, -2) @ grad[..., None])[..., 0]
-        return grad @ np.swapaxes(b, -1, -2), transposed_product(a, grad)
+            if position == 0:
+                return grad[..., None] * b
+            return (np.swapaxes(a, -1, -2) @ grad[..., None])[..., 0]
+        if position == 0:
+            return grad @ np.swapaxes(b, -1, -2)
+        return transposed_product(a, grad)
 
     bprop_boxes = multilinear_in(0, 1)
 
