@@ -132,7 +132,7 @@ class FlowGraph:
 
     def __init__(self, outputs: Box | Sequence[Box], wrt: Iterable[Box] | None = None,
                  check_finite: bool = False, fuse: bool = False,
-                 compile: bool = True) -> None:  # noqa: A002 (the verb is the option)
+                 compile: bool = True, jit: bool = False) -> None:  # noqa: A002
         if isinstance(wrt, Box):
             raise TypeError(f"FlowGraph's second argument is wrt, the boxes to differentiate "
                             f"with respect to, not {describe(wrt)}: give several outputs as a "
@@ -177,6 +177,10 @@ class FlowGraph:
         self._plan_bprop()
         self.compile = compile and not check_finite and not fuse and \
             len(self._fprop_plan) <= plan_module.MAX_BOXES
+        if jit and not plan_module.jit.available():
+            raise ImportError('FlowGraph(jit=True) compiles elementwise chains with numba, '
+                              'which is not installed: pip install "autograd_flow[jit]"')
+        self.jit = jit and self.compile
         self._plans: OrderedDict[tuple, plan_module.Plan | None] = OrderedDict()
         self._seen: dict[tuple, int] = {}
         self._active: plan_module.Plan | None = None

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..box import Box, Constant, Leaf
+from . import jit
 from .rewrites import REWRITES, Match
 from .templates import Site, _result, template_for
 from .writer import Grad, Writer
@@ -100,6 +101,70 @@ class _Compiler:
         for box in graph.order:
             self.bound[id(box)] = self.w.bind(box, box.name + "_box")
         self.output_ids = set(map(id, graph.outputs))
+        self.runs: dict[int, list[Box]] = {}  # id of a run's last box -> the run (jit)
+        self.in_run: set[int] = set()
+        self.kernels: dict[int, jit.Run] = {}
+        if getattr(graph, "jit", False):
+            skip = self.inner | set(self.rewrites) | set(map(id, graph.wrt))
+            for run in jit.runs(graph.order, skip):
+                self.runs[id(run[-1])] = run
+                self.in_run |= {id(b) for b in run}
+                self.kernels[id(run[-1])] = jit.Run(run, self._incoming(run), graph.needs)
+
+    def _incoming(self, run: list[Box]) -> list[Box]:
+        """The boxes of a run whose gradient comes from outside it (the seed, or a box
+        whose bprop runs)."""
+        members = {id(b) for b in run}
+        reached = {id(b) for b, _ in self.graph.bprop_steps()}
+        consumers: dict[int, list[Box]] = {}
+        for box in self.graph.order:
+            for source in box.inputs:
+                consumers.setdefault(id(source), []).append(box)
+        return [b for b in run if b is self.graph.outputs[0] or any(
+            id(c) not in members and id(c) in reached for c in consumers.get(id(b), ()))]
+
+    def jit_fprop(self, run: list[Box]) -> None:
+        """One numba call for a whole run. Every box's value is a row of the run's table,
+        set once (again only when something else wrote a value into the run); an output
+        gets a copy."""
+        w = self.w
+        kernels = self.kernels[id(run[-1])]
+        name = w.bind(kernels, f"{self.var[id(run[-1])]}_run")
+        pairs = w.bind(tuple(zip(run, kernels.values)), f"{self.var[id(run[-1])]}_rows")
+        first = w.bind(kernels.values[0], f"{self.var[id(run[0])]}_row")
+        w.line(f"# {len(run)} boxes from {run[0].name} to {run[-1].name}: one numba call "
+               "(jit)")
+        w.line(f"{name}.fprop({', '.join(self.var[id(i)] for i in kernels.inputs)})")
+        w.line(f"if {self.bound[id(run[0])]}.__dict__.get('value') is not {first}:")
+        w.line(f"    for box, row in {pairs}:")
+        w.line("        box.value, box.grad = row, None")
+        read = {id(i) for b in self.graph.order if id(b) not in self.in_run for i in b.inputs}
+        for k, box in enumerate(run):
+            if id(box) in self.output_ids:
+                w.line(f"{self.var[id(box)]} = {self.bound[id(box)]}.value = "
+                       f"{name}.values[{k}].copy()")
+            elif id(box) in read:
+                row = w.bind(kernels.values[k], self.var[id(box)] + "_row")
+                w.line(f"{self.var[id(box)]} = {row}")
+
+    def jit_bprop(self, run: list[Box]) -> None:
+        """One numba call: the gradients arriving from outside the run in, the gradients
+        of the run's inputs out (new arrays)."""
+        w = self.w
+        kernels = self.kernels[id(run[-1])]
+        dtype = np.asarray(run[0].value).dtype
+        arriving = []
+        for box in kernels.incoming:
+            g = self.grads.get(id(box))
+            arriving.append("None" if g is None else g.name)
+        made = [w.identifier(f"d_{self.var[id(s)]}_from_{self.var[id(run[-1])]}")
+                for s in kernels.sources]
+        w.line(f"# {len(run)} boxes from {run[-1].name} back to {run[0].name}: one numba "
+               "call (jit)")
+        target = f"{', '.join(made)}," if made else "_"
+        w.line(f"{target} = {self.var[id(run[-1])]}_run.bprop({', '.join(arriving)})")
+        for source, name in zip(kernels.sources, made):
+            self.accumulate(source, (Grad(name, "fresh"), dtype), False)
 
     # -- fprop -----------------------------------------------------------------------
     def site(self, box: Box) -> Site:
@@ -125,6 +190,10 @@ class _Compiler:
                     w.line(f"{v} = {b}.value")
                 continue
             if id(box) in self.inner:
+                continue
+            if id(box) in self.in_run:
+                if id(box) in self.runs:
+                    self.jit_fprop(self.runs[id(box)])
                 continue
             match = self.rewrites.get(id(box))
             if match is not None:
@@ -165,13 +234,19 @@ class _Compiler:
                    if id(box) not in self.inner]
         self.grads: dict[int, Grad] = {}
         self.gdtypes: dict[int, Any] = {}
-        cleared = w.bind(tuple(graph.reset_boxes()), "with_gradients")
+        arriving = {id(b) for k in self.kernels.values() for b in k.incoming}
+        cleared = w.bind(tuple(b for b in graph.reset_boxes() if id(b) not in self.in_run
+                               or id(b) in arriving), "with_gradients")
         w.line(f"for box in {cleared}:  # last step's gradients go before the new ones come")
         w.line("    box.grad = None")
         output = graph.outputs[0]
         self.grads[id(output)] = Grad("seed", "alias")
         self.gdtypes[id(output)] = np.asarray(output.value).dtype
         for box, targets in entries:
+            if id(box) in self.in_run:
+                if id(box) in self.runs:
+                    self.jit_bprop(self.runs[id(box)])
+                continue
             g = self.grads.get(id(box))
             if g is None:
                 continue
@@ -316,7 +391,8 @@ class _Compiler:
         w = self.w
         for box in self.graph.reset_boxes():
             g = self.grads.get(id(box))
-            if id(box) not in self.inner and g is not None:
+            if id(box) not in self.inner and g is not None and (
+                    id(box) not in self.in_run or not g.maybe_none):
                 w.line(f"{self.bound[id(box)]}.grad = {g.name}")
         returned = []
         seen: set[str] = set()
