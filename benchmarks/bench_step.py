@@ -2,6 +2,11 @@
 practical floor: preallocated buffers, in-place ops) and, when installed, PyTorch CPU,
 HIPS autograd and JAX-jit, all in this one process. Prints a markdown table.
 
+autograd_flow runs three ways: the default (``FlowGraph(loss)``: a compiled plan after
+the first steps of each input signature), the interpreter (``compile=False``: one
+Python call per box, the reference) and ``jit=True`` (runs of elementwise boxes in
+numba, when the ``jit`` extra is installed).
+
 Workloads (float32, median over many steps after warm-up):
   W1  one SGD step of a 64-128-128-10 tanh MLP: mean softmax cross-entropy
       + 1e-4 * sum of squared weights, bprop, update with learning rate 0.1;
@@ -47,8 +52,9 @@ def data(rng: np.random.Generator, batch: int, n_in: int, n_out: int):
 
 
 # ----------------------------------------------------------------------------- engines
-def flow_step(layers, activation: str, X, Y, fuse: bool = False) -> Callable[[], None]:
-    """autograd_flow: graph built once, then fprop + bprop + in-place SGD per step."""
+def flow_step(layers, activation: str, X, Y, **options) -> Callable[[], None]:
+    """autograd_flow: graph built once (``options`` for FlowGraph), then fprop + bprop +
+    in-place SGD per step."""
     x, y = af.Input("x"), af.Input("y")
     params = [(af.Parameter(W.copy(), name=f"W{k}"), af.Parameter(b.copy(), name=f"b{k}"))
               for k, (W, b) in enumerate(layers, 1)]
@@ -58,7 +64,7 @@ def flow_step(layers, activation: str, X, Y, fuse: bool = False) -> Callable[[],
         a = af.linear(h, W, b)
         h = act(a) if k < len(params) - 1 else a
     loss = af.softmax_cross_entropy(h, y) + L2 * af.l2_penalty([W for W, _ in params])
-    graph = af.FlowGraph(loss, fuse=fuse)
+    graph = af.FlowGraph(loss, **options)
     feed = {x: X, y: Y}
 
     def step() -> None:
@@ -210,12 +216,12 @@ def jax_step(layers, activation: str, X, Y) -> Callable[[], None] | None:
 
 
 # -------------------------------------------------------------------------------- W3
-def flow_chain(boxes: int, vector: np.ndarray) -> Callable[[], None]:
+def flow_chain(boxes: int, vector: np.ndarray, **options) -> Callable[[], None]:
     x = af.Parameter(vector.copy(), name="x")
     h = x
     for _k in range(boxes // 3):
         h = af.tanh(h * 0.9 + 0.1)
-    graph = af.FlowGraph(h.sum())
+    graph = af.FlowGraph(h.sum(), **options)
 
     def step() -> None:
         graph.fprop()
@@ -308,6 +314,7 @@ def median_us(step: Callable[[], None], repeat: int, warmup: int) -> float:
 
 PEERS = (("PyTorch", torch_step, torch_chain), ("HIPS autograd", autograd_step, autograd_chain),
          ("JAX jit", jax_step, jax_chain))
+JIT = af.plan.jit.available()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -331,7 +338,9 @@ def main(argv: list[str] | None = None) -> None:
         X, Y = data(rng, batch, sizes[0], sizes[-1])
         steps = {"numpy": numpy_step(layers, activation, X, Y),
                  "autograd_flow": flow_step(layers, activation, X, Y),
-                 "fused": flow_step(layers, activation, X, Y, fuse=True)}
+                 "interpreter": flow_step(layers, activation, X, Y, compile=False)}
+        if JIT:
+            steps["jit"] = flow_step(layers, activation, X, Y, jit=True)
         for name, make, _ in peers:
             step = make(layers, activation, X, Y)
             if step is not None:
@@ -340,12 +349,16 @@ def main(argv: list[str] | None = None) -> None:
         if label.startswith("W2"):
             row["memory"] = {
                 "autograd_flow": peak_mib(partial(flow_step, layers, activation, X, Y)),
-                "fused": peak_mib(partial(flow_step, layers, activation, X, Y, fuse=True)),
+                "interpreter": peak_mib(partial(flow_step, layers, activation, X, Y,
+                                                compile=False)),
                 "numpy": peak_mib(partial(numpy_step, layers, activation, X, Y))}
         rows.append(row)
     vector = rng.standard_normal(16).astype(DTYPE)
     repeat = args.repeat or (100 if args.quick else 3000)
-    steps = {"numpy": numpy_chain(200, vector), "autograd_flow": flow_chain(200, vector)}
+    steps = {"numpy": numpy_chain(200, vector), "autograd_flow": flow_chain(200, vector),
+             "interpreter": flow_chain(200, vector, compile=False)}
+    if JIT:
+        steps["jit"] = flow_chain(200, vector, jit=True)
     for name, _, make in peers:
         step = make(200, vector)
         if step is not None:
@@ -369,11 +382,15 @@ def timed(steps: dict[str, Callable[[], None]], repeat: int) -> dict[str, float]
 
 
 def peak_mib(build_and_step: Callable[[], Callable[[], None]]) -> float:
-    """Peak bytes that numpy held while building an engine (weights, buffers) and
-    running two steps; tracemalloc sees numpy's buffers."""
+    """Peak bytes numpy holds in steady training: everything built and allocated (weights,
+    buffers, a compiled plan) plus the most any of two steps adds, measured after three
+    warm-up steps; tracemalloc sees numpy's allocations."""
     gc.collect()
     tracemalloc.start()
     step = build_and_step()
+    for _ in range(3):
+        step()
+    tracemalloc.reset_peak()
     step()
     step()
     peak = tracemalloc.get_traced_memory()[1]
@@ -386,24 +403,35 @@ def print_table(rows: list[dict]) -> None:
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, numpy {np.__version__}; float32; median "
           "microseconds per step (ratio to the hand-written numpy step)\n")
-    header = ["workload", "numpy (hand-written)", "autograd_flow", "autograd_flow fuse=True"]
-    header += peers
+    columns = [("autograd_flow", "autograd_flow (default)"),
+               ("interpreter", "interpreter (compile=False)")]
+    if any("jit" in r for r in rows):
+        columns.append(("jit", "jit=True"))
+    columns += [(name, name) for name in peers]
+    header = ["workload", "numpy (hand-written)"] + [title for _, title in columns]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for r in rows:
         cells = [r["workload"], f"{r['numpy']:.1f}"]
-        for name in ["autograd_flow", "fused"] + peers:
+        for name, _ in columns:
             cells.append(f"{r[name]:.1f} ({r[name] / r['numpy']:.2f}x)" if name in r else "-")
         print("| " + " | ".join(cells) + " |")
     for r in rows:
         if "memory" in r:
             m = r["memory"]
-            print(f"\n{r['workload']} peak numpy memory (build + 2 steps): hand-written "
+            print(f"\n{r['workload']} peak numpy memory in steady training: hand-written "
                   f"{m['numpy']:.1f} MiB, autograd_flow {m['autograd_flow']:.1f} MiB "
-                  f"({m['autograd_flow'] / m['numpy']:.2f}x), fuse=True {m['fused']:.1f} MiB "
-                  f"({m['fused'] / m['numpy']:.2f}x)")
+                  f"({m['autograd_flow'] / m['numpy']:.2f}x), interpreter "
+                  f"{m['interpreter']:.1f} MiB ({m['interpreter'] / m['numpy']:.2f}x)")
+        if "PyTorch" in r and r["workload"].startswith("W2"):
+            print(f"{r['workload']}: autograd_flow {r['autograd_flow'] / r['PyTorch']:.2f}x "
+                  "PyTorch's time")
         if r["workload"].startswith("W3"):
-            print(f"W3: {r['autograd_flow'] / 200:.2f} microseconds per box (fprop + bprop)")
+            line = (f"W3: {r['autograd_flow'] / 200:.2f} microseconds per box (fprop + "
+                    f"bprop), interpreter {r['interpreter'] / 200:.2f}")
+            if "jit" in r:
+                line += f", jit=True {r['jit'] / 200:.3f}"
+            print(line)
 
 
 if __name__ == "__main__":
