@@ -116,3 +116,30 @@ def test_missing_or_misshapen_gradient_is_explained():
         optimizer.step({})
     with pytest.raises(ValueError, match="shape"):
         optimizer.step({p: np.zeros(3)})
+
+
+# One convention for every optimizer: step(graph, feed), as Newton's
+
+@pytest.mark.parametrize("make", [lambda p: af.optim.SGD(p, lr=0.1, momentum=0.9),
+                                  lambda p: af.optim.Adam(p, lr=0.01),
+                                  lambda p: af.optim.RMSprop(p, lr=0.01)])
+def test_every_optimizer_steps_from_a_graph_and_its_feed(make) -> None:
+    rng = np.random.default_rng(5)
+    x = af.Input("x")
+    w = af.Parameter(rng.standard_normal(3), name="w")
+    loss = af.square(x @ w - 1.0).mean()
+    feed = {x: rng.standard_normal((8, 3))}
+    by_graph, by_grads = make([w]), make([af.Parameter(w.value.copy(), name="v")])
+    v = by_grads.params[0]
+    other = af.square(x @ v - 1.0).mean()
+    graph, other_graph = af.FlowGraph(loss), af.FlowGraph(other)
+    for _ in range(5):
+        expected = float(graph.fprop(feed))  # the loss before the update
+        assert by_graph.step(graph, feed) == expected
+        other_graph.fprop(feed)
+        by_grads.step(other_graph.bprop())
+    np.testing.assert_array_equal(w.value, v.value)  # the same updates either way
+    expected = float(graph.fprop(feed))
+    assert by_graph.step(loss, feed) == expected  # a box: its graph is built once
+    with pytest.raises(TypeError, match=r"step\(graph, feed\)"):
+        by_graph.step({w: np.zeros(3)}, feed)

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Parameter
+from ..box import Box, Parameter
+from ..graph import FlowGraph
 
 DECAYS = (None, "inverse", "power")
 Gradients = Mapping[Any, Any]  # {Parameter: gradient}, as FlowGraph.bprop() returns
@@ -87,14 +88,38 @@ class Optimizer:
             return self.lr / (1.0 + self.decay_rate * decayed)
         return self.lr / decayed ** self.decay_rate
 
-    def step(self, grads: Gradients | None = None) -> None:
+    def step(self, grads: Gradients | FlowGraph | Box | None = None,
+             feed: Mapping[Any, Any] | None = None) -> float | None:
         """One update from ``grads`` ({Parameter: gradient}, as returned by
-        ``FlowGraph.bprop()``; default: each Parameter's ``.grad``)."""
+        ``FlowGraph.bprop()``; default: each Parameter's ``.grad``).
+
+        Or, the way every optimizer takes it (Newton's included): ``step(graph, feed)``
+        runs the graph's fprop and bprop on ``feed`` and updates from those gradients;
+        it returns the loss (the graph's first output) before the update."""
+        loss = None
+        if isinstance(grads, (FlowGraph, Box)):
+            graph = self._graph(grads)
+            loss = float(np.sum(graph.fprop(feed)))
+            grads = graph.bprop()
+        elif feed is not None:
+            raise TypeError(f"{type(self).__name__}.step(graph, feed) takes a FlowGraph or a "
+                            "box first when it is given a feed")
         alpha = self.learning_rate()
         gradients = [self._grad(p, grads) for p in self.params]  # all checked first
         self.t += 1
         for index, (p, grad) in enumerate(zip(self.params, gradients)):
             self.update(index, p, grad, alpha)
+        return loss
+
+    def _graph(self, target: FlowGraph | Box) -> FlowGraph:
+        """The graph a step runs: a FlowGraph as given; for a box, one built once that
+        differentiates with respect to this optimizer's Parameters."""
+        if isinstance(target, FlowGraph):
+            return target
+        graphs = self.__dict__.setdefault("_graphs", {})
+        if id(target) not in graphs:
+            graphs[id(target)] = FlowGraph(target, wrt=self.params)
+        return graphs[id(target)]
 
     def update(self, index: int, p: Parameter, grad: np.ndarray, lr: float) -> None:
         """Update ``p`` (the ``index``-th Parameter) in place; ``self.t`` is this
