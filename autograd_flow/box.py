@@ -234,6 +234,41 @@ class Box:
         """Mean over ``axis`` (all axes by default)."""
         return ops.Mean(self, axis=axis, keepdims=keepdims)
 
+    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False,
+            initial: float | None = None) -> Box:
+        """Maximum over ``axis`` (all axes by default); ties share the gradient."""
+        return ops.Max(self, axis=axis, keepdims=keepdims, initial=initial)
+
+    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False,
+            initial: float | None = None) -> Box:
+        """Minimum over ``axis`` (all axes by default); ties share the gradient."""
+        return ops.Min(self, axis=axis, keepdims=keepdims, initial=initial)
+
+    def prod(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Box:
+        """Product over ``axis`` (all axes by default)."""
+        return ops.Prod(self, axis=axis, keepdims=keepdims)
+
+    def cumsum(self, axis: int | None = None) -> Box:
+        """Running sum along ``axis`` (of the flattened box by default)."""
+        return numpy_api.cumsum(self, axis=axis)
+
+    def cumprod(self, axis: int | None = None) -> Box:
+        """Running product along ``axis`` (of the flattened box by default)."""
+        return numpy_api.cumprod(self, axis=axis)
+
+    def var(self, axis: int | Sequence[int] | None = None, ddof: int = 0,
+            keepdims: bool = False) -> Box:
+        """Variance over ``axis``, as ``ndarray.var``."""
+        return functions.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def std(self, axis: int | Sequence[int] | None = None, ddof: int = 0,
+            keepdims: bool = False) -> Box:
+        """Standard deviation over ``axis``, as ``ndarray.std``."""
+        return functions.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def __pos__(self) -> Box:
+        return self
+
     def reshape(self, *shape: Any) -> Box:
         """Same values, new shape (``-1`` allowed, as in numpy)."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -384,4 +419,5 @@ def as_box(value: Any) -> Box:
         "pass a Box, a number or a numpy array")
 
 
-from . import ops  # noqa: E402  (ops subclass Box; the operators above build them)
+# ops subclass Box; the operators and methods above build them and the composites
+from . import functions, numpy_api, ops  # noqa: E402

@@ -406,3 +406,20 @@ def test_var_and_std_equal_numpy_and_their_gradients_check(kwargs) -> None:
         np.testing.assert_allclose(af.FlowGraph(box).fprop(), reference(value, **kwargs),
                                    rtol=1e-14)
         af.gradcheck(box.sum() if np.ndim(reference(value, **kwargs)) else box, {})
+
+
+@pytest.mark.parametrize(("method", "function"), [
+    (lambda b: b.max(axis=1), lambda a: a.max(axis=1)),
+    (lambda b: b.min(), lambda a: a.min()),
+    (lambda b: b.prod(axis=0, keepdims=True), lambda a: a.prod(axis=0, keepdims=True)),
+    (lambda b: b.cumsum(axis=1), lambda a: a.cumsum(axis=1)),
+    (lambda b: b.cumprod(), lambda a: a.cumprod()),
+    (lambda b: b.var(ddof=1), lambda a: a.var(ddof=1)),
+    (lambda b: b.std(axis=0), lambda a: a.std(axis=0)),
+    (lambda b: +b, lambda a: +a),
+])
+def test_box_methods_are_ndarrays(method, function) -> None:
+    value = _rng(11).standard_normal((3, 4))
+    box = af.Parameter(value, name="a")
+    np.testing.assert_allclose(af.FlowGraph(method(box)).fprop(), function(value), rtol=1e-14)
+    af.gradcheck(af.sum(method(box)), {})
