@@ -194,13 +194,13 @@ def run(args: argparse.Namespace) -> int:
     with RunFolder(run_dir, RUN_SETTINGS, ARTEFACTS, "config", "autograd-flow train") as folder:
         note(folder.clean_leftovers())
         target = _target(args, folder, config, splits, planned)
-        planned |= folder.owned() if args.resume else set()
-        write_json(target / RUN_SETTINGS, {**settings, "files": sorted(planned)})
-        sizes = [splits.n_features, *config.hidden, splits.n_outputs]
-        print(f"{splits.summary()}; MLP {sizes} ({config.activation}, {config.dtype}, "
-              f"{config.optimizer}); run folder {run_dir}")
         staged = target != run_dir
+        planned |= folder.owned() if args.resume else set()
         try:
+            write_json(target / RUN_SETTINGS, {**settings, "files": sorted(planned)})
+            sizes = [splits.n_features, *config.hidden, splits.n_outputs]
+            print(f"{splits.summary()}; MLP {sizes} ({config.activation}, {config.dtype}, "
+                  f"{config.optimizer}); run folder {run_dir}")
             result = train(config, splits, run_dir=target, progress=not args.no_progress,
                            resume=args.resume)
             artefacts = [MODEL, CHECKPOINT, RUN_SETTINGS, METRICS, HISTORY]

@@ -45,7 +45,7 @@ def run_trial(objective: Objective, config: dict[str, Any], seed: int) -> dict[s
 def _run_local(objective: Objective, trials: list[Trial],
                n_jobs: int) -> Generator[tuple[int, dict], None, None]:
     """(index, outcome) as each trial ends, in joblib worker processes."""
-    from joblib import Parallel, delayed
+    from joblib import Parallel, delayed, parallel_config
 
     if n_jobs == 1:
         for t in trials:
@@ -54,19 +54,30 @@ def _run_local(objective: Objective, trials: list[Trial],
     if n_jobs < 1 and n_jobs != -1:
         raise ValueError(f"n_jobs must be -1 (all cores) or a number of processes >= 1, "
                          f"got {n_jobs}")
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-    outcomes = parallel(delayed(_indexed_trial)(objective, t.index, t.config, t.seed,
-                                                os.getpid()) for t in trials)
+    # each worker process ends when this one does, even killed with -9 (see exit_with_parent)
+    with parallel_config(backend="loky", initializer=exit_with_parent,
+                         initargs=(os.getpid(),)):
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+        outcomes = parallel(delayed(_indexed_trial)(objective, t.index, t.config, t.seed)
+                            for t in trials)
     try:
         yield from outcomes
     finally:  # closing joblib's generator early (Ctrl-C, an error) stops its workers
         outcomes.close()
 
 
-def _indexed_trial(objective: Objective, index: int, config: dict, seed: int,
-                   parent: int | None = None) -> tuple[int, dict]:
-    if parent is not None:
-        exit_with_parent(parent)
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _indexed_trial(objective: Objective, index: int, config: dict,
+                   seed: int) -> tuple[int, dict]:
     return index, run_trial(objective, config, seed)
 
 
@@ -74,12 +85,19 @@ _WATCHER = "autograd-flow: exit with the search process"
 
 
 def exit_with_parent(parent: int, interval: float = 0.25) -> None:
-    """In a worker process started by the search process ``parent``: end this process
-    within ``interval`` seconds of ``parent`` ending in any way (``kill -9`` too), rather
-    than finish a trial nobody will read. Starts one daemon thread per process, which
-    polls the parent's pid (a child whose parent dies is given another one); does
-    nothing in ``parent`` itself or in a process that is not its direct child."""
-    if os.getppid() != parent or any(t.name == _WATCHER for t in threading.enumerate()):
+    """In a worker process started by the search process ``parent`` (the workers'
+    initializer): end this process within ``interval`` seconds of ``parent`` ending in
+    any way (``kill -9`` too), rather than finish a trial nobody will read or wait for
+    work forever. Starts one daemon thread, which polls the parent's pid (a process
+    whose parent dies is given another one); does nothing in a process that is not a
+    direct child of ``parent``. POSIX only."""
+    if os.name != "posix":  # os.kill(pid, 0) would signal the parent on Windows
+        return
+    if os.getppid() != parent:
+        if not _alive(parent):  # it died while this worker was starting
+            os._exit(1)
+        return
+    if any(t.name == _WATCHER for t in threading.enumerate()):
         return
 
     def watch() -> None:
