@@ -62,7 +62,7 @@ def test_kill_9_at_random_moments_keeps_files_loadable_and_resume_bit_identical(
     process = start_cli(["train", *HEAVY, *epochs, "--out", "victim"], tmp_path)
     planted, natural, epochs_at_kills = None, 0, []
     for _ in range(4):
-        def started(process=process, planted=planted):  # noqa: B023 (bound here)
+        def started(process=process, planted=planted):
             return ((victim / "checkpoint.npz").exists() and holds_lock(victim, process)
                     and (planted is None or not planted.exists()))
 
