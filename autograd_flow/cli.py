@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -66,6 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = f"autograd-flow {args.command}"
     try:
         return int(args.run(args) or 0)
+    except BrokenPipeError:  # the reader went away (| head): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (FlowGraphError, OSError, ValueError, MissingExtraError) as error:
         message: object = error
     except ModuleNotFoundError as error:  # an optional package: say which extra has it
