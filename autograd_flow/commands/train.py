@@ -113,7 +113,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="continue the run in --out from its last checkpoint with the "
                           "run's own settings (only --epochs may be given to train longer)")
     run.add_argument("--overwrite", action="store_true",
-                     help="start a new run in --out even if it holds one already")
+                     help="replace the run in --out: the new run is built beside it and "
+                          "takes its place once it has finished (or, interrupted, has a "
+                          "checkpoint); files that no run wrote are never replaced")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument("--no-plots", action="store_true",
                      help="skip curves.png, regions.png and graph.svg")

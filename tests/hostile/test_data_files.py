@@ -21,7 +21,8 @@ def moons_csv(path, scale=1.0):
     splits = load_dataset("moons", n_samples=300)
     X = np.vstack([splits.X_train, splits.X_valid, splits.X_test]) * scale
     y = np.concatenate([splits.y_train, splits.y_valid, splits.y_test])
-    path.write_text("x1,x2,y\n" + "".join(f"{float(a)!r},{float(b)!r},{c}\n" for (a, b), c in zip(X, y)))
+    rows = (f"{float(a)!r},{float(b)!r},{c}\n" for (a, b), c in zip(X, y))
+    path.write_text("x1,x2,y\n" + "".join(rows))
     return path
 
 
