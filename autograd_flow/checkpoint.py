@@ -1,5 +1,5 @@
 """Training checkpoints: everything a run needs to continue bit for bit, in one archive
-(:func:`autograd_flow.io.write_archive`, written atomically after every epoch).
+(:func:`autograd_flow.files.write_archive`, written atomically after every epoch).
 
 A checkpoint holds the parameters, the optimizer's state (its update count and every
 buffer: SGD's momentum, Adam's moving averages, ...), the best epoch's parameters, the
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .io import ModelFileError, read_archive, write_archive
+from .files import ModelFileError, read_archive, write_archive
 from .nn import MLP
 from .optim.base import Optimizer
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from .io import save_figure
+from .files import save_figure
 from .model import Model
 
 

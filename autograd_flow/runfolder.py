@@ -36,7 +36,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .io import TEMPORARY, parse_json, write_json
+from .files import TEMPORARY, parse_json, write_json
 
 LOCK = ".autograd-flow.lock"
 STAGING = ".autograd-flow-new"

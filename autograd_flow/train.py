@@ -31,7 +31,8 @@ from .checkpoint import TrainingState, fingerprint, load_checkpoint, save_checkp
 from .data import Splits
 from .errors import NonFiniteError
 from .extras import progress_bar
-from .io import atomic_file, save_model, write_json
+from .files import atomic_file, write_json
+from .io import save_model
 from .memory import check_fits, describe_sizes, mlp_bytes
 from .model import Model
 from .nn import ACTIVATIONS, MLP

@@ -16,7 +16,8 @@ import numpy as np
 
 from ..data import NAMES, DataError, csv_columns, load_dataset, read_dataset
 from ..data import targets as read_targets
-from ..io import atomic_file, load_model
+from ..files import atomic_file
+from ..io import load_model
 from ..model import Model
 from ..objective import class_codes
 from . import OWN_DEFAULT

@@ -32,7 +32,7 @@ from typing import Any
 from .. import select
 from ..data import TASKS
 from ..extras import require
-from ..io import read_run_settings, write_json
+from ..files import read_run_settings, write_json
 from ..runfolder import RunFolder, RunFolderError, new_run_dir, note
 from ..train import OPTIMIZERS, TrainConfig
 from . import SEED, count, dataset_setting, default_run_dir

@@ -19,7 +19,7 @@ from ..checkpoint import read_checkpoint
 from ..data import NAMES, TASKS, Splits, load_dataset, natural_task
 from ..errors import NonFiniteError
 from ..extras import require
-from ..io import read_run_settings, write_json
+from ..files import read_run_settings, write_json
 from ..nn import ACTIVATIONS
 from ..runfolder import RunFolder, RunFolderError, new_run_dir, note
 from ..train import (

@@ -13,7 +13,7 @@ from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..io import parse_json
+from ..files import parse_json
 from .objective import TrainObjective
 from .results import SearchResult, Trial, rank
 from .space import describe_space, grid_points, plain_value, sample_points

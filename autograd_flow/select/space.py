@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..io import parse_json
+from ..files import parse_json
 
 # ---------------------------------------------------------------- distributions
 
