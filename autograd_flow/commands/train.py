@@ -113,9 +113,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="continue the run in --out from its last checkpoint with the "
                           "run's own settings (only --epochs may be given to train longer)")
     run.add_argument("--overwrite", action="store_true",
-                     help="replace the run in --out: the new run is built beside it and "
-                          "takes its place once it has finished (or, interrupted, has a "
-                          "checkpoint); files that no run wrote are never replaced")
+                     help="replace the run in --out: the new run is built in "
+                          "DIR/.autograd-flow-new and takes the old one's place once it has "
+                          "finished (or, interrupted, has a checkpoint); files that no run "
+                          "wrote are never replaced")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument("--no-plots", action="store_true",
                      help="skip curves.png, regions.png and graph.svg")
