@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Generator, Mapping
@@ -54,9 +55,7 @@ def _run_local(objective: Objective, trials: list[Trial],
     if n_jobs < 1 and n_jobs != -1:
         raise ValueError(f"n_jobs must be -1 (all cores) or a number of processes >= 1, "
                          f"got {n_jobs}")
-    # each worker process ends when this one does, even killed with -9 (see exit_with_parent)
-    with parallel_config(backend="loky", initializer=exit_with_parent,
-                         initargs=(os.getpid(),)):
+    with parallel_config(backend="loky", initializer=start_worker, initargs=(os.getpid(),)):
         parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
         outcomes = parallel(delayed(_indexed_trial)(objective, t.index, t.config, t.seed)
                             for t in trials)
@@ -82,6 +81,15 @@ def _indexed_trial(objective: Objective, index: int, config: dict,
 
 
 _WATCHER = "autograd-flow: exit with the search process"
+
+
+def start_worker(parent: int) -> None:
+    """The initializer of a search's worker processes: Ctrl-C is the search process's
+    to handle (it stops the workers; a worker interrupted in the middle of a trial would
+    print its own traceback), and the worker ends with the search process
+    (:func:`exit_with_parent`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent(parent)
 
 
 def exit_with_parent(parent: int, interval: float = 0.25) -> None:
