@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .errors import FlowGraphError
 from .extras import MissingExtraError, explain
@@ -22,9 +24,17 @@ COMMANDS = (
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on standard error (what is wrong,
+    and where to read about the options), with exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="autograd-flow",
         description="Flow-graph automatic differentiation: train, draw and check graphs.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
@@ -45,20 +55,36 @@ def version() -> str:
     return __version__
 
 
+def one_line(message: object) -> str:
+    """A message on one line (a multi-line message's lines joined with spaces)."""
+    return " ".join(str(message).split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``autograd-flow``; returns the exit status."""
+    """Entry point of ``autograd-flow``; returns the exit status: 0, 1 (a check failed,
+    e.g. gradcheck), 2 (an error, one line on standard error) or 130 (interrupted)."""
     args = build_parser().parse_args(argv)
+    command = f"autograd-flow {args.command}"
     try:
         return int(args.run(args) or 0)
+    except BrokenPipeError:  # the reader went away (| head): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (FlowGraphError, OSError, ValueError, MissingExtraError) as error:
-        print(f"autograd-flow {args.command}: error: {error}", file=sys.stderr)
-        return 2
+        message: object = error
     except ModuleNotFoundError as error:  # an optional package: say which extra has it
-        missing = explain(error, f"autograd-flow {args.command}")
+        missing = explain(error, command)
         if missing is None:
             raise
-        print(f"autograd-flow {args.command}: error: {missing}", file=sys.stderr)
-        return 2
+        message = missing
+    except MemoryError:
+        message = ("out of memory: the data or the network is too large for this machine "
+                   "(use fewer examples, smaller layers or a smaller batch)")
+    except KeyboardInterrupt:
+        print(f"\n{command}: interrupted", file=sys.stderr)
+        return 130
+    print(f"{command}: error: {one_line(message)}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -19,17 +19,27 @@ from pathlib import Path
 
 import numpy as np
 
-from .tables import DataError, Table, as_number, csv_columns, read_csv, read_npz
+from .memory import check_fits
+from .tables import (
+    LARGEST_EXACT_INTEGER,
+    DataError,
+    Table,
+    as_number,
+    csv_columns,
+    read_csv,
+    read_npz,
+)
 
 __all__ = ["DataError", "Table", "Splits", "load_dataset", "read_dataset", "read_csv",
            "read_npz", "csv_columns", "standardization", "encode_labels", "targets",
-           "split_indices", "make_spirals", "natural_task", "NAMES", "TASKS"]
+           "split_indices", "make_spirals", "natural_task", "check_seed", "NAMES", "TASKS"]
 
 SYNTHETIC = ("moons", "circles", "spirals", "xor")
 REGRESSION = ("diabetes",)
 NAMES = ("digits",) + SYNTHETIC + REGRESSION
 TASKS = ("classification", "regression")
 DEFAULT_SYNTHETIC_SAMPLES = 1000
+_BYTES_PER_POINT = 200  # a synthetic point while it is drawn and split: ~12 float64 copies
 
 
 @dataclass
@@ -81,12 +91,28 @@ class Splits:
 
 def standardization(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(mean, std) of each column of ``X`` (the training features); a constant column
-    (e.g. a blank pixel) gets std 1, so it stays 0 once standardized."""
+    (e.g. a blank pixel) gets std 1, so it stays 0 once standardized. Each column is
+    scaled by its largest magnitude first, so values up to the largest float (1e300)
+    give a finite mean and std instead of an overflow (squares of 1e300 are infinite)."""
     X = np.asarray(X, dtype=np.float64)
-    mean = X.mean(axis=0)
-    std = X.std(axis=0)
+    if not len(X):
+        raise DataError("cannot standardize features of no examples")
+    scale = np.max(np.abs(X), axis=0)
+    scale[(scale == 0) | ~np.isfinite(scale)] = 1.0
+    scaled = X / scale
+    mean = scaled.mean(axis=0) * scale
+    std = scaled.std(axis=0) * scale
     std[std == 0] = 1.0
     return mean, std
+
+
+def check_seed(seed: int) -> None:
+    """Raise DataError unless ``seed`` is a whole number in [0, 2**32 - 1] (what the
+    generators and scikit-learn's splits take)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
+            or not 0 <= seed < 2 ** 32:
+        raise DataError(f"the seed must be a whole number from 0 to {2 ** 32 - 1}, "
+                        f"got {seed!r}")
 
 
 def make_spirals(n_samples: int = DEFAULT_SYNTHETIC_SAMPLES, n_arms: int = 3,
@@ -133,7 +159,10 @@ def load_dataset(name_or_path: str = "digits", *, task: str | None = None, seed:
     task = natural_task(name_or_path) if task is None else task
     if task not in TASKS:
         raise DataError(f"unknown task {task!r}: choose classification or regression")
-    if not (0 < valid_fraction < 1 and 0 < test_fraction < 1
+    check_seed(seed)
+    if not all(isinstance(f, (int, float, np.number)) and not isinstance(f, bool)
+               for f in (valid_fraction, test_fraction)) or not (
+            0 < valid_fraction < 1 and 0 < test_fraction < 1
             and valid_fraction + test_fraction < 1):
         raise DataError(f"valid_fraction ({valid_fraction}) and test_fraction "
                         f"({test_fraction}) must be in (0, 1) and sum to less than 1")
@@ -153,6 +182,9 @@ def load_dataset(name_or_path: str = "digits", *, task: str | None = None, seed:
     else:
         labels, classes, strata = targets(table.labels, table.source), np.array([]), None
     X = table.X
+    if len(X) == 0 or X.shape[1] == 0:
+        raise DataError(f"{table.source} has {len(X)} examples of {X.shape[1]} features: "
+                        "nothing to train on")
     if n_samples is not None and not _is_synthetic(name_or_path) and n_samples < len(X):
         keep = np.sort(np.random.default_rng(seed).permutation(len(X))[:n_samples])
         X, labels = X[keep], labels[keep]
@@ -172,6 +204,9 @@ def read_dataset(name_or_path: str, *, seed: int = 0, label_column: str | int | 
                  n_samples: int | None = None, require_labels: bool = True) -> Table:
     """The raw (unsplit, unstandardized) table of a named data set or a file."""
     name = str(name_or_path)
+    if n_samples is not None and (isinstance(n_samples, bool) or not isinstance(
+            n_samples, (int, np.integer)) or n_samples < 1):
+        raise DataError(f"n_samples must be a whole number >= 1, got {n_samples!r}")
     if label_column is not None and not name.lower().endswith(".csv"):
         raise DataError(f"a label column ({label_column!r}) can only be chosen in a CSV "
                         f"file, not in {name!r}")
@@ -188,7 +223,10 @@ def read_dataset(name_or_path: str, *, seed: int = 0, label_column: str | int | 
         return Table(diabetes.data.astype(np.float64), diabetes.target.astype(np.float64),
                      list(diabetes.feature_names), "progression", "diabetes")
     if _is_synthetic(name):
-        X, y = _synthetic(name, n_samples or DEFAULT_SYNTHETIC_SAMPLES, seed)
+        n_points = n_samples or DEFAULT_SYNTHETIC_SAMPLES
+        check_fits(n_points * _BYTES_PER_POINT, f"{n_points:,} points of {name}",
+                   "ask for fewer with n_samples (--n-samples)")
+        X, y = _synthetic(name, n_points, seed)
         return Table(X, y.astype(np.int64), ["x1", "x2"], "class", name)
     path = Path(name)
     if path.suffix.lower() == ".csv":
@@ -233,6 +271,7 @@ def encode_labels(labels: np.ndarray, source: str = "the data") -> tuple[np.ndar
             raise DataError(f"{source}: the labels are not whole numbers (e.g. "
                             f"{labels[~(labels == np.round(labels))][:1]}): classification "
                             "needs class labels (use the regression task for a number)")
+        _check_label_size(labels, source)
         labels = labels.astype(np.int64)
     if labels.dtype.kind in "USO":
         text = np.char.strip(labels.astype(str))
@@ -243,6 +282,7 @@ def encode_labels(labels: np.ndarray, source: str = "the data") -> tuple[np.ndar
                 raise DataError(f"{source}: the labels are not whole numbers "
                                 f"(e.g. {names[0]!r}): classification needs class labels "
                                 "(use the regression task for a number)")
+            _check_label_size(np.array(numbers, dtype=np.float64), source)
             values, codes = np.unique(np.array(numbers, dtype=np.int64)[codes],
                                       return_inverse=True)
             names = values.astype(str)
@@ -253,6 +293,15 @@ def encode_labels(labels: np.ndarray, source: str = "the data") -> tuple[np.ndar
         raise DataError(f"{source}: every example has the label {classes[0]!r}; a classifier "
                         "needs at least two classes")
     return codes.astype(np.int64).reshape(-1), classes
+
+
+def _check_label_size(values: np.ndarray, source: str) -> None:
+    """Whole-number class labels must fit an int64 exactly (|label| <= 2**53)."""
+    large = np.abs(values) > LARGEST_EXACT_INTEGER
+    if large.any():
+        raise DataError(f"{source}: the label {values[large][0]:g} is too large for a class "
+                        f"label (whole numbers up to 2**53 are): for a numeric target use "
+                        "the regression task (--task regression)")
 
 
 def targets(labels: np.ndarray, source: str = "the data") -> np.ndarray:

@@ -1,142 +1,29 @@
-"""Models and checkpoints on disk: one ``.npz`` file of plain numeric arrays plus a JSON
-document stored in it (the array ``__meta__``, a unicode string).
-
-Files are read with ``allow_pickle=False``, so loading never runs code; a file that
-carries a pickle, or that is truncated or tampered with, raises :class:`ModelFileError`
-naming the file. Writes are atomic: a temporary file in the same folder, then
-``os.replace``, so a crash never leaves half a file behind.
+"""Models on disk: :func:`save_model` writes a trained :class:`~autograd_flow.model.Model`
+(architecture, parameters, standardization, task, classes) as one archive of numeric
+arrays and JSON (:mod:`autograd_flow.files`), and :func:`load_model` reads it back
+without running any code, checking every entry before use: the architecture's types
+and sizes, each array's shape and dtype, finite parameters and statistics, a positive
+standard deviation. A file that fails a check raises :class:`ModelFileError` naming the
+file and the entry.
 """
 from __future__ import annotations
 
-import json
-import os
-import secrets
-import zipfile
-import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .model import Model
-from .nn import MLP
+from .files import ModelFileError, one_line, read_archive, write_archive
+from .model import TASKS, Model
+from .nn import ACTIVATIONS, MLP
 
-META = "__meta__"
+__all__ = ["save_model", "load_model", "Model", "ModelFileError", "read_archive",
+           "write_archive", "MODEL_FORMAT", "FORMAT_VERSION"]
+
 MODEL_FORMAT = "autograd_flow.model"
 FORMAT_VERSION = 2  # 2: the task, regression targets' statistics, classes as in the data
 READABLE_VERSIONS = (1, 2)
-
-
-# what the zip and npy readers raise on a truncated or damaged file
-CORRUPT_ERRORS = (EOFError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error,
-                  NotImplementedError)
-
-
-class ModelFileError(ValueError):
-    """A model or checkpoint file that cannot be loaded safely (message names the file)."""
-
-
-def write_archive(path: str | Path, arrays: Mapping[str, np.ndarray],
-                  meta: Mapping[str, Any]) -> Path:
-    """Write ``arrays`` and the JSON ``meta`` to ``path`` atomically."""
-    path = Path(path)
-    if META in arrays:
-        raise ValueError(f"{META!r} is reserved for the JSON metadata")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    content: dict[str, Any] = {name: np.asarray(a) for name, a in arrays.items()}
-    content[META] = np.array(json.dumps(meta))
-    temporary = _temporary_name(path)
-    try:
-        with open(temporary, "xb") as file:
-            np.savez(file, **content)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def read_run_settings(run_dir: Path | None, name: str) -> dict:
-    """The settings a run saved as JSON in its folder, for ``--resume``."""
-    if run_dir is None:
-        raise ValueError("--resume needs --out, the run folder to continue")
-    path = Path(run_dir) / name
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise ValueError(f"cannot resume {run_dir}: cannot read {path} ({error})") from None
-
-
-def write_json(path: str | Path, content: Any) -> None:
-    """Write JSON atomically (temporary file in the same folder, then os.replace)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _temporary_name(path)
-    try:
-        with open(temporary, "x") as file:
-            json.dump(content, file, indent=2)
-            file.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def carries_pickle(path: Path, error: ValueError) -> bool:
-    """Whether ``np.load(path, allow_pickle=False)`` failed with ``error`` because the file
-    holds a pickle (an object array in the archive, or a pickle stream instead of one)."""
-    if "object arrays" in str(error).lower():
-        return True
-    try:
-        with open(path, "rb") as file:
-            return "pickle" in str(error).lower() and file.read(1) == b"\x80"
-    except OSError:
-        return False
-
-
-def _temporary_name(path: Path) -> Path:
-    """A fresh name next to ``path`` (same folder, so os.replace is atomic)."""
-    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-
-
-def read_archive(path: str | Path, kind: str = "file") -> tuple[dict[str, np.ndarray], dict]:
-    """Read a file written by :func:`write_archive`: (arrays, meta). ``kind`` names the file
-    in messages ("model", "checkpoint")."""
-    path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
-    except FileNotFoundError:
-        raise ModelFileError(f"{kind} file {path} does not exist") from None
-    except ValueError as error:
-        if carries_pickle(path, error):
-            raise ModelFileError(
-                f"refusing to load {kind} file {path}: it carries a pickle (Python objects "
-                "whose loading can run code); autograd_flow files hold only numeric arrays "
-                "and JSON, so this file was not written by autograd_flow or was tampered "
-                "with") from None
-        detail = "not an .npz archive" if "pickle" in str(error).lower() else str(error)
-        raise ModelFileError(f"cannot read {kind} file {path}: it is truncated or "
-                             f"corrupted ({detail})") from None
-    except CORRUPT_ERRORS as error:
-        raise ModelFileError(f"cannot read {kind} file {path}: it is truncated or corrupted "
-                             f"({type(error).__name__}: {error})") from None
-    except OSError as error:
-        raise ModelFileError(f"cannot read {kind} file {path}: {error}") from None
-    if META not in arrays:
-        raise ModelFileError(f"{path} is not an autograd_flow {kind} file: it has no "
-                             f"{META!r} entry (arrays: {', '.join(arrays) or 'none'})")
-    try:
-        meta = json.loads(str(arrays.pop(META)))
-    except ValueError as error:
-        raise ModelFileError(f"{kind} file {path}: its JSON metadata is damaged "
-                             f"({error})") from None
-    if not isinstance(meta, dict):
-        raise ModelFileError(f"{kind} file {path}: its JSON metadata is not an object")
-    return arrays, meta
 
 
 def save_model(path: str | Path, model: Model) -> Path:
@@ -153,7 +40,9 @@ def save_model(path: str | Path, model: Model) -> Path:
 
 
 def load_model(path: str | Path) -> Model:
-    """Read a model written by :func:`save_model` (no code runs; see module doc)."""
+    """Read a model written by :func:`save_model` (no code runs; see module doc). Every
+    entry is checked before use: the architecture's types and sizes, each array's shape
+    and dtype, finite parameters and statistics, a positive standard deviation."""
     arrays, meta = read_archive(path, "model")
     if meta.get("format") != MODEL_FORMAT:
         raise ModelFileError(f"{path} is not an autograd_flow model (format "
@@ -163,19 +52,83 @@ def load_model(path: str | Path) -> Model:
                              f"this autograd_flow reads versions "
                              f"{', '.join(map(str, READABLE_VERSIONS))}")
     try:
-        mlp = MLP(meta["sizes"], meta["activation"], dtype=meta["dtype"])
-        for p in mlp.parameters:
-            value = arrays[p.name]
-            if value.shape != p.value.shape or value.dtype.kind != "f":
-                raise ValueError(f"array {p.name} has shape {value.shape} dtype {value.dtype}, "
-                                 f"the architecture needs {p.value.shape} floats")
+        sizes, activation, dtype, task = _architecture(meta)
+        values = _parameter_arrays(arrays, sizes, dtype)
+        n_in, n_out = sizes[0], sizes[-1]
+        statistics = {name: _statistic(arrays, name, n, positive=name.endswith("std"))
+                      for name, n in (("mean", n_in), ("std", n_in), ("target_mean", n_out),
+                                      ("target_std", n_out))}
+        classes = meta.get("classes")
+        if not isinstance(classes, list) or not all(
+                isinstance(c, (str, int, float)) and not isinstance(c, bool) for c in classes):
+            raise ValueError(f"classes must be a list of labels, got {classes!r}")
+        names = meta.get("feature_names")
+        if names is not None and not (isinstance(names, list) and len(names) == n_in
+                                      and all(isinstance(n, str) for n in names)):
+            raise ValueError(f"feature_names must be {n_in} names, got {names!r}")
+        info = meta.get("info")
+        if info is not None and not isinstance(info, dict):
+            raise ValueError(f"info must be an object, got {info!r}")
+        mlp = MLP(sizes, activation, dtype=dtype)
+        for p, value in zip(mlp.parameters, values):
             p.value[...] = value
-        task = meta.get("task", "classification")
-        return Model(mlp, arrays["mean"], arrays["std"], meta["classes"] or None,
-                     meta.get("feature_names"), meta.get("info"), task=task,
-                     target_mean=arrays.get("target_mean", 0.0),
-                     target_std=arrays.get("target_std", 1.0),
-                     single_target=bool(meta.get("single_target", True)))
+        return Model(mlp, statistics["mean"], statistics["std"], classes or None, names, info,
+                     task=task, target_mean=statistics["target_mean"],
+                     target_std=statistics["target_std"],
+                     single_target=meta.get("single_target", True) is not False)
     except (KeyError, ValueError, TypeError) as error:
         raise ModelFileError(f"model file {path} is inconsistent or tampered with: "
-                             f"{type(error).__name__}: {error}") from None
+                             f"{type(error).__name__}: {one_line(error)}") from None
+
+
+def _architecture(meta: Mapping[str, Any]) -> tuple[list[int], str, str, str]:
+    """(sizes, activation, dtype, task) of a model's metadata, each checked."""
+    sizes = meta.get("sizes")
+    if not (isinstance(sizes, list) and len(sizes) >= 2 and all(
+            isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in sizes)):
+        raise ValueError(f"sizes must be a list of at least two whole numbers >= 1, got "
+                         f"{sizes!r}")
+    activation, dtype = meta.get("activation"), meta.get("dtype")
+    task = meta.get("task", "classification")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}")
+    if dtype not in ("float32", "float64"):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+    if task not in TASKS:
+        raise ValueError(f"task must be classification or regression, got {task!r}")
+    return sizes, activation, dtype, task
+
+
+def _parameter_arrays(arrays: Mapping[str, np.ndarray], sizes: list[int],
+                      dtype: str) -> list[np.ndarray]:
+    """W1, b1, W2, ... of the architecture ``sizes``: present, of the right shapes, real
+    floats and finite."""
+    values = []
+    for k, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        for name, shape in ((f"W{k}", (fan_out, fan_in)), (f"b{k}", (fan_out,))):
+            value = arrays[name]
+            if value.shape != shape or value.dtype.kind != "f":
+                raise ValueError(f"array {name} has shape {value.shape} dtype {value.dtype}, "
+                                 f"the architecture needs {shape} floats")
+            if not np.isfinite(value).all():
+                raise ValueError(f"array {name} holds {int(np.sum(~np.isfinite(value)))} NaN "
+                                 "or infinite value(s): its predictions would be NaN")
+            values.append(value)
+    return values
+
+
+def _statistic(arrays: Mapping[str, np.ndarray], name: str, size: int,
+               positive: bool) -> np.ndarray:
+    """A standardization statistic of ``size`` entries (a version 1 file has no target
+    statistics: 0 and 1): finite, and > 0 for a standard deviation."""
+    if name not in arrays and name.startswith("target_"):
+        return np.full(size, 1.0 if positive else 0.0)
+    value = arrays[name]
+    if value.dtype.kind not in "fiu" or value.size not in (1, size):
+        raise ValueError(f"array {name} has shape {value.shape} dtype {value.dtype}, the "
+                         f"model needs {size} numbers")
+    value = np.broadcast_to(value.astype(np.float64).reshape(-1), (size,))
+    if not np.isfinite(value).all() or (positive and not (value > 0).all()):
+        what = "finite and > 0" if positive else "finite"
+        raise ValueError(f"array {name} must be {what}, got {value[:8].tolist()}")
+    return value

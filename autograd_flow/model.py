@@ -45,6 +45,11 @@ class Model:
         self.task = task
         self.mean = np.asarray(mean, dtype=np.float64).reshape(n_in)
         self.std = np.asarray(std, dtype=np.float64).reshape(n_in)
+        if not (np.isfinite(self.mean).all() and np.isfinite(self.std).all()
+                and (self.std > 0).all()):
+            raise ValueError("the standardization statistics must be finite with every "
+                             f"std > 0, got mean {self.mean[:8].tolist()} and std "
+                             f"{self.std[:8].tolist()}")
         if task == "classification":
             self.classes = np.asarray(range(n_out) if classes is None else classes)
             if self.classes.shape != (n_out,):
@@ -111,8 +116,9 @@ class Model:
         training features": standardizing it again would give wrong predictions."""
         if len(X) < _CHECKED_ROWS:
             return
-        as_given = _distance_from_standard(X)
-        as_fed = _distance_from_standard((X - self.mean) / self.std)
+        with np.errstate(over="ignore", invalid="ignore"):  # huge features: inf distances
+            as_given = _distance_from_standard(X)
+            as_fed = _distance_from_standard((X - self.mean) / self.std)
         if as_fed > 0.5 and as_given < 0.1 * as_fed:
             warnings.warn(
                 "these features look standardized already (each column has mean ~0 and "

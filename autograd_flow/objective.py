@@ -17,7 +17,7 @@ import numpy as np
 
 from . import functions as F
 from .box import Box, Input
-from .data import Splits, standardization
+from .data import DataError, Splits, standardization
 from .graph import FlowGraph
 from .nn import MLP
 
@@ -85,13 +85,31 @@ def prepare(splits: Splits, dtype: Any = np.float64) -> Prepared:
     sets = {}
     for name in ("train", "valid", "test"):
         X, y = getattr(splits, f"X_{name}"), getattr(splits, f"y_{name}")
-        features = ((np.asarray(X, np.float64) - mean) / std).astype(dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            features = ((np.asarray(X, np.float64) - mean) / std).astype(dtype)
+        _check_standardized(features, X, mean, std, name, splits)
         if regression:
             target = ((_columns(y, splits.n_outputs) - target_mean) / target_std).astype(dtype)
         else:
             target = class_codes(y, splits.classes)
         sets[name] = (features, target)
     return Prepared(mean, std, target_mean, target_std, sets)
+
+
+def _check_standardized(features: np.ndarray, X: Any, mean: np.ndarray, std: np.ndarray,
+                        split: str, splits: Splits) -> None:
+    """Raise DataError when a standardized feature is not finite in the network's dtype
+    (a value far outside the training range), naming the split, row and column."""
+    bad = ~np.isfinite(features)
+    if bad.any():
+        row, column = (int(i) for i in np.argwhere(bad)[0])
+        name = (splits.feature_names[column] if column < len(splits.feature_names)
+                else f"x{column + 1}")
+        raise DataError(f"{splits.name}: the {split} split's example {row}, feature {name!r} "
+                        f"is {float(np.asarray(X)[row, column]):g}, which standardized with "
+                        f"the training mean {mean[column]:g} and std {std[column]:g} is too "
+                        f"large for {features.dtype} ({int(bad.sum())} such value(s)): "
+                        "rescale the data, or train in float64 (--dtype float64)")
 
 
 def _columns(y: Any, n_outputs: int) -> np.ndarray:

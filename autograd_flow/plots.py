@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from .files import save_figure
 from .model import Model
 
 
@@ -50,7 +51,7 @@ def learning_curves(history: Sequence[Mapping[str, Any]], path: str | Path | Non
     if title:
         figure.suptitle(title)
     if path is not None:
-        figure.savefig(path, dpi=100)
+        save_figure(figure, path, dpi=100)
     return figure
 
 
@@ -88,5 +89,5 @@ def decision_regions(model: Model, X: np.ndarray, y: np.ndarray,
     axes.legend(loc="best", fontsize="small")
     axes.set_title(title or "decision regions")
     if path is not None:
-        figure.savefig(path, dpi=100)
+        save_figure(figure, path, dpi=100)
     return figure

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import CORRUPT_ERRORS, carries_pickle
+from .files import CORRUPT_ERRORS, check_npz
+
+LARGEST_EXACT_INTEGER = 2 ** 53  # the whole numbers a float64 holds exactly
 
 
 class DataError(ValueError):
@@ -130,29 +132,33 @@ def _column_index(path: Path, names: list[str], has_header: bool,
 
 def read_npz(path: str | Path, *, require_labels: bool = True) -> Table:
     """Read a ``.npz`` file with a 2-D numeric array ``X`` and a 1-D array ``y`` of
-    labels (``y`` may be absent when ``require_labels`` is False). No pickles."""
+    labels (``y`` may be absent when ``require_labels`` is False). No pickles: the
+    archive is checked before numpy reads it (:func:`autograd_flow.files.check_npz`)."""
     path = Path(path)
+    shapes = check_npz(path, f"the NPZ file {path}", DataError,
+                       " (a CSV file? give it the .csv suffix)")
+    if "X" not in shapes or (require_labels and "y" not in shapes):
+        raise DataError(f"{path} must hold arrays named 'X' (features) and 'y' "
+                        f"(labels); it holds {', '.join(shapes) or 'nothing'}")
     try:
         with np.load(path, allow_pickle=False) as npz:
-            keys = list(npz.files)
-            if "X" not in keys or (require_labels and "y" not in keys):
-                raise DataError(f"{path} must hold arrays named 'X' (features) and 'y' "
-                                f"(labels); it holds {', '.join(keys) or 'nothing'}")
             X = npz["X"]
-            labels = npz["y"] if "y" in keys else None
-    except DataError:
-        raise
+            labels = npz["y"] if "y" in shapes else None
     except (OSError, ValueError, *CORRUPT_ERRORS) as error:
-        hint = (" (it carries pickled objects, which are refused)"
-                if isinstance(error, ValueError) and carries_pickle(path, error) else "")
-        raise DataError(f"cannot read the NPZ file {path}{hint}: {error}") from None
+        raise DataError(f"cannot read the NPZ file {path}: it is truncated or corrupted "
+                        f"({type(error).__name__})") from None
     if X.ndim != 2 or X.dtype.kind not in "biuf":
         raise DataError(f"{path}: 'X' must be a 2-D numeric array (examples x features), "
                         f"got shape {X.shape} dtype {X.dtype}")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise DataError(f"{path}: 'X' has shape {X.shape}: there are no "
+                        f"{'examples (rows)' if X.shape[0] == 0 else 'features (columns)'}")
     if labels is not None:
         if labels.ndim != 1 or len(labels) != len(X):
             raise DataError(f"{path}: 'y' must be 1-D with one label per row of X "
                             f"({len(X)}), got shape {labels.shape}")
+        if labels.dtype.kind not in "biufUS":
+            raise DataError(f"{path}: 'y' must hold numbers or text, got dtype {labels.dtype}")
         if labels.dtype.kind == "f" and not np.isfinite(labels).all():
             row = int(np.flatnonzero(~np.isfinite(labels))[0])
             raise DataError(f"{path}: y[{row}] is {labels[row]}: labels must be finite")
@@ -164,8 +170,10 @@ def read_npz(path: str | Path, *, require_labels: bool = True) -> Table:
 
 
 def _whole_numbers_as_ints(labels: np.ndarray) -> np.ndarray:
-    """Float labels that are all whole numbers (1.0, 2.0) as ints; others unchanged."""
-    if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
+    """Float labels that are all whole numbers (1.0, 2.0) that an int64 holds exactly
+    (|y| <= 2**53) as ints; others unchanged."""
+    if labels.dtype.kind == "f" and np.all(labels == np.round(labels)) and \
+            np.all(np.abs(labels) <= LARGEST_EXACT_INTEGER):
         return labels.astype(np.int64)
     return labels
 

@@ -31,7 +31,9 @@ from .checkpoint import TrainingState, fingerprint, load_checkpoint, save_checkp
 from .data import Splits
 from .errors import NonFiniteError
 from .extras import progress_bar
-from .io import save_model, write_json
+from .files import atomic_file, write_json
+from .io import save_model
+from .memory import check_fits, describe_sizes, mlp_bytes
 from .model import Model
 from .nn import ACTIVATIONS, MLP
 from .objective import Objective, evaluate, objective, prepare
@@ -46,6 +48,7 @@ DTYPES = ("float32", "float64")
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
 DEFAULT_LR = {"sgd": 0.1, "adam": 1e-3, "rmsprop": 1e-3}
 DEFAULT_MOMENTUM = {"sgd": 0.9, "adam": 0.0, "rmsprop": 0.0}
+OPTIMIZER_BUFFERS = {"sgd": SGD.buffers, "adam": Adam.buffers, "rmsprop": RMSprop.buffers}
 
 
 @dataclass
@@ -85,12 +88,20 @@ class TrainConfig:
     fuse: bool = False
 
     def __post_init__(self) -> None:
-        self.hidden = tuple(int(h) for h in self.hidden)
-        if any(h < 1 for h in self.hidden):
-            raise ValueError(f"hidden layer sizes must be >= 1, got {self.hidden}")
+        try:
+            sizes = None if isinstance(self.hidden, (str, bytes)) else list(self.hidden)
+        except TypeError:  # not a sequence
+            sizes = None
+        if sizes is None or not all(_whole(h) and h >= 1 for h in sizes):
+            raise ValueError(f"hidden must be a list of layer sizes (whole numbers >= 1), got "
+                             f"{self.hidden!r}")
+        self.hidden = tuple(int(h) for h in sizes)
         for name in ("batch_size", "epochs", "patience"):
-            if int(getattr(self, name)) != getattr(self, name) or getattr(self, name) < 1:
+            if not _whole(getattr(self, name)) or getattr(self, name) < 1:
                 raise ValueError(f"{name} must be a whole number >= 1, got {getattr(self, name)}")
+        if not _whole(self.seed) or not 0 <= self.seed < 2 ** 32:
+            raise ValueError(f"seed must be a whole number from 0 to {2 ** 32 - 1}, got "
+                             f"{self.seed!r}")
         for name in ("l1", "l2"):
             if not (getattr(self, name) >= 0 and math.isfinite(getattr(self, name))):
                 raise ValueError(f"{name} (a penalty weight lambda) must be >= 0, "
@@ -121,6 +132,42 @@ class TrainConfig:
         check_fraction("rmsprop_alpha", self.rmsprop_alpha, closed=True)
         if not (self.eps >= 0 and math.isfinite(self.eps)):
             raise ValueError(f"eps must be a finite number >= 0, got {self.eps}")
+
+
+def _whole(value: Any) -> bool:
+    """Whether ``value`` is a whole number (an int, or a float such as 3.0; not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return False
+    return math.isfinite(value) and int(value) == value
+
+
+def check_training_memory(config: TrainConfig, splits: Splits) -> None:
+    """Raise :class:`~autograd_flow.memory.TooLargeError` when training the MLP of
+    ``config`` on ``splits`` cannot fit in memory (checked before anything is built):
+    its parameters with their gradients, optimizer state and best copy, and the
+    values of every unit for the largest split (evaluated at once) and a mini-batch."""
+    sizes = [splits.n_features, *config.hidden, splits.n_outputs]
+    itemsize = np.dtype(config.dtype).itemsize
+    buffers = 2 if config.optimizer == "adam" else 1
+    rows = max(len(splits.y_train), len(splits.y_valid), len(splits.y_test))
+    needed = (mlp_bytes(sizes, itemsize, copies=4 + buffers)
+              + mlp_bytes(sizes, itemsize, rows=rows, copies=0, row_copies=4)
+              + mlp_bytes(sizes, itemsize, rows=config.batch_size, copies=0, row_copies=8))
+    check_fits(needed, f"training {describe_sizes(sizes)} in {config.dtype} on {rows:,} "
+               "examples", "use smaller hidden layers (--hidden) or less data (--n-samples)")
+
+
+def parameter_shapes(sizes: Sequence[int]) -> dict[str, tuple[int, ...]]:
+    """{name: shape} of the parameters of ``MLP(sizes)``: W1 (H1, n_in), b1 (H1,), ..."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for k, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        shapes[f"W{k}"], shapes[f"b{k}"] = (fan_out, fan_in), (fan_out,)
+    return shapes
+
+
+def training_fingerprint(splits: Splits) -> str:
+    """The fingerprint of the training and validation data a checkpoint records."""
+    return fingerprint(splits.X_train, splits.y_train, splits.X_valid, splits.y_valid)
 
 
 def make_optimizer(config: TrainConfig, params: Sequence[Any]) -> Optimizer:
@@ -177,6 +224,7 @@ def train(config: TrainConfig, splits: Splits, *, run_dir: str | Path | None = N
     run_dir = None if run_dir is None else Path(run_dir)
     if resume and run_dir is None:
         raise ValueError("resume=True needs the run folder (run_dir) to resume from")
+    check_training_memory(config, splits)
     data = prepare(splits, dtype)
     train_set, valid_set = data.sets["train"], data.sets["valid"]
     mlp = MLP([splits.n_features, *config.hidden, splits.n_outputs], config.activation,
@@ -187,7 +235,7 @@ def train(config: TrainConfig, splits: Splits, *, run_dir: str | Path | None = N
     optimizer = make_optimizer(config, mlp.parameters)
     state = TrainingState(rng=np.random.default_rng([config.seed, 1]))
     checkpoint = None if run_dir is None else run_dir / CHECKPOINT
-    data_id = fingerprint(splits.X_train, splits.y_train, splits.X_valid, splits.y_valid)
+    data_id = training_fingerprint(splits)
     if checkpoint is not None and resume:
         load_checkpoint(checkpoint, config, data_id, mlp, optimizer, state)
 
@@ -261,9 +309,9 @@ def _run_epoch(obj: Objective, optimizer: Optimizer, train_set: tuple[np.ndarray
         batch = order[start:start + batch_size]
         loss = graph.fprop({x_box: X[batch], y_box: y[batch]})[0]
         if not np.isfinite(loss):
-            raise NonFiniteError(_diverged(
+            raise _diverged(
                 f"the loss became {float(loss)} at epoch {epoch}, step {step} of {steps} "
-                f"(update {optimizer.t + 1})", epoch, optimizer, checkpoint))
+                f"(update {optimizer.t + 1})", epoch, optimizer, checkpoint)
         optimizer.step(graph.bprop())
 
 
@@ -273,23 +321,24 @@ def _evaluate_epoch(obj: Objective, optimizer: Optimizer, train_set: tuple, vali
     NonFiniteError when a parameter or a loss is NaN or Inf."""
     broken = [p.name for p in optimizer.params if not np.isfinite(p.value).all()]
     if broken:
-        raise NonFiniteError(_diverged(f"during epoch {epoch} the parameter(s) "
-                                       f"{', '.join(broken)} became NaN or Inf",
-                                       epoch, optimizer, checkpoint))
+        raise _diverged(f"during epoch {epoch} the parameter(s) {', '.join(broken)} "
+                        "became NaN or Inf", epoch, optimizer, checkpoint)
     row = {}
     for name, arrays in (("train", train_set), ("valid", valid_set)):
         for key, value in evaluate(obj, *arrays).items():
             row[f"{name}_{key}"] = value
     losses = (row["train_loss"], row["valid_loss"] if len(valid_set[1]) else 0.0)
     if not all(math.isfinite(v) for v in losses):
-        raise NonFiniteError(_diverged(f"after epoch {epoch} the training loss is "
-                                       f"{losses[0]} and the validation loss {losses[1]}",
-                                       epoch, optimizer, checkpoint))
+        raise _diverged(f"after epoch {epoch} the training loss is {losses[0]} and the "
+                        f"validation loss {losses[1]}", epoch, optimizer, checkpoint)
     order = ["train_loss", "train_error", "valid_loss", "valid_error"]
     return {k: row[k] for k in order + sorted(set(row) - set(order))}
 
 
-def _diverged(what: str, epoch: int, optimizer: Optimizer, checkpoint: Path | None) -> str:
+def _diverged(what: str, epoch: int, optimizer: Optimizer,
+              checkpoint: Path | None) -> NonFiniteError:
+    """The error of a diverged run: its message, and as attributes ``reason`` (where,
+    and what to lower) and ``kept`` (what was saved)."""
     if checkpoint is not None and checkpoint.exists():
         kept = f"the last good checkpoint (epoch {epoch - 1}) is kept at {checkpoint}"
     elif checkpoint is not None:
@@ -298,8 +347,10 @@ def _diverged(what: str, epoch: int, optimizer: Optimizer, checkpoint: Path | No
         kept = "no run folder was given, so nothing was saved"
     momentum = getattr(optimizer, "momentum", 0.0)
     lower = f" or the momentum ({momentum})" if momentum else ""
-    return (f"training diverged: {what}. Lower the learning rate (lr={optimizer.lr})"
-            f"{lower}; {kept}.")
+    reason = f"training diverged: {what}. Lower the learning rate (lr={optimizer.lr}){lower}"
+    error = NonFiniteError(f"{reason}; {kept}.")
+    error.reason, error.kept = reason, kept  # type: ignore[attr-defined]
+    return error
 
 
 def _format_error(error: float, task: str) -> str:
@@ -310,7 +361,7 @@ def write_history(path: str | Path, history: Sequence[dict[str, Any]]) -> Path:
     """The per-epoch history as CSV (one row per epoch, errors as in ``history``)."""
     path = Path(path)
     columns = list(dict.fromkeys(key for row in history for key in row))
-    with open(path, "w", newline="") as handle:
+    with atomic_file(path, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns or ["epoch"])
         writer.writeheader()
         writer.writerows(history)

@@ -91,11 +91,14 @@ class _Node:
     attrs: dict[str, str] = field(default_factory=dict)
 
 
-def to_dot(target: FlowGraph | Box | Sequence[Box], *, collapse: Collapse = False,
-           annotate: bool = True, report: GradcheckReport | None = None,
-           bprop: bool = False, rankdir: str = "TB",
-           grad_range: tuple[float, float] = (1e-6, 1e4), max_values: int = 4,
-           title: str | None = None) -> FlowDiagram:
+MAX_NODES = 1500  # Graphviz lays out this many nodes in about a second; 20,000 take minutes
+
+
+def to_dot(target: FlowGraph | Box | Sequence[Box], *, collapse: Collapse | None = None,
+           annotate: bool = True, report: GradcheckReport | None = None, bprop: bool = False,
+           rankdir: str = "TB", grad_range: tuple[float, float] = (1e-6, 1e4),
+           max_values: int = 4, title: str | None = None,
+           max_nodes: int | None = MAX_NODES) -> FlowDiagram:
     """The flow graph of ``target`` (a FlowGraph, a box, or a list of boxes, drawn with
     all they are computed from) as a Graphviz digraph.
 
@@ -103,6 +106,14 @@ def to_dot(target: FlowGraph | Box | Sequence[Box], *, collapse: Collapse = Fals
       ``True`` draws each outermost composite as one node; a kind or set of kinds
       (``{"linear", "softmax_cross_entropy"}``) collapses only those. Inputs and
       Parameters are never hidden inside a collapsed node: their edges into it stay.
+      ``None`` (the default) expands, or collapses when expanded the drawing would have
+      more than ``max_nodes`` nodes.
+    - ``max_nodes``: the most nodes drawn. Graphviz's layout time grows with the square
+      of the size (about a second for 1,500 nodes, minutes for 20,000), so a larger
+      drawing keeps the first and last ``max_nodes / 2`` nodes in topological order
+      (the inputs and parameters at the start, the outputs at the end) and puts the
+      ones between into one node that counts them, labelled with how to draw them all;
+      ``None`` draws every box, however long Graphviz takes.
     - ``annotate``: once the outputs have values (after ``fprop``), show each box's value
       statistics (mean, std, range; the values themselves when at most ``max_values``),
       its gradient norm, and fill it on a log colour scale of the gradient norm from
@@ -142,7 +153,7 @@ def to_dot(target: FlowGraph | Box | Sequence[Box], *, collapse: Collapse = Fals
         raise ValueError(f"grad_range must be (low, high) with 0 < low < high, got {grad_range}")
     ran = annotate and all(o.value is not None for o in outputs)
     view = GradientView(order)
-    nodes, node_of = _group(order, _collapse_rule(order, collapse, view.scopes), view.scopes)
+    nodes, node_of, title = _bounded(order, collapse, max_nodes, title, view)
     if bprop and graph is not None:
         _mark_bprop(nodes, graph)
     if report is not None:
@@ -206,6 +217,46 @@ def to_svg(target: FlowGraph | Box | Sequence[Box], path: str | Path, **options:
 
 
 # -- grouping boxes into nodes and clusters ------------------------------------------------
+
+def _bounded(order: list[Box], collapse: Collapse | None, max_nodes: int | None,
+             title: str | None, view: GradientView
+             ) -> tuple[list[_Node], dict[int, _Node], str | None]:
+    """The nodes of the drawing, at most ``max_nodes`` of them (see :func:`to_dot`): the
+    composites collapsed when ``collapse`` is None and expanded would be too many, then
+    if still too many the middle of the topological order as one node. Returns (nodes,
+    id(box) -> node, the title, with a note when composites were collapsed for size)."""
+    if max_nodes is not None and (int(max_nodes) != max_nodes or max_nodes < 2):
+        raise ValueError(f"max_nodes must be a whole number >= 2 or None, got {max_nodes!r}")
+    rule = bool(collapse) if collapse is None or isinstance(collapse, bool) else collapse
+    nodes, node_of = _group(order, _collapse_rule(order, rule, view.scopes), view.scopes)
+    if max_nodes is None or len(nodes) <= max_nodes:
+        return nodes, node_of, title
+    if collapse is None:
+        collapsed, collapsed_of = _group(order, True, view.scopes)
+        if len(collapsed) < len(nodes):
+            note = (f"composites collapsed: expanded, this graph has {len(nodes):,} nodes "
+                    f"(max_nodes={max_nodes:,})")
+            title = f"{title} — {note}" if title else note
+            nodes, node_of = collapsed, collapsed_of
+        if len(nodes) <= max_nodes:
+            return nodes, node_of, title
+    head, tail = nodes[:max_nodes // 2], nodes[len(nodes) - (max_nodes - max_nodes // 2):]
+    middle = nodes[len(head):len(nodes) - len(tail)]
+    boxes = [box for node in middle for box in node.boxes]
+    count = f"{len(boxes):,} box{'es' if len(boxes) != 1 else ''}"
+    elided = _Node("elided", boxes, attrs={
+        "shape": "note", "style": "dashed,filled", "fillcolor": "#f3f4f6",
+        "color": "#6b7280", "fontcolor": "#374151",
+        "label": f"<<B>… {count} not drawn …</B><BR/><FONT POINT-SIZE=\"9\">the middle of "
+                 f"{len(order):,} boxes in topological order: the drawing keeps "
+                 f"{max_nodes:,} nodes<BR/>(to_dot/to_svg max_nodes=None draws all; "
+                 "Graphviz then takes minutes)</FONT>>",
+        "tooltip": f"{count} between {head[-1].boxes[-1].name!r} and "
+                   f"{tail[0].boxes[0].name!r} in topological order are not drawn"})
+    node_of = {id(box): elided for box in boxes} | {
+        id(box): node for node in head + tail for box in node.boxes}
+    return head + [elided] + tail, node_of, title
+
 
 def _collapse_rule(order: list[Box], collapse: Collapse,
                    scopes: Callable[[Box], tuple[Scope, ...]]) -> bool | frozenset[str]:

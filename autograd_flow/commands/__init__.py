@@ -3,7 +3,9 @@ and the option parsing they share."""
 from __future__ import annotations
 
 import argparse
+import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,37 @@ def layer_sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def non_negative(text: str) -> float:
+    """An argparse type: a finite number >= 0 (a penalty weight, a tolerance)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a finite number >= 0")
+    return value
+
+
+def count(minimum: int = 1, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``minimum`` (and <= ``maximum``), e.g.
+    ``--epochs``, ``--n-samples``, ``--trials``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            upper = f" and <= {maximum}" if maximum is not None else ""
+            raise argparse.ArgumentTypeError(f"{text!r}: give a whole number >= {minimum}"
+                                             f"{upper}")
+        return value
+
+    return parse
+
+
+SEED = count(0, 2 ** 32 - 1)  # what numpy's generators and scikit-learn's splits take
+
+
 def is_data_file(dataset: str) -> bool:
     """A .csv or .npz path rather than a built-in data set's name."""
     return dataset.lower().endswith((".csv", ".npz"))
@@ -37,9 +70,24 @@ def dataset_setting(dataset: str) -> str:
 
 
 def default_run_dir(dataset: str, prefix: str = "") -> Path:
-    """runs/<prefix><dataset>-<date>-<time>."""
+    """runs/<prefix><dataset>-<date>-<time> (made with
+    :func:`autograd_flow.runfolder.new_run_dir`, which adds -2, -3, ... when two runs
+    start in the same second)."""
     stem = Path(dataset).stem if is_data_file(dataset) else dataset.replace(":", "")
     return Path("runs") / f"{prefix}{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def saved_penalty(model: Any, name: str, default: float = 0.0) -> float:
+    """The penalty weight ``name`` ("l1", "l2") a saved model was trained with (its
+    ``info["config"]``), or ``default`` when it does not say; a value that is not a
+    number >= 0 is an error naming the model."""
+    config = model.info.get("config")
+    value = config.get(name, default) if isinstance(config, dict) else default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"the model's training settings give {name} = {value!r}, not a "
+                         f"number >= 0: give --{name}")
+    return float(value)
 
 
 def mark_origin(graph: Any, command: str) -> None:

@@ -6,14 +6,24 @@ a gradient disagrees, naming the first box whose own bprop is wrong."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 import autograd_flow as af
-from autograd_flow.commands import OWN_DEFAULT, layer_sizes, mark_origin
+from autograd_flow.commands import (
+    OWN_DEFAULT,
+    SEED,
+    count,
+    layer_sizes,
+    mark_origin,
+    non_negative,
+    saved_penalty,
+)
 from autograd_flow.data import NAMES, TASKS
 from autograd_flow.io import load_model
+from autograd_flow.memory import check_fits, describe_sizes, mlp_bytes
 from autograd_flow.nn import ACTIVATIONS, MLP
 from autograd_flow.objective import objective, prepare
 from autograd_flow.train import TrainConfig
@@ -38,38 +48,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="hidden layer sizes of a new model, e.g. 100,100")
     parser.add_argument("--activation", default=DEFAULTS.activation,
                         choices=tuple(ACTIVATIONS))
-    parser.add_argument("--n-in", type=int, default=64,
+    parser.add_argument("--n-in", type=count(), default=64,
                         help="input features of a new model on random examples")
-    parser.add_argument("--n-out", type=int, default=None,
+    parser.add_argument("--n-out", type=count(), default=None,
                         help="outputs of a new model on random examples (default: 10, or 1 "
                              f"for regression){OWN_DEFAULT}")
-    parser.add_argument("--l1", type=float, default=None,
+    parser.add_argument("--l1", type=non_negative, default=None,
                         help="L1 penalty weight lambda (default: a saved model's own, else "
                              f"{DEFAULTS.l1:g}){OWN_DEFAULT}")
-    parser.add_argument("--l2", type=float, default=None,
+    parser.add_argument("--l2", type=non_negative, default=None,
                         help="L2 penalty weight lambda (default: a saved model's own, else "
                              f"{DEFAULTS.l2:g}){OWN_DEFAULT}")
-    parser.add_argument("--examples", type=int, default=8, help="examples in the batch")
-    parser.add_argument("--max-entries", type=int, default=200,
+    parser.add_argument("--examples", type=count(), default=8, help="examples in the batch")
+    parser.add_argument("--max-entries", type=count(), default=200,
                         help="entries checked per parameter (a seeded sample)")
-    parser.add_argument("--rtol", type=float, default=1e-4, help="relative tolerance")
-    parser.add_argument("--atol", type=float, default=1e-6, help="absolute tolerance")
+    parser.add_argument("--rtol", type=non_negative, default=1e-4, help="relative tolerance")
+    parser.add_argument("--atol", type=non_negative, default=1e-6, help="absolute tolerance")
     parser.add_argument("--fuse", action="store_true",
                         help="check the fused run plan (FlowGraph(fuse=True))")
-    parser.add_argument("--seed", type=int, default=DEFAULTS.seed, help="random seed")
+    parser.add_argument("--seed", type=SEED, default=DEFAULTS.seed, help="random seed")
 
 
 def run(args: argparse.Namespace) -> int:
     saved = load_model(args.model) if args.model else None
-    config = saved.info.get("config", {}) if saved is not None else {}
-    l1 = args.l1 if args.l1 is not None else config.get("l1", 0.0 if saved else DEFAULTS.l1)
-    l2 = args.l2 if args.l2 is not None else config.get("l2", 0.0 if saved else DEFAULTS.l2)
+    l1 = args.l1 if args.l1 is not None else saved_penalty(saved, "l1") if saved else DEFAULTS.l1
+    l2 = args.l2 if args.l2 is not None else saved_penalty(saved, "l2") if saved else DEFAULTS.l2
     if args.dataset is not None:
         mlp, task, x, y, where = _on_dataset(args, saved)
     else:
         task = args.task or (saved.task if saved else "classification")
-        sizes = saved.mlp.sizes if saved else (
-            args.n_in, *args.hidden, args.n_out or (1 if task == "regression" else 10))
+        n_out = args.n_out if args.n_out is not None else 1 if task == "regression" else 10
+        sizes = saved.mlp.sizes if saved else (args.n_in, *args.hidden, n_out)
+        _check_memory(sizes, args.examples)
         mlp = saved.mlp if saved else MLP(sizes, args.activation, args.seed)
         x, y = _random_examples(args.examples, sizes[0], sizes[-1], task, args.seed)
         where = "random standardized examples"
@@ -82,6 +92,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"{mlp!r}, loss {loss.loss.name}, on {len(x)} {where}")
     print(report)
     return 0 if report.ok else 1
+
+
+def _check_memory(sizes: Sequence[int], examples: int) -> None:
+    """Refuse a network or batch too large for this machine before anything is built
+    (the check runs in float64 and keeps a few copies of the parameters)."""
+    check_fits(mlp_bytes(sizes, 8, rows=examples, copies=6, row_copies=10),
+               f"checking {describe_sizes(sizes)} on {examples:,} examples",
+               "use smaller layers or fewer --examples")
 
 
 def _random_examples(n: int, n_in: int, n_out: int, task: str,
@@ -107,8 +125,9 @@ def _on_dataset(args: argparse.Namespace, saved: Any
                              f"{args.dataset} has {splits.n_features}")
         mlp = saved.mlp
     else:
-        mlp = MLP([splits.n_features, *args.hidden, splits.n_outputs], args.activation,
-                  args.seed)
+        sizes = [splits.n_features, *args.hidden, splits.n_outputs]
+        _check_memory(sizes, min(args.examples, len(splits.y_train)))
+        mlp = MLP(sizes, args.activation, args.seed)
     x, y = prepare(splits).sets["train"]
     return mlp, splits.task, x[:args.examples], y[:args.examples], \
         f"examples of {args.dataset}"

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..data import NAMES, DataError, csv_columns, load_dataset, read_dataset
 from ..data import targets as read_targets
+from ..files import atomic_file
 from ..io import load_model
 from ..model import Model
 from ..objective import class_codes
@@ -42,11 +43,10 @@ def run(args: argparse.Namespace) -> int:
     path = args.model / "model.npz" if args.model.is_dir() else args.model
     model = load_model(path)
     X, labels, source = _read(args.data, model, args.label_column)
-    header, rows, predicted = _predictions(model, X)
+    header, rows, predicted = _predictions(model, X, source)
     summary: TextIO = sys.stdout
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        with open(args.out, "w", newline="") as file:
+    if args.out is not None:  # atomically: a failure keeps what the file held
+        with atomic_file(args.out, "w", newline="") as file:
             csv.writer(file).writerows([header, *rows])
     if args.print_predictions:
         csv.writer(sys.stdout).writerows([header, *rows])
@@ -61,8 +61,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _predictions(model: Model, X: np.ndarray) -> tuple[list[str], list[list[Any]], np.ndarray]:
-    """(CSV header, CSV rows, predictions) of ``model`` on the raw features ``X``."""
+def _predictions(model: Model, X: np.ndarray,
+                 source: str) -> tuple[list[str], list[list[Any]], np.ndarray]:
+    """(CSV header, CSV rows, predictions) of ``model`` on the raw features ``X``; an
+    error when an output is not finite (features far outside the training range)."""
+    with np.errstate(all="ignore"):
+        outputs = model.outputs(X)
+    bad = ~np.isfinite(outputs).all(axis=1)
+    if bad.any():
+        raise ValueError(f"the model's outputs are NaN or infinite for {int(bad.sum())} of "
+                         f"{len(X)} examples of {source} (the first: example "
+                         f"{int(np.flatnonzero(bad)[0])}): their features are far outside the "
+                         "range the model was trained on")
     if model.task == "regression":
         predicted = model.predict(X)
         values = predicted.reshape(len(X), -1)
@@ -94,6 +104,9 @@ def _read(data: str, model: Model, label_column: str | None
     """Raw features, labels (or None) and a description of what was read."""
     info = model.info
     if data in NAMES or data.startswith("spirals:"):
+        if label_column is not None:
+            raise DataError(f"--label-column chooses a column of a CSV file; the built-in "
+                            f"data set {data} has its own labels")
         splits = load_dataset(data, task=model.task, seed=info.get("seed", 0),
                               n_samples=info.get("n_samples"),
                               valid_fraction=info.get("valid_fraction", 0.2),

@@ -25,15 +25,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .. import select
 from ..data import TASKS
 from ..extras import require
-from ..io import read_run_settings, write_json
+from ..files import read_run_settings, write_json
+from ..runfolder import RunFolder, RunFolderError, new_run_dir, note
 from ..train import OPTIMIZERS, TrainConfig
-from . import dataset_setting, default_run_dir
+from . import SEED, count, dataset_setting, default_run_dir
 
 
 def _defaults() -> str:
@@ -47,6 +49,17 @@ def _defaults() -> str:
 
 RESULTS_LOG = "results.jsonl"
 SETTINGS = "search.json"
+FILES = (SETTINGS, RESULTS_LOG, "results.csv", "results.json", "validation_error.png",
+         "best_model.npz")
+
+
+def _jobs(text: str) -> int:
+    """--jobs: -1 (all cores) or a number of processes >= 1."""
+    value = count(-1)(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("'0': give -1 (all cores) or a number of "
+                                         "processes >= 1")
+    return value
 
 
 def _assignment(text: str) -> tuple[str, str]:
@@ -80,7 +93,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        metavar="NAME=VALUE", help="a fixed option for every trial, e.g. "
                        "epochs=20 (repeatable)")
     space.add_argument("--space", type=Path, metavar="FILE", help="a YAML or JSON space file")
-    space.add_argument("--trials", type=int, metavar="N", help="random search: number of "
+    space.add_argument("--trials", type=count(), metavar="N", help="random search: number of "
                        "trials (default: the file's 'trials', else 20; with --resume, the "
                        "search's own, and a larger N extends it)")
     space.add_argument("--optimizer", choices=OPTIMIZERS, help="the optimizer of every trial "
@@ -93,7 +106,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                       "(default: the data set's own: regression for diabetes)")
     data.add_argument("--label-column", metavar="NAME|INDEX",
                       help="CSV label column (default: the last)")
-    data.add_argument("--n-samples", type=int, metavar="N", help="examples drawn for a "
+    data.add_argument("--n-samples", type=count(), metavar="N", help="examples drawn for a "
                       "synthetic set (a random subset for digits and files)")
     data.add_argument("--valid-fraction", type=float, default=0.2,
                       help="fraction held out for validation (chooses the configuration)")
@@ -102,14 +115,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run = parser.add_argument_group("running")
     run.add_argument("--out", "--run-dir", type=Path, metavar="DIR",
                      help="run folder (default: runs/search-<dataset>-<date>-<time>)")
-    run.add_argument("--jobs", type=int, default=-1,
+    run.add_argument("--jobs", type=_jobs, default=-1,
                      help="local worker processes (-1: all cores, 1: no subprocess)")
     run.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="Dask scheduler "
                      "address: run the trials on that cluster instead of local processes")
     run.add_argument("--resume", action="store_true",
                      help="continue the search in --out, skipping finished trials (with "
                      "its saved space and data unless a new space is given)")
-    run.add_argument("--seed", type=int, default=0,
+    run.add_argument("--seed", type=SEED, default=0,
                      help="seed of the data split, of every trial and of random sampling")
     run.add_argument("--no-test", action="store_true",
                      help="do not retrain the best configuration to measure its test error")
@@ -143,7 +156,8 @@ def build_space(args: argparse.Namespace) -> tuple[str, dict[str, Any], int]:
     if unknown:
         raise ValueError(f"unknown training option(s) {', '.join(sorted(unknown))}; the "
                          f"options are: {', '.join(_train_options())}")
-    return method, space, args.trials or trials or 20
+    given = args.trials if args.trials is not None else trials
+    return method, space, 20 if given is None else given
 
 
 def _train_options() -> list[str]:
@@ -171,7 +185,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 def _resume(args: argparse.Namespace) -> None:
     """Restore the saved data options and the space (unless a new one is given); a
     --trials larger than the saved count extends a random search."""
-    saved = read_run_settings(args.out, SETTINGS)
+    saved = _saved_settings(args.out)
     new_space = args.grid or args.random or args.set or args.space is not None
     trials = args.trials
     for name in _DATA_OPTIONS + (() if new_space else _SPACE_OPTIONS):
@@ -195,11 +209,57 @@ def _resume(args: argparse.Namespace) -> None:
     args.trials = trials
 
 
+# what each saved option may be: a check and what it should be
+_SAVED: dict[str, tuple[Callable[[Any], bool], str]] = {
+    **{name: (lambda v: v is None or isinstance(v, list) and all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)
+        for p in v), "a list of [NAME, VALUES] pairs") for name in ("grid", "random", "set")},
+    "space": (lambda v: v is None or isinstance(v, str), "a file path or null"),
+    "trials": (lambda v: v is None or _is_count(v), "a whole number >= 1"),
+    "optimizer": (lambda v: v is None or v in OPTIMIZERS, f"one of {', '.join(OPTIMIZERS)}"),
+    "dataset": (lambda v: isinstance(v, str), "a data set name or path"),
+    "task": (lambda v: v is None or v in TASKS, "classification, regression or null"),
+    "label_column": (lambda v: v is None or isinstance(v, str), "a column name or null"),
+    "n_samples": (lambda v: v is None or _is_count(v), "a whole number >= 1 or null"),
+    "valid_fraction": (lambda v: _is_fraction(v), "a number between 0 and 1"),
+    "test_fraction": (lambda v: _is_fraction(v), "a number between 0 and 1"),
+    "seed": (lambda v: _is_count(v, 0), "a whole number >= 0"),
+}
+
+
+def _is_count(value: Any, minimum: int = 1) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def _is_fraction(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1
+
+
+def _saved_settings(run_dir: Path | None) -> dict[str, Any]:
+    """search.json of the search in ``run_dir``, checked (a hand-edited file gets an
+    error naming the option that is wrong)."""
+    saved = read_run_settings(run_dir, SETTINGS)
+    where = f"cannot resume {run_dir}: {SETTINGS}"
+    if not isinstance(saved, dict):
+        raise ValueError(f"{where} holds a {type(saved).__name__}, not the settings of a "
+                         "search")
+    unknown = sorted(set(saved) - set(_SAVED) - {"files"})
+    if unknown:
+        raise ValueError(f"{where} was edited: unknown {', '.join(unknown)}")
+    for name, (ok, expected) in _SAVED.items():
+        if name in saved and not ok(saved[name]):
+            raise ValueError(f"{where}: {name} must be {expected}, got {saved[name]!r}")
+    missing = sorted({"dataset", "seed"} - set(saved))
+    if missing:
+        raise ValueError(f"{where} was edited: missing {', '.join(missing)}")
+    return saved
+
+
 def run(args: argparse.Namespace) -> int:
     from ..data import load_dataset
-    from ..io import save_model
 
     require("sklearn", "matplotlib", feature="autograd-flow search")
+    trials_given = args.trials is not None
     if args.resume:
         _resume(args)
     if args.scheduler:
@@ -207,33 +267,54 @@ def run(args: argparse.Namespace) -> int:
     elif args.jobs != 1:
         require("joblib", feature="search")
     method, space, trials = build_space(args)
-    run_dir = args.out or default_run_dir(args.dataset, prefix="search-")
-    log = run_dir / RESULTS_LOG
-    if log.exists() and not args.resume:
-        raise ValueError(f"{run_dir} already holds a search ({log}): pass --resume to "
-                         "continue it, or choose another --out")
+    if method == "grid" and trials_given and not args.resume:
+        raise ValueError("--trials sets the number of trials of a random search; a grid "
+                         "search tries every point of its grid")
     splits = load_dataset(args.dataset, task=args.task, seed=args.seed,
                           label_column=args.label_column,
                           n_samples=args.n_samples, valid_fraction=args.valid_fraction,
                           test_fraction=args.test_fraction)
-    write_json(run_dir / SETTINGS, _settings(args))
-    where = args.scheduler or f"{args.jobs if args.jobs > 0 else 'all'} local core(s)"
-    size = len(select.grid_points(space)) if method == "grid" else trials
-    print(f"{method} search over {', '.join(space)}: {size} trials on {splits.name}, "
-          f"running on {where}; results in {run_dir}", file=sys.stderr)
-    options = dict(splits=splits, seed=args.seed, n_jobs=args.jobs,
-                   scheduler=args.scheduler, results_path=log,
-                   progress=not args.no_progress, evaluate_test=not args.no_test)
-    if method == "grid":
-        result = select.grid_search(space, **options)
-    else:
-        result = select.random_search(space, trials, **options)
+    # everything is checked: now the run folder
+    run_dir = args.out or new_run_dir(default_run_dir(args.dataset, prefix="search-"))
+    log = run_dir / RESULTS_LOG
+    with RunFolder(run_dir, SETTINGS, FILES, "dataset", "autograd-flow search") as folder:
+        note(folder.clean_leftovers())
+        folder.check_no_foreign(FILES)
+        if log.exists() and not args.resume:
+            raise RunFolderError(f"{run_dir} already holds a search ({log}): pass --resume "
+                                 "to continue it, or choose another --out")
+        write_json(run_dir / SETTINGS, {**_settings(args), "files": sorted(FILES)})
+        where = args.scheduler or f"{args.jobs if args.jobs > 0 else 'all'} local core(s)"
+        size = len(select.grid_points(space)) if method == "grid" else trials
+        print(f"{method} search over {', '.join(space)}: {size} trials on {splits.name}, "
+              f"running on {where}; results in {run_dir}", file=sys.stderr)
+        options = dict(splits=splits, seed=args.seed, n_jobs=args.jobs,
+                       scheduler=args.scheduler, results_path=log,
+                       progress=not args.no_progress, evaluate_test=not args.no_test)
+        try:
+            if method == "grid":
+                result = select.grid_search(space, **options)
+            else:
+                result = select.random_search(space, trials, **options)
+            _write_results(result, run_dir)
+        except KeyboardInterrupt:
+            kept = len(select.read_results(log))
+            print(f"\ninterrupted: {kept} finished trial(s) are kept in {log}; continue with"
+                  f"  autograd-flow search --out {run_dir} --resume", file=sys.stderr)
+            return 130
+    print(result)
+    print(f"results in {run_dir}/: results.csv, results.json, validation_error.png"
+          + (", best_model.npz" if result.best_model is not None else ""))
+    return 0 if result.best is not None else 1
+
+
+def _write_results(result: Any, run_dir: Path) -> None:
+    """results.csv, results.json, validation_error.png and best_model.npz (each written
+    atomically)."""
+    from ..io import save_model
+
     result.to_csv(run_dir / "results.csv")
     result.to_json(run_dir / "results.json")
     result.plot(run_dir / "validation_error.png")
     if result.best_model is not None:
         save_model(run_dir / "best_model.npz", result.best_model)
-    print(result)
-    print(f"results in {run_dir}/: results.csv, results.json, validation_error.png"
-          + (", best_model.npz" if result.best_model is not None else ""))
-    return 0 if result.best is not None else 1

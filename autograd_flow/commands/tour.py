@@ -8,13 +8,19 @@ import numpy as np
 
 import autograd_flow as af
 
+from ..memory import check_fits, mlp_bytes
+from . import SEED, count
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--batch", type=int, default=4, help="examples in the batch")
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--batch", type=count(), default=4, help="examples in the batch")
+    parser.add_argument("--seed", type=SEED, default=0, help="random seed")
 
 
 def run(args: argparse.Namespace) -> int:
+    # the tour's network is 3-5-2; gradcheck keeps a few float64 copies of its values
+    check_fits(mlp_bytes([3, 5, 2], 8, rows=args.batch, copies=6, row_copies=6),
+               f"the tour on a batch of {args.batch:,} examples", "use a smaller --batch")
     rng = np.random.default_rng(args.seed)
     x, y = af.Input("x"), af.Input("y")
     W1 = af.Parameter(rng.uniform(-0.5, 0.5, (5, 3)), name="W1")

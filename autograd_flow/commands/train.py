@@ -9,19 +9,37 @@ digits in a few seconds."""
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
+from ..checkpoint import read_checkpoint
 from ..data import NAMES, TASKS, Splits, load_dataset, natural_task
+from ..errors import NonFiniteError
 from ..extras import require
-from ..io import read_run_settings, write_json
+from ..files import read_run_settings, write_json
 from ..nn import ACTIVATIONS
-from ..train import CHECKPOINT, HISTORY, METRICS, MODEL, TrainConfig, TrainResult, train
+from ..runfolder import RunFolder, RunFolderError, new_run_dir, note
+from ..train import (
+    CHECKPOINT,
+    HISTORY,
+    METRICS,
+    MODEL,
+    OPTIMIZER_BUFFERS,
+    TrainConfig,
+    TrainResult,
+    check_training_memory,
+    parameter_shapes,
+    train,
+    training_fingerprint,
+)
 from . import (
     OWN_DEFAULT,
+    SEED,
     add_optimizer_arguments,
+    count,
     dataset_setting,
     default_run_dir,
     layer_sizes,
@@ -30,7 +48,9 @@ from . import (
 
 RUN_SETTINGS = "run.json"
 ARTEFACTS = (MODEL, CHECKPOINT, RUN_SETTINGS, METRICS, HISTORY, "curves.png", "regions.png",
-             "graph.svg")
+             "graph.svg", "graph.dot")
+SETTING_KEYS = ("dataset", "task", "label_column", "n_samples", "valid_fraction",
+                "test_fraction", "config")
 DEFAULTS = TrainConfig()  # one set of defaults, shared with the Python API and search
 
 
@@ -47,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--label-column", default=None, metavar="NAME|INDEX",
                       help="CSV label column by header name or 0-based index "
                            f"(default: the last column){OWN_DEFAULT}")
-    data.add_argument("--n-samples", type=int, default=None,
+    data.add_argument("--n-samples", type=count(), default=None,
                       help="points drawn for synthetic sets (default 1000); a random subset "
                            f"of that size for the others (default: all){OWN_DEFAULT}")
     data.add_argument("--valid-fraction", type=float, default=0.2,
@@ -71,20 +91,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="learning-rate decay: alpha/(1 + delta t) or alpha/t**delta")
     sgd.add_argument("--decay-rate", type=float, default=DEFAULTS.decay_rate,
                      help="delta of the decay (power: 0.5 < delta <= 1)")
-    sgd.add_argument("--warmup", type=int, default=DEFAULTS.warmup,
+    sgd.add_argument("--warmup", type=count(0), default=DEFAULTS.warmup,
                      help="updates at the constant learning rate before the decay starts")
-    sgd.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size,
+    sgd.add_argument("--batch-size", type=count(), default=DEFAULTS.batch_size,
                      help="examples per update (1 = per-example SGD)")
-    sgd.add_argument("--epochs", type=int, default=None,
+    sgd.add_argument("--epochs", type=count(), default=None,
                      help=f"most epochs (passes over the training set) (default: "
                           f"{DEFAULTS.epochs}; with --resume, the run's own){OWN_DEFAULT}")
     sgd.add_argument("--l1", type=float, default=DEFAULTS.l1,
                      help="lambda of the L1 penalty sum |W|")
     sgd.add_argument("--l2", type=float, default=DEFAULTS.l2,
                      help="lambda of the L2 penalty sum W**2")
-    sgd.add_argument("--patience", type=int, default=DEFAULTS.patience,
+    sgd.add_argument("--patience", type=count(), default=DEFAULTS.patience,
                      help="early stopping: epochs without a better validation error")
-    sgd.add_argument("--seed", type=int, default=DEFAULTS.seed,
+    sgd.add_argument("--seed", type=SEED, default=DEFAULTS.seed,
                      help="seed of the split, the initialization and the shuffling")
     run = parser.add_argument_group("run")
     run.add_argument("--out", type=Path, default=None, metavar="DIR",
@@ -93,7 +113,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="continue the run in --out from its last checkpoint with the "
                           "run's own settings (only --epochs may be given to train longer)")
     run.add_argument("--overwrite", action="store_true",
-                     help="start a new run in --out even if it holds one already")
+                     help="replace the run in --out: the new run is built in "
+                          "DIR/.autograd-flow-new and takes the old one's place once it has "
+                          "finished (or, interrupted, has a checkpoint); files that no run "
+                          "wrote are never replaced")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument("--no-plots", action="store_true",
                      help="skip curves.png, regions.png and graph.svg")
@@ -116,48 +139,134 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _resumed_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings in the run's run.json, checked (a hand-edited file gets an error
+    naming what is wrong); --epochs replaces the run's."""
     settings = read_run_settings(args.out, RUN_SETTINGS)
+    where = f"cannot resume {args.out}: {RUN_SETTINGS}"
+    if not isinstance(settings, dict):
+        raise ValueError(f"{where} holds a {type(settings).__name__}, not the settings of "
+                         "a run")
+    missing = sorted(set(SETTING_KEYS) - set(settings))
+    unknown = sorted(set(settings) - set(SETTING_KEYS) - {"files"})
+    if missing or unknown:
+        raise ValueError(f"{where} was edited: " + "; ".join(
+            part for part in (missing and f"missing {', '.join(missing)}",
+                              unknown and f"unknown {', '.join(unknown)}") if part))
+    if not isinstance(settings["config"], dict):
+        raise ValueError(f"{where}: 'config' is not an object of training options")
+    options = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(set(settings["config"]) - options)
+    if unknown:
+        raise ValueError(f"{where}: unknown training option(s) {', '.join(unknown)} in "
+                         "'config'")
+    if not isinstance(settings["dataset"], str):
+        raise ValueError(f"{where}: 'dataset' is not a data set name or path")
     if args.epochs is not None:
         settings["config"]["epochs"] = args.epochs
+    try:
+        settings["config"] = asdict(TrainConfig(**settings["config"]))
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where}: {error}") from None
     return settings
+
+
+def _planned(splits: Splits, no_plots: bool) -> set[str]:
+    """The files a run on ``splits`` writes."""
+    planned = {MODEL, CHECKPOINT, RUN_SETTINGS, METRICS, HISTORY}
+    if not no_plots:
+        planned |= {"curves.png", "graph.svg" if shutil.which("dot") else "graph.dot"}
+        if splits.n_features == 2 and splits.task == "classification":
+            planned.add("regions.png")
+    return planned
 
 
 def run(args: argparse.Namespace) -> int:
     require("sklearn", *(() if args.no_progress else ("tqdm",)),
             *(() if args.no_plots else ("matplotlib",)), feature="autograd-flow train")
-    if args.resume:
-        settings = _resumed_settings(args)
-        run_dir = args.out
-    else:
-        settings = _settings(args)
-        run_dir = args.out or default_run_dir(settings["dataset"])
-        if (run_dir / CHECKPOINT).exists() and not args.overwrite:
-            raise ValueError(f"{run_dir} already holds a run: add --resume to continue it, "
-                             "--overwrite to replace it, or choose another --out")
-        for name in ARTEFACTS:  # nothing of an earlier run may stay behind
-            (run_dir / name).unlink(missing_ok=True)
+    # everything is checked before the run folder is touched
+    settings = _resumed_settings(args) if args.resume else _settings(args)
     config = TrainConfig(**settings["config"])
     splits = load_dataset(settings["dataset"], task=settings.get("task"), seed=config.seed,
                           label_column=settings["label_column"],
                           n_samples=settings["n_samples"],
                           valid_fraction=settings["valid_fraction"],
                           test_fraction=settings["test_fraction"])
-    write_json(run_dir / RUN_SETTINGS, settings)
-    sizes = [splits.n_features, *config.hidden, splits.n_outputs]
-    print(f"{splits.summary()}; MLP {sizes} ({config.activation}, {config.dtype}, "
-          f"{config.optimizer}); run folder {run_dir}")
-    try:
-        result = train(config, splits, run_dir=run_dir, progress=not args.no_progress,
-                       resume=args.resume)
-    except KeyboardInterrupt:
+    check_training_memory(config, splits)
+    planned = _planned(splits, args.no_plots)
+    run_dir = args.out or new_run_dir(default_run_dir(settings["dataset"]))
+    with RunFolder(run_dir, RUN_SETTINGS, ARTEFACTS, "config", "autograd-flow train") as folder:
+        note(folder.clean_leftovers())
+        target = _target(args, folder, config, splits, planned)
+        staged = target != run_dir
+        planned |= folder.owned() if args.resume else set()
+        try:
+            write_json(target / RUN_SETTINGS, {**settings, "files": sorted(planned)})
+            sizes = [splits.n_features, *config.hidden, splits.n_outputs]
+            print(f"{splits.summary()}; MLP {sizes} ({config.activation}, {config.dtype}, "
+                  f"{config.optimizer}); run folder {run_dir}")
+            result = train(config, splits, run_dir=target, progress=not args.no_progress,
+                           resume=args.resume)
+            artefacts = [MODEL, CHECKPOINT, RUN_SETTINGS, METRICS, HISTORY]
+            if not args.no_plots:
+                artefacts += _draw(result, splits, target)
+        except KeyboardInterrupt:
+            return _interrupted(folder, target, run_dir, staged)
+        except NonFiniteError as error:
+            if not staged:
+                raise
+            folder.discard(target)
+            reason = getattr(error, "reason", str(error))
+            raise NonFiniteError(f"{reason}; the new run is discarded and the earlier run "
+                                 f"in {run_dir} is kept unchanged") from None
+        except BaseException:
+            if staged:
+                folder.discard(target)
+            raise
+        if staged:
+            folder.replace_with(target)
+    _report(result, artefacts, run_dir)
+    return 0
+
+
+def _target(args: argparse.Namespace, folder: RunFolder, config: TrainConfig,
+            splits: Splits, planned: set[str]) -> Path:
+    """Where the run writes: the run folder, or a staging folder inside it when the run
+    replaces one (--overwrite). Refuses a run folder that holds a run (unless resuming
+    or replacing it) or files of the user's that the run would write over."""
+    if args.resume:
+        sizes = [splits.n_features, *config.hidden, splits.n_outputs]
+        read_checkpoint(folder.path / CHECKPOINT, config, training_fingerprint(splits),
+                        parameter_shapes(sizes), OPTIMIZER_BUFFERS[config.optimizer])
+        folder.check_no_foreign(planned)
+        return folder.path
+    folder.check_no_foreign(planned)
+    if not folder.holds_run():
+        return folder.path
+    if not args.overwrite:
+        raise RunFolderError(f"{folder.path} already holds a run: add --resume to continue "
+                             "it, --overwrite to replace it, or choose another --out")
+    return folder.staging()
+
+
+def _interrupted(folder: RunFolder, target: Path, run_dir: Path, staged: bool) -> int:
+    """Ctrl-C: keep what can be resumed (a staged run with a checkpoint replaces the
+    earlier one; without one the earlier run stays) and say how to continue."""
+    resumable = (target / CHECKPOINT).exists()
+    if staged and resumable:
+        folder.replace_with(target)
+    elif staged:
+        folder.discard(target)
+        print(f"\ninterrupted before the first epoch ended: the earlier run in {run_dir} is "
+              "kept unchanged", file=sys.stderr)
+        return 130
+    if resumable:
         print(f"\ninterrupted: continue with  autograd-flow train --resume --out {run_dir}",
               file=sys.stderr)
-        return 130
-    artefacts = [MODEL, CHECKPOINT, RUN_SETTINGS, METRICS, HISTORY]
-    if not args.no_plots:
-        artefacts += _draw(result, splits, run_dir)
-    _report(result, artefacts)
-    return 0
+    else:
+        print(f"\ninterrupted before the first epoch ended: start again with  "
+              f"autograd-flow train --overwrite --out {run_dir} (with the same options)",
+              file=sys.stderr)
+    return 130
 
 
 def _draw(result: TrainResult, splits: Splits, run_dir: Path) -> list[str]:
@@ -190,7 +299,7 @@ def _draw(result: TrainResult, splits: Splits, run_dir: Path) -> list[str]:
     return drawn
 
 
-def _report(result: TrainResult, artefacts: list[str]) -> None:
+def _report(result: TrainResult, artefacts: list[str], run_dir: Path) -> None:
     errors = {"train": result.train_error, "valid": result.valid_error,
               "test": result.test_error}
     if result.task == "regression":
@@ -207,4 +316,4 @@ def _report(result: TrainResult, artefacts: list[str]) -> None:
     how = "early stopping" if result.stopped == "early" else "the last epoch"
     print(f"\nbest epoch {result.best_epoch} of {len(result.history)} (stopped by {how}); "
           f"{result.seconds:.1f} s")
-    print(f"run folder {result.run_dir}: {', '.join(artefacts)}")
+    print(f"run folder {run_dir}: {', '.join(artefacts)}")

@@ -8,6 +8,7 @@ unless --expand is given."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +16,10 @@ import numpy as np
 from .. import viz
 from ..data import TASKS
 from ..io import load_model
+from ..memory import check_fits, describe_sizes, mlp_bytes
 from ..nn import ACTIVATIONS, MLP
 from ..train import TrainConfig
-from . import layer_sizes, mark_origin
+from . import SEED, count, layer_sizes, mark_origin, non_negative, saved_penalty
 
 DEFAULTS = TrainConfig()  # the training defaults, for a model described by options
 ARCHITECTURE = ("hidden", "activation", "n_in", "n_out", "task")
@@ -40,18 +42,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"hidden layer sizes, comma-separated (default: {hidden})")
     parser.add_argument("--activation", default=argparse.SUPPRESS, choices=tuple(ACTIVATIONS),
                         help=f"hidden activation (default: {DEFAULTS.activation})")
-    parser.add_argument("--n-in", type=int, default=argparse.SUPPRESS,
+    parser.add_argument("--n-in", type=count(), default=argparse.SUPPRESS,
                         help="input features (default: 64, as digits)")
-    parser.add_argument("--n-out", type=int, default=argparse.SUPPRESS,
+    parser.add_argument("--n-out", type=count(), default=argparse.SUPPRESS,
                         help="outputs: classes, or targets (default: 10, or 1 for "
                              "regression)")
     parser.add_argument("--task", default=argparse.SUPPRESS, choices=TASKS,
                         help="the loss: cross-entropy or squared error (default: "
                              "classification)")
-    parser.add_argument("--l1", type=float, default=argparse.SUPPRESS,
+    parser.add_argument("--l1", type=non_negative, default=argparse.SUPPRESS,
                         help="L1 weight penalty in the loss (default: a saved model's own, "
                              f"else {DEFAULTS.l1:g})")
-    parser.add_argument("--l2", type=float, default=argparse.SUPPRESS,
+    parser.add_argument("--l2", type=non_negative, default=argparse.SUPPRESS,
                         help="L2 weight penalty in the loss (default: a saved model's own, "
                              f"else {DEFAULTS.l2:g})")
     shown = parser.add_mutually_exclusive_group()
@@ -62,12 +64,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                             "linear,softmax_cross_entropy) (default: all)")
     parser.add_argument("--bprop", action="store_true",
                         help="number boxes in bprop call order and grey out skipped ones")
-    parser.add_argument("--examples", type=int, default=0, metavar="N",
+    parser.add_argument("--examples", type=count(0), default=0, metavar="N",
                         help="run fprop and bprop on N random examples first, to show value "
                              "statistics and gradient norms (0: draw the structure only)")
     parser.add_argument("--rankdir", choices=("TB", "LR"), default="TB",
                         help="data flows top to bottom (TB) or left to right (LR)")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=SEED, default=0,
                         help="seed of a new model's weights and of --examples' data")
 
 
@@ -107,18 +109,27 @@ def _model(args: argparse.Namespace) -> tuple[MLP, str, float, float]:
             raise ValueError(f"{', '.join(given)} describe a new model: give either a saved "
                              f"model ({args.model}) or these options, not both")
         model = load_model(args.model)
-        config = model.info.get("config", {})
-        l1 = config.get("l1", 0.0) if args.l1 is None else args.l1
-        l2 = config.get("l2", 0.0) if args.l2 is None else args.l2
+        _check_memory(model.mlp.sizes, args.examples)
+        l1 = saved_penalty(model, "l1") if args.l1 is None else args.l1
+        l2 = saved_penalty(model, "l2") if args.l2 is None else args.l2
         return model.mlp, model.task, l1, l2
     task = args.task or "classification"
     hidden = DEFAULTS.hidden if args.hidden is None else args.hidden
-    n_out = args.n_out or (1 if task == "regression" else 10)
-    sizes = [args.n_in or 64, *hidden, n_out]
+    n_out = args.n_out if args.n_out is not None else 1 if task == "regression" else 10
+    sizes = [64 if args.n_in is None else args.n_in, *hidden, n_out]
+    _check_memory(sizes, args.examples)
     mlp = MLP(sizes, args.activation or DEFAULTS.activation, seed=args.seed)
     l1 = DEFAULTS.l1 if args.l1 is None else args.l1
     l2 = DEFAULTS.l2 if args.l2 is None else args.l2
     return mlp, task, l1, l2
+
+
+def _check_memory(sizes: Sequence[int], examples: int) -> None:
+    """Refuse a network (or a batch of --examples) too large for this machine before
+    anything is built."""
+    on = f" run on {examples:,} examples" if examples else ""
+    check_fits(mlp_bytes(sizes, 8, rows=examples, copies=3, row_copies=10),
+               f"{describe_sizes(sizes)}{on}", "use smaller layers or fewer --examples")
 
 
 def _output(args: argparse.Namespace) -> Path:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..files import atomic_file, save_figure
 from .space import format_value, plain_value
 
 # ---------------------------------------------------------------- trials and results
@@ -152,7 +153,7 @@ class SearchResult:
 
         path = Path(path)
         rows = self.rows()
-        with path.open("w", newline="") as handle:
+        with atomic_file(path, "w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["index"])
             writer.writeheader()
             writer.writerows(rows)
@@ -168,7 +169,8 @@ class SearchResult:
 
     def to_json(self, path: str | Path) -> Path:
         path = Path(path)
-        path.write_text(json.dumps(self.to_dict(), indent=2, allow_nan=True) + "\n")
+        with atomic_file(path, "w") as handle:
+            handle.write(json.dumps(self.to_dict(), indent=2, allow_nan=True) + "\n")
         return path
 
     def plot(self, path: str | Path | None = None) -> Any:
@@ -211,7 +213,7 @@ class SearchResult:
         figure.suptitle(f"{self.method} search: {len(ok)} trials"
                         + (f" ({len(self.failed)} failed, not shown)" if self.failed else ""))
         if path is not None:
-            figure.savefig(path, dpi=110)
+            save_figure(figure, path, dpi=110)
         return figure
 
 

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..files import parse_json
 from .objective import TrainObjective
 from .results import SearchResult, Trial, rank
 from .space import describe_space, grid_points, plain_value, sample_points
@@ -40,17 +44,35 @@ def run_trial(objective: Objective, config: dict[str, Any], seed: int) -> dict[s
 
 
 def _run_local(objective: Objective, trials: list[Trial],
-               n_jobs: int) -> Iterator[tuple[int, dict]]:
+               n_jobs: int) -> Generator[tuple[int, dict], None, None]:
     """(index, outcome) as each trial ends, in joblib worker processes."""
-    from joblib import Parallel, delayed
+    from joblib import Parallel, delayed, parallel_config
 
     if n_jobs == 1:
         for t in trials:
             yield _indexed_trial(objective, t.index, t.config, t.seed)
         return
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-    yield from parallel(delayed(_indexed_trial)(objective, t.index, t.config, t.seed)
-                        for t in trials)
+    if n_jobs < 1 and n_jobs != -1:
+        raise ValueError(f"n_jobs must be -1 (all cores) or a number of processes >= 1, "
+                         f"got {n_jobs}")
+    with parallel_config(backend="loky", initializer=start_worker, initargs=(os.getpid(),)):
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+        outcomes = parallel(delayed(_indexed_trial)(objective, t.index, t.config, t.seed)
+                            for t in trials)
+    try:
+        yield from outcomes
+    finally:  # closing joblib's generator early (Ctrl-C, an error) stops its workers
+        outcomes.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
 
 
 def _indexed_trial(objective: Objective, index: int, config: dict,
@@ -58,8 +80,44 @@ def _indexed_trial(objective: Objective, index: int, config: dict,
     return index, run_trial(objective, config, seed)
 
 
+_WATCHER = "autograd-flow: exit with the search process"
+
+
+def start_worker(parent: int) -> None:
+    """The initializer of a search's worker processes: Ctrl-C is the search process's
+    to handle (it stops the workers; a worker interrupted in the middle of a trial would
+    print its own traceback), and the worker ends with the search process
+    (:func:`exit_with_parent`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent(parent)
+
+
+def exit_with_parent(parent: int, interval: float = 0.25) -> None:
+    """In a worker process started by the search process ``parent`` (the workers'
+    initializer): end this process within ``interval`` seconds of ``parent`` ending in
+    any way (``kill -9`` too), rather than finish a trial nobody will read or wait for
+    work forever. Starts one daemon thread, which polls the parent's pid (a process
+    whose parent dies is given another one); does nothing in a process that is not a
+    direct child of ``parent``. POSIX only."""
+    if os.name != "posix":  # os.kill(pid, 0) would signal the parent on Windows
+        return
+    if os.getppid() != parent:
+        if not _alive(parent):  # it died while this worker was starting
+            os._exit(1)
+        return
+    if any(t.name == _WATCHER for t in threading.enumerate()):
+        return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name=_WATCHER, daemon=True).start()
+
+
 def _run_dask(objective: Objective, trials: list[Trial],
-              scheduler: Any) -> Iterator[tuple[int, dict]]:
+              scheduler: Any) -> Generator[tuple[int, dict], None, None]:
     """(index, outcome) as each trial ends, on a Dask distributed cluster."""
     from distributed import Client, as_completed
 
@@ -87,15 +145,18 @@ def read_results(path: str | Path) -> dict[str, Trial]:
     path = Path(path)
     if not path.exists():
         return finished
-    for line in path.read_text().splitlines():
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
-            record = json.loads(line)
+            record = parse_json(line, str(path))
             trial = Trial(int(record["index"]), dict(record["config"]), int(record["seed"]),
                           record["status"], dict(record.get("metrics") or {}),
                           record.get("error"), float(record.get("seconds", 0.0)))
-        except (ValueError, KeyError, TypeError):
+            error = trial.metrics.get("valid_error")
+        except (ValueError, KeyError, TypeError, AttributeError):
             continue
-        finished[trial.key] = trial
+        if trial.status == "failed" or (trial.status == "ok" and isinstance(
+                error, (int, float)) and math.isfinite(error)):  # else: a damaged line
+            finished[trial.key] = trial
     return finished
 
 
@@ -149,7 +210,7 @@ def _run_pending(objective: Objective, trials: list[Trial], pending: list[Trial]
         if cut:  # end the line an interruption cut short, so it stays one bad line
             log.write("\n")
     bar = progress_bar(total=len(trials), initial=len(trials) - len(pending), unit="trial",
-               desc=f"{method} search", disable=not progress)
+                       desc=f"{method} search", disable=not progress)
     try:
         for index, outcome in outcomes:
             trial = by_index[index]
@@ -162,7 +223,8 @@ def _run_pending(objective: Objective, trials: list[Trial], pending: list[Trial]
             if trial.status == "ok":
                 best = min(t.valid_error for t in trials if t.status == "ok")
                 bar.set_postfix(best_valid_error=f"{best:.4g}")
-    finally:
+    finally:  # on Ctrl-C too: the finished trials are in the log, the workers stop
+        outcomes.close()
         bar.close()
         if log is not None:
             log.close()

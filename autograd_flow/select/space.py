@@ -4,7 +4,6 @@ command line and space files, and the configurations of a grid or random search.
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..files import parse_json
 
 # ---------------------------------------------------------------- distributions
 
@@ -133,6 +134,8 @@ def parse_distribution(text: str) -> Distribution:
         if len(bounds) != 2:
             raise ValueError(f"{text!r}: write {kind}:LOW:HIGH")
         low, high = (parse_value(b) for b in bounds)
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high)):
+            raise ValueError(f"{text!r}: the bounds of {kind}:LOW:HIGH must be numbers")
         return _SPEC_NAMES[kind](low, high)
     if kind == "choice":
         return Choice([parse_value(v) for v in rest.split(",")])
@@ -189,13 +192,15 @@ def read_space(path: str | Path) -> tuple[str, dict[str, Any], int | None]:
     (random search) and ``space`` ({name: list of values, distribution spec string such
     as "loguniform:1e-3:1", or a single fixed value}). Returns (method, space, trials)."""
     path = Path(path)
-    text = path.read_text()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path} is not a text file ({error.reason} at byte "
+                         f"{error.start})") from None
     if path.suffix.lower() == ".json":
-        document = json.loads(text)
+        document = parse_json(text, str(path))
     else:
-        import yaml
-
-        document = yaml.safe_load(text)
+        document = _parse_yaml(text, path)
     if not isinstance(document, dict) or not isinstance(document.get("space"), dict):
         raise ValueError(f"{path}: expected a mapping with a 'space:' mapping of "
                          "hyper-parameter -> values (and optional 'method:', 'trials:')")
@@ -208,7 +213,34 @@ def read_space(path: str | Path) -> tuple[str, dict[str, Any], int | None]:
             value = parse_distribution(value)
         space[str(name)] = value
     trials = document.get("trials")
-    return method, space, None if trials is None else int(trials)
+    if trials is not None and (isinstance(trials, bool) or not isinstance(trials, int)
+                               or trials < 1):
+        raise ValueError(f"{path}: trials must be a whole number >= 1, got {trials!r}")
+    return method, space, trials
+
+
+def _parse_yaml(text: str, path: Path) -> Any:
+    """The YAML document ``text`` (safe loading: plain values only, no Python objects),
+    with one-line errors that name the file, line and column."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except RecursionError:
+        raise ValueError(f"{path}: the YAML is nested too deeply to read") from None
+    except yaml.constructor.ConstructorError as error:
+        raise ValueError(f"{path}{_where(error)}: {error.problem} (space files hold plain "
+                         "values, names, numbers and lists; no Python objects are built)") \
+            from None
+    except yaml.YAMLError as error:
+        problem = getattr(error, "problem", None) or str(error)
+        raise ValueError(f"{path} is not valid YAML{_where(error)}: "
+                         f"{' '.join(str(problem).split())}") from None
+
+
+def _where(error: Any) -> str:
+    mark = getattr(error, "problem_mark", None)
+    return f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
 
 
 # ---------------------------------------------------------------- values as JSON and text
