@@ -320,13 +320,15 @@ class FlowGraph:
         return values
 
     def _signature(self) -> tuple:
-        """The shapes and dtypes a plan is made for: those of the fed Inputs and of the
-        Parameters."""
+        """What a plan is made for: the shapes, dtypes and memory layouts of the fed
+        Inputs and of the Parameters (a sum adds in memory order, so the layout decides
+        the last bit)."""
         try:
-            return tuple([(b.value.shape, b.value.dtype) for b in self._leaves_fed])
-        except AttributeError:  # a Python number as a value
-            return tuple([(np.shape(b.value), np.result_type(b.value))
+            return tuple([(b.value.shape, b.value.dtype, b.value.strides)
                           for b in self._leaves_fed])
+        except AttributeError:  # a Python number as a value
+            return tuple([(np.shape(b.value), np.result_type(b.value),
+                           getattr(b.value, "strides", None)) for b in self._leaves_fed])
 
     def _learn(self, key: tuple) -> None:
         """Count an interpreted step of a signature; compile its plan at the second."""

@@ -313,3 +313,31 @@ def test_bprop_twice_after_one_fprop_gives_the_same_gradients(batch) -> None:
     first = {p: g.copy() for p, g in graph.bprop().items()}
     second = graph.bprop()
     assert all(_same(first[p], second[p]) for p in first)
+
+
+# -- memory layouts: a sum adds in memory order ---------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_column_ordered_views_keep_the_interpreters_summation_order(dtype) -> None:
+    """-moveaxis(x) is column-ordered in the interpreter; writing it into a row-ordered
+    buffer would make the sum add in another order (found by the random graphs)."""
+    rng = np.random.default_rng(10)
+    x = af.Input("x")
+    w = af.Parameter(rng.standard_normal((4, 3)).astype(dtype), name="w")
+    loss = af.sum(-af.moveaxis(x, 0, 1) * w) + af.sum(af.tanh(w) * af.transpose(x))
+    feed = {x: (rng.standard_normal((3, 4)) * 10).astype(dtype)}
+    assert_plan_equals_interpreter(loss, feed)
+
+
+def test_a_feed_of_another_memory_layout_gets_its_own_plan() -> None:
+    rng = np.random.default_rng(11)
+    x = af.Input("x")
+    w = af.Parameter(rng.standard_normal(5), name="w")
+    loss = af.sum(af.exp(x * w) * 3.0)
+    value = rng.standard_normal((4, 5))
+    graph, reference = af.FlowGraph(loss), af.FlowGraph(loss, compile=False)
+    for feed in [value, value, value, np.asfortranarray(value), np.asfortranarray(value),
+                 np.asfortranarray(value)]:
+        assert _same(graph.fprop({x: feed}), reference.fprop({x: feed}))
+        assert _same(graph.bprop()[w], reference.bprop()[w])
+    assert len(graph._plans) == 2

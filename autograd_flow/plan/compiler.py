@@ -23,7 +23,7 @@ import numpy as np
 from ..box import Box, Constant, Leaf
 from . import jit
 from .rewrites import REWRITES, Match
-from .templates import Site, _result, template_for
+from .templates import Site, _contiguous, _result, template_for
 from .writer import Grad, Writer
 
 #: Graphs with more boxes than this run in the interpreter (the generated source of a
@@ -174,7 +174,8 @@ class _Compiler:
                     [np.shape(i.value) for i in box.inputs],
                     [i.value if _is_number(i) else np.asarray(i.value).dtype
                      for i in box.inputs],
-                    buffered=id(box) not in self.output_ids)
+                    buffered=id(box) not in self.output_ids, c=_contiguous(box.value),
+                    in_c=[_contiguous(i.value) for i in box.inputs])
 
     def fprop(self) -> tuple[list[str], tuple[Box, ...]]:
         w = self.w
@@ -240,7 +241,7 @@ class _Compiler:
         w.line(f"for box in {cleared}:  # last step's gradients go before the new ones come")
         w.line("    box.grad = None")
         output = graph.outputs[0]
-        self.grads[id(output)] = Grad("seed", "alias")
+        self.grads[id(output)] = Grad("seed", "alias", c=np.ndim(output.value) == 0)
         self.gdtypes[id(output)] = np.asarray(output.value).dtype
         for box, targets in entries:
             if id(box) in self.in_run:
@@ -331,7 +332,7 @@ class _Compiler:
         if stretched:
             expression = f"{expression}.sum(axis={stretched}, keepdims=True)"
         w.line(f"{name} = {expression}")
-        return Grad(name, "fresh"), dtype
+        return Grad(name, "fresh", c=grad.c), dtype
 
     def generic_bprop(self, box: Box, site: Site, g: Grad,
                       sources: list[tuple[int, Box]]) -> list[tuple[Grad, Any] | None]:
@@ -375,14 +376,14 @@ class _Compiler:
                 previous = Grad(name, previous.kind, maybe_none=True)
             w.line(f"{previous.name} = accumulate({previous.name}, {grad.name})")
             self.grads[id(source)] = Grad(previous.name, "alias", maybe_none=True)
-        elif previous.owned and total_dtype is not None \
+        elif previous.owned and previous.c and grad.c and total_dtype is not None \
                 and total_dtype == self.gdtypes.get(id(source)) \
                 and np.shape(source.value) != ():
             w.line(f"np.add({previous.name}, {grad.name}, out={previous.name})")
         else:
             name = w.identifier(target)
             w.line(f"{name} = {previous.name} + {grad.name}")
-            self.grads[id(source)] = Grad(name, "fresh")
+            self.grads[id(source)] = Grad(name, "fresh", c=previous.c and grad.c)
         self.gdtypes[id(source)] = total_dtype
 
     def finish(self, wrt_ids: list[int]) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import ops
 from ..box import Box
-from .templates import _float, _result, _scratch
+from .templates import _contiguous, _float, _result, _scratch
 from .writer import Grad, Writer
 
 
@@ -97,20 +97,23 @@ class Linear(Rewrite):
             name = w.identifier(f"d_{h}")
             target = _scratch(w, shapes[0], dtype, name + "_buf", fresh[0])
             w.line(f"{name} = np.matmul({g.name}, {W}{target})")
-            grads[0] = (Grad(name, "buffer" if target else "fresh"), dtype)
+            grads[0] = (Grad(name, "buffer" if target else "fresh", c=True), dtype)
         if wanted[1]:
             dtype = _result(gdtype, dtypes[0])
             name = w.identifier(f"d_{W}_from_{out}")
-            target = _scratch(w, shapes[1], dtype, name + "_buf", fresh[1])
             if shapes[0][0] == 1:  # an outer product: BLAS is slow with an inner dimension 1
-                w.line(f"{name} = np.multiply({g.name}.T, {h}{target})")
+                target = _scratch(w, shapes[1][::-1], dtype, name + "_buf", fresh[1], g.c,
+                                  _contiguous(m.inputs[0].value))
+                w.line(f"{name} = np.multiply({h}.T, {g.name}{target}).T")
+                grads[1] = (Grad(name, "buffer" if target else "fresh"), dtype)
             else:
+                target = _scratch(w, shapes[1], dtype, name + "_buf", fresh[1])
                 w.line(f"{name} = np.matmul({g.name}.T, {h}{target})")
-            grads[1] = (Grad(name, "buffer" if target else "fresh"), dtype)
+                grads[1] = (Grad(name, "buffer" if target else "fresh", c=True), dtype)
         if len(args) == 3 and wanted[2]:
             name = w.identifier(f"d_{args[2]}")
             w.line(f"{name} = np.add.reduce({g.name}, axis=0)")
-            grads[2] = (Grad(name, "fresh"), gdtype)
+            grads[2] = (Grad(name, "fresh", c=True), gdtype)
         return grads
 
 
@@ -145,6 +148,7 @@ class SoftmaxCrossEntropy(Rewrite):
         top = peak.inputs[0]
         value = np.asarray(a.value)
         if top.inputs[0] is not a or value.ndim != 2 or not _float(value.dtype) \
+                or not value.flags.c_contiguous \
                 or not top.keepdims or top.initial != -np.inf or len(value) == 0 \
                 or not _axis_is_last(top, 2) or not _axis_is_last(lse, 2):
             return None
@@ -174,7 +178,7 @@ class SoftmaxCrossEntropy(Rewrite):
         w.line(f"{name} = np.multiply({scale}, np.exp({m.settings['z']} - "
                f"{m.settings['lse']}))")
         w.line(f"{name}[{rows}, {args[1]}] -= {scale}")
-        return [(Grad(name, "fresh"), _result(gdtype, dtypes[0])), None]
+        return [(Grad(name, "fresh", c=True), _result(gdtype, dtypes[0])), None]
 
 
 REWRITES: tuple[Rewrite, ...] = (SoftmaxCrossEntropy(), Linear())

@@ -5,7 +5,7 @@ Every other box runs its own bound fprop/bprop from the generated code.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,14 @@ class Site:
     in_shapes: list[tuple[int, ...]]
     in_dtypes: list[Any]  # a Python number's value for a number (numpy's weak scalar)
     buffered: bool
+    c: bool = False  # the value is C-contiguous (as the interpreter made it)
+    in_c: list[bool] = field(default_factory=list)  # the same for each input
     first: tuple[bool, ...] = ()  # in bprop: which inputs have no gradient yet
+
+
+def _contiguous(value: Any) -> bool:
+    """C-ordered (a number or a 0-d value counts)."""
+    return not isinstance(value, np.ndarray) or value.flags.c_contiguous
 
 
 def _float(dtype: Any) -> bool:
@@ -41,22 +48,31 @@ def _float(dtype: Any) -> bool:
 
 
 def _out(w: Writer, s: Site) -> str:
-    """``, out=<buffer>`` for a buffered float value, else nothing."""
-    if s.buffered and _float(s.dtype) and s.shape:
+    """``, out=<buffer>`` for a buffered float value the interpreter made C-ordered,
+    else nothing (numpy then lays it out as the interpreter did)."""
+    if s.buffered and s.c and _float(s.dtype) and s.shape:
         return f", out={w.buffer(s.shape, s.dtype, s.out + '_buf')}"
     return ""
 
 
-def _scratch(w: Writer, shape: tuple[int, ...], dtype: Any, hint: str, fresh: bool) -> str:
+def _scratch(w: Writer, shape: tuple[int, ...], dtype: Any, hint: str, fresh: bool,
+             *contiguous: bool) -> str:
     """Where a gradient contribution is written: ``, out=<buffer>`` when it may live in a
-    buffer (dtype known, not handed to the user), else a new array."""
-    if fresh or not shape or dtype is None or not _float(dtype):
+    buffer (dtype known, not handed to the user, and its operands C-ordered, so that
+    numpy would have made it C-ordered too), else a new array."""
+    if fresh or not shape or dtype is None or not _float(dtype) or not all(contiguous):
         return ""
     return f", out={w.buffer(shape, dtype, hint)}"
 
 
 def _kind(out: str) -> str:
     return "buffer" if out else "fresh"
+
+
+def _made(name: str, out: str, *contiguous: bool) -> Grad:
+    """A contribution just computed: in a buffer, or a new array laid out as its
+    operands (C-ordered when they all are)."""
+    return Grad(name, _kind(out), c=bool(out) or all(contiguous))
 
 
 def _result(*dtypes: Any) -> Any:
@@ -102,7 +118,7 @@ class AddTemplate(Ufunc):
         super().__init__("add")
 
     def bprop(self, w, s, g, gdtype, wanted, fresh):
-        return [(Grad(g.name, "alias", g.maybe_none), gdtype) if want else None
+        return [(Grad(g.name, "alias", g.maybe_none, g.c), gdtype) if want else None
                 for want in wanted]
 
 
@@ -115,12 +131,12 @@ class SubTemplate(Ufunc):
     def bprop(self, w, s, g, gdtype, wanted, fresh):
         grads: list[tuple[Grad, Any] | None] = [None, None]
         if wanted[0]:
-            grads[0] = (Grad(g.name, "alias"), gdtype)
+            grads[0] = (Grad(g.name, "alias", c=g.c), gdtype)
         if wanted[1]:
             name = w.identifier(f"d_{s.args[1]}_from_{s.out}")
-            out = _scratch(w, s.shape, gdtype, name + "_buf", fresh[1])
+            out = _scratch(w, s.shape, gdtype, name + "_buf", fresh[1], g.c)
             w.line(f"{name} = np.negative({g.name}{out})")
-            grads[1] = (Grad(name, _kind(out)), gdtype)
+            grads[1] = (_made(name, out, g.c), gdtype)
         return grads
 
 
@@ -136,9 +152,10 @@ class MulTemplate(Ufunc):
             if wanted[k]:
                 dtype = _result(gdtype, s.in_dtypes[other])
                 name = w.identifier(f"d_{s.args[k]}_from_{s.out}")
-                out = _scratch(w, s.shape, dtype, name + "_buf", fresh[k])
+                layout = (g.c, s.in_c[other])
+                out = _scratch(w, s.shape, dtype, name + "_buf", fresh[k], *layout)
                 w.line(f"{name} = np.multiply({g.name}, {s.args[other]}{out})")
-                grads[k] = (Grad(name, _kind(out)), dtype)
+                grads[k] = (_made(name, out, *layout), dtype)
         return grads
 
 
@@ -152,16 +169,18 @@ class DivTemplate(Ufunc):
         grads: list[tuple[Grad, Any] | None] = [None, None]
         dtype = _result(gdtype, s.in_dtypes[1])
         grad_a = w.identifier(f"d_{s.args[0]}_from_{s.out}")
-        out = _scratch(w, s.shape, dtype, grad_a + "_buf", fresh[0] or wanted[1])
+        layout = (g.c, s.in_c[1])
+        out = _scratch(w, s.shape, dtype, grad_a + "_buf", fresh[0] or wanted[1], *layout)
         w.line(f"{grad_a} = np.divide({g.name}, {s.args[1]}{out})")
+        made = _made(grad_a, out, *layout)
         if wanted[0]:
-            grads[0] = (Grad(grad_a, _kind(out)), dtype)
+            grads[0] = (made, dtype)
         if wanted[1]:
             dtype_b = _result(dtype, s.dtype)
             name = w.identifier(f"d_{s.args[1]}_from_{s.out}")
-            out_b = _scratch(w, s.shape, dtype_b, name + "_buf", fresh[1])
+            out_b = _scratch(w, s.shape, dtype_b, name + "_buf", fresh[1], made.c, s.c)
             w.line(f"{name} = np.multiply(np.negative({grad_a}), {s.out}{out_b})")
-            grads[1] = (Grad(name, _kind(out_b)), dtype_b)
+            grads[1] = (_made(name, out_b, made.c, s.c), dtype_b)
         return grads
 
 
@@ -173,9 +192,9 @@ class NegTemplate(Ufunc):
 
     def bprop(self, w, s, g, gdtype, wanted, fresh):
         name = w.identifier(f"d_{s.args[0]}_from_{s.out}")
-        out = _scratch(w, s.shape, gdtype, name + "_buf", fresh[0])
+        out = _scratch(w, s.shape, gdtype, name + "_buf", fresh[0], g.c)
         w.line(f"{name} = np.negative({g.name}{out})")
-        return [(Grad(name, _kind(out)), gdtype)]
+        return [(_made(name, out, g.c), gdtype)]
 
 
 class TanhTemplate(Ufunc):
@@ -187,14 +206,14 @@ class TanhTemplate(Ufunc):
     def bprop(self, w, s, g, gdtype, wanted, fresh):
         name = w.identifier(f"d_{s.args[0]}_from_{s.out}")
         dtype = _result(gdtype, s.dtype)
-        out = _scratch(w, s.shape, dtype, name + "_buf", fresh[0])
+        out = _scratch(w, s.shape, dtype, name + "_buf", fresh[0], g.c, s.c)
         if out:
             w.line(f"{name} = np.multiply({s.out}, {s.out}{out})")
             w.line(f"np.subtract(1, {name}, out={name})")
             w.line(f"np.multiply({g.name}, {name}, out={name})")
         else:
             w.line(f"{name} = {g.name} * (1 - {s.out} * {s.out})")
-        return [(Grad(name, _kind(out)), dtype)]
+        return [(_made(name, out, g.c, s.c), dtype)]
 
 
 class ExpTemplate(Ufunc):
@@ -206,9 +225,9 @@ class ExpTemplate(Ufunc):
     def bprop(self, w, s, g, gdtype, wanted, fresh):
         name = w.identifier(f"d_{s.args[0]}_from_{s.out}")
         dtype = _result(gdtype, s.dtype)
-        out = _scratch(w, s.shape, dtype, name + "_buf", fresh[0])
+        out = _scratch(w, s.shape, dtype, name + "_buf", fresh[0], g.c, s.c)
         w.line(f"{name} = np.multiply({g.name}, {s.out}{out})")
-        return [(Grad(name, _kind(out)), dtype)]
+        return [(_made(name, out, g.c, s.c), dtype)]
 
 
 class ReluTemplate(Ufunc):
@@ -219,9 +238,9 @@ class ReluTemplate(Ufunc):
 
     def bprop(self, w, s, g, gdtype, wanted, fresh):
         name = w.identifier(f"d_{s.args[0]}_from_{s.out}")
-        out = _scratch(w, s.shape, gdtype, name + "_buf", fresh[0])
+        out = _scratch(w, s.shape, gdtype, name + "_buf", fresh[0], g.c, s.in_c[0])
         w.line(f"{name} = np.multiply({g.name}, np.greater({s.args[0]}, 0){out})")
-        return [(Grad(name, _kind(out)), gdtype)]
+        return [(_made(name, out, g.c, s.in_c[0]), gdtype)]
 
 
 class SquareTemplate(Template):
@@ -233,9 +252,9 @@ class SquareTemplate(Template):
     def bprop(self, w, s, g, gdtype, wanted, fresh):
         name = w.identifier(f"d_{s.args[0]}_from_{s.out}")
         dtype = _result(gdtype, s.in_dtypes[0])
-        out = _scratch(w, s.shape, dtype, name + "_buf", fresh[0])
+        out = _scratch(w, s.shape, dtype, name + "_buf", fresh[0], g.c, s.in_c[0])
         w.line(f"{name} = np.multiply(np.multiply(2, {s.args[0]}), {g.name}{out})")
-        return [(Grad(name, _kind(out)), dtype)]
+        return [(_made(name, out, g.c, s.in_c[0]), dtype)]
 
 
 class MatMulTemplate(Template):
@@ -248,23 +267,24 @@ class MatMulTemplate(Template):
     def bprop(self, w, s, g, gdtype, wanted, fresh):
         a, b = s.args
         grads: list[tuple[Grad, Any] | None] = [None, None]
-        if wanted[0]:
+        if wanted[0]:  # a matmul: always a new C-ordered array, as numpy makes it
             dtype = _result(gdtype, s.in_dtypes[1])
             name = w.identifier(f"d_{a}_from_{s.out}")
             out = _scratch(w, s.in_shapes[0], dtype, name + "_buf", fresh[0])
             w.line(f"{name} = np.matmul({g.name}, np.swapaxes({b}, -1, -2){out})")
-            grads[0] = (Grad(name, _kind(out)), dtype)
+            grads[0] = (_made(name, out, True), dtype)
         if wanted[1]:
             dtype = _result(s.in_dtypes[0], gdtype)
             name = w.identifier(f"d_{b}_from_{s.out}")
-            out = _scratch(w, s.in_shapes[1], dtype, name + "_buf", fresh[1])
             if s.in_shapes[0][0] == 1:
+                layout = (s.in_c[0], g.c)
+                out = _scratch(w, s.in_shapes[1], dtype, name + "_buf", fresh[1], *layout)
                 w.line(f"{name} = np.multiply({a}.T, {g.name}{out})")
-            else:  # (d y^T a)^T, as transposed_product computes it
-                transposed = _scratch(w, s.in_shapes[1][::-1], dtype, name + "_buf",
-                                      fresh[1])
-                w.line(f"{name} = np.matmul({g.name}.T, {a}{transposed}).T")
-            grads[1] = (Grad(name, _kind(out)), dtype)
+                grads[1] = (_made(name, out, *layout), dtype)
+            else:  # (d y^T a)^T, as transposed_product computes it: a transposed view
+                out = _scratch(w, s.in_shapes[1][::-1], dtype, name + "_buf", fresh[1])
+                w.line(f"{name} = np.matmul({g.name}.T, {a}{out}).T")
+                grads[1] = (Grad(name, _kind(out)), dtype)
         return grads
 
 
@@ -283,7 +303,7 @@ class TransposeTemplate(Template):
         else:
             back = tuple(int(k) for k in np.argsort([axis % len(s.shape) for axis in axes]))
             w.line(f"{name} = np.transpose({g.name}, {back})")
-        return [(Grad(name, "alias", g.maybe_none), gdtype)]
+        return [(Grad(name, "alias", g.maybe_none, g.c and len(s.shape) <= 1), gdtype)]
 
 
 class ReshapeTemplate(Template):
@@ -295,27 +315,23 @@ class ReshapeTemplate(Template):
     def bprop(self, w, s, g, gdtype, wanted, fresh):
         name = w.identifier(f"d_{s.args[0]}_from_{s.out}")
         w.line(f"{name} = np.reshape({g.name}, {tuple(s.in_shapes[0])})")
-        return [(Grad(name, "alias", g.maybe_none), gdtype)]
+        return [(Grad(name, "alias", g.maybe_none, g.c), gdtype)]
 
 
 class SumTemplate(Template):
-    """y = sum of a over axis;   d a = d y copied over the summed axes (into a buffer:
-    no broadcast view)"""
+    """y = sum of a over axis;   d a = d y broadcast back over the summed axes"""
 
     def fprop(self, w, s):
         keepdims = s.box.keepdims  # type: ignore[attr-defined]
         w.line(f"{s.out} = np.add.reduce({s.args[0]}, axis={_axes(s)}, keepdims={keepdims})")
 
     def _spread(self, w: Writer, s: Site, value: str, gdtype: Any, fresh: bool) -> Grad:
+        """The broadcast view the box's bprop makes (a copy into a buffer would be laid
+        out otherwise, and sums over it would add in another order)."""
         axes = _axes(s)
         kept = tuple(1 if k in axes else side for k, side in enumerate(s.in_shapes[0]))
         name = w.identifier(f"d_{s.args[0]}_from_{s.out}")
         shape = tuple(s.in_shapes[0])
-        if _float(gdtype) and shape and not fresh:
-            buffer = w.buffer(shape, gdtype, name + "_buf")
-            w.line(f"np.copyto({buffer}, np.reshape({value}, {kept}))")
-            w.line(f"{name} = {buffer}")
-            return Grad(name, "buffer")
         w.line(f"{name} = np.broadcast_to(np.reshape({value}, {kept}), {shape})")
         return Grad(name, "alias")
 
@@ -324,7 +340,7 @@ class SumTemplate(Template):
 
 
 class MeanTemplate(SumTemplate):
-    """y = mean of a over axis (n entries each);   d a = d y / n copied over the axes"""
+    """y = mean of a over axis (n entries each);   d a = d y / n broadcast back"""
 
     def fprop(self, w, s):
         axes = _axes(s)
@@ -356,12 +372,12 @@ class VdotTemplate(Template):
                 continue
             dtype = _result(gdtype, s.in_dtypes[other])
             name = w.identifier(f"d_{s.args[k]}_from_{s.out}")
-            out = _scratch(w, s.in_shapes[k], dtype, name + "_buf", fresh[k])
+            out = _scratch(w, s.in_shapes[k], dtype, name + "_buf", fresh[k], s.in_c[other])
             factor = f"2 * {g.name}" if same and first[0] else g.name
             other_value = s.args[other] if s.in_shapes[other] == s.in_shapes[k] else \
                 f"np.reshape({s.args[other]}, {tuple(s.in_shapes[k])})"
             w.line(f"{name} = np.multiply({factor}, {other_value}{out})")
-            grads[k] = (Grad(name, _kind(out)), dtype)
+            grads[k] = (_made(name, out, s.in_c[other]), dtype)
         return grads
 
 

@@ -33,11 +33,16 @@ class Grad:
     read by nobody else), "buffer" (an array of the plan's own, rewritten every step,
     read by nobody else), or "alias" (shared: the seed, a view, another box's gradient),
     which code must never write into. ``maybe_none``: None at run time when no gradient
-    arrived (only after a box whose bprop may return None)."""
+    arrived (only after a box whose bprop may return None). ``c``: known to be
+    C-contiguous in the plan and in the interpreter alike (numpy lays a result out as
+    its operands are laid out, and a sum over an axis adds in memory order, so a plan
+    writes into its C-ordered buffers only where the interpreter's array is C-ordered
+    too: then both add in the same order)."""
 
     name: str
     kind: str
     maybe_none: bool = False
+    c: bool = False  # C-contiguous, in the plan and in the interpreter alike
 
     @property
     def owned(self) -> bool:
