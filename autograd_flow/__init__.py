@@ -155,29 +155,34 @@ except importlib.metadata.PackageNotFoundError:  # run from a source tree, not i
     __version__ = "0+unknown"
 
 __all__ = [
+    # core: boxes, graphs, broadcasting and errors
     "Box", "Input", "Parameter", "Constant", "Scope", "as_box", "composite", "scope",
-    "FlowGraph", "unbroadcast", "gradcheck", "GradcheckReport",
+    "FlowGraph", "unbroadcast",
     "FlowGraphError", "FeedError", "BoxError", "LabelError", "CycleError",
-    "NonFiniteError", "GradientCheckError", "hessian", "grad", "hvp", "jvp",
-    # the numpy surface: one function per primitive box (autograd_flow.numpy_api)
-    "exp", "log", "tanh", "sigmoid", "relu", "identity", "square", "abs", "negative",
-    "sign", "stop_gradient", "add", "subtract", "multiply", "divide", "maximum", "minimum",
-    "power", "where",
+    "NonFiniteError", "GradientCheckError",
+    # gradients
+    "grad", "jvp", "hvp", "hessian", "gradcheck", "GradcheckReport", "stop_gradient",
+    # elementwise (from here to linear algebra: the numpy surface, one function per
+    # primitive box, in autograd_flow.numpy_api)
+    "exp", "log", "tanh", "sigmoid", "relu", "identity", "square", "abs", "fabs", "negative",
+    "sign", "sqrt", "cbrt", "log1p", "expm1", "log2", "log10", "exp2", "softplus",
+    "log_sigmoid", "floor", "ceil", "round", "nan_to_num", "clip", "sin", "cos", "tan",
+    "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "sinc",
+    "deg2rad", "rad2deg",
+    # arithmetic and comparisons
+    "add", "subtract", "multiply", "divide", "power", "mod", "remainder", "maximum",
+    "minimum", "fmax", "fmin", "arctan2", "hypot", "logaddexp", "where",
     "greater", "greater_equal", "less", "less_equal", "equal", "not_equal",
+    # reductions
     "sum", "mean", "logsumexp", "max", "min", "prod", "cumsum", "cumprod",
-    "matmul", "pick", "reshape", "transpose",
-    "sum", "mean", "logsumexp", "matmul", "pick", "reshape", "transpose",
-    # issue 15: elementwise, trigonometric and arithmetic
-    "sqrt", "cbrt", "log1p", "expm1", "log2", "log10", "exp2", "softplus", "log_sigmoid",
-    "fabs", "floor", "ceil", "round", "nan_to_num", "sin", "cos", "tan", "arcsin", "arccos",
-    "arctan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "sinc", "deg2rad", "rad2deg",
-    "arctan2", "hypot", "logaddexp", "fmax", "fmin", "mod", "remainder", "clip",
-    "expand_dims", "squeeze", "swapaxes", "moveaxis", "broadcast_to", "ravel", "flatten",
-    "astype", "pad", "flip", "fliplr", "flipud", "rot90", "roll", "tile", "repeat", "triu",
-    "tril", "diagonal", "diag", "trace", "kron", "sort",
-    # indexing, joins and linear algebra (issue 15)
-    "array", "concatenate", "stack", "split", "array_split", "dot", "vdot", "outer", "tensordot",
-    "einsum",
+    # shapes and arrangement
+    "reshape", "transpose", "expand_dims", "squeeze", "swapaxes", "moveaxis", "broadcast_to",
+    "ravel", "flatten", "astype", "pad", "flip", "fliplr", "flipud", "rot90", "roll", "tile",
+    "repeat", "sort", "triu", "tril", "diagonal", "diag",
+    # indexing and joins
+    "pick", "array", "concatenate", "stack", "split", "array_split",
+    # linear algebra
+    "matmul", "dot", "vdot", "outer", "tensordot", "einsum", "kron", "trace",
     # composites (autograd_flow.functions)
     "linear", "softmax", "log_softmax", "softmax_cross_entropy", "mean_squared_error",
     "l1_penalty", "l2_penalty", "var", "std",

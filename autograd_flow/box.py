@@ -275,7 +275,7 @@ class Box:
             shape = tuple(shape[0])
         return ops.Reshape(self, shape=shape)
 
-    # issue 15: numpy's ndarray operators and methods for the elementwise primitives
+    # numpy's ndarray operators and methods for the elementwise primitives
     def __mod__(self, other: Any) -> Box:
         return ops.Mod(self, other)
 
@@ -295,7 +295,7 @@ class Box:
         """Limited to [min, max] (numbers, arrays or None), as ``ndarray.clip``; gradient
         1 strictly inside, 0 outside and on the bounds."""
         return ops.Clip(self, a_min=min, a_max=max)
-    # ndarray's shape methods (issue 15): each builds the box of the af function.
+    # ndarray's shape methods: each builds the box of the af function.
     def transpose(self, *axes: Any) -> Box:
         """Permuted axes (reversed by default), as ``ndarray.transpose``:
         ``a.transpose()``, ``a.transpose(1, 0)`` or ``a.transpose((1, 0))``."""
@@ -334,7 +334,7 @@ class Box:
     def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Box:
         """The sum of the ``offset`` diagonal of axes (axis1, axis2)."""
         return ops.Sum(self.diagonal(offset, axis1, axis2), axis=-1, name="trace")
-    # Indexing and products (issue 15)
+    # Indexing and products
     def __getitem__(self, index: Any) -> Box:
         """``box[index]`` with any numpy index (integers, slices, integer arrays, boolean
         masks, None, ...); index arrays may be boxes (they get no gradient)."""

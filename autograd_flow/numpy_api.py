@@ -141,7 +141,7 @@ def transpose(a: Any, axes: Sequence[int] | None = None, name: str | None = None
     return ops.Transpose(a, axes=axes, name=name)
 
 
-# -- issue 15: elementwise, trigonometric and arithmetic --------------------------------
+# -- elementwise, trigonometric and arithmetic ------------------------------------------
 sqrt = _function(ops.Sqrt, "sqrt")
 cbrt = _function(ops.Cbrt, "cbrt")
 log1p = _function(ops.Log1p, "log1p")
@@ -198,7 +198,7 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, name: str | None = None) 
     differentiated (for bounds that are boxes write ``af.minimum(af.maximum(a, low),
     high)``). Gradient: 1 where a_min < a < a_max, 0 outside and on the bounds."""
     return ops.Clip(a, a_min=a_min, a_max=a_max, name=name)
-# -- shapes, arrangements and matrix structure (issue 15) ---------------------------------
+# -- shapes, arrangements and matrix structure --------------------------------------------
 
 def expand_dims(a: Any, axis: int | Sequence[int], name: str | None = None) -> Box:
     """a with axes of length 1 inserted at ``axis`` (positions in the result; negative
@@ -337,7 +337,7 @@ def sort(a: Any, axis: int | None = -1, name: str | None = None) -> Box:
     """a sorted along ``axis`` (the flattened a when None), as ``np.sort``; the gradient
     goes back through the sorting permutation (tied entries in the stable order)."""
     return ops.Sort(a, axis=axis, name=name)
-# -- indexing, joins and linear algebra (issue 15) ----------------------------------------
+# -- indexing, joins and linear algebra ---------------------------------------------------
 
 def _holds_box(value: Any) -> bool:
     return isinstance(value, Box) or (

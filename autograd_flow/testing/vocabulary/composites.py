@@ -1,0 +1,49 @@
+"""Composites for random graphs (each counts as one op): linear with a new weight and
+an optional bias, softmax and log_softmax along a drawn axis, softmax cross-entropy
+with drawn labels, and the l1 and l2 penalties of one or two boxes.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from hypothesis import strategies as st
+
+from ... import functions as F
+from ...box import Box
+from ..builder import Builder, Op, domain_ok
+
+
+def _cross_entropy(b: Builder, a: Box) -> Box:
+    rows, classes = np.shape(a.value)
+    return F.softmax_cross_entropy(a, b.labels(rows, classes))
+
+
+def _linear(b: Builder, a: Box) -> Box:
+    side = b.draw(st.integers(1, 3))
+    W = b.leaf((side, np.shape(a.value)[-1]))
+    bias = b.leaf((side,)) if b.draw(st.booleans()) else None
+    return F.linear(a, W, bias)
+
+
+def _penalty(function: Callable[[list[Box]], Box]) -> Callable[[Builder, Box], Box]:
+    def make(b: Builder, a: Box) -> Box:
+        fits = [p for p in b.pool if domain_ok(p.value, "kinkfree")]
+        others = b.draw(st.lists(st.sampled_from(fits), max_size=1)) if fits else []
+        return function([a, *others])
+    return make
+
+
+def _softmax_like(function: Callable[..., Box]) -> Callable[[Builder, Box], Box]:
+    return lambda b, a: function(a, axis=b.draw(st.sampled_from(range(-np.ndim(a.value), 0))))
+
+
+#: The composites, each with the ranks and domain of its input.
+OPS = [
+    Op("linear", _linear, min_dims=1, max_dims=2),
+    Op("softmax", _softmax_like(F.softmax), min_dims=1),
+    Op("log_softmax", _softmax_like(F.log_softmax), min_dims=1),
+    Op("softmax_cross_entropy", _cross_entropy, min_dims=2, max_dims=2),
+    Op("l1_penalty", _penalty(F.l1_penalty), domain="kinkfree"),
+    Op("l2_penalty", _penalty(F.l2_penalty)),
+]

@@ -1,0 +1,216 @@
+"""Elementwise ops for random graphs: arithmetic (operands that broadcast, a box of the
+pool for fan-out, or a number), comparisons used as masks, activations, exponentials and
+logarithms, rounding, trigonometry and the binary functions of numpy. Each is kept only
+away from its kinks, jumps and singularities, where central differences fail.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+from hypothesis import strategies as st
+
+from ... import numpy_api as N
+from ... import ops
+from ...box import Box
+from ..builder import Builder, Op, domain_ok
+from ..values import floats
+
+
+def _unary(cls: type) -> Callable[[Builder, Box], Box]:
+    return lambda b, a: cls(a)
+
+
+def _binary(cls: type, domain: str = "real") -> Callable[[Builder, Box], Box]:
+    def make(b: Builder, a: Box) -> Box:
+        other = b.partner(a, domain)
+        if domain == "real" and b.draw(st.booleans()):
+            return cls(other, a)
+        return cls(a, other)
+    return make
+
+
+def _maximum(b: Builder, a: Box) -> Box | None:
+    """max(a, other) only where no entries tie within 0.01 (away from the kink)."""
+    box = _binary(ops.Maximum)(b, a)
+    left, right = (np.asarray(i.value) for i in box.inputs)
+    return box if domain_ok(left - right, "kinkfree") else None
+
+
+def _minimum(b: Builder, a: Box) -> Box | None:
+    """min(a, other) only where no entries tie within 0.01 (away from the kink)."""
+    box = _binary(ops.Minimum)(b, a)
+    left, right = (np.asarray(i.value) for i in box.inputs)
+    return box if domain_ok(left - right, "kinkfree") else None
+
+
+def _mask(cls: type) -> Callable[[Builder, Box], Box | None]:
+    """a * (a op other): a comparison used as a mask (its own gradient is none), kept
+    only where no entries are within 0.01 of the threshold."""
+    def make(b: Builder, a: Box) -> Box | None:
+        other = b.partner(a, "real")
+        other_value = other.value if isinstance(other, Box) else other
+        if not domain_ok(np.asarray(a.value) - other_value, "kinkfree"):
+            return None
+        return ops.Mul(a, cls(a, other))
+    return make
+
+
+def _pow(b: Builder, a: Box) -> Box:
+    exponents = [2, 3, 0, 1] + ([0.5, -1.0, 1.5] if domain_ok(a.value, "positive") else [])
+    return a ** b.draw(st.sampled_from(exponents))
+
+
+def _power(b: Builder, a: Box) -> Box:
+    """a ** other for a positive base and a box (or array) exponent in [-2, 2]."""
+    other = b.partner(a, "real")
+    if not isinstance(other, Box):
+        other = b.leaf(np.shape(a.value))
+    return ops.Power(a, other)
+
+
+def _where(b: Builder, a: Box) -> Box:
+    cond = b.draw(hnp.arrays(np.bool_, np.shape(a.value)))
+    other = b.partner(a, "real")
+    return ops.Where(cond, a, other) if b.draw(st.booleans()) else ops.Where(cond, other, a)
+
+
+def _kept_if(make: Callable[[Builder, Box], Box | None],
+             ok: Callable[..., Any]) -> Callable[[Builder, Box], Box | None]:
+    """``make``, its box kept only where ``ok(*input values)`` holds for every entry:
+    away from the box's kinks, jumps and singularities (where central differences fail)."""
+    def kept(b: Builder, a: Box) -> Box | None:
+        box = make(b, a)
+        if box is None:
+            return None
+        return box if bool(np.all(ok(*(np.asarray(i.value) for i in box.inputs)))) else None
+    return kept
+
+
+def _off_grid(values: Any, offset: float = 0.0, scale: float = 1.0) -> Any:
+    """Whether values are at least 0.01 away from the points (k + offset) / scale."""
+    shifted = np.asarray(values) * scale - offset
+    return np.abs(shifted - np.round(shifted)) >= 0.01 * scale
+
+
+def _round(b: Builder, a: Box) -> Box | None:
+    """round(a, decimals) for decimals 0 or 1, away from its jumps at the halves."""
+    decimals = b.draw(st.sampled_from([0, 1]))
+    if not np.all(_off_grid(a.value, 0.5, 10.0 ** decimals)):
+        return None
+    return N.round(a, decimals)
+
+
+def _clip(b: Builder, a: Box) -> Box | None:
+    """clip(a, low, high) with numbers (or None) as bounds, at least 0.01 from every value."""
+    low, high = b.draw(st.none() | floats()), b.draw(st.none() | floats())
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    value = np.asarray(a.value)
+    if any(bound is not None and np.any(np.abs(value - bound) < 0.01) for bound in (low, high)):
+        return None
+    return ops.Clip(a, a_min=low, a_max=high)
+
+
+def _untied(cls: type) -> Callable[[Builder, Box], Box | None]:
+    """fmax/fmin(a, other) only where no entries tie within 0.01 (away from the kink)."""
+    return _kept_if(_binary(cls), lambda left, right: np.abs(left - right) >= 0.01)
+
+
+def _arctan2_ok(y: Any, x: Any) -> Any:
+    """Away from arctan2's jump (y = 0, x < 0) and its singularity at the origin."""
+    return ((np.abs(y) >= 0.01) | (x >= 0.01)) & (np.hypot(y, x) >= 0.1)
+
+
+def _mod_ok(a: Any, divisor: Any) -> Any:
+    """Away from mod's jumps where a / divisor is an integer (by 0.01 in a and in a / divisor)."""
+    quotient = a / divisor
+    distance = np.abs(quotient - np.round(quotient))
+    return (distance >= 0.01) & (distance * np.abs(divisor) >= 0.01)
+
+
+#: The elementwise ops, each with the domain, ranks and bound of its first input (the
+#: order hypothesis shrinks in is set in ``vocabulary/__init__.py``).
+OPS = [
+    Op("add", _binary(ops.Add)),
+    Op("identity", _unary(ops.Identity)),
+    Op("neg", _unary(ops.Neg)),
+    Op("sub", _binary(ops.Sub)),
+    Op("mul", _binary(ops.Mul)),
+    Op("div", _binary(ops.Div, "nonzero")),
+    Op("square", _unary(ops.Square), bound=10.0),
+    Op("pow", _pow, bound=4.0),
+    Op("tanh", _unary(ops.Tanh)),
+    Op("sigmoid", _unary(ops.Sigmoid)),
+    Op("relu", _unary(ops.Relu), domain="kinkfree"),
+    Op("abs", _unary(ops.Abs), domain="kinkfree"),
+    Op("maximum", _maximum),
+    Op("minimum", _minimum),
+    Op("sign", _unary(ops.Sign), domain="kinkfree"),
+    Op("greater", _mask(ops.Greater)),
+    Op("greater_equal", _mask(ops.GreaterEqual)),
+    Op("less", _mask(ops.Less)),
+    Op("less_equal", _mask(ops.LessEqual)),
+    Op("equal", _mask(ops.Equal)),
+    Op("not_equal", _mask(ops.NotEqual)),
+    Op("power", _power, domain="positive", bound=4.0),
+    Op("where", _where),
+    Op("exp", _unary(ops.Exp), bound=4.0),
+    Op("log", _unary(ops.Log), domain="positive"),
+    Op("sqrt", _unary(ops.Sqrt), domain="positive"),
+    Op("cbrt", _unary(ops.Cbrt), domain="nonzero"),
+    Op("log1p", _unary(ops.Log1p), bound=0.9),
+    Op("expm1", _unary(ops.Expm1), bound=4.0),
+    Op("log2", _unary(ops.Log2), domain="positive"),
+    Op("log10", _unary(ops.Log10), domain="positive"),
+    Op("exp2", _unary(ops.Exp2), bound=4.0),
+    Op("softplus", _unary(ops.Softplus)),
+    Op("log_sigmoid", _unary(ops.LogSigmoid)),
+    Op("floor", _kept_if(_unary(ops.Floor), _off_grid)),
+    Op("ceil", _kept_if(_unary(ops.Ceil), _off_grid)),
+    Op("round", _round),
+    Op("nan_to_num", _unary(ops.NanToNum)),  # drawn values are finite
+    Op("sin", _unary(ops.Sin)),
+    Op("cos", _unary(ops.Cos)),
+    Op("tan", _unary(ops.Tan), bound=1.2),
+    Op("arcsin", _unary(ops.Arcsin), bound=0.9),
+    Op("arccos", _unary(ops.Arccos), bound=0.9),
+    Op("arctan", _unary(ops.Arctan)),
+    Op("sinh", _unary(ops.Sinh), bound=4.0),
+    Op("cosh", _unary(ops.Cosh), bound=4.0),
+    Op("arcsinh", _unary(ops.Arcsinh)),
+    Op("arccosh", _kept_if(_unary(ops.Arccosh), lambda a: a >= 1.1), domain="positive"),
+    Op("arctanh", _unary(ops.Arctanh), bound=0.9),
+    Op("sinc", _unary(ops.Sinc)),
+    Op("deg2rad", _unary(ops.Deg2rad)),
+    Op("rad2deg", _unary(ops.Rad2deg), bound=1.5),
+    Op("arctan2", _kept_if(_binary(ops.Arctan2), _arctan2_ok)),
+    Op("hypot", _kept_if(_binary(ops.Hypot), lambda a, b: np.hypot(a, b) >= 0.1)),
+    Op("logaddexp", _binary(ops.Logaddexp)),
+    Op("fmax", _untied(ops.Fmax)),
+    Op("fmin", _untied(ops.Fmin)),
+    Op("mod", _kept_if(_binary(ops.Mod, "nonzero"), _mod_ok)),
+    Op("clip", _clip),
+]
+
+#: The box class each op makes (Pow through ``**``, Neg through unary ``-``).
+PRIMITIVES: dict[type, str] = {
+    ops.Add: "add", ops.Sub: "sub", ops.Mul: "mul", ops.Div: "div", ops.Pow: "pow",
+    ops.Maximum: "maximum", ops.Abs: "abs", ops.Exp: "exp", ops.Identity: "identity",
+    ops.Log: "log", ops.Neg: "neg", ops.Relu: "relu", ops.Sigmoid: "sigmoid",
+    ops.Square: "square", ops.Tanh: "tanh", ops.Minimum: "minimum",
+    ops.Sign: "sign", ops.Greater: "greater", ops.GreaterEqual: "greater_equal",
+    ops.Less: "less", ops.LessEqual: "less_equal", ops.Equal: "equal",
+    ops.NotEqual: "not_equal", ops.Power: "power", ops.Where: "where",
+    ops.Sqrt: "sqrt", ops.Cbrt: "cbrt", ops.Log1p: "log1p", ops.Expm1: "expm1",
+    ops.Log2: "log2", ops.Log10: "log10", ops.Exp2: "exp2", ops.Softplus: "softplus",
+    ops.LogSigmoid: "log_sigmoid", ops.Floor: "floor", ops.Ceil: "ceil", ops.Round: "round",
+    ops.NanToNum: "nan_to_num", ops.Sin: "sin", ops.Cos: "cos", ops.Tan: "tan",
+    ops.Arcsin: "arcsin", ops.Arccos: "arccos", ops.Arctan: "arctan", ops.Sinh: "sinh",
+    ops.Cosh: "cosh", ops.Arcsinh: "arcsinh", ops.Arccosh: "arccosh", ops.Arctanh: "arctanh",
+    ops.Sinc: "sinc", ops.Deg2rad: "deg2rad", ops.Rad2deg: "rad2deg", ops.Arctan2: "arctan2",
+    ops.Hypot: "hypot", ops.Logaddexp: "logaddexp", ops.Fmax: "fmax", ops.Fmin: "fmin",
+    ops.Mod: "mod", ops.Clip: "clip",
+}

@@ -1,0 +1,187 @@
+"""Shape, arrangement and matrix-structure ops for random graphs: reshape, transpose,
+axes inserted, removed, swapped or moved, broadcasting, padding, flips, rotations,
+rolls, tiles, repeats, sorting, triangles, diagonals and Kronecker products.
+
+Their settings are drawn from the input's shape, so each draw is valid; sort is kept
+only where no two sorted entries are within 0.01 (away from its kinks, the ties).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from hypothesis import strategies as st
+
+from ... import numpy_api as N
+from ... import ops
+from ...box import Box
+from ..builder import Builder, Op
+from ..values import floats, shapes
+
+
+def _reshape(b: Builder, a: Box) -> Box:
+    shape = np.shape(a.value)
+    size = int(np.prod(shape))
+    target = b.draw(st.sampled_from([(-1,), tuple(reversed(shape)), (1,) + shape, (size, 1)]))
+    return a.reshape(target)
+
+
+def _transpose(b: Builder, a: Box) -> Box:
+    """Reversed axes, or a permutation with some axes counted from the end (-1, ...)."""
+    ndim = np.ndim(a.value)
+    permutation = b.draw(st.none() | st.permutations(range(ndim)))
+    if permutation is None:
+        return N.transpose(a)
+    return N.transpose(a, tuple(axis - ndim if b.draw(st.booleans()) else axis
+                                for axis in permutation))
+
+
+def _axes(b: Builder, ndim: int, count: int) -> tuple[int, ...]:
+    """``count`` distinct axes of ``ndim``, each counted from the front or the end."""
+    chosen = b.draw(st.permutations(range(ndim)))[:count]
+    return tuple(axis - ndim if b.draw(st.booleans()) else axis for axis in chosen)
+
+
+def _expand_dims(b: Builder, a: Box) -> Box:
+    ndim = np.ndim(a.value) + 1
+    return N.expand_dims(a, _axes(b, ndim, 1)[0] if b.draw(st.booleans())
+                         else _axes(b, ndim + 1, 2))
+
+
+def _squeeze(b: Builder, a: Box) -> Box:
+    shape = np.shape(a.value)
+    ones = [k for k, side in enumerate(shape) if side == 1]
+    if not ones or b.draw(st.booleans()):
+        return N.squeeze(a)
+    return N.squeeze(a, b.draw(st.sampled_from([k - len(shape) for k in ones] + ones)))
+
+
+def _swapaxes(b: Builder, a: Box) -> Box:
+    ndim = np.ndim(a.value)
+    return N.swapaxes(a, *(b.draw(st.integers(-ndim, ndim - 1)) for _ in range(2)))
+
+
+def _moveaxis(b: Builder, a: Box) -> Box:
+    ndim = np.ndim(a.value)
+    count = b.draw(st.integers(1, ndim))
+    source, destination = _axes(b, ndim, count), _axes(b, ndim, count)
+    if count == 1 and b.draw(st.booleans()):
+        return N.moveaxis(a, source[0], destination[0])
+    return N.moveaxis(a, source, destination)
+
+
+def _broadcast_to(b: Builder, a: Box) -> Box:
+    shape = tuple(2 if side == 1 and b.draw(st.booleans()) else side
+                  for side in np.shape(a.value))
+    return N.broadcast_to(a, (b.draw(st.integers(1, 2)),) * b.draw(st.integers(0, 1)) + shape)
+
+
+def _astype(b: Builder, a: Box) -> Box:
+    """The input's own dtype, in numpy's spellings (a float32 draw would round, and
+    central differences of a rounded value are not accurate)."""
+    dtype = np.result_type(a.value)
+    return N.astype(a, b.draw(st.sampled_from([dtype, dtype.name, dtype.type])))
+
+
+def _pad(b: Builder, a: Box) -> Box:
+    ndim = np.ndim(a.value)
+    pair = st.tuples(st.integers(0, 1), st.integers(0, 1))
+    per_axis = st.lists(pair, min_size=ndim, max_size=ndim) if ndim else pair
+    width = b.draw(st.integers(0, 1) | pair | per_axis)
+    constant = b.leaf(()) if b.draw(st.booleans()) else b.draw(floats("real"))
+    return N.pad(a, width, constant_values=constant)
+
+
+def _flip(b: Builder, a: Box) -> Box:
+    ndim = np.ndim(a.value)
+    return N.flip(a, b.draw(st.sampled_from([None, *range(-ndim, ndim), tuple(range(ndim))])))
+
+
+def _rot90(b: Builder, a: Box) -> Box:
+    return N.rot90(a, b.draw(st.integers(-2, 3)), _axes(b, np.ndim(a.value), 2))
+
+
+def _roll(b: Builder, a: Box) -> Box:
+    ndim = np.ndim(a.value)
+    shift = b.draw(st.integers(-3, 3))
+    if ndim == 0 or b.draw(st.booleans()):
+        return N.roll(a, shift)
+    return N.roll(a, (shift, b.draw(st.integers(-2, 2))), _axes(b, ndim, 2) if ndim > 1
+                  else (0, -1))
+
+
+def _tile(b: Builder, a: Box) -> Box:
+    return N.tile(a, b.draw(st.integers(1, 2) | st.lists(st.integers(1, 2), min_size=1,
+                                                           max_size=np.ndim(a.value) + 1)))
+
+
+def _repeat(b: Builder, a: Box) -> Box:
+    shape = np.shape(a.value)
+    axis = b.draw(st.sampled_from([None, *range(-len(shape), len(shape))]))
+    length = int(np.prod(shape)) if axis is None else shape[axis]
+    counts = b.draw(st.integers(1, 2) | st.lists(st.integers(0, 2), min_size=length,
+                                                 max_size=length).filter(any))
+    return N.repeat(a, counts, axis)
+
+
+def _sort(b: Builder, a: Box) -> Box | None:
+    ndim = np.ndim(a.value)
+    axis = b.draw(st.sampled_from([None, *range(-ndim, ndim)]))
+    ordered = np.sort(a.value, axis=axis)
+    gaps = np.diff(ordered, axis=-1 if axis is None else axis)
+    return N.sort(a, axis) if np.all(gaps >= 0.01) else None
+
+
+def _triangle(function: Callable[..., Box]) -> Callable[[Builder, Box], Box]:
+    return lambda b, a: function(a, b.draw(st.integers(-1, 1)))
+
+
+def _diagonal(b: Builder, a: Box) -> Box:
+    return N.diagonal(a, b.draw(st.integers(-1, 1)), *_axes(b, np.ndim(a.value), 2))
+
+
+def _diag(b: Builder, a: Box) -> Box:
+    return N.diag(a, b.draw(st.integers(-1, 1)))
+
+
+def _kron(b: Builder, a: Box) -> Box:
+    size = np.size(a.value)
+    fits = [p for p in b.pool if np.size(p.value) * size <= 36]
+    other = b.draw(st.sampled_from(fits)) if fits and b.draw(st.booleans()) else \
+        b.leaf(b.draw(shapes(max_dims=2, max_side=2)))
+    return N.kron(a, other) if b.draw(st.booleans()) else N.kron(other, a)
+
+
+#: The shape ops, each with the ranks of its input.
+OPS = [
+    Op("reshape", _reshape),
+    Op("transpose", _transpose, min_dims=2),
+    Op("expand_dims", _expand_dims),
+    Op("squeeze", _squeeze),
+    Op("swapaxes", _swapaxes, min_dims=1),
+    Op("moveaxis", _moveaxis, min_dims=1),
+    Op("broadcast_to", _broadcast_to),
+    Op("astype", _astype),
+    Op("pad", _pad),
+    Op("flip", _flip),
+    Op("rot90", _rot90, min_dims=2),
+    Op("roll", _roll),
+    Op("tile", _tile),
+    Op("repeat", _repeat),
+    Op("sort", _sort, min_dims=1),
+    Op("triu", _triangle(N.triu), min_dims=1),
+    Op("tril", _triangle(N.tril), min_dims=1),
+    Op("diagonal", _diagonal, min_dims=2),
+    Op("diag", _diag, min_dims=1, max_dims=2),
+    Op("kron", _kron),
+]
+
+#: The box class each op makes.
+PRIMITIVES: dict[type, str] = {
+    ops.Reshape: "reshape", ops.Transpose: "transpose",
+    ops.ExpandDims: "expand_dims", ops.Squeeze: "squeeze", ops.SwapAxes: "swapaxes",
+    ops.MoveAxis: "moveaxis", ops.BroadcastTo: "broadcast_to", ops.Astype: "astype",
+    ops.Pad: "pad", ops.Flip: "flip", ops.Rot90: "rot90", ops.Roll: "roll",
+    ops.Tile: "tile", ops.Repeat: "repeat", ops.Sort: "sort", ops.Triu: "triu",
+    ops.Tril: "tril", ops.Diagonal: "diagonal", ops.Diag: "diag", ops.Kron: "kron",
+}
