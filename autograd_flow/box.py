@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import wraps
+from types import FrameType
 from typing import Any, TypeVar
 
 import numpy as np
@@ -69,7 +70,7 @@ def composite(kind: str) -> Callable[[F], F]:
 
 def _user_site() -> str:
     """file:line of the first frame outside this package: where the user made the box."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and (
             frame.f_code.co_filename.startswith(_PACKAGE_DIR)
             or (frame.f_code.co_name == "__init__"
@@ -86,7 +87,7 @@ _ARITY: dict[type, int | None] = {}
 def fprop_arity(cls: type) -> int | None:
     """How many inputs ``cls.fprop`` takes (None if it takes *args); cached per class."""
     if cls not in _ARITY:
-        parameters = list(inspect.signature(cls.fprop).parameters.values())[1:]
+        parameters = list(inspect.signature(cls.fprop).parameters.values())[1:]  # type: ignore[attr-defined]
         if any(p.kind is p.VAR_POSITIONAL for p in parameters):
             _ARITY[cls] = None
         else:
@@ -129,7 +130,7 @@ class Box:
         """Given d loss / d self.value, return d loss / d each input."""
         raise NotImplementedError(f"{type(self).__name__} must define bprop")
 
-    def bprop_boxes(self, grad: Box, *inputs: Box) -> Any:
+    def bprop_boxes(self, grad: Any, *inputs: Any) -> Any:
         """``bprop``'s formula written with boxes: given the box ``grad`` (d loss / d
         this box) and the input boxes, return a box per input (``None`` where there is
         no gradient; ``self`` stands for the box's own value). :func:`autograd_flow.grad`
@@ -299,9 +300,9 @@ class Box:
     def transpose(self, *axes: Any) -> Box:
         """Permuted axes (reversed by default), as ``ndarray.transpose``:
         ``a.transpose()``, ``a.transpose(1, 0)`` or ``a.transpose((1, 0))``."""
-        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
-            axes = axes[0]
-        return ops.Transpose(self, axes=axes or None)
+        order = axes[0] if len(axes) == 1 and (axes[0] is None or isinstance(
+            axes[0], (tuple, list))) else axes
+        return ops.Transpose(self, axes=order or None)
 
     def flatten(self) -> Box:
         """The entries as a 1-D array (C order): a reshape to (-1,)."""

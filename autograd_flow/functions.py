@@ -103,13 +103,13 @@ def softmax_cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean",
     kept = None if ignore_index is None else ops.NotEqual(labels, ignore_index, name="kept")
     safe = labels if kept is None else ops.Where(kept, labels, 0, name="labels")
     losses: Box = ops.Neg(ops.Pick(log_probs, safe, name="log f(x)_y"))
-    factor = None if weight is None else ops.Pick(ops.BroadcastLike(weight, log_probs), safe,
-                                                  name="weight[y]")
+    factor: Box | None = None if weight is None else ops.Pick(
+        ops.BroadcastLike(weight, log_probs), safe, name="weight[y]")
     if kept is not None:
         factor = kept if factor is None else ops.Mul(factor, kept)
     weighted = log_probs if weight is None else ops.Mul(log_probs, weight)
     if label_smoothing:
-        smooth = ops.Neg(ops.Mean(weighted, axis=-1), name="smoothing")
+        smooth: Box = ops.Neg(ops.Mean(weighted, axis=-1), name="smoothing")
         if kept is not None:
             smooth = ops.Mul(smooth, kept)
     if factor is not None:

@@ -153,7 +153,7 @@ def _indices(size: int, limit: int | None, rng: np.random.Generator) -> np.ndarr
 @contextlib.contextmanager
 def in_float64(order: Sequence[Box]) -> Iterator[None]:
     """Parameters and constant arrays as float64 copies for the check, restored after."""
-    saved = []
+    saved: list[tuple[Box, Any]] = []
     for box in order:
         if isinstance(box, Input) and box.dtype is not None and box.dtype.kind == "f":
             saved.append((box, box.dtype))  # the check feeds float64 copies

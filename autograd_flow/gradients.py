@@ -42,7 +42,7 @@ def grad(output: Box, wrt: Box | Sequence[Box], seed: Any = None) -> Box | list[
     if not isinstance(output, Box):
         raise TypeError(f"af.grad differentiates a box, got {type(output).__name__} {output!r}")
     single = isinstance(wrt, Box)
-    targets = [wrt] if single else list(wrt)
+    targets: list[Box] = [wrt] if isinstance(wrt, Box) else list(wrt)
     order = topological_order([output])
     members = set(map(id, order))
     for target in targets:
@@ -72,8 +72,8 @@ def grad(output: Box, wrt: Box | Sequence[Box], seed: Any = None) -> Box | list[
                 previous = grads.get(id(source))
                 grads[id(source)] = contribution if previous is None else ops.Add(
                     previous, contribution, name=f"d {source.name}")
-    result = [grads[id(t)] if id(t) in grads else ZerosLike(t, name=f"d {t.name}")
-              for t in targets]
+    result: list[Box] = [grads[id(t)] if id(t) in grads else ZerosLike(t, name=f"d {t.name}")
+                         for t in targets]
     return result[0] if single else result
 
 
@@ -104,6 +104,11 @@ def _box_form(box: Box, upstream: Box, wanted: list[bool]) -> tuple[Any, ...]:
 
 
 # -- numbers from gradient graphs ------------------------------------------------------
+
+
+def _boxes(gradient: Box | list[Box]) -> list[Box]:
+    """``grad``'s result for a sequence of wrt, as a list."""
+    return gradient if isinstance(gradient, list) else [gradient]
 
 
 def _output_of(graph: FlowGraph | Box) -> Box:
@@ -158,18 +163,19 @@ class _Derived:
         return [np.array(v) for v in values]
 
 
-def _hvp_boxes(output: Box, params: list[Box]) -> _Derived:
+def _hvp_boxes(output: Box, params: Sequence[Box]) -> _Derived:
     """H v = grad <grad, v>, with v fed as Inputs."""
-    gradient = grad(output, params)
+    params = list(params)
+    gradient = _boxes(grad(output, params))
     vectors = [Input(f"v[{p.name}]") for p in params]
     with scope("hvp", "<grad, v>"):
         total: Box = ops.Sum(ops.Mul(gradient[0], vectors[0]))
         for g, v in zip(gradient[1:], vectors[1:]):
             total = ops.Add(total, ops.Sum(ops.Mul(g, v)))
-    return _Derived([output], params, grad(total, params), vectors, "hvp")
+    return _Derived([output], params, _boxes(grad(total, params)), vectors, "hvp")
 
 
-def hvp_graph(graph: FlowGraph | Box, output: Box, params: list[Box]) -> _Derived:
+def hvp_graph(graph: FlowGraph | Box, output: Box, params: Sequence[Box]) -> _Derived:
     """The H v boxes of ``output`` for ``params`` (``.run(vectors, feed)``), kept on
     ``graph`` when it is a FlowGraph (so Newton steps and Hessian columns only run them)."""
     return _cached(graph, ("hvp", id(output), *map(id, params)),

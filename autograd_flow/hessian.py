@@ -84,7 +84,7 @@ def hessian(graph: FlowGraph | Box, params: Sequence[Parameter] | None = None,
     ``hessian(graph, feed, params)``.
     """
     if isinstance(params, Mapping):  # gradcheck's order: (graph, feed, wrt)
-        params, feed = feed, params  # type: ignore[assignment]
+        params, feed = feed, params
     if method not in METHODS:
         raise ValueError(f"hessian: unknown method {method!r}; choose 'exact' or "
                          "'differences'")

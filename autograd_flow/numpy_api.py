@@ -427,5 +427,6 @@ def einsum(subscripts: Any, *operands: Any, optimize: Any = False,
     implicit output ``'ij,jk'``, ``'...'``, repeated indices ``'ii->i'``), or numpy's
     sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``; ``optimize`` as numpy's."""
     if not isinstance(subscripts, str):
-        subscripts, operands = sublist_subscripts((subscripts, *operands))
+        subscripts, listed = sublist_subscripts((subscripts, *operands))
+        operands = tuple(listed)
     return ops.Einsum(*operands, subscripts=subscripts, optimize=optimize, name=name)

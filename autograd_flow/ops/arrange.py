@@ -51,9 +51,10 @@ class Rot90(Box):
                  name: str | None = None) -> None:
         super().__init__(a, name=name)
         self.k = integer_setting(self, k, "k")
-        self.axes = integers_setting(self, axes, "axes")
-        if len(as_tuple(self.axes)) != 2:
+        pair = as_tuple(integers_setting(self, axes, "axes"))
+        if len(pair) != 2:
             raise BoxError(f"{describe(self)}: axes must name two axes, got {axes!r}.")
+        self.axes: tuple[int, int] = (pair[0], pair[1])
 
     def fprop(self, a):
         axis_indices(self, self.axes, np.shape(a), "axes")
@@ -139,8 +140,8 @@ class Repeat(Box):
         shape = np.shape(a)
         flat = self.axis is None or not shape
         if flat and self.axis not in (None, 0, -1):
-            axis_index(self, self.axis, shape)  # raises: a 0-d array has no such axis
-        axis = 0 if flat else axis_index(self, self.axis, shape)
+            axis_index(self, int(self.axis), shape)  # raises: a 0-d array has no such axis
+        axis = 0 if flat or self.axis is None else axis_index(self, self.axis, shape)
         length = int(np.prod(shape)) if flat else shape[axis]
         counts = np.asarray(self.repeats)
         if counts.ndim and counts.size not in (1, length):

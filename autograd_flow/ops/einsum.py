@@ -110,7 +110,7 @@ def mismatch(terms: Sequence[str], output: str | None,
                     return (f"the index {c!r} has length {other} in operand {j} (shape "
                             f"{shapes[j]}) but {length} in operand {k} (shape {shape}).")
                 seen.setdefault(c, (k, length))
-    widths = [_ellipsis_width(t, len(s)) for t, s in zip(terms, shapes)]
+    widths = [_ellipsis_width(t, len(s)) or 0 for t, s in zip(terms, shapes)]
     if output is not None and "..." not in output and max(widths, default=0):
         return (f"the operands' '...' covers {max(widths)} axes but the output {output!r} "
                 "has no '...' to keep them (write '...' in the output, or name the axes).")

@@ -202,7 +202,7 @@ def multilinear_in(*positions: int) -> Callable[..., tuple[Box | None, ...]]:
 
 
 def _adjoints(positions: tuple[int, ...], multilinear: bool) -> Callable[..., Any]:
-    def bprop_boxes(self: Box, grad: Box, *inputs: Box) -> tuple[Box | None, ...]:
+    def bprop_boxes(self: Box, grad: Box, *inputs: Box) -> Any:
         adjoints = tuple(Adjoint(grad, self, k, positions, multilinear) if k in positions
                          else None for k in range(len(inputs)))
         return adjoints[0] if len(inputs) == 1 else adjoints

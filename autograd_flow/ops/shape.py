@@ -18,7 +18,7 @@ from .gradient import AstypeLike, SumLike, linear_in
 class Reshape(Box):
     """y = a viewed with a new shape;   d a = d y reshaped to a's shape"""
 
-    def __init__(self, a: Any, shape: Sequence[int], name: str | None = None) -> None:
+    def __init__(self, a: Any, shape: int | Sequence[int], name: str | None = None) -> None:
         self.shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
         super().__init__(a, name=name)
 

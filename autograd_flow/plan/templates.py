@@ -292,11 +292,11 @@ class TransposeTemplate(Template):
     """y = a transposed (a view);   d a = d y transposed back (a view)"""
 
     def fprop(self, w, s):
-        axes = s.box.axes  # type: ignore[attr-defined]
+        axes = s.box.axes
         w.line(f"{s.out} = np.transpose({s.args[0]}{'' if axes is None else ', ' + repr(axes)})")
 
     def bprop(self, w, s, g, gdtype, wanted, fresh):
-        axes = s.box.axes  # type: ignore[attr-defined]
+        axes = s.box.axes
         name = w.identifier(f"d_{s.args[0]}_from_{s.out}")
         if axes is None:
             w.line(f"{name} = np.transpose({g.name})")
@@ -322,7 +322,7 @@ class SumTemplate(Template):
     """y = sum of a over axis;   d a = d y broadcast back over the summed axes"""
 
     def fprop(self, w, s):
-        keepdims = s.box.keepdims  # type: ignore[attr-defined]
+        keepdims = s.box.keepdims
         w.line(f"{s.out} = np.add.reduce({s.args[0]}, axis={_axes(s)}, keepdims={keepdims})")
 
     def _spread(self, w: Writer, s: Site, value: str, gdtype: Any, fresh: bool) -> Grad:
@@ -344,7 +344,7 @@ class MeanTemplate(SumTemplate):
 
     def fprop(self, w, s):
         axes = _axes(s)
-        keepdims = s.box.keepdims  # type: ignore[attr-defined]
+        keepdims = s.box.keepdims
         w.line(f"{s.out} = np.add.reduce({s.args[0]}, axis={axes}, keepdims={keepdims}) / "
                f"{_count(s)}")
 
@@ -382,7 +382,7 @@ class VdotTemplate(Template):
 
 
 def _axes(s: Site) -> tuple[int, ...]:
-    return reduced_axes(s.box.axis, len(s.in_shapes[0]))  # type: ignore[attr-defined]
+    return reduced_axes(s.box.axis, len(s.in_shapes[0]))
 
 
 def _count(s: Site) -> int:

@@ -93,17 +93,20 @@ def parse_csv(text: str, filename: str = "upload.csv") -> CsvTable:
                         f"({', '.join(table.feature_names)}) besides the label column "
                         f"{table.label_name!r}: the playground draws a plane, so it needs "
                         "exactly two feature columns and the label in the last column")
-    if len(np.unique(table.labels)) < 2:  # (encode_labels says so with numpy's repr)
-        raise DataError(f"{name}: every example has the label {str(table.labels[0])!r}; a "
+    labels = table.labels
+    if labels is None:  # read_csv(require_labels=True) always gives labels
+        raise DataError(f"{name} has no label column")
+    if len(np.unique(labels)) < 2:  # (encode_labels says so with numpy's repr)
+        raise DataError(f"{name}: every example has the label {str(labels[0])!r}; a "
                         "classifier needs at least two classes")
-    y, classes = encode_labels(table.labels, name)
+    y, classes = encode_labels(labels, name)
     if len(classes) > MAX_CLASSES:
         raise DataError(f"{name} has {len(classes)} classes; the playground shows at most "
                         f"{MAX_CLASSES} (use 'autograd-flow train --dataset {name}')")
     if len(y) < 10:
         raise DataError(f"{name} has {len(y)} rows: the playground needs at least 10 to "
                         "split them into training and validation points")
-    return CsvTable(name, table.X, y, classes, table.feature_names)
+    return CsvTable(name, table.X, y, [str(c) for c in classes], table.feature_names)
 
 
 def from_csv(table: CsvTable, seed: int) -> PlaneData:

@@ -145,7 +145,8 @@ class PlaygroundServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         """http://HOST:PORT/ (127.0.0.1 when serving on every interface)."""
-        host, port = self.server_address[:2]
+        address, port = self.server_address[:2]
+        host = address if isinstance(address, str) else address.decode()
         if host in ("0.0.0.0", "::"):
             host = "127.0.0.1"
         return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
@@ -221,7 +222,8 @@ class Handler(BaseHTTPRequestHandler):
     def _check_host(self) -> None:
         """Served on a loopback address, answer only requests for a loopback name: a web
         page elsewhere cannot then reach the playground by DNS rebinding."""
-        if not is_loopback(self.server.server_address[0]):
+        address = self.server.server_address[0]
+        if not is_loopback(address if isinstance(address, str) else address.decode()):
             return
         host = urlsplit(f"//{self.headers.get('Host', '')}").hostname or ""
         if not is_loopback(host):
@@ -293,7 +295,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _static(self, name: str) -> None:
-        body = resources.files(__package__).joinpath("static", name).read_bytes()
+        body = resources.files(__package__).joinpath("static").joinpath(name).read_bytes()
         self._headers(HTTPStatus.OK, STATIC[name], len(body))
         self.wfile.write(body)
 

@@ -289,7 +289,7 @@ class Session:
                 unit["pixels"] = _b64(unit["pixels"])
         return {"running": self.running, "error": self.error, "epoch": trainer.epoch,
                 "updates": trainer.updates, "steps_per_epoch": trainer.steps_per_epoch(),
-                "lr_now": trainer.optimizer.learning_rate(),
+                "lr_now": trainer.optimizer.learning_rate() if trainer.optimizer else None,
                 "epochs_per_second": round(rate, 1),
                 "evaluation": _finite(vars(trainer.evaluate())),
                 "curves": [_finite(row) for row in trainer.curves()], "plane": plane}

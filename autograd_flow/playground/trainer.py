@@ -135,6 +135,7 @@ class Trainer:
             loss = float(self.graph.fprop(self._batch()))
             if not math.isfinite(loss):
                 raise self._diverged(f"the loss of update {self.updates + 1} became {loss}")
+            assert self.optimizer is not None  # made with the network
             self.optimizer.step(self.graph.bprop())
         self.updates += 1
         if not all(np.isfinite(p.value).all() for p in self.mlp.parameters):

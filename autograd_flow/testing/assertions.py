@@ -383,10 +383,11 @@ def check_box(box_class: type[Box], *, shapes: Any = None, inputs: Any = None,
     run.__name__ = run.__qualname__ = f"check_box_{box_class.__name__}"
     if settings is None:  # the explain phase traces every line: too slow for gradients
         base = hypothesis_settings.default
+        assert base is not None
         settings = hypothesis_settings(base, phases=set(base.phases) - {Phase.explain})
     chosen = hypothesis_settings(settings, deadline=None, report_multiple_bugs=False)
     test = given(strategy)(chosen(run))
     # a database key and derandomized seed of its own for each box class
-    test._hypothesis_internal_add_digest = (
-        f"{box_class.__module__}.{box_class.__qualname__}".encode())
+    setattr(test, "_hypothesis_internal_add_digest",  # noqa: B010 (hypothesis's own hook)
+            f"{box_class.__module__}.{box_class.__qualname__}".encode())
     test()

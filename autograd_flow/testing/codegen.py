@@ -204,11 +204,11 @@ def to_python(target: FlowGraph | Box, feed: Mapping[Any, Any] | None = None, *,
     inputs = {id(b): b for b in topological_order([output]) if isinstance(b, Input)}
     entries = []
     for key, value in (feed or {}).items():
-        box = key if isinstance(key, Box) else next(
+        fed: Box | None = key if isinstance(key, Box) else next(
             (b for b in inputs.values() if b.name == key), None)
-        if box is None or id(box) not in inputs:
+        if fed is None or id(fed) not in inputs:
             continue
-        entries.append(f"    {writer.names[id(box)]}: {literal(np.asarray(value))},")
+        entries.append(f"    {writer.names[id(fed)]}: {literal(np.asarray(value))},")
     header = ["import numpy as np", "", "import autograd_flow as af",
               "import autograd_flow.testing", *sorted(writer.imports)]
     for name in sorted(writer.undefined):

@@ -137,7 +137,9 @@ def _triangle(function: Callable[..., Box]) -> Callable[[Builder, Box], Box]:
 
 
 def _diagonal(b: Builder, a: Box) -> Box:
-    return N.diagonal(a, b.draw(st.integers(-1, 1)), *_axes(b, np.ndim(a.value), 2))
+    offset = b.draw(st.integers(-1, 1))
+    first, second = _axes(b, np.ndim(a.value), 2)
+    return N.diagonal(a, offset, first, second)
 
 
 def _diag(b: Builder, a: Box) -> Box:
