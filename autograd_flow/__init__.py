@@ -188,7 +188,8 @@ __all__ = [
     "l1_penalty", "l2_penalty", "var", "std",
 ]
 
-_SUBMODULES = ("nn", "optim", "train", "data", "io", "select", "viz", "testing", "fused", "ops")
+_SUBMODULES = ("nn", "optim", "train", "data", "io", "select", "viz", "testing", "ops",
+               "plan")
 
 
 def __getattr__(name: str) -> Any:

@@ -106,7 +106,6 @@ class Box:
     """
 
     __array_ufunc__ = None  # so ``ndarray + box`` calls Box.__radd__
-    fusion: Any = None  # set by a composite on its output box (autograd_flow.fused)
 
     def __init__(self, *inputs: Any, name: str | None = None) -> None:
         self.inputs: tuple[Box, ...] = tuple(as_box(i) for i in inputs)

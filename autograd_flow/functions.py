@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from . import fused, ops
+from . import ops
 from .box import Box, as_box, composite
 
 
@@ -25,11 +25,8 @@ def linear(h: Any, W: Any, b: Any = None, name: str | None = None) -> Box:
     transposed = ops.Transpose(W, name="W^T")
     a = ops.MatMul(h, transposed, name=(name or "W h") if b is None else "W h")
     if b is None:
-        a.fusion = fused.Linear((h, W), (transposed, a))
         return a
-    out = ops.Add(a, b, name=name or "b + W h")
-    out.fusion = fused.Linear((h, W, out.inputs[1]), (transposed, a, out))
-    return out
+    return ops.Add(a, b, name=name or "b + W h")
 
 
 @composite("var")
@@ -125,16 +122,10 @@ def softmax_cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean",
 
 
 def _mean_cross_entropy(log_probs: Box, labels: Any, name: str | None) -> Box:
-    """The lecture's loss, mean of -log f(x)_y, with its fused plan (fuse=True)."""
+    """The lecture's loss: the mean of -log f(x)_y (a compiled plan runs it as one step,
+    :class:`autograd_flow.plan.rewrites.SoftmaxCrossEntropy`)."""
     picked = ops.Pick(log_probs, labels, name="log f(x)_y")
-    mean_picked = ops.Mean(picked)
-    out = ops.Neg(mean_picked, name=name or "cross_entropy")
-    shifted, lse = log_probs.inputs
-    logits, peak = shifted.inputs
-    out.fusion = fused.SoftmaxCrossEntropy(
-        (logits, picked.inputs[1]),
-        (peak.inputs[0], peak, shifted, lse, log_probs, picked, mean_picked, out))
-    return out
+    return ops.Neg(ops.Mean(picked), name=name or "cross_entropy")
 
 
 def _probability_cross_entropy(log_probs: Box, targets: Any, reduction: str, weight: Any,

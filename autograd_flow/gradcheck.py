@@ -193,9 +193,9 @@ def gradcheck(target: FlowGraph | Box, feed: Mapping[Any, Any] | None = None, *,
     feed64 = float64_feed(feed)
     if wrt is None:
         wrt = default_wrt(probe, feed64)
-    fuse = isinstance(target, FlowGraph) and target.fuse
+    jit = isinstance(target, FlowGraph) and target.jit
     with in_float64(probe.order):
-        graph = FlowGraph(output, wrt=wrt, fuse=fuse)
+        graph = FlowGraph(output, wrt=wrt, jit=jit)
         value = graph.fprop(feed64)
         projection = None if np.size(value) == 1 else rng.standard_normal(np.shape(value))
 
@@ -214,10 +214,8 @@ def gradcheck(target: FlowGraph | Box, feed: Mapping[Any, Any] | None = None, *,
             entries += _entries(box, loss, array, analytic[box],
                                 _indices(array.size, max_entries, rng), eps, rtol, atol)
         report = GradcheckReport(entries, rtol=rtol, atol=atol)
-        if not report.ok:  # find the culprit among the primitive boxes, unfused
-            unfused = FlowGraph(output, wrt=wrt)
-            unfused.fprop(feed64)
-            report.faults = _faulty_boxes(unfused, eps, rtol, atol, max_entries, rng)
+        if not report.ok:  # find the culprit among the primitive boxes
+            report.faults = _faulty_boxes(graph, eps, rtol, atol, max_entries, rng)
         loss()  # leave every box with the values of the unperturbed feed
     if raise_on_failure and not report.ok:
         raise GradientCheckError(report)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -125,14 +124,14 @@ class FlowGraph:
     ``wrt`` lists the boxes whose gradients :meth:`bprop` returns (default: every
     :class:`Parameter` reachable from the outputs; Inputs may be listed too).
     With ``check_finite=True`` a NaN or Inf raises NonFiniteError naming the first box
-    that produced it. With ``fuse=True`` composites that carry a fusion (linear, softmax
-    cross-entropy, L1/L2 penalties; see :mod:`autograd_flow.fused`) run as one step with
-    the same values and gradients; their inner boxes then keep no value or gradient.
+    that produced it. With ``compile=True`` (the default) the graph runs compiled plans (see
+    :meth:`fprop` and :mod:`autograd_flow.plan`); ``jit=True`` runs chains of elementwise
+    boxes in numba (the ``jit`` extra).
     """
 
     def __init__(self, outputs: Box | Sequence[Box], wrt: Iterable[Box] | None = None,
-                 check_finite: bool = False, fuse: bool = False,
-                 compile: bool = True, jit: bool = False) -> None:  # noqa: A002
+                 check_finite: bool = False, compile: bool = True,  # noqa: A002
+                 jit: bool = False) -> None:
         if isinstance(wrt, Box):
             raise TypeError(f"FlowGraph's second argument is wrt, the boxes to differentiate "
                             f"with respect to, not {describe(wrt)}: give several outputs as a "
@@ -163,19 +162,12 @@ class FlowGraph:
         self._by_name: dict[str, Input | None] = {}
         for box in self.inputs:  # a name used twice can only be fed by box
             self._by_name[box.name] = None if box.name in self._by_name else box
-        self.fuse = fuse
-        self._fusions = self._choose_fusions() if fuse else {}
-        self._covered = {id(b) for f in self._fusions.values() for b in f.boxes[:-1]}
         self._fprop_plan = []
         for box in self._planned(self.order):
-            fusion = self._fusions.get(id(box))
-            if fusion is not None:
-                self._fprop_plan.append((box, fusion.fprop, *_arity_slots(fusion.inputs)))
-            else:
-                fprop = box.fprop if _is_builtin(box) else _checked_fprop(box)
-                self._fprop_plan.append((box, fprop, *_arity_slots(box.inputs)))
+            fprop = box.fprop if _is_builtin(box) else _checked_fprop(box)
+            self._fprop_plan.append((box, fprop, *_arity_slots(box.inputs)))
         self._plan_bprop()
-        self.compile = compile and not check_finite and not fuse and \
+        self.compile = compile and not check_finite and \
             len(self._fprop_plan) <= plan_module.MAX_BOXES
         if jit and not plan_module.jit.available():
             raise ImportError('FlowGraph(jit=True) compiles elementwise chains with numba, '
@@ -188,33 +180,8 @@ class FlowGraph:
         self.ran: dict[str, str] = {"fprop": "", "bprop": ""}
 
     def _planned(self, boxes: Iterable[Box]) -> Iterator[Box]:
-        """The boxes that get a step of their own: not leaves, not inside a fusion."""
-        return (b for b in boxes if not isinstance(b, Leaf) and id(b) not in self._covered)
-
-    def _choose_fusions(self) -> dict[int, Any]:
-        """Fusions whose inner boxes are used only inside the composite (and are neither
-        outputs nor asked for in wrt), largest first, never overlapping."""
-        members = set(map(id, self.order))
-        consumers: dict[int, list[Box]] = {}
-        for box in self.order:
-            for source in box.inputs:
-                consumers.setdefault(id(source), []).append(box)
-        protected = set(map(id, self.outputs)) | set(map(id, self.wrt))
-        candidates = sorted((b.fusion for b in self.order if b.fusion is not None),
-                            key=lambda f: -len(f.boxes))
-        chosen: dict[int, Any] = {}
-        taken: set[int] = set()
-        for fusion in candidates:
-            ids = [id(b) for b in fusion.boxes]
-            inner = set(ids[:-1])
-            if any(i in taken or i not in members for i in ids) or inner & protected:
-                continue
-            if any(id(c) not in inner and c is not fusion.output
-                   for i in inner for c in consumers.get(i, ())):
-                continue
-            chosen[ids[-1]] = fusion
-            taken.update(ids)
-        return chosen
+        """The boxes that get a step of their own: all but the leaves."""
+        return (b for b in boxes if not isinstance(b, Leaf))
 
     def _plan_bprop(self) -> None:
         """Keep only boxes that lie between the first output and a box of ``wrt``."""
@@ -226,8 +193,7 @@ class FlowGraph:
         for box in reversed(self.order):
             if id(box) in reaches:
                 reaches.update(map(id, box.inputs))
-        self._grad_boxes = [b for b in self.order if id(b) in needs and id(b) in reaches
-                            and id(b) not in self._covered]
+        self._grad_boxes = [b for b in self.order if id(b) in needs and id(b) in reaches]
         # entries: (box, bprop, first, second, inputs, targets); targets lists the
         # (position, input) pairs that want a gradient; position -1: bprop returned
         # the single input's gradient itself rather than a tuple
@@ -235,17 +201,12 @@ class FlowGraph:
         self._reset = self._grad_boxes + [b for b in self.wrt if id(b) not in grad_ids]
         self._bprop_plan = []
         for box in self._planned(reversed(self._grad_boxes)):
-            fusion = self._fusions.get(id(box))
-            inputs = box.inputs if fusion is None else fusion.inputs
-            wanted = tuple(id(i) in needs for i in inputs)
-            if fusion is not None:
-                bprop = partial(fusion.bprop, wanted)
-            else:
-                bprop = box.bprop if _is_builtin(box) else _checked_bprop(box)
-            bare = fusion is None and _is_builtin(box) and len(inputs) == 1
+            wanted = tuple(id(i) in needs for i in box.inputs)
+            bprop = box.bprop if _is_builtin(box) else _checked_bprop(box)
+            bare = _is_builtin(box) and len(box.inputs) == 1
             targets = tuple((-1 if bare else k, source)
-                            for k, (source, want) in enumerate(zip(inputs, wanted)) if want)
-            self._bprop_plan.append((box, bprop, *_arity_slots(inputs), targets))
+                            for k, (source, want) in enumerate(zip(box.inputs, wanted)) if want)
+            self._bprop_plan.append((box, bprop, *_arity_slots(box.inputs), targets))
 
     @property
     def skipped(self) -> list[Box]:
@@ -513,13 +474,10 @@ class FlowGraph:
                 "have its input's shape (or a shape that input broadcast to).") from None
 
     def _error(self, box: Box, phase: str, error: Exception) -> BoxError:
-        fusion = self._fusions.get(id(box))
-        sources = box.inputs if fusion is None else fusion.inputs
-        inputs = "; ".join(f"{describe(i)}: {describe_array(i.value)}" for i in sources)
-        where = "" if fusion is None else f" (run fused as {type(fusion).__name__})"
+        inputs = "; ".join(f"{describe(i)}: {describe_array(i.value)}" for i in box.inputs)
         hint = ("check the shapes where the box is created" if phase == "fprop"
                 else "check the box's bprop formula")
-        return BoxError(f"{describe(box)}{where} failed in {phase}: {type(error).__name__}: "
+        return BoxError(f"{describe(box)} failed in {phase}: {type(error).__name__}: "
                         f"{error}. Inputs: {inputs or 'none'}. Hint: {hint}.")
 
     def _check_finite_grads(self) -> None:

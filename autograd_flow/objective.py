@@ -40,7 +40,7 @@ class Objective:
     target_scale: np.ndarray | None = None
 
 
-def objective(mlp: MLP, l1: float = 0.0, l2: float = 0.0, fuse: bool = False,
+def objective(mlp: MLP, l1: float = 0.0, l2: float = 0.0,
               task: str = "classification") -> Objective:
     """Mean softmax cross-entropy (or mean squared error for ``task="regression"``) +
     l1 * sum|W| + l2 * sum W**2 over ``mlp.weights`` (lecture: regularization only on
@@ -58,7 +58,7 @@ def objective(mlp: MLP, l1: float = 0.0, l2: float = 0.0, fuse: bool = False,
         loss = loss + l2 * F.l2_penalty(mlp.weights)
     if loss is not data_loss:
         loss.name = "loss"
-    return Objective(x, y, output, data_loss, loss, FlowGraph([loss, output], fuse=fuse),
+    return Objective(x, y, output, data_loss, loss, FlowGraph([loss, output]),
                      task)
 
 

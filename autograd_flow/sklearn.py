@@ -45,8 +45,8 @@ class _MLP(BaseEstimator):
                  eps: float = 1e-8, rmsprop_alpha: float = 0.99, decay: str | None = None,
                  decay_rate: float = 0.0, warmup: int = 0, batch_size: int = 32,
                  epochs: int = 100, l1: float = 0.0, l2: float = 1e-4, patience: int = 20,
-                 valid_fraction: float = 0.1, seed: int = 0, dtype: str = "float32",
-                 fuse: bool = False) -> None:
+                 valid_fraction: float = 0.1, seed: int = 0,
+                 dtype: str = "float32") -> None:
         self.hidden = hidden
         self.activation = activation
         self.optimizer = optimizer
@@ -66,13 +66,12 @@ class _MLP(BaseEstimator):
         self.valid_fraction = valid_fraction
         self.seed = seed
         self.dtype = dtype
-        self.fuse = fuse
 
     def _config(self) -> TrainConfig:
         options = {name: getattr(self, name) for name in (
             "hidden", "activation", "optimizer", "lr", "momentum", "betas", "eps",
             "rmsprop_alpha", "decay", "decay_rate", "warmup", "batch_size", "epochs", "l1",
-            "l2", "patience", "seed", "dtype", "fuse")}
+            "l2", "patience", "seed", "dtype")}
         options["optimizer"] = self.optimizer or self._default_optimizer
         return TrainConfig(**options)
 

@@ -63,7 +63,7 @@ class TrainConfig:
     after ``warmup`` updates (any optimizer); ``batch_size`` 1 is per-example SGD;
     ``epochs``: the most epochs; ``l1``/``l2``: lambda of each penalty; ``patience``:
     epochs without a better validation error before stopping; ``dtype``: "float32" or
-    "float64"; ``fuse``: run the composites fused (same values and gradients, faster).
+    "float64".
     The defaults are those of ``autograd-flow train`` (2.22% test error on digits).
     """
 
@@ -85,7 +85,6 @@ class TrainConfig:
     patience: int = 20
     seed: int = 0
     dtype: str = "float32"
-    fuse: bool = False
 
     def __post_init__(self) -> None:
         try:
@@ -229,7 +228,7 @@ def train(config: TrainConfig, splits: Splits, *, run_dir: str | Path | None = N
     train_set, valid_set = data.sets["train"], data.sets["valid"]
     mlp = MLP([splits.n_features, *config.hidden, splits.n_outputs], config.activation,
               seed=config.seed, dtype=dtype)
-    obj = objective(mlp, config.l1, config.l2, fuse=config.fuse, task=splits.task)
+    obj = objective(mlp, config.l1, config.l2, task=splits.task)
     if splits.task == "regression":
         obj.target_scale = data.target_std ** 2
     optimizer = make_optimizer(config, mlp.parameters)

@@ -21,10 +21,9 @@ def test_tour_prints_gradients_and_checks_them(capsys):
     assert "agree with central differences" in out
 
 
-@pytest.mark.parametrize("fuse", [[], ["--fuse"]])
-def test_gradcheck_command_passes_on_a_correct_model(capsys, fuse):
+def test_gradcheck_command_passes_on_a_correct_model(capsys):
     assert cli.main(["gradcheck", "--dataset", "moons", "--hidden", "5", "--l1", "0.01",
-                     "--examples", "4", *fuse]) == 0
+                     "--examples", "4"]) == 0
     out = capsys.readouterr().out
     assert "MLP(sizes=[2, 5, 2]" in out and "0 of" in out
 

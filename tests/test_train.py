@@ -200,13 +200,16 @@ def test_a_tampered_checkpoint_is_refused_on_resume(moons, tmp_path):
         train(config, moons, run_dir=tmp_path, resume=True)
 
 
-def test_fused_training_follows_the_primitive_path(moons):
-    plain = train(TrainConfig(hidden=(8,), epochs=3, dtype="float64"), moons)
-    fused = train(TrainConfig(hidden=(8,), epochs=3, dtype="float64", fuse=True), moons)
-    assert fused.objective.graph.fuse and not plain.objective.graph.fuse
-    for ours, theirs in zip(plain.history, fused.history):
-        assert ours["train_loss"] == pytest.approx(theirs["train_loss"], rel=1e-9)
-        assert ours["valid_error"] == theirs["valid_error"]
+def test_training_runs_compiled_plans_with_the_interpreters_numbers(moons, monkeypatch):
+    config = TrainConfig(hidden=(8,), epochs=3, l1=1e-4, dtype="float32")
+    compiled = train(config, moons)
+    assert compiled.objective.graph.ran == {"fprop": "plan", "bprop": "plan"}
+    monkeypatch.setattr(af.plan, "MAX_BOXES", 0)  # no graph compiles
+    interpreted = train(config, moons)
+    assert interpreted.objective.graph.ran["fprop"] == "interpreter"
+    assert compiled.history == interpreted.history
+    for p, q in zip(compiled.model.mlp.parameters, interpreted.model.mlp.parameters):
+        np.testing.assert_array_equal(p.value, q.value)
 
 
 def test_each_optimizer_gets_its_own_default_learning_rate_and_momentum():

@@ -64,8 +64,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="entries checked per parameter (a seeded sample)")
     parser.add_argument("--rtol", type=non_negative, default=1e-4, help="relative tolerance")
     parser.add_argument("--atol", type=non_negative, default=1e-6, help="absolute tolerance")
-    parser.add_argument("--fuse", action="store_true",
-                        help="check the fused run plan (FlowGraph(fuse=True))")
     parser.add_argument("--seed", type=SEED, default=DEFAULTS.seed, help="random seed")
 
 
@@ -85,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         where = "random standardized examples"
     loss = objective(mlp, l1, l2, task=task)
     mark_origin(loss.graph, "gradcheck" + (f" {args.model}" if args.model else ""))
-    report = af.gradcheck(af.FlowGraph(loss.loss, fuse=args.fuse), {loss.x: x, loss.y: y},
+    report = af.gradcheck(af.FlowGraph(loss.loss), {loss.x: x, loss.y: y},
                           wrt=mlp.parameters, rtol=args.rtol, atol=args.atol,
                           max_entries=args.max_entries, seed=args.seed,
                           raise_on_failure=False)

@@ -82,9 +82,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="activation of the hidden layers")
     model.add_argument("--dtype", default=DEFAULTS.dtype, choices=("float32", "float64"),
                        help="floating-point type of parameters and data")
-    model.add_argument("--fuse", action="store_true",
-                       help="run linear, cross-entropy and penalties fused (same values "
-                            "and gradients, fewer numpy calls)")
     sgd = parser.add_argument_group("optimization")
     add_optimizer_arguments(sgd, DEFAULTS)
     sgd.add_argument("--decay", default="none", choices=("none", "inverse", "power"),
@@ -130,7 +127,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         decay=None if args.decay == "none" else args.decay, decay_rate=args.decay_rate,
         warmup=args.warmup, batch_size=args.batch_size,
         epochs=DEFAULTS.epochs if args.epochs is None else args.epochs, l1=args.l1,
-        l2=args.l2, patience=args.patience, seed=args.seed, dtype=args.dtype, fuse=args.fuse)
+        l2=args.l2, patience=args.patience, seed=args.seed, dtype=args.dtype)
     dataset = args.dataset or ("diabetes" if args.task == "regression" else "digits")
     return {"dataset": dataset_setting(dataset), "task": args.task or natural_task(dataset),
             "label_column": args.label_column, "n_samples": args.n_samples,

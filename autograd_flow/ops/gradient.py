@@ -183,7 +183,6 @@ def _rebuilt(box: Box, inputs: list[Box]) -> Box:
     """A box of ``box``'s class and settings (axis, shape, ...) on other inputs."""
     clone = object.__new__(type(box))
     clone.__dict__.update(box.__dict__)
-    clone.__dict__.pop("fusion", None)  # a fusion names the original's boxes
     Box.__init__(clone, *inputs, name=box.name)
     return clone
 
