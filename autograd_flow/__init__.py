@@ -26,6 +26,7 @@ from .errors import (
     NonFiniteError,
 )
 from .functions import (
+    binary_cross_entropy_with_logits,
     l1_penalty,
     l2_penalty,
     linear,
@@ -179,6 +180,7 @@ __all__ = [
     "einsum",
     # composites (autograd_flow.functions)
     "linear", "softmax", "log_softmax", "softmax_cross_entropy", "mean_squared_error",
+    "binary_cross_entropy_with_logits",
     "l1_penalty", "l2_penalty", "var", "std",
 ]
 
