@@ -5,8 +5,8 @@ and max, in PyTorch's layout: images NCHW (batch, channels, height, width), kern
 conv2d is im2col written with boxes: the kh * kw shifted, strided views of the padded
 input are stacked into patches of shape (N, H_out, W_out, kh, kw, C) and contracted with
 the kernel in one tensordot (one matrix product). The work runs channels-last (a
-moveaxis in and out, both views), so the patches and the product need no copies and a
-conv2d following a conv2d undoes the previous one's moveaxis for free.
+transpose in and out, both views), so the patches and the product need no copies and a
+conv2d following a conv2d undoes the previous one's transpose for free.
 """
 from __future__ import annotations
 
@@ -126,7 +126,8 @@ def conv2d(x: Any, W: Any, b: Any = None, stride: Any = 1, padding: Any = 0,
             raise ValueError(f"{who}: b must have shape ({W_shape[0]},), one bias per output "
                              f"channel of W {W_shape}, got {b_shape}")
     label = name or "conv2d"
-    channels_last: Box = ops.MoveAxis(x, 1, -1, name=f"{label}: x as (N, H, W, C)")
+    channels_last: Box = ops.Transpose(x, axes=(0, 2, 3, 1),
+                                       name=f"{label}: x (N, C, H, W) as (N, H, W, C)")
     if any(pads[0]) or any(pads[1]):
         channels_last = ops.Pad(channels_last, 0, pad_width=((0, 0), pads[0], pads[1], (0, 0)),
                                 name=f"{label}: zero padding")
@@ -138,10 +139,11 @@ def conv2d(x: Any, W: Any, b: Any = None, stride: Any = 1, padding: Any = 0,
             for u in range(kernel[0])]
     patches = ops.Stack(*rows, axis=3, name=f"{label}: patches (N, H', W', kh, kw, C)")
     out: Box = ops.TensorDot(patches, W, axes=((3, 4, 5), (2, 3, 1)),
-                             name=f"{label}: patches . W, W as (out, in={_in(W_shape)}, kh, kw)")
+                             name=f"{label}: patches (N, H', W', kh, kw, C) . W (out, "
+                                  f"C={_in(W_shape)}, kh, kw)")
     if b is not None:
         out = ops.Add(out, b, name=f"{label}: + b")
-    return ops.MoveAxis(out, -1, 1, name=label)
+    return ops.Transpose(out, axes=(0, 3, 1, 2), name=label)
 
 
 def _in(W_shape: tuple[int, ...] | None) -> str:
@@ -175,7 +177,8 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
         x = ops.Pad(x, -np.inf, pad_width=((0, 0), (0, 0), (pad_h, pad_h), (pad_w, pad_w)),
                     name=f"{label}: -inf padding")
     views = [ops.GetItem(x, (slice(None), slice(None), _window(u, kernel[0], strides[0]),
-                             _window(v, kernel[1], strides[1])), name=f"x[{u}, {v}]")
+                             _window(v, kernel[1], strides[1])),
+                           name=f"{label}: x (N, C, H, W) window [{u}, {v}]")
              for u in range(kernel[0]) for v in range(kernel[1])]
     windows = ops.Stack(*views, axis=0, name=f"{label}: windows (kh kw, N, C, H', W')")
     return ops.Max(windows, axis=0, name=label)

@@ -13,7 +13,9 @@ which needs only what numpy's uint64 arithmetic does exactly: products and sums 
     word = (x^2 + z) >> 32                    (all mod 2^64)
 
 Each entry of an array gets its own counter (its position in C order, plus a per-step
-offset), so the bits have the array's shape whatever that shape is when the graph runs.
+offset), so the bits fit the array whatever its shape is when the graph runs. (The
+counters are 1-D, so numpy's uint64 arithmetic wraps silently; a 0-d array's numpy
+scalars would warn.)
 """
 from __future__ import annotations
 
@@ -58,16 +60,22 @@ def _swap_halves(x: Box) -> Box:
     return ops.Add(ops.Mul(x, HALF), high)
 
 
-def entry_counters(like: Box, offset: Box) -> Box:
-    """uint64 counters shaped like ``like``: each entry's position in C order plus
-    ``offset`` (a box holding a uint64 or Python int). No gradient."""
+def entry_counters(like: Box, offset: Box) -> tuple[Box, Box]:
+    """uint64 counters for the entries of ``like`` in C order, as a 1-D box: each entry's
+    position plus ``offset`` (a box holding a uint64 or Python int); and the flattening
+    box whose adjoint shapes a 1-D result like ``like`` (see :func:`shaped_like`)."""
     ones = ops.Add(ops.Astype(ops.ZerosLike(like), np.uint64), 1)
     flat = ops.Reshape(ones, shape=(-1,), name="flatten")
     positions = ops.Sub(ops.Cumsum(flat, axis=0), 1, name="position")
-    # the adjoint of flattening is the reshape back to like's shape
-    shaped = ops.Adjoint(positions, flat, 0, (0,), False)
-    shaped.name = "position in like's shape"
-    return ops.Add(shaped, offset, name="counter")
+    return ops.Add(positions, offset, name="counter"), flat
+
+
+def shaped_like(values: Box, flat: Box, name: str) -> Box:
+    """1-D ``values`` reshaped like the input of the flattening box ``flat``: the adjoint
+    of a flattening is the reshape back (a shape known only when the graph runs)."""
+    shaped = ops.Adjoint(values, flat, 0, (0,), False)
+    shaped.name = name
+    return shaped
 
 
 def squares_words(counters: Box, key: int) -> Box:
@@ -87,5 +95,7 @@ def keep_mask(like: Box, p: float, key: int, offset: Box) -> Box:
     (p rounded up to a multiple of 2^-32), independently, the same for the same key and
     offset."""
     threshold = min(int(np.ceil(p * HALF)), HALF - 1) * HALF
-    words = squares_words(entry_counters(like, offset), key)
-    return ops.GreaterEqual(words, Constant(threshold, name=f"{p} * 2^64"), name="keep")
+    counters, flat = entry_counters(like, offset)
+    words = squares_words(counters, key)
+    keep = ops.GreaterEqual(words, Constant(threshold, name=f"{p} * 2^64"))
+    return shaped_like(keep, flat, name="keep")
