@@ -71,11 +71,14 @@ def test_sequential_checks_its_steps_and_values_round_trip():
     with pytest.raises(TypeError, match="step 1 is int 3, not a layer or a function"):
         Sequential(Linear(2, 2), 3)
     net = small_cnn()
-    values = net.get_values()
-    for p in net.parameters:
+    assert [b.name for b in net.buffers] == ["bn1.running_mean", "bn1.running_var"]
+    values = net.get_values()  # parameters, then running statistics
+    assert len(values) == len(net.parameters) + 2
+    for p in net.parameters + net.buffers:
         p.value += 1
     net.set_values(values)
-    assert all(np.array_equal(p.value, v) for p, v in zip(net.parameters, values))
+    assert all(np.array_equal(p.value, v)
+               for p, v in zip(net.parameters + net.buffers, values))
     with pytest.raises(ValueError, match="conv1.W"):
         net.set_values([np.zeros(2)] + values[1:])
     assert isinstance(MLP([2, 3, 2]), Layer)  # the MLP is a layer too

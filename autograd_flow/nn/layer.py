@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import functions as F
-from ..box import Box, Parameter
+from ..box import Box, Constant, Parameter
 
 
 def init_bound(fan_out: int, fan_in: int) -> float:
@@ -48,7 +48,8 @@ def positive_int(value: Any, what: str, who: str) -> int:
 class Layer:
     """Base of the layers: Parameters, a mode, and a per-step hook.
 
-    - ``parameters``: the layer's Parameters (its own, then its sub-layers'), in order.
+    - ``parameters``: the layer's Parameters (its own, then its sub-layers'), in order;
+      ``buffers``: the arrays it updates itself (BatchNorm's running statistics).
     - **Mode.** ``training`` is True after construction (as in PyTorch); ``train()`` and
       ``eval()`` set it for the layer and its sub-layers. A graph is static, so the mode
       is read when the layer is *called*, that is when the graph is built: build the
@@ -76,6 +77,20 @@ class Layer:
         for layer in self.layers():
             for parameter in layer.parameters:
                 found.setdefault(id(parameter), parameter)
+        return list(found.values())
+
+    @property
+    def buffers(self) -> list[Constant]:
+        """The Constants holding arrays this layer and its sub-layers update themselves
+        (running statistics), each once, in order."""
+        found: dict[int, Constant] = {}
+        for key, value in vars(self).items():
+            if isinstance(value, Constant) and isinstance(value.value, np.ndarray) \
+                    and not key.startswith("_"):
+                found.setdefault(id(value), value)
+        for layer in self.layers():
+            for buffer in layer.buffers:
+                found.setdefault(id(buffer), buffer)
         return list(found.values())
 
     def layers(self) -> Iterator[Layer]:
@@ -107,18 +122,21 @@ class Layer:
             layer.end_step()
 
     def get_values(self) -> list[np.ndarray]:
-        """Copies of the parameter values, e.g. to remember the best epoch."""
-        return [p.value.copy() for p in self.parameters]
+        """Copies of the parameter values, then of the buffers (running statistics), e.g.
+        to remember the best epoch."""
+        return [p.value.copy() for p in self.parameters + self.buffers]
 
     def set_values(self, values: Sequence[np.ndarray]) -> None:
-        """Write ``values`` (as from :meth:`get_values`) into the parameters, in place."""
-        parameters = self.parameters
+        """Write ``values`` (as from :meth:`get_values`) into the parameters and buffers,
+        in place."""
+        parameters = self.parameters + self.buffers
         if len(values) != len(parameters):
             raise ValueError(f"expected {len(parameters)} arrays for {self!r}, "
                              f"got {len(values)}")
         for p, v in zip(parameters, values):
             if np.shape(v) != p.value.shape:
-                raise ValueError(f"parameter {p.name} of {self!r} has shape {p.value.shape}, "
+                what = "parameter" if isinstance(p, Parameter) else "buffer"
+                raise ValueError(f"{what} {p.name} of {self!r} has shape {p.value.shape}, "
                                  f"the given array has shape {np.shape(v)}")
             p.value[...] = v
 
