@@ -127,6 +127,11 @@ def test_bad_input_is_explained():
         AttentionHead(6, 4, name="head")(af.Input("x", shape=(None, 5)))
     with pytest.raises(ValueError, match="d_head must be an integer >= 1"):
         AttentionHead(6, 0)
+    x = af.Input("x")
+    head_graph = af.FlowGraph(AttentionHead(6, 4, name="head")(x))
+    with pytest.raises(af.BoxError, match=r"head: q = x W_q\^T, x \(\.\.\., L, d_model=6\)"
+                                          r".*\(2, 5, 7\)"):
+        head_graph.fprop({x: np.ones((2, 5, 7))})
     graph = af.FlowGraph(attention(q, k, v, name="attn"))
     with pytest.raises(af.BoxError, match=r"attn: q k\^T.*\(5, 4\).*\(3, 6\)"):
         graph.fprop({q: np.ones((5, 4)), k: np.ones((6, 3)), v: np.ones((6, 2))})

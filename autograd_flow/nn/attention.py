@@ -91,9 +91,10 @@ class AttentionHead(Layer):
                                  f"shape {box.shape}; it must be (..., length, d_model="
                                  f"{self.d_model})")
         with scope("attention_head", self.name):
-            q = F.linear(x, self.W_q, name="q")
-            k = F.linear(context, self.W_k, name="k")
-            v = F.linear(context, self.W_v, name="v")
+            width = f"(..., L, d_model={self.d_model})"
+            q = F.linear(x, self.W_q, name=f"{self.name}: q = x W_q^T, x {width}")
+            k = F.linear(context, self.W_k, name=f"{self.name}: k = c W_k^T, c {width}")
+            v = F.linear(context, self.W_v, name=f"{self.name}: v = c W_v^T, c {width}")
             return attention(q, k, v, mask=mask, name=self.name)
 
     def __repr__(self) -> str:
