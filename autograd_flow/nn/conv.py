@@ -158,7 +158,8 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
         y[n, c, i, j] = max_{u < kh, v < kw} x_pad[n, c, s_h i + u, s_w j + v]
 
     on x of shape (N, C, H, W); ``stride`` defaults to ``kernel_size``; ``padding`` (at
-    most half the kernel) surrounds x with -inf. The output has shape (N, C, H_out,
+    most half the kernel) surrounds x with -inf. As conv2d, it works channels-last: the
+    kh * kw strided views are stacked and reduced with one Max box. The output has shape (N, C, H_out,
     W_out), H_out = floor((H + 2 p_h - kh) / s_h) + 1. The gradient goes to the entry that
     is the window's max; where several entries tie they share it equally (PyTorch gives
     it all to one of them; the sum over the window is the same).
@@ -173,15 +174,19 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                          f"size {kernel} (as in PyTorch)")
     _check_image(x, who, None)
     label = name or "max_pool2d"
+    channels_last: Box = ops.Transpose(x, axes=(0, 2, 3, 1),
+                                       name=f"{label}: x (N, C, H, W) as (N, H, W, C)")
     if pad_h or pad_w:
-        x = ops.Pad(x, -np.inf, pad_width=((0, 0), (0, 0), (pad_h, pad_h), (pad_w, pad_w)),
-                    name=f"{label}: -inf padding")
-    views = [ops.GetItem(x, (slice(None), slice(None), _window(u, kernel[0], strides[0]),
-                             _window(v, kernel[1], strides[1])),
-                           name=f"{label}: x (N, C, H, W) window [{u}, {v}]")
+        channels_last = ops.Pad(channels_last, -np.inf,
+                                pad_width=((0, 0), (pad_h, pad_h), (pad_w, pad_w), (0, 0)),
+                                name=f"{label}: -inf padding")
+    views = [ops.GetItem(channels_last, (slice(None), _window(u, kernel[0], strides[0]),
+                                         _window(v, kernel[1], strides[1])),
+                         name=f"x[{u}, {v}]")
              for u in range(kernel[0]) for v in range(kernel[1])]
-    windows = ops.Stack(*views, axis=0, name=f"{label}: windows (kh kw, N, C, H', W')")
-    return ops.Max(windows, axis=0, name=label)
+    windows = ops.Stack(*views, axis=0, name=f"{label}: windows (kh kw, N, H', W', C)")
+    pooled = ops.Max(windows, axis=0, name="max over the window")
+    return ops.Transpose(pooled, axes=(0, 3, 1, 2), name=label)
 
 
 class Conv2d(Layer):
