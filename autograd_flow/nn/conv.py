@@ -97,7 +97,9 @@ def conv2d(x: Any, W: Any, b: Any = None, stride: Any = 1, padding: Any = 0,
     the windows (both from the primitives: GetItem, Stack, Pad, TensorDot).
 
     The kernel size is read from ``W``'s value; give ``kernel_size`` (int or pair) when W
-    is computed by other boxes, so has no value until the graph runs.
+    is computed by other boxes, so has no value until the graph runs. An image smaller
+    than the kernel (after padding) gives an output with no rows or columns (PyTorch
+    raises instead: the graph does not know the image's size when it is built).
     """
     who = f"conv2d '{name or 'conv2d'}'"
     x, W = as_box(x), as_box(W)
