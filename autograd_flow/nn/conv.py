@@ -163,8 +163,8 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
     most half the kernel) surrounds x with -inf. As conv2d, it works channels-last: the
     kh * kw strided views are stacked and reduced with one Max box. The output has shape
     (N, C, H_out, W_out), H_out = floor((H + 2 p_h - kh) / s_h) + 1. The gradient goes to
-    the entry that is the window's max; where several entries tie they share it equally (PyTorch gives
-    it all to one of them; the sum over the window is the same).
+    the entry that is the window's max; where several entries tie they share it equally
+    (PyTorch gives it all to one of them; the sum over the window is the same).
     """
     who = f"max_pool2d '{name or 'max_pool2d'}'"
     x = as_box(x)
