@@ -104,19 +104,20 @@ def test_fused_and_default_plans_agree_on_the_layers(dtype):
         p.value = p.value.astype(dtype)
     x, y = af.Input("x"), af.Input("y")
     X, Y = digits_batch()
-    cases.append((af.softmax_cross_entropy(net(x), y), {x: X.astype(dtype), y: Y}, 2))
+    cases.append((af.softmax_cross_entropy(net(x), y), {x: X.astype(dtype), y: Y},
+                  {"Linear", "SoftmaxCrossEntropy"}))
     head = AttentionHead(6, 4, seed=1, dtype=dtype)
     s = af.Input("s")
     cases.append(((af.tanh(head(s, mask=np.tril(np.ones((5, 5), bool)))) ** 2).sum(),
-                  {s: RNG.standard_normal((2, 5, 6)).astype(dtype)}, 3))
+                  {s: RNG.standard_normal((2, 5, 6)).astype(dtype)}, {"Linear"}))
     lin = Linear(6, 3, dtype=dtype)
     cases.append((af.l2_penalty([lin.W]) + af.tanh(lin(s)).sum(),
-                  {s: RNG.standard_normal((4, 6)).astype(dtype)}, 2))
+                  {s: RNG.standard_normal((4, 6)).astype(dtype)}, {"Linear"}))
     for loss, feed, fusions in cases:
         plain = af.FlowGraph(loss, wrt=[b for b in feed if feed[b].dtype.kind == "f"]
                              + af.FlowGraph(loss).parameters)
         fused = af.FlowGraph(loss, wrt=plain.wrt, fuse=True)
-        assert len(fused._fusions) == fusions
+        assert fusions <= {type(f).__name__ for f in fused._fusions.values()}
         value, fused_value = plain.fprop(feed), fused.fprop(feed)
         assert np.asarray(fused_value).dtype == np.asarray(value).dtype == dtype
         np.testing.assert_allclose(fused_value, value, rtol=tolerance)

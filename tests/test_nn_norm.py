@@ -174,3 +174,22 @@ def test_misuse_is_explained():
     eval_graph = af.FlowGraph(layer.eval()(x))
     with pytest.raises(af.BoxError, match=r"bn: x - running mean, x \(N, 3, \.\.\.\).*\(4, 6\)"):
         eval_graph.fprop({x: np.ones((4, 6))})
+
+
+def test_statistics_kept_in_a_reused_buffer_count_as_new():
+    """A run plan may write a box's value into the same array every step: new values in
+    it are a new step's statistics, the same values are not."""
+    layer = BatchNorm(2, momentum=0.5)
+    x = af.Input("x")
+    graph = af.FlowGraph(layer(x))
+    graph.fprop({x: np.array([[0.0, 1.0], [2.0, 3.0]])})
+    layer.end_step()
+    mean, var, _ = layer._batches[0]
+    buffer = mean.value
+    buffer[...] = [10.0, 20.0]  # the next step's mean, written in place
+    var.value = np.array([2.0, 2.0])
+    layer.end_step()
+    np.testing.assert_allclose(layer.running_mean.value, 0.25 * np.array([1.0, 2.0])
+                               + 0.5 * np.array([10.0, 20.0]))
+    with pytest.raises(RuntimeError, match="no batch statistics computed since"):
+        layer.end_step()

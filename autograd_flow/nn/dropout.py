@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import ops
 from ..box import Box, Constant, as_box, scope
 from .layer import Layer
@@ -32,7 +34,8 @@ class Dropout(Layer):
         self.p = float(p)
         self.seed = int(seed)
         self.name = name
-        self._offset = Constant(0, name=f"{name}: step * 2^32")
+        # an array, changed in place: a compiled plan writes a Python number into its code
+        self._offset = Constant(np.zeros((), np.uint64), name=f"{name}: step * 2^32")
         self._calls = 0
         self._step = 0
 
@@ -47,7 +50,7 @@ class Dropout(Layer):
             raise ValueError(f"Dropout '{self.name}': step must be an integer in [0, 2^32), "
                              f"got {value!r}")
         self._step = value
-        self._offset.value = value * HALF
+        self._offset.value[...] = value * HALF
 
     def end_step(self) -> None:
         """Move to the next step: the next fprop draws new masks."""

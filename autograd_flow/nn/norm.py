@@ -51,7 +51,7 @@ class BatchNorm(Layer):
         self.running_var = Constant(np.ones(C, dtype), name=f"{name}.running_var")
         self.num_batches_tracked = 0
         self._batches: list[tuple[Box, Box, Box]] = []  # (mean, var, rows) per training call
-        self._folded: list[Any] = []  # the batch means folded in by the last end_step
+        self._folded: list[tuple[Any, Any]] = []  # (array, copy) of the means last folded
 
     def __call__(self, x: Any) -> Box:
         """The normalized x, same shape; batch or running statistics by the mode."""
@@ -89,8 +89,8 @@ class BatchNorm(Layer):
     def end_step(self) -> None:
         """Fold the batch statistics of the last training fprop into the running
         statistics (once per call of the layer in training mode)."""
-        fresh = [(m, v, r) for m, v, r in self._batches if m.value is not None
-                 and not any(m.value is folded for folded in self._folded)]
+        fresh = [(m, v, r) for m, v, r in self._batches
+                 if m.value is not None and not self._was_folded(m.value)]
         if self._batches and not fresh:
             raise RuntimeError(
                 f"BatchNorm '{self.name}': end_step() found no batch statistics computed since "
@@ -110,7 +110,13 @@ class BatchNorm(Layer):
                                    (self.running_var, unbiased)):
                 running.value *= 1 - factor
                 running.value += factor * batch
-            self._folded.append(mean.value)
+            self._folded.append((mean.value, np.array(mean.value)))
+
+    def _was_folded(self, mean: Any) -> bool:
+        """Whether this batch mean is one the last end_step folded in: the same array
+        with the same values (a plan may keep a value in a buffer it overwrites)."""
+        return any(mean is array and np.array_equal(mean, copy)
+                   for array, copy in self._folded)
 
     def __repr__(self) -> str:
         return (f"BatchNorm({self.num_features}, momentum={self.momentum}, eps={self.eps}, "
