@@ -26,6 +26,7 @@ from .errors import (
     NonFiniteError,
 )
 from .functions import (
+    binary_cross_entropy_with_logits,
     l1_penalty,
     l2_penalty,
     linear,
@@ -185,6 +186,7 @@ __all__ = [
     "matmul", "dot", "vdot", "outer", "tensordot", "einsum", "kron", "trace",
     # composites (autograd_flow.functions)
     "linear", "softmax", "log_softmax", "softmax_cross_entropy", "mean_squared_error",
+    "binary_cross_entropy_with_logits",
     "l1_penalty", "l2_penalty", "var", "std",
 ]
 

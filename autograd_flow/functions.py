@@ -1,8 +1,9 @@
 """The composites of the lecture: functions that only wire primitive boxes together
 (``linear``, ``softmax``, ``log_softmax``, ``softmax_cross_entropy``,
-``mean_squared_error``, ``l1_penalty``, ``l2_penalty``). They define no bprop of their
-own. Each records its :class:`~autograd_flow.box.Scope` so a drawing can show it
-collapsed. (The function of each primitive box is in :mod:`autograd_flow.numpy_api`.)
+``mean_squared_error``, ``binary_cross_entropy_with_logits``, ``l1_penalty``,
+``l2_penalty``). They define no bprop of their own. Each records its
+:class:`~autograd_flow.box.Scope` so a drawing can show it collapsed. (The function of
+each primitive box is in :mod:`autograd_flow.numpy_api`.)
 """
 from __future__ import annotations
 
@@ -207,3 +208,35 @@ def _as_list(weights: Any) -> list[Box]:
     return boxes
 
 
+@composite("binary_cross_entropy_with_logits")
+def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str = "mean",
+                                     weight: Any = None, pos_weight: Any = None,
+                                     name: str | None = None) -> Box:
+    """Binary cross-entropy of the probabilities sigmoid(a) against targets t in [0, 1],
+    as ``torch.nn.functional.binary_cross_entropy_with_logits``:
+
+        l = -w [p t log sigmoid(a) + (1 - t) log(1 - sigmoid(a))]
+          = w [p t softplus(-a) + (1 - t) softplus(a)]
+
+    computed in the second form, so exact for large |a| (float32 included) where
+    sigmoid(a) rounds to 0 or 1. d a = w [(1 - t) sigmoid(a) - p t (1 - sigmoid(a))],
+    which is w (sigmoid(a) - t) without ``pos_weight``.
+
+    ``targets`` has the logits' shape (hard 0/1 labels or probabilities); ``weight`` (w)
+    broadcasts to it, ``pos_weight`` (p, the weight of the positive term) broadcasts
+    along the last axis (one per class); ``reduction`` "mean" (over every entry), "sum"
+    or "none".
+    """
+    check_reduction(reduction, "binary_cross_entropy_with_logits")
+    logits, targets = as_box(logits), as_box(targets)
+    positive: Box = ops.Mul(targets, ops.Softplus(ops.Neg(logits)), name="t softplus(-a)")
+    if pos_weight is not None:
+        positive = ops.Mul(positive, pos_weight, name="p t softplus(-a)")
+    negative = ops.Mul(ops.Sub(1, targets, name="1 - t"), ops.Softplus(logits),
+                       name="(1 - t) softplus(a)")
+    losses: Box = ops.Add(positive, negative)
+    if weight is not None:
+        losses = ops.Mul(losses, weight, name="weighted")
+    out = reduce_loss(losses, reduction)
+    out.name = name or "binary_cross_entropy"
+    return out

@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from . import functions as F
-from . import numpy_api as N
-from .box import Box, Parameter, scope
+from .. import functions as F
+from .. import numpy_api as N
+from ..box import Box, Parameter, scope
+from .layer import Layer, init_bound
 
 ACTIVATIONS: dict[str, Callable[..., Box]] = {
     "tanh": N.tanh,
@@ -25,12 +26,7 @@ ACTIVATIONS: dict[str, Callable[..., Box]] = {
 }
 
 
-def init_bound(fan_out: int, fan_in: int) -> float:
-    """The lecture's initialization range: b = sqrt(6) / sqrt(H_k + H_(k-1))."""
-    return float(np.sqrt(6.0) / np.sqrt(fan_out + fan_in))
-
-
-class MLP:
+class MLP(Layer):
     """A multilayer perceptron whose layers are flow-graph boxes.
 
     ``sizes`` = [n_in, H_1, ..., H_L, n_out]. Weights W^(k) of shape (H_k, H_(k-1)) are
@@ -82,22 +78,6 @@ class MLP:
                 with scope("layer", "output"):
                     h = F.linear(h, W, b, name=f"a{k}")
         return h
-
-    def get_values(self) -> list[np.ndarray]:
-        """Copies of the parameter values (W1, b1, ...), e.g. to remember the best epoch."""
-        return [p.value.copy() for p in self.parameters]
-
-    def set_values(self, values: Sequence[np.ndarray]) -> None:
-        """Write ``values`` (as from :meth:`get_values`) into the parameters, in place."""
-        parameters = self.parameters
-        if len(values) != len(parameters):
-            raise ValueError(f"expected {len(parameters)} arrays for {self!r}, "
-                             f"got {len(values)}")
-        for p, v in zip(parameters, values):
-            if np.shape(v) != p.value.shape:
-                raise ValueError(f"parameter {p.name} of {self!r} has shape {p.value.shape}, "
-                                 f"the given array has shape {np.shape(v)}")
-            p.value[...] = v
 
     def __repr__(self) -> str:
         return f"MLP(sizes={list(self.sizes)}, activation={self.activation!r})"

@@ -1,0 +1,23 @@
+"""Networks built from boxes: the lecture's MLP, and layers (linear, convolution, max
+pooling, batch normalization, dropout, attention) as composites of primitive boxes.
+
+A layer holds Parameters; calling it on a box wires its composite and returns the
+output box (``Conv2d(1, 16, 3)(x)``); the functions (``conv2d``, ``max_pool2d``,
+``attention``) take the parameters as arguments. Every composite records its scope, so
+``af.viz.to_dot(graph, collapse=True)`` draws each layer as one box.
+
+Training and evaluation (see :class:`Layer`): a layer builds the boxes of its mode when
+it is called, so build the training graph after ``net.train()`` and the evaluation
+graph after ``net.eval()``; call ``net.end_step()`` once after each training step
+(BatchNorm's running statistics, Dropout's next masks).
+"""
+from .attention import AttentionHead, attention
+from .conv import Conv2d, conv2d, max_pool2d
+from .dropout import Dropout
+from .layer import Layer, Linear, Sequential, glorot_uniform, init_bound
+from .mlp import ACTIVATIONS, MLP
+from .norm import BatchNorm
+
+__all__ = ["MLP", "ACTIVATIONS", "init_bound", "glorot_uniform", "Layer", "Linear",
+           "Sequential", "Conv2d", "conv2d", "max_pool2d", "BatchNorm", "Dropout",
+           "attention", "AttentionHead"]
