@@ -341,3 +341,10 @@ def test_a_feed_of_another_memory_layout_gets_its_own_plan() -> None:
         assert _same(graph.fprop({x: feed}), reference.fprop({x: feed}))
         assert _same(graph.bprop()[w], reference.bprop()[w])
     assert len(graph._plans) == 2
+
+
+def test_infinite_and_nan_constants_in_the_code() -> None:
+    x = af.Parameter(np.array([1.0, -2.0]), name="x")
+    loss = af.sum(af.maximum(x, -np.inf) + af.minimum(x, np.inf) * 2.0) + af.sum(
+        af.where(x > 0, x, float("nan")) * 0.0)
+    assert_plan_equals_interpreter(loss, {})

@@ -14,6 +14,7 @@ zero-filled. Gradients handed to the user are never buffers.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,7 +50,9 @@ class Plan:
 
 
 def _is_number(box: Box) -> bool:
-    return isinstance(box, Constant) and type(box.value) in (int, float)
+    """A Constant holding a finite Python number: written into the code as it is."""
+    return isinstance(box, Constant) and type(box.value) in (int, float) and \
+        math.isfinite(box.value)
 
 
 def _lazy_value(box: Box) -> Callable[[], Any]:
