@@ -379,9 +379,12 @@ class _Compiler:
                 previous = Grad(name, previous.kind, maybe_none=True)
             w.line(f"{previous.name} = accumulate({previous.name}, {grad.name})")
             self.grads[id(source)] = Grad(previous.name, "alias", maybe_none=True)
-        elif previous.owned and previous.c and grad.c and total_dtype is not None \
+        elif previous.owned and total_dtype is not None \
                 and total_dtype == self.gdtypes.get(id(source)) \
-                and np.shape(source.value) != ():
+                and np.shape(source.value) != () \
+                and (isinstance(source, Leaf) or (previous.c and grad.c)):
+            # in place: the same sums, element by element; the layout of the result only
+            # matters where the gradient flows on (a leaf's goes nowhere in the plan)
             w.line(f"np.add({previous.name}, {grad.name}, out={previous.name})")
         else:
             name = w.identifier(target)

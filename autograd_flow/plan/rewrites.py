@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..box import Box
+from ..box import Box, Leaf
 from .templates import _contiguous, _float, _result, _scratch
 from .writer import Grad, Writer
 
@@ -101,7 +101,14 @@ class Linear(Rewrite):
         if wanted[1]:
             dtype = _result(gdtype, dtypes[0])
             name = w.identifier(f"d_{W}_from_{out}")
-            if shapes[0][0] == 1:  # an outer product: BLAS is slow with an inner dimension 1
+            if shapes[0][0] == 1 and isinstance(m.inputs[1], Leaf):
+                # an outer product (BLAS is slow with an inner dimension 1), C-ordered:
+                # the interpreter's is the transpose of a C-ordered one, but a leaf's
+                # gradient only gets summed elementwise, where the layout does not count
+                target = _scratch(w, shapes[1], dtype, name + "_buf", fresh[1])
+                w.line(f"{name} = np.multiply({g.name}.T, {h}{target})")
+                grads[1] = (Grad(name, "buffer" if target else "fresh", c=True), dtype)
+            elif shapes[0][0] == 1:  # the outer product laid out as the interpreter's
                 target = _scratch(w, shapes[1][::-1], dtype, name + "_buf", fresh[1], g.c,
                                   _contiguous(m.inputs[0].value))
                 w.line(f"{name} = np.multiply({h}.T, {g.name}{target}).T")
@@ -150,7 +157,8 @@ class SoftmaxCrossEntropy(Rewrite):
         if top.inputs[0] is not a or value.ndim != 2 or not _float(value.dtype) \
                 or not value.flags.c_contiguous \
                 or not top.keepdims or top.initial != -np.inf or len(value) == 0 \
-                or not _axis_is_last(top, 2) or not _axis_is_last(lse, 2):
+                or not _axis_is_last(top, 2) or not _axis_is_last(lse, 2) \
+                or np.asarray(labels.value).dtype.kind not in "iu":
             return None
         return Match(self, box, [top, peak, shifted, lse, log_probs, picked, mean], [a, labels])
 
@@ -159,14 +167,27 @@ class SoftmaxCrossEntropy(Rewrite):
         n, classes = np.shape(m.inputs[0].value)
         adtype = np.asarray(m.inputs[0].value).dtype
         rows = w.bind(np.arange(n), "rows")
-        check = w.bind(ops.shape.check_labels, "check_labels")
-        pick = w.bind(m.inner[5], f"{out}_pick")
         z = m.settings["z"] = w.buffer((n, classes), adtype, f"{out}_z")
         lse = m.settings["lse"] = w.identifier(f"{out}_lse")
-        w.line(f"{check}({pick}, {a}, {labels})")
+        self.check_labels(w, m, labels, classes)
         w.line(f"np.subtract({a}, np.maximum.reduce({a}, axis=1, keepdims=True), out={z})")
         w.line(f"{lse} = np.log(np.add.reduce(np.exp({z}), axis=1, keepdims=True))")
         w.line(f"{out} = np.add.reduce({lse}[:, 0] - {z}[{rows}, {labels}]) / {n}")
+
+    @staticmethod
+    def check_labels(w: Writer, m: Match, labels: str, classes: int) -> None:
+        """Labels of another dtype or outside [0, C) leave the step to the interpreter,
+        which names the problem (``ops.shape.check_labels``). Their shape is the plan's:
+        the interpreter checked it when the plan was made. Seen as unsigned integers of
+        their width, negative labels are larger than any C: one reduction checks both
+        ends."""
+        value = np.asarray(m.inputs[1].value)
+        unsigned = w.bind(np.dtype(f"u{value.dtype.itemsize}"), "unsigned")
+        if not isinstance(m.inputs[1], Leaf):  # a Leaf's dtype is in the plan's signature
+            w.line(f"if {labels}.dtype != {w.bind(value.dtype, 'label_dtype')}:")
+            w.line("    raise Fallback")
+        w.line(f"if np.maximum.reduce({labels}.view({unsigned})) >= {classes}:")
+        w.line("    raise Fallback")
 
     def bprop(self, w, m, out, args, g, gdtype, wanted, fresh, shapes, dtypes):
         if not wanted[0]:
