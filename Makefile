@@ -76,12 +76,13 @@ lint: setup
 	$(VENV)/bin/ruff check autograd_flow tests benchmarks
 	$(VENV)/bin/mypy
 
-# Execute every notebook in place with small settings, so their outputs show when browsed
-# (re-run before committing a notebook; the tests execute them again on every run).
+# Execute every notebook in place at full settings, so their outputs (the numbers their
+# text discusses) show when browsed; re-run before committing a notebook. The tests
+# execute them again on every run, with AUTOGRAD_FLOW_SMALL=1.
 notebooks: setup
 	@for notebook in notebooks/*.ipynb; do \
 	  echo "executing $$notebook"; \
-	  AUTOGRAD_FLOW_SMALL=1 MPLBACKEND=Agg $(VENV)/bin/jupyter execute --inplace \
+	  MPLBACKEND=Agg $(VENV)/bin/jupyter execute --inplace \
 	    --kernel_name=python3 "$$notebook" || exit 1; \
 	done
 
