@@ -396,25 +396,27 @@ class _Compiler:
         """Set every box's ``.grad`` and return the gradients of wrt, copied where the
         plan would otherwise hand out an array it writes again (or twice the same)."""
         w = self.w
+        wrt = {id(box) for box in self.graph.wrt}  # theirs are set below, with the copies
         for box in self.graph.reset_boxes():
             g = self.grads.get(id(box))
-            if id(box) not in self.inner and g is not None and (
+            if id(box) not in wrt and id(box) not in self.inner and g is not None and (
                     id(box) not in self.in_run or not g.maybe_none):
                 w.line(f"{self.bound[id(box)]}.grad = {g.name}")
         returned = []
         seen: set[str] = set()
         for box in self.graph.wrt:
             g = self.grads.get(id(box))
-            name = w.identifier(f"d_{self.var[id(box)]}_out")
-            if g is None:
-                w.line(f"{name} = np.zeros_like({self.var[id(box)]})")
-            elif g.maybe_none:
-                w.line(f"{name} = np.zeros_like({self.var[id(box)]}) if {g.name} is None "
-                       f"else np.array({g.name})")
-            elif g.kind == "fresh" and g.name not in seen:
-                w.line(f"{name} = {g.name}")
+            if g is not None and not g.maybe_none and g.kind == "fresh" and g.name not in seen:
+                name = g.name  # made in this step for this box alone: handed out as it is
             else:
-                w.line(f"{name} = np.array({g.name})")
+                name = w.identifier(f"d_{self.var[id(box)]}_out")
+                if g is None:
+                    w.line(f"{name} = np.zeros_like({self.var[id(box)]})")
+                elif g.maybe_none:
+                    w.line(f"{name} = np.zeros_like({self.var[id(box)]}) if {g.name} is None "
+                           f"else np.array({g.name})")
+                else:
+                    w.line(f"{name} = np.array({g.name})")
             seen.add(g.name if g is not None else name)
             w.line(f"{self.bound[id(box)]}.grad = {name}")
             returned.append(name)
