@@ -27,6 +27,7 @@ from .errors import (
 )
 from .functions import (
     binary_cross_entropy_with_logits,
+    diff,
     l1_penalty,
     l2_penalty,
     linear,
@@ -187,7 +188,7 @@ __all__ = [
     # composites (autograd_flow.functions)
     "linear", "softmax", "log_softmax", "softmax_cross_entropy", "mean_squared_error",
     "binary_cross_entropy_with_logits",
-    "l1_penalty", "l2_penalty", "var", "std",
+    "l1_penalty", "l2_penalty", "var", "std", "diff",
 ]
 
 _SUBMODULES = ("nn", "optim", "train", "data", "io", "select", "viz", "testing", "ops",

@@ -386,9 +386,18 @@ class Parameter(Leaf):
     def __init__(self, value: Any, name: str = "parameter") -> None:
         super().__init__(name=name)
         array = np.asarray(value)
-        if array.dtype.kind not in "fc":
+        _refuse_complex(array, f"Parameter {name!r}")
+        if array.dtype.kind != "f":
             array = array.astype(np.float64)
         self.value = array
+
+
+def _refuse_complex(value: Any, what: str) -> None:
+    """Complex numbers have no place in a real-valued flow graph: say so where they enter."""
+    if np.iscomplexobj(value):
+        raise TypeError(f"{what}: complex values ({np.result_type(value)}) are not supported; "
+                        "autograd_flow differentiates real arrays: use the real and "
+                        "imaginary parts as two real arrays.")
 
 
 class Constant(Leaf):
@@ -400,8 +409,9 @@ class Constant(Leaf):
             raise TypeError(f"Constant wraps a number or an array, not a box ({value!r})")
         if isinstance(value, np.generic) and value.dtype.kind in "iuf":
             value = value.item()  # a numpy scalar is a number: keep it weak, like 0.5
-        if not isinstance(value, (int, float, complex)) or isinstance(value, bool):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
             value = np.asarray(value)
+        _refuse_complex(value, "Constant" if name is None else f"Constant {name!r}")
         label = name if name is not None else (
             repr(value) if np.ndim(value) == 0 else f"const{np.shape(value)}")
         super().__init__(name=label)
@@ -412,8 +422,8 @@ def as_box(value: Any) -> Box:
     """A box as it is; a number or an array as a :class:`Constant`."""
     if isinstance(value, Box):
         return value
-    if isinstance(value, (int, float, np.ndarray, np.generic, list, tuple)):
-        return Constant(value)
+    if isinstance(value, (int, float, complex, np.ndarray, np.generic, list, tuple)):
+        return Constant(value)  # which refuses complex numbers with the reason
     raise TypeError(
         f"cannot use {type(value).__name__} {value!r} in a flow graph: "
         "pass a Box, a number or a numpy array")

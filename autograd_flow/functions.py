@@ -1,8 +1,9 @@
 """The composites of the lecture: functions that only wire primitive boxes together
 (``linear``, ``softmax``, ``log_softmax``, ``softmax_cross_entropy``,
 ``mean_squared_error``, ``binary_cross_entropy_with_logits``, ``l1_penalty``,
-``l2_penalty``). They define no bprop of their own. Each records its
-:class:`~autograd_flow.box.Scope` so a drawing can show it collapsed. (The function of
+``l2_penalty``, and numpy's ``var``, ``std``, ``diff``). They define no bprop of their
+own. Each records its :class:`~autograd_flow.box.Scope` so a drawing can show it
+collapsed. (The function of
 each primitive box is in :mod:`autograd_flow.numpy_api`.)
 """
 from __future__ import annotations
@@ -47,6 +48,45 @@ def std(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False,
     """Standard deviation over ``axis``, as ``np.std``: sqrt(var(a)); its gradient is
     infinite where the variance is 0 (as the square root's at 0)."""
     return ops.Sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims), name=name or "std")
+
+
+def _along(axis: int, part: slice) -> tuple[Any, ...]:
+    """The index taking ``part`` of ``axis`` (negative axes counted from the end, so the
+    index works before the array's number of axes is known)."""
+    if axis < 0:
+        return (Ellipsis, part) + (slice(None),) * (-axis - 1)
+    return (slice(None),) * axis + (part,)
+
+
+@composite("diff")
+def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None,
+         name: str | None = None) -> Box:
+    """The n-th discrete difference along ``axis``, as ``np.diff``: out[i] = a[i+1] - a[i],
+    applied n times, after joining ``prepend`` / ``append`` (a number is repeated along
+    the axis's edge, as numpy does). Slices and a subtraction: each entry's gradient is
+    the difference of the two outputs it feeds."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"diff: order n must be an integer >= 0, got {n!r}.")
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"diff: axis must be an integer, got {axis!r}.")
+    a = as_box(a)
+    if n == 0:
+        return a
+
+    def edge(value: Any) -> Any:
+        if isinstance(value, Box) or np.ndim(value) > 0:
+            return value
+        first = ops.GetItem(a, _along(axis, slice(0, 1)))
+        return ops.Add(ops.ZerosLike(first), value, name="edge")
+
+    if prepend is not None or append is not None:
+        a = ops.Concatenate(*([edge(prepend)] if prepend is not None else []), a,
+                            *([edge(append)] if append is not None else []), axis=int(axis))
+    for k in range(n):
+        a = ops.Sub(ops.GetItem(a, _along(axis, slice(1, None))),
+                    ops.GetItem(a, _along(axis, slice(None, -1))),
+                    name=(name or "diff") if k == n - 1 else "diff")
+    return a
 
 
 @composite("log_softmax")

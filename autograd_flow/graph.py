@@ -157,6 +157,7 @@ class FlowGraph:
             if id(box) not in members:
                 raise FlowGraphError(f"{describe(box)} was asked for in wrt but the outputs "
                                      "do not depend on it.")
+        self._wrt_inputs = [box for box in self.wrt if isinstance(box, Input)]
         self._input_ids = set(map(id, self.inputs))
         self._leaves_fed = [b for b in self.order if isinstance(b, (Input, Parameter))]
         self._by_name: dict[str, Input | None] = {}
@@ -374,7 +375,7 @@ class FlowGraph:
                 pass
             else:
                 self.ran["bprop"] = "plan"
-                return dict(zip(self.wrt, grads))
+                return self._no_gradient_for_integers(dict(zip(self.wrt, grads)))
         self.ran["bprop"] = "interpreter"
         for box in self._reset:
             box.grad = None
@@ -414,6 +415,15 @@ class FlowGraph:
                 grad = box.grad = np.array(grad)
             returned.add(id(grad))
             result[box] = grad
+        return self._no_gradient_for_integers(result)
+
+    def _no_gradient_for_integers(self, result: dict[Box, Any]) -> dict[Box, Any]:
+        """An Input of ``wrt`` fed integers or booleans has no gradient (numpy's promotion
+        makes it a constant, as it would be for HIPS autograd or JAX): its entry is zeros
+        of its own dtype, whatever its consumers' bprops sent back."""
+        for box in self._wrt_inputs:
+            if box.value.dtype.kind in "biu":
+                result[box] = box.grad = np.zeros_like(box.value)
         return result
 
     def _feed(self, feed: Mapping[Any, Any]) -> None:
@@ -427,6 +437,10 @@ class FlowGraph:
                                 "give it one value.")
             if not isinstance(value, np.ndarray):
                 value = np.asarray(value)
+            if value.dtype.kind == "c":
+                raise FeedError(f"{describe(box)} is fed complex values ({value.dtype}, shape "
+                                f"{value.shape}); autograd_flow differentiates real arrays: "
+                                "feed the real and imaginary parts as two Inputs.")
             if box.shape is not None or box.dtype is not None:
                 self._check_input(box, value)
             box.value = value

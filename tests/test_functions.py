@@ -410,6 +410,41 @@ def test_var_and_std_equal_numpy_and_their_gradients_check(kwargs) -> None:
         af.gradcheck(box.sum() if np.ndim(reference(value, **kwargs)) else box, {})
 
 
+# diff: slices and a subtraction, as np.diff
+
+@pytest.mark.parametrize("kwargs", [{}, {"n": 2}, {"axis": 0}, {"n": 3, "axis": 1},
+                                    {"axis": -2, "prepend": 0.5},
+                                    {"n": 2, "append": np.ones((3, 4, 1))},
+                                    {"prepend": -1.0, "append": 2.0, "axis": 0}, {"n": 0}])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_diff_equals_numpy_and_its_gradient_checks(kwargs, dtype) -> None:
+    value = _rng(10).standard_normal((3, 4, 5)).astype(dtype)
+    x = af.Parameter(value, name="x")
+    box = af.diff(x, **kwargs)
+    result = af.FlowGraph(box).fprop()
+    expected = np.diff(value, **kwargs)
+    joined = [v for v in (kwargs.get("prepend"), kwargs.get("append")) if np.ndim(v)]
+    assert result.dtype == np.result_type(value, *joined)  # a number joined does not promote
+    np.testing.assert_allclose(result, expected, rtol=1e-6 if dtype == np.float32 else 0)
+    af.gradcheck(box.sum() * 1.0 + (box * box).sum(), {})
+
+
+def test_diff_of_a_box_prepended_differentiates_both() -> None:
+    a = af.Parameter(np.array([1.0, 4.0, 9.0]), name="a")
+    start = af.Parameter(np.array([0.0]), name="start")
+    graph = af.FlowGraph((af.diff(a, prepend=start) ** 2).sum())
+    assert graph.fprop() == 1.0 + 9.0 + 25.0
+    grads = graph.bprop()
+    np.testing.assert_array_equal(grads[start], [-2.0])         # d/ds (a0 - s)^2
+    np.testing.assert_array_equal(grads[a], [2 - 6, 6 - 10, 10])
+    af.gradcheck(graph)
+
+
+def test_diff_refuses_a_negative_order() -> None:
+    with pytest.raises(ValueError, match="order n must be an integer >= 0, got -1"):
+        af.diff(af.Parameter(np.zeros(3)), n=-1)
+
+
 @pytest.mark.parametrize(("method", "function"), [
     (lambda b: b.max(axis=1), lambda a: a.max(axis=1)),
     (lambda b: b.min(), lambda a: a.min()),

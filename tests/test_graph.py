@@ -337,3 +337,22 @@ def test_names_and_creation_sites() -> None:
     assert (box.name, W.name, box.inputs[0].name) == ("h", "parameter", "mul")
     assert box.created_at == box.inputs[0].created_at == f"test_graph.py:{line}"
     assert repr(box) == "Tanh('h')"
+
+
+def test_an_integer_or_boolean_input_in_wrt_gets_no_gradient() -> None:
+    """Issue 15: integer and boolean inputs follow numpy's promotion and get no gradient
+    (zeros of their dtype), in the interpreter and in the compiled plan alike; floats fed
+    to the same Input get theirs."""
+    x = af.Input("x")
+    w = af.Parameter(np.array([1.0, 2.0]), name="w")
+    graph = af.FlowGraph((x * w).sum(), wrt=[x, w])
+    for values in (np.array([1, 2]), np.array([True, False])):
+        for _ in range(3):  # interpreted, then compiled
+            graph.fprop({x: values})
+            grads = graph.bprop()
+            assert grads[x].dtype == values.dtype and not grads[x].any()
+            assert x.grad is grads[x]
+            np.testing.assert_array_equal(grads[w], values.astype(float))
+        assert graph.ran == {"fprop": "plan", "bprop": "plan"}
+    graph.fprop({x: np.array([1.0, 2.0])})
+    np.testing.assert_array_equal(graph.bprop()[x], [1.0, 2.0])

@@ -158,7 +158,7 @@ class _Extremum(_Reduction):
     def _reduce(self, a: Any, function: Any) -> Any:
         axes = self.axes(a)
         if self.initial is None:
-            if np.size(a) == 0 or any(np.shape(a)[k] == 0 for k in axes):
+            if any(np.shape(a)[k] == 0 for k in axes):  # numpy's rule: an empty slice
                 raise BoxError(f"{describe(self)}: {function.__name__} over an empty axis "
                                f"(input shape {np.shape(a)}, axis {self.axis}) has no value; "
                                "pass initial=..., as numpy's np.max/np.min take.")

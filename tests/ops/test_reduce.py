@@ -143,6 +143,34 @@ def test_max_of_an_empty_axis_asks_for_initial() -> None:
         af.FlowGraph(af.max(x, axis=0)).fprop({x: np.zeros((0, 3))})
 
 
+@pytest.mark.parametrize("reduce", [af.max, af.min])
+def test_max_and_min_of_an_empty_batch_over_a_full_axis_are_empty(reduce) -> None:
+    """numpy's rule: only an empty *reduced* axis has no value; (0, 3) over axis 1 is (0,)
+    (a max-pool of an empty batch, say)."""
+    x = af.Parameter(np.zeros((0, 3)), name="x")
+    graph = af.FlowGraph(reduce(x, axis=1).sum())
+    assert graph.fprop() == 0.0
+    assert graph.bprop()[x].shape == (0, 3)
+    assert af.FlowGraph(reduce(x, axis=-1, keepdims=True)).fprop().shape == (0, 1)
+
+
+def test_max_pool_of_an_empty_batch_is_empty() -> None:
+    x = af.Input("x")
+    pooled = af.FlowGraph(af.nn.max_pool2d(x, 2)).fprop({x: np.zeros((0, 1, 4, 4))})
+    assert pooled.shape == (0, 1, 2, 2)
+
+
+@pytest.mark.parametrize("axis", [0, -1, None])
+def test_var_and_std_of_a_0d_array_reduce_like_sum(axis) -> None:
+    """Issue 15, bug 1 for the composites: a 0-d array over axis 0 / -1 has variance 0
+    (as np.sum accepts those axes; np.var itself raises AxisError there)."""
+    x = af.Parameter(np.array(1.5), name="x")
+    graph = af.FlowGraph(af.var(x, axis=axis))
+    assert graph.fprop() == 0.0
+    assert graph.bprop()[x] == 0.0
+    assert af.FlowGraph(af.std(x, axis=axis)).fprop() == 0.0
+
+
 @pytest.mark.parametrize(("values", "expected"), [
     ([2.0, 3.0, 4.0], [12.0, 8.0, 6.0]),
     ([2.0, 0.0, 4.0], [0.0, 8.0, 0.0]),     # one zero: the product of the rest there

@@ -178,10 +178,33 @@ def test_an_axis_or_shape_that_does_not_fit_the_input_is_a_clear_error(build, sh
         af.FlowGraph(build(x)).fprop({x: np.zeros(shape)})
 
 
-def test_astype_refuses_complex_input() -> None:
+def test_complex_values_are_refused_where_they_enter() -> None:
+    """Issue 15: complex dtypes stay unsupported, with a clear error (not complex
+    gradients leaking into real parameters)."""
+    with pytest.raises(TypeError, match=r"Parameter 'w': complex values \(complex128\)"):
+        af.Parameter(np.array([1 + 1j, 2.0]), name="w")
+    with pytest.raises(TypeError, match=r"Constant: complex values \(complex128\)"):
+        af.Parameter(np.ones(2)) * (1 + 2j)
+    with pytest.raises(TypeError, match=r"Constant: complex values \(complex64\)"):
+        af.Parameter(np.ones(2)) + np.ones(2, np.complex64)
+    x = af.Input("x")
+    with pytest.raises(af.FeedError, match=r"Input 'x'.*complex values \(complex128, shape "
+                                           r"\(2,\)\).*real and imaginary parts"):
+        af.FlowGraph(x * af.Parameter(np.ones(2))).fprop({x: np.ones(2, complex)})
+
+
+class _Complexify(af.Box):
+    def fprop(self, a):
+        return a * 1j
+
+    def bprop(self, grad, a):
+        return grad
+
+
+def test_astype_refuses_a_complex_value_from_a_custom_box() -> None:
     x = af.Input("x")
     with pytest.raises(af.BoxError, match="complex inputs \\(complex128\\) are not supported"):
-        af.FlowGraph(af.astype(x, np.float64)).fprop({x: np.ones(2, complex)})
+        af.FlowGraph(af.astype(_Complexify(x), np.float64)).fprop({x: np.ones(2)})
 
 
 def test_broadcast_to_gradient_sums_the_copies() -> None:
