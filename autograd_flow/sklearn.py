@@ -28,7 +28,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .data import Splits
 from .model import Model
-from .train import TrainConfig, TrainResult, train
+from .train import DEFAULT_OPTIMIZER, TrainConfig, TrainResult, train
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -36,8 +36,7 @@ __all__ = ["MLPClassifier", "MLPRegressor"]
 class _MLP(BaseEstimator):
     """What the classifier and the regressor share: the options and the training."""
 
-    _task = "classification"
-    _default_optimizer = "sgd"  # what optimizer=None means
+    _task = "classification"  # optimizer=None means DEFAULT_OPTIMIZER[_task]
 
     def __init__(self, hidden: tuple[int, ...] = (100,), activation: str = "tanh",
                  optimizer: str | None = None, lr: float | None = None,
@@ -72,7 +71,7 @@ class _MLP(BaseEstimator):
             "hidden", "activation", "optimizer", "lr", "momentum", "betas", "eps",
             "rmsprop_alpha", "decay", "decay_rate", "warmup", "batch_size", "epochs", "l1",
             "l2", "patience", "seed", "dtype")}
-        options["optimizer"] = self.optimizer or self._default_optimizer
+        options["optimizer"] = self.optimizer or DEFAULT_OPTIMIZER[self._task]
         return TrainConfig(**options)
 
     def _train(self, X: np.ndarray, y: np.ndarray, classes: np.ndarray,
@@ -151,7 +150,6 @@ class MLPRegressor(RegressorMixin, _MLP):
     """
 
     _task = "regression"
-    _default_optimizer = "adam"
 
     def fit(self, X: Any, y: Any) -> MLPRegressor:
         """Train on the features ``X`` and the targets ``y`` (n_samples,) or

@@ -109,6 +109,7 @@ def test_help_documents_every_option(capsys):
                    "--patience", "--seed", "--dataset", "--label-column", "--dtype", "--out",
                    "--resume", "--no-progress"):
         assert option in text
+    assert "sgd for classification, adam for regression" in " ".join(text.split())
 
 
 @pytest.mark.slow
@@ -157,6 +158,27 @@ def test_regression_on_diabetes_reports_mse_and_r2_and_predicts(tmp_path, capsys
     assert main(["predict", str(run), "diabetes", "--out", str(tmp_path / "p.csv")]) == 0
     lines = (tmp_path / "p.csv").read_text().splitlines()
     assert lines[0] == "prediction" and len(lines) == 90 and 25 < float(lines[1]) < 346
+
+
+@pytest.mark.parametrize("data", [["--task", "regression"], ["--dataset", "diabetes"]])
+def test_regression_with_the_default_optimizer_learns(tmp_path, capsys, data):
+    """SGD at lr 0.1 with momentum 0.9 diverged at epoch 12 on diabetes: regression
+    defaults to Adam, as MLPRegressor does."""
+    run = tmp_path / "run"
+    assert main(["train", *data, "--epochs", "15", "--no-progress", "--no-plots",
+                 "--out", str(run)]) == 0, capsys.readouterr().err
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["dataset"] == "diabetes" and metrics["task"] == "regression"
+    assert np.isfinite(metrics["mse"]["test"]) and metrics["r2"]["test"] > 0
+    assert json.loads((run / "run.json").read_text())["config"]["optimizer"] == "adam"
+
+
+def test_an_explicit_optimizer_is_kept_for_regression(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", "--task", "regression", "--optimizer", "sgd", "--lr", "0.01",
+                 "--epochs", "1", "--no-progress", "--no-plots", "--out", str(run)]) == 0
+    config = json.loads((run / "run.json").read_text())["config"]
+    assert config["optimizer"] == "sgd" and config["lr"] == 0.01
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "rmsprop"])

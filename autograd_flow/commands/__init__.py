@@ -100,10 +100,14 @@ def mark_origin(graph: Any, command: str) -> None:
 
 def add_optimizer_arguments(group: Any, defaults: Any) -> None:
     """--optimizer, --lr, --momentum, --betas, --eps, --rmsprop-alpha (train's options)."""
-    from ..train import DEFAULT_LR, DEFAULT_MOMENTUM, OPTIMIZERS
+    from ..train import DEFAULT_LR, DEFAULT_MOMENTUM, DEFAULT_OPTIMIZER, OPTIMIZERS
 
-    group.add_argument("--optimizer", default=defaults.optimizer, choices=OPTIMIZERS,
-                       help="sgd (the lecture's, with momentum), adam or rmsprop")
+    group.add_argument("--optimizer", default=None, choices=OPTIMIZERS,
+                       help="sgd (the lecture's, with momentum), adam or rmsprop (default: "
+                            + ", ".join(f"{o} for {task}" for task, o in
+                                        DEFAULT_OPTIMIZER.items())
+                            + ": sgd at its default lr diverges on a squared error)"
+                            + OWN_DEFAULT)
     group.add_argument("--lr", type=float, default=None,
                        help="learning rate alpha (default: " + ", ".join(
                            f"{DEFAULT_LR[o]:g} for {o}" for o in OPTIMIZERS) + ")" + OWN_DEFAULT)
