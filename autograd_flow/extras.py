@@ -68,16 +68,17 @@ def progress_bar(**options: Any) -> Any:
     return tqdm_class()(**options)
 
 
-def tqdm_class() -> Any:
+def tqdm_class(feature: str = "a progress bar") -> Any:
     """The notebook widget bar in Jupyter when ipywidgets is installed, the text bar
-    otherwise (where tqdm.auto would warn "IProgress not found")."""
+    otherwise (where tqdm.auto would warn "IProgress not found"). Without tqdm, a
+    :class:`MissingExtraError` saying ``feature`` needs it."""
     try:
         if "ipykernel" in sys.modules and importlib.util.find_spec("ipywidgets"):
             from tqdm.notebook import tqdm
         else:
             from tqdm import tqdm
     except ModuleNotFoundError as error:
-        raise explain(error, "a progress bar") or error from None
+        raise explain(error, feature) or error from None
     return tqdm
 
 

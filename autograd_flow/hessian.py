@@ -24,6 +24,7 @@ import numpy as np
 
 from .box import Box, Parameter
 from .errors import FlowGraphError, describe
+from .extras import tqdm_class
 from .gradcheck import CBRT_EPS, float64_feed, in_float64
 from .gradients import hvp_graph
 from .graph import FlowGraph
@@ -80,8 +81,9 @@ def hessian(graph: FlowGraph | Box, params: Sequence[Parameter] | None = None,
     the exact gradients (``eps`` fixes the step). Both run in float64 whatever the
     graph's dtype; parameter values are restored exactly afterwards. Raises
     TooManyParametersError when n > ``max_parameters`` (None: no limit). ``progress``
-    shows a progress bar (needs tqdm). The feed may also come second, as in gradcheck:
-    ``hessian(graph, feed, params)``.
+    shows a progress bar (needs tqdm; in Jupyter the widget bar only when ipywidgets is
+    installed, see :func:`autograd_flow.extras.tqdm_class`). The feed may also come
+    second, as in gradcheck: ``hessian(graph, feed, params)``.
     """
     if isinstance(params, Mapping):  # gradcheck's order: (graph, feed, wrt)
         params, feed = feed, params
@@ -115,12 +117,8 @@ def _check_parameters(params: Sequence[Any]) -> None:
 def _columns(count: int, progress: bool) -> Iterator[int]:
     if not progress:
         return iter(range(count))
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        raise ImportError('hessian(progress=True) needs tqdm: pip install '
-                          '"autograd_flow[learn]"') from None
-    return iter(tqdm(range(count), desc="hessian", unit="column"))
+    bar = tqdm_class("hessian(progress=True)")
+    return iter(bar(range(count), desc="hessian", unit="column"))
 
 
 def _exact(graph: FlowGraph | Box, output: Box, params: list[Parameter],

@@ -139,3 +139,23 @@ def test_a_non_scalar_output_is_a_clear_error():
     p = af.Parameter(np.ones(3), name="p")
     with pytest.raises(af.FlowGraphError, match="scalar"):
         hessian(af.FlowGraph(p * p), [p])
+
+
+def test_the_progress_bar_in_jupyter_without_ipywidgets_is_the_text_bar(monkeypatch, capsys):
+    """tqdm.auto would pick the widget bar there and warn "IProgress not found": it is
+    blocked to show that hessian takes its bar from extras.tqdm_class instead."""
+    import sys
+    import types
+
+    from autograd_flow import extras
+
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    real_find_spec = extras.importlib.util.find_spec
+    monkeypatch.setattr(extras.importlib.util, "find_spec",
+                        lambda name: None if name == "ipywidgets" else real_find_spec(name))
+    graph, params, expected = quadratic(np.random.default_rng(0))
+    np.testing.assert_allclose(hessian(graph, params=params, progress=True), expected,
+                               atol=1e-12)
+    drawn = capsys.readouterr().err
+    assert "hessian: 100%" in drawn and "7/7" in drawn  # the text bar, as in a terminal
