@@ -24,27 +24,47 @@ EXTRAS: dict[str, tuple[str, str]] = {
 }
 
 
-class MissingExtraError(ImportError):
+class MissingExtraError(ModuleNotFoundError):
     """A feature needs a package of an extra that is not installed; the message is one
-    line that says which ``pip install`` brings it."""
+    line that says which ``pip install`` brings it. ``name`` is the missing module and
+    ``feature`` what needs it; a ModuleNotFoundError, so ``except ModuleNotFoundError``
+    and ``pytest.importorskip`` treat it as the missing module it is."""
+
+    def __init__(self, module: str, feature: str = "this") -> None:
+        super().__init__(self._hint(module, feature), name=module)
+        self.feature = feature
+
+    def hint(self, feature: str) -> str:
+        """The message with ``feature`` in place of the one given; "" names only the
+        package, for a line that already says what needs it (the command line's
+        "autograd-flow train: error: ...")."""
+        return self._hint(self.name or "", feature)
+
+    @staticmethod
+    def _hint(module: str, feature: str) -> str:
+        return install_hint(module, feature) or (
+            f"{feature} needs the module {module}, which is not installed" if feature
+            else f"the module {module} is not installed")
 
 
 def install_hint(module: str, feature: str = "this") -> str | None:
     """The one-line hint for a missing ``module`` of an extra, or None if it belongs to
-    no extra."""
+    no extra. ``feature`` says what needs it ("": nothing, only the package)."""
     top = module.partition(".")[0]
     if top not in EXTRAS:
         return None
     extra, package = EXTRAS[top]
-    return (f"{feature} needs {package}, which is not installed: "
-            f"pip install \"autograd_flow[{extra}]\"")
+    install = f'pip install "autograd_flow[{extra}]"'
+    if not feature:
+        return f"{package} is not installed: {install}"
+    return f"{feature} needs {package}, which is not installed: {install}"
 
 
 def explain(error: ModuleNotFoundError, feature: str = "this") -> MissingExtraError | None:
     """The :class:`MissingExtraError` for ``error`` when the missing module belongs to an
     extra, else None (a module missing for another reason is a real bug)."""
-    hint = install_hint(error.name or "", feature)
-    return None if hint is None else MissingExtraError(hint)
+    module = error.name or ""
+    return MissingExtraError(module, feature) if install_hint(module) else None
 
 
 def require(*modules: str, feature: str) -> None:
@@ -56,8 +76,7 @@ def require(*modules: str, feature: str) -> None:
         except (ImportError, ValueError):  # e.g. sys.modules[module] is None
             spec = None
         if spec is None:
-            raise MissingExtraError(install_hint(module, feature)
-                                    or f"{feature} needs the module {module}")
+            raise MissingExtraError(module, feature)
 
 
 def progress_bar(**options: Any) -> Any:

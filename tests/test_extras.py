@@ -87,6 +87,29 @@ def test_a_missing_extra_is_one_line_that_says_what_to_install(tmp_path, args, b
     assert not (tmp_path / "out").exists()  # checked before any work
 
 
+@pytest.mark.parametrize("module, blocked, hint", [
+    ("autograd_flow.testing", "hypothesis",
+     'autograd_flow.testing needs hypothesis, which is not installed: '
+     'pip install "autograd_flow[testing]"'),
+    ("autograd_flow.sklearn", "sklearn",
+     'autograd_flow.sklearn needs scikit-learn, which is not installed: '
+     'pip install "autograd_flow[learn]"'),
+])
+def test_importing_a_module_without_its_extra_says_what_to_install(module, blocked, hint):
+    """One line naming the extra, not Python's bare "No module named ..."; still a
+    ModuleNotFoundError, so ``except ModuleNotFoundError`` and pytest.importorskip work."""
+    code = ("import sys\n"
+            f"sys.modules[{blocked!r}] = None\n"
+            "try:\n"
+            f"    import {module}\n"
+            "except ModuleNotFoundError as error:\n"
+            "    print(error.name.partition('.')[0]); print(error)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"{blocked}\n{hint}\n"
+
+
 def test_install_hint_names_only_known_extras():
     assert extras.install_hint("hypothesis.extra.numpy", "af.testing") == (
         'af.testing needs hypothesis, which is not installed: '
