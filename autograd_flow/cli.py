@@ -60,6 +60,16 @@ def one_line(message: object) -> str:
     return " ".join(str(message).split())
 
 
+def within(feature: str, command: str) -> str:
+    """``feature`` as said after "autograd-flow COMMAND: error:", which already names the
+    command: "autograd-flow search" -> "", "search --scheduler" -> "--scheduler"."""
+    words = feature.split()
+    for prefix in (["autograd-flow", command], [command]):
+        if words[:len(prefix)] == prefix:
+            return " ".join(words[len(prefix):])
+    return feature
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``autograd-flow``; returns the exit status: 0, 1 (a check failed,
     e.g. gradcheck), 2 (an error, one line on standard error) or 130 (interrupted)."""
@@ -70,10 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (| head): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except (FlowGraphError, OSError, ValueError, MissingExtraError) as error:
+    except (FlowGraphError, OSError, ValueError) as error:
         message: object = error
+    except MissingExtraError as error:  # checked by the command before it starts
+        message = error.hint(within(error.feature, args.command))
     except ModuleNotFoundError as error:  # an optional package: say which extra has it
-        missing = explain(error, command)
+        missing = explain(error, "")
         if missing is None:
             raise
         message = missing
