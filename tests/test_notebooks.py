@@ -1,4 +1,6 @@
-"""Every notebook in notebooks/ runs top to bottom (small settings), so none rots."""
+"""Every notebook in notebooks/ runs top to bottom (small settings), so none rots; and is
+committed as it ran, with its outputs (what a reader on GitHub sees)."""
+import json
 from pathlib import Path
 
 import nbformat
@@ -20,6 +22,23 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert all(cell.execution_count for cell in code), "every code cell ran"
     assert sum(len(cell.outputs) for cell in code) >= len(code) // 2, "the notebook shows results"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_is_committed_with_its_outputs(path):
+    """The committed file, read as JSON (not re-run): every code cell ran, in order, in
+    one kernel, and none failed or warned; a notebook saved without outputs fails."""
+    code = [cell for cell in json.loads(path.read_text())["cells"]
+            if cell["cell_type"] == "code"]
+    assert [cell.get("execution_count") for cell in code] == list(range(1, len(code) + 1)), \
+        "run every cell top to bottom (make notebooks) and commit the result"
+    outputs = [output for cell in code for output in cell.get("outputs", [])]
+    assert outputs, "committed without outputs"
+    for output in outputs:
+        assert output["output_type"] != "error", f"a cell failed: {output.get('ename')}"
+        if output.get("name") == "stderr":
+            text = "".join(output["text"])
+            assert "Traceback" not in text and "Warning" not in text, text
 
 
 def test_there_are_notebooks():
