@@ -154,7 +154,8 @@ def load_dataset(name_or_path: str = "digits", *, task: str | None = None, seed:
     ``task``: "classification" or "regression" (default: the data set's own, see
     :func:`natural_task`; a file's label column is read as classes unless
     ``task="regression"``). ``n_samples``: how many points a synthetic set draws
-    (default 1000); for the other sets, a random subset of that size (default: all rows).
+    (default 1000); for the other sets, a random subset of that size (default: all rows;
+    more rows than the set has is an error).
     """
     task = natural_task(name_or_path) if task is None else task
     if task not in TASKS:
@@ -185,6 +186,10 @@ def load_dataset(name_or_path: str = "digits", *, task: str | None = None, seed:
     if len(X) == 0 or X.shape[1] == 0:
         raise DataError(f"{table.source} has {len(X)} examples of {X.shape[1]} features: "
                         "nothing to train on")
+    if n_samples is not None and not _is_synthetic(name_or_path) and n_samples > len(X):
+        raise DataError(f"{table.source} has {len(X):,} examples, fewer than the "
+                        f"{n_samples:,} asked for with n_samples (--n-samples): ask for at "
+                        f"most {len(X):,}, or leave it out to use them all")
     if n_samples is not None and not _is_synthetic(name_or_path) and n_samples < len(X):
         keep = np.sort(np.random.default_rng(seed).permutation(len(X))[:n_samples])
         X, labels = X[keep], labels[keep]
