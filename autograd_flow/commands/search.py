@@ -32,7 +32,7 @@ from typing import Any
 from .. import select
 from ..data import TASKS
 from ..extras import require
-from ..files import read_run_settings, write_json
+from ..files import one_line, read_run_settings, write_json
 from ..runfolder import RunFolder, RunFolderError, new_run_dir, note
 from ..train import OPTIMIZERS, TrainConfig
 from . import SEED, count, dataset_setting, default_run_dir
@@ -107,7 +107,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--label-column", metavar="NAME|INDEX",
                       help="CSV label column (default: the last)")
     data.add_argument("--n-samples", type=count(), metavar="N", help="examples drawn for a "
-                      "synthetic set (a random subset for digits and files)")
+                      "synthetic set (a random subset for digits and files, at most all of "
+                      "their rows)")
     data.add_argument("--valid-fraction", type=float, default=0.2,
                       help="fraction held out for validation (chooses the configuration)")
     data.add_argument("--test-fraction", type=float, default=0.2,
@@ -274,6 +275,9 @@ def run(args: argparse.Namespace) -> int:
                           label_column=args.label_column,
                           n_samples=args.n_samples, valid_fraction=args.valid_fraction,
                           test_fraction=args.test_fraction)
+    configs = (select.grid_points(space) if method == "grid"
+               else select.sample_points(space, trials, args.seed))
+    _check_trials(configs, splits, args.seed)
     # everything is checked: now the run folder
     run_dir = args.out or new_run_dir(default_run_dir(args.dataset, prefix="search-"))
     log = run_dir / RESULTS_LOG
@@ -285,8 +289,7 @@ def run(args: argparse.Namespace) -> int:
                                  "to continue it, or choose another --out")
         write_json(run_dir / SETTINGS, {**_settings(args), "files": sorted(FILES)})
         where = args.scheduler or f"{args.jobs if args.jobs > 0 else 'all'} local core(s)"
-        size = len(select.grid_points(space)) if method == "grid" else trials
-        print(f"{method} search over {', '.join(space)}: {size} trials on {splits.name}, "
+        print(f"{method} search over {', '.join(space)}: {len(configs)} trials on {splits.name}, "
               f"running on {where}; results in {run_dir}", file=sys.stderr)
         options = dict(splits=splits, seed=args.seed, n_jobs=args.jobs,
                        scheduler=args.scheduler, results_path=log,
@@ -299,13 +302,45 @@ def run(args: argparse.Namespace) -> int:
             _write_results(result, run_dir)
         except KeyboardInterrupt:
             kept = len(select.read_results(log))
-            print(f"\ninterrupted: {kept} finished trial(s) are kept in {log}; continue with"
-                  f"  autograd-flow search --out {run_dir} --resume", file=sys.stderr)
+            print(f"\ninterrupted: {kept} finished trial(s) are kept in {log}; continue with "
+                  f"autograd-flow search --out {run_dir} --resume", file=sys.stderr)
             return 130
     print(result)
     print(f"results in {run_dir}/: results.csv, results.json, validation_error.png"
           + (", best_model.npz" if result.best_model is not None else ""))
-    return 0 if result.best is not None else 1
+    if result.best is None:
+        print(_all_failed(result, run_dir), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _check_trials(configs: list[dict[str, Any]], splits: Any, seed: int) -> None:
+    """Refuse a search with a trial that cannot start (an option out of range, such as
+    epochs=0, or a network too large for memory) before any trial runs, as train refuses
+    its options."""
+    from ..train import check_training_memory
+
+    for index, config in enumerate(configs):
+        try:  # the trial's configuration, as the trial builds it (TrainObjective.config)
+            check_training_memory(select.train_config({"seed": seed, **config}), splits)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"trial {index} of {len(configs)} ({_options(config)}) cannot "
+                             f"run: {one_line(error)}; fix the search space (no trial has "
+                             "run)") from None
+
+
+def _all_failed(result: Any, run_dir: Path) -> str:
+    """One line for standard error: how many trials failed, and why the first did."""
+    first = min(result.failed, key=lambda trial: trial.index)
+    reason = " ".join((first.error or "no reason recorded").split()).rstrip(".")
+    return (f"autograd-flow search: every trial failed ({len(result.failed)} of "
+            f"{len(result.trials)}); the first, trial {first.index} "
+            f"({_options(first.config)}): {reason}; each trial's error is in "
+            f"{run_dir / 'results.csv'}")
+
+
+def _options(config: dict[str, Any]) -> str:
+    return ", ".join(f"{name}={select.format_value(value)}" for name, value in config.items())
 
 
 def _write_results(result: Any, run_dir: Path) -> None:

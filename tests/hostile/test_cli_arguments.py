@@ -2,8 +2,9 @@
 --trials 0`` ran 20 trials, ``--n-samples -5`` dropped 5 rows, ``viz --n-in 0`` drew 64
 inputs, ``predict --label-column`` was ignored for built-in data, ``gradcheck
 --max-entries 0`` passed having checked nothing, ``--examples 0`` blamed a box) are
-refused in one line, the values next to them do what they say, and sizes that cannot
-fit in memory are refused up front with the amount they would take."""
+refused in one line, the values next to them do what they say, a search whose every
+trial fails says why on standard error, and sizes that cannot fit in memory are refused
+up front with the amount they would take."""
 import json
 
 import pytest
@@ -50,6 +51,17 @@ def test_trials_run_exactly_as_many_trials_as_asked(tmp_path, capsys):
                      "--out", str(tmp_path / "s")]) == 0
     results = json.loads((tmp_path / "s" / "results.json").read_text())
     assert len(results["trials"]) == 3
+
+
+def test_a_search_where_every_trial_fails_says_why_on_standard_error(tmp_path, capsys):
+    assert cli.main([*SEARCH, "--grid", "lr=1e38,1e37", "--out", str(tmp_path / "s")]) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    last = captured.err.strip().splitlines()[-1]
+    assert last.startswith("autograd-flow search: every trial failed (2 of 2); the first, "
+                           "trial 0 (lr=1e+38, epochs=1, hidden=4): NonFiniteError: "
+                           "training diverged")
+    assert last.endswith(f"each trial's error is in {tmp_path / 's' / 'results.csv'}")
 
 
 def test_n_samples_takes_that_many_examples(tmp_path, capsys):

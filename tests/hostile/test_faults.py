@@ -212,7 +212,8 @@ def test_ctrl_c_during_search_keeps_the_finished_trials_and_stops_the_workers(tm
         out, err = process.communicate(timeout=60)
         assert process.returncode == 130, err
         assert "Traceback" not in err
-        assert "2 finished trial(s) are kept" in err and "--resume" in err
+        assert "2 finished trial(s) are kept" in err
+        assert "; continue with autograd-flow search --out s --resume" in err
         assert len(log.read_text().splitlines()) == 2
         wait_for(lambda: not session_processes(process.pid), timeout=10, what="the workers")
     finally:
