@@ -1,8 +1,9 @@
 """Files on disk, written atomically and read without surprises.
 
 Writes go to a temporary file in the same folder (``.<name>.<pid>.<hex>.tmp``), flushed
-to disk, then moved onto the target with ``os.replace``: a crash or ``kill -9`` never
-leaves half a file behind, and the next run in a run folder removes the temporary files
+to disk, then moved onto the target with ``os.replace`` (or, when no file may be
+replaced, hard-linked to the free name): a crash or ``kill -9`` never leaves half a file
+behind, and the next run in a run folder removes the temporary files
 a killed process left (:mod:`autograd_flow.runfolder`).
 
 Archives (models, checkpoints: :func:`write_archive` / :func:`read_archive`) are ``.npz``
@@ -62,10 +63,14 @@ def write_archive(path: str | Path, arrays: Mapping[str, np.ndarray],
 
 
 @contextmanager
-def atomic_file(path: str | Path, mode: str = "w", **options: Any) -> Iterator[IO[Any]]:
+def atomic_file(path: str | Path, mode: str = "w", *, exclusive: bool = False,
+                **options: Any) -> Iterator[IO[Any]]:
     """Open a temporary file next to ``path`` for writing; when the block ends without
     an error, flush it to disk and move it onto ``path`` in one step (``os.replace``).
-    On an error the temporary file is removed and ``path`` is unchanged."""
+    On an error the temporary file is removed and ``path`` is unchanged.
+
+    ``exclusive``: never replace a file: if ``path`` exists when the file is moved in
+    (even one made after the block began), raise FileExistsError and leave it as it is."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = temporary_name(path)
@@ -74,10 +79,32 @@ def atomic_file(path: str | Path, mode: str = "w", **options: Any) -> Iterator[I
             yield file
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temporary, path)
+        if exclusive:
+            _move_to_new(temporary, path)
+        else:
+            os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _move_to_new(temporary: Path, path: Path) -> None:
+    """Move ``temporary`` to ``path`` in one step unless ``path`` exists: a hard link is
+    made only if the name is free (os.replace would write over the file), then the
+    temporary name goes. A file system without hard links gets a check, then
+    os.replace."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise FileExistsError(f"{path} exists (made while it was being written): it is "
+                              "left as it was; choose another name") from None
+    except OSError:  # no hard links here (FAT, some network file systems)
+        if os.path.lexists(path):
+            raise FileExistsError(f"{path} exists: it is left as it was; choose another "
+                                  "name") from None
+        os.replace(temporary, path)
+        return
+    temporary.unlink()
 
 
 def save_figure(figure: Any, path: str | Path, **options: Any) -> Path:

@@ -24,6 +24,7 @@ __all__ = ["save_model", "load_model", "Model", "ModelFileError", "read_archive"
 MODEL_FORMAT = "autograd_flow.model"
 FORMAT_VERSION = 2  # 2: the task, regression targets' statistics, classes as in the data
 READABLE_VERSIONS = (1, 2)
+RUN_MODEL = "model.npz"  # the model in a run folder of autograd-flow train
 
 
 def save_model(path: str | Path, model: Model) -> Path:
@@ -40,9 +41,16 @@ def save_model(path: str | Path, model: Model) -> Path:
 
 
 def load_model(path: str | Path) -> Model:
-    """Read a model written by :func:`save_model` (no code runs; see module doc). Every
-    entry is checked before use: the architecture's types and sizes, each array's shape
-    and dtype, finite parameters and statistics, a positive standard deviation."""
+    """Read a model written by :func:`save_model` (no code runs; see module doc), from
+    the file ``path`` or the run folder ``path`` (its model.npz). Every entry is checked
+    before use: the architecture's types and sizes, each array's shape and dtype, finite
+    parameters and statistics, a positive standard deviation."""
+    path = Path(path)
+    if path.is_dir():
+        if not (path / RUN_MODEL).exists():
+            raise ModelFileError(f"{path} is a folder without a {RUN_MODEL}: give a model "
+                                 "file, or the run folder of 'autograd-flow train'")
+        path = path / RUN_MODEL
     arrays, meta = read_archive(path, "model")
     if meta.get("format") != MODEL_FORMAT:
         raise ModelFileError(f"{path} is not an autograd_flow model (format "

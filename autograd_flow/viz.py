@@ -27,6 +27,7 @@ import numpy as np
 from . import viz_gradients as gradients
 from .box import Box, Constant, Input, Leaf, Parameter, Scope
 from .errors import FlowGraphError
+from .files import atomic_file
 from .gradcheck import GradcheckReport
 from .graph import FlowGraph, topological_order
 from .viz_gradients import GradientView
@@ -190,30 +191,38 @@ def to_dot(target: FlowGraph | Box | Sequence[Box], *, collapse: Collapse | None
     return dot
 
 
-def to_svg(target: FlowGraph | Box | Sequence[Box], path: str | Path, **options: Any) -> Path:
+def to_svg(target: FlowGraph | Box | Sequence[Box], path: str | Path, *,
+           overwrite: bool = True, **options: Any) -> Path:
     """Draw ``target`` (see :func:`to_dot` for ``options``) into ``path``: SVG, PNG or
     PDF by its suffix (``.dot``/``.gv`` write the DOT source only). Without the Graphviz
     ``dot`` program the DOT source is written next to ``path`` (suffix ``.dot``) and
-    :class:`GraphvizNotFoundError` says how to install Graphviz. Returns ``path``."""
+    :class:`GraphvizNotFoundError` says how to install Graphviz. Files are written
+    atomically (a failed drawing leaves the earlier file); ``overwrite=False`` never
+    replaces one (FileExistsError). Returns ``path``."""
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in FORMATS + ("dot", "gv"):
         raise ValueError(f"cannot tell the picture format from {path.name!r}: end the file "
                          f"name with .svg, .png, .pdf (or .dot for the DOT source)")
     dot = to_dot(target, **options)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if fmt in ("dot", "gv"):
-        path.write_text(dot.source, encoding="utf-8")
+        _write(path, dot.source.encode("utf-8"), overwrite)
         return path
     try:
         if shutil.which("dot") is None:
             raise graphviz.ExecutableNotFound(("dot",))
-        path.write_bytes(dot.pipe(format=fmt))
+        picture = dot.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
         dot_path = path.with_suffix(".dot")
-        dot_path.write_text(dot.source, encoding="utf-8")
+        _write(dot_path, dot.source.encode("utf-8"), overwrite)
         raise GraphvizNotFoundError(path, dot_path) from None
+    _write(path, picture, overwrite)
     return path
+
+
+def _write(path: Path, content: bytes, overwrite: bool) -> None:
+    with atomic_file(path, "wb", exclusive=not overwrite) as file:
+        file.write(content)
 
 
 # -- grouping boxes into nodes and clusters ------------------------------------------------

@@ -32,8 +32,9 @@ DEFAULTS = TrainConfig()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", nargs="?", help="a saved model (.npz); default: a new MLP "
-                        "built from --hidden, --activation, --n-in and --n-out")
+    parser.add_argument("model", nargs="?", help="a saved model (.npz), or its run folder; "
+                        "default: a new MLP built from --hidden, --activation, --n-in and "
+                        "--n-out")
     parser.add_argument("--dataset", default=None,
                         help=f"check on examples of a data set ({', '.join(NAMES)}, or a "
                              ".csv/.npz file; needs the learn extra) (default: random "

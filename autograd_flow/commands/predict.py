@@ -3,7 +3,8 @@ file, or the name of a built-in data set (then its test split, as made when the 
 was trained). Prints a summary: how many examples, and when the data has labels the
 error rate (classification) or the mean squared error and R^2 (regression).
 Predictions, in the data's own labels, go to --out as CSV (with one probability per
-class for a classifier), or to standard output with --print."""
+class for a classifier; a file that exists is replaced only with --overwrite, and never
+a file of a run), or to standard output with --print."""
 from __future__ import annotations
 
 import argparse
@@ -17,10 +18,11 @@ import numpy as np
 from ..data import NAMES, DataError, csv_columns, load_dataset, read_dataset
 from ..data import targets as read_targets
 from ..files import atomic_file
-from ..io import load_model
+from ..io import RUN_MODEL, load_model
 from ..model import Model
 from ..objective import class_codes
 from . import OWN_DEFAULT
+from .output import add_overwrite_argument, check_output
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,21 +34,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "file has one more column than the model has features)"
                              + OWN_DEFAULT)
     parser.add_argument("--out", type=Path, default=None, metavar="CSV",
-                        help="write the predictions (and class probabilities) here as CSV"
-                             + OWN_DEFAULT)
+                        help="write the predictions (and class probabilities) here as CSV, "
+                             "in a folder that exists" + OWN_DEFAULT)
+    add_overwrite_argument(parser, "--out")
     parser.add_argument("--print", action="store_true", dest="print_predictions",
                         help="print the predictions as CSV on standard output (the summary "
                              "then goes to standard error)")
 
 
 def run(args: argparse.Namespace) -> int:
-    path = args.model / "model.npz" if args.model.is_dir() else args.model
-    model = load_model(path)
+    if args.out is not None:
+        check_output(args.out, "--out", args.overwrite,
+                     reads=(args.model, args.model / RUN_MODEL, Path(args.data)))
+    model = load_model(args.model)
     X, labels, source = _read(args.data, model, args.label_column)
     header, rows, predicted = _predictions(model, X, source)
     summary: TextIO = sys.stdout
     if args.out is not None:  # atomically: a failure keeps what the file held
-        with atomic_file(args.out, "w", newline="") as file:
+        with atomic_file(args.out, "w", exclusive=not args.overwrite, newline="") as file:
             csv.writer(file).writerows([header, *rows])
     if args.print_predictions:
         csv.writer(sys.stdout).writerows([header, *rows])

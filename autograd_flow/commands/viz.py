@@ -1,13 +1,15 @@
 """Draw the flow graph of an MLP and its training loss (mean softmax cross-entropy, or
 mean squared error for regression, plus the L1/L2 weight penalties) as SVG, PNG, PDF
 or DOT: the MLP of a saved model with the penalties it was trained with
-(``autograd-flow viz model.npz -o graph.svg``), or one described by the training
-options, with the defaults of ``autograd-flow train`` (``autograd-flow viz --hidden
-100,100 -o graph.svg``). Composites (layers, the loss, the penalties) are collapsed
-unless --expand is given."""
+(``autograd-flow viz model.npz -o graph.svg``, or the run folder holding model.npz),
+or one described by the training options, with the defaults of ``autograd-flow train``
+(``autograd-flow viz --hidden 100,100 -o graph.svg``). Composites (layers, the loss,
+the penalties) are collapsed unless --expand is given. An existing file is replaced
+only with --overwrite."""
 from __future__ import annotations
 
 import argparse
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,11 +17,12 @@ import numpy as np
 
 from .. import viz
 from ..data import TASKS
-from ..io import load_model
+from ..io import RUN_MODEL, load_model
 from ..memory import check_fits, describe_sizes, mlp_bytes
 from ..nn import ACTIVATIONS, MLP
 from ..train import TrainConfig
 from . import SEED, count, layer_sizes, mark_origin, non_negative, saved_penalty
+from .output import add_overwrite_argument, check_output
 
 DEFAULTS = TrainConfig()  # the training defaults, for a model described by options
 ARCHITECTURE = ("hidden", "activation", "n_in", "n_out", "task")
@@ -29,11 +32,13 @@ UNSET = ("output", "format", "collapse", "l1", "l2") + ARCHITECTURE
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", nargs="?", type=Path, default=None,
-                        help="a model saved by 'autograd-flow train' (.npz); omit it to "
-                             "draw the MLP described by --hidden/--activation/--n-in/--n-out")
+                        help="a model saved by 'autograd-flow train' (.npz), or its run "
+                             "folder; omit it to draw the MLP described by "
+                             "--hidden/--activation/--n-in/--n-out")
     parser.add_argument("-o", "--output", type=Path, default=argparse.SUPPRESS,
-                        help="picture to write; its suffix picks the format "
-                             "(default: graph.svg, or graph.FORMAT with --format)")
+                        help="picture to write, in a folder that exists; its suffix picks the "
+                             "format (default: graph.svg, or graph.FORMAT with --format)")
+    add_overwrite_argument(parser, "--output")
     parser.add_argument("--format", choices=viz.FORMATS + ("dot",), default=argparse.SUPPRESS,
                         help="picture format (default: the --output suffix); 'dot' "
                              "writes the Graphviz source and needs no Graphviz")
@@ -79,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
     for name in UNSET:
         vars(args).setdefault(name, None)
     mlp, task, l1, l2 = _model(args)
+    output = _output(args)
+    for path in _written(output):
+        check_output(path, "--output", args.overwrite,
+                     reads=() if args.model is None else (args.model, args.model / RUN_MODEL))
     problem = objective(mlp, l1=l1, l2=l2, task=task)
     mark_origin(problem.graph, "viz" + (f" {args.model}" if args.model else ""))
     if args.examples:
@@ -93,8 +102,8 @@ def run(args: argparse.Namespace) -> int:
         collapse = False
     elif args.collapse is not None:
         collapse = [kind.strip() for kind in args.collapse.split(",") if kind.strip()]
-    path = viz.to_svg(problem.graph, _output(args), collapse=collapse, bprop=args.bprop,
-                      rankdir=args.rankdir, title=_title(mlp, task, l1, l2))
+    path = viz.to_svg(problem.graph, output, overwrite=args.overwrite, collapse=collapse,
+                      bprop=args.bprop, rankdir=args.rankdir, title=_title(mlp, task, l1, l2))
     print(f"wrote {path}")
     return 0
 
@@ -141,6 +150,14 @@ def _output(args: argparse.Namespace) -> Path:
         raise ValueError(f"--format {args.format} but --output {args.output} ends in "
                          f"'.{suffix}': make them agree (or drop --format)")
     return args.output
+
+
+def _written(output: Path) -> list[Path]:
+    """The files drawing to ``output`` writes: the picture, or without Graphviz's ``dot``
+    program its DOT source instead (next to it, suffix .dot; see :func:`viz.to_svg`)."""
+    if output.suffix.lstrip(".").lower() in viz.FORMATS and shutil.which("dot") is None:
+        return [output.with_suffix(".dot")]
+    return [output]
 
 
 def _title(mlp: MLP, task: str, l1: float, l2: float) -> str:

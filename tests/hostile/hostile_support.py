@@ -168,7 +168,8 @@ def _model_files(folder: Path, model: Path) -> None:
 
 
 def _run_folders(folder: Path, run: Path) -> None:
-    """Copies of the run whose run.json or checkpoint was edited by hand."""
+    """Copies of the run whose run.json or checkpoint was edited by hand, and one that
+    drew its graph.svg."""
     import shutil
 
     folder.mkdir()
@@ -181,6 +182,10 @@ def _run_folders(folder: Path, run: Path) -> None:
     for name, text in edits.items():
         shutil.copytree(run, folder / name)
         (folder / name / "run.json").write_text(text)
+    shutil.copytree(run, folder / "drawn")  # a run that drew its graph.svg
+    (folder / "drawn" / "graph.svg").write_text("<svg>drawn by the run</svg>\n")
+    (folder / "drawn" / "run.json").write_text(json.dumps(
+        {**settings, "files": [*settings["files"], "graph.svg"]}))
     shutil.copytree(run, folder / "best_score")
     arrays, meta = read_archive(run / "checkpoint.npz", "checkpoint")
     write_archive(folder / "best_score" / "checkpoint.npz", arrays,
