@@ -341,6 +341,23 @@ def test_search_command_writes_the_run_folder_and_resumes(tmp_path, capsys):
     assert len(saved["trials"]) == 3 and saved["test_error"] is not None
 
 
+def test_a_regression_search_uses_adam_unless_told(tmp_path):
+    """As train: SGD at its default lr diverges on diabetes' squared error."""
+    run_dir = tmp_path / "run"
+    assert main(["search", "--dataset", "diabetes", "--grid", "hidden=8,16",
+                 "--set", "epochs=5", "--jobs", "1", "--quiet", "--no-test",
+                 "--run-dir", str(run_dir)]) == 0
+    trials = json.loads((run_dir / "results.json").read_text())["trials"]
+    assert [t["config"]["optimizer"] for t in trials] == ["adam", "adam"]
+    assert all(t["status"] == "ok" and math.isfinite(t["metrics"]["valid_error"]) for t in trials)
+    run_dir = tmp_path / "sgd"
+    assert main(["search", "--dataset", "diabetes", "--grid", "lr=0.001", "--optimizer", "sgd",
+                 "--set", "epochs=2", "--jobs", "1", "--quiet", "--no-test",
+                 "--run-dir", str(run_dir)]) == 0
+    trials = json.loads((run_dir / "results.json").read_text())["trials"]
+    assert trials[0]["config"]["optimizer"] == "sgd"
+
+
 def test_search_command_random_space_and_errors(tmp_path, capsys):
     run_dir = tmp_path / "run"
     assert main(["search", "--dataset", "moons", "--n-samples", "120", "--random",

@@ -5,7 +5,8 @@ cluster (--scheduler tcp://HOST:PORT). The run folder (--out) gets results.csv,
 results.json, validation_error.png, best_model.npz, search.json (the options) and
 results.jsonl (one line per finished trial, so --resume skips them; --resume with a
 larger --trials extends a random search). Options not in the space keep the defaults of
-TrainConfig and `autograd-flow train` (lr and momentum: those of the trial's optimizer):
+TrainConfig and `autograd-flow train` (lr and momentum: those of the trial's optimizer;
+as train, a regression search uses Adam unless the space sets the optimizer):
 {defaults}
 
 examples:
@@ -34,7 +35,7 @@ from ..data import TASKS
 from ..extras import require
 from ..files import one_line, read_run_settings, write_json
 from ..runfolder import RunFolder, RunFolderError, new_run_dir, note
-from ..train import OPTIMIZERS, TrainConfig
+from ..train import DEFAULT_OPTIMIZER, OPTIMIZERS, TrainConfig
 from . import SEED, count, dataset_setting, default_run_dir
 
 
@@ -275,6 +276,8 @@ def run(args: argparse.Namespace) -> int:
                           label_column=args.label_column,
                           n_samples=args.n_samples, valid_fraction=args.valid_fraction,
                           test_fraction=args.test_fraction)
+    if splits.task == "regression" and "optimizer" not in space:
+        space["optimizer"] = DEFAULT_OPTIMIZER["regression"]  # as train: SGD would diverge
     configs = (select.grid_points(space) if method == "grid"
                else select.sample_points(space, trials, args.seed))
     _check_trials(configs, splits, args.seed)

@@ -260,10 +260,10 @@ def _interrupted(folder: RunFolder, target: Path, run_dir: Path, staged: bool) -
               "kept unchanged", file=sys.stderr)
         return 130
     if resumable:
-        print(f"\ninterrupted: continue with  autograd-flow train --resume --out {run_dir}",
+        print(f"\ninterrupted: continue with autograd-flow train --resume --out {run_dir}",
               file=sys.stderr)
     else:
-        print(f"\ninterrupted before the first epoch ended: start again with  "
+        print(f"\ninterrupted before the first epoch ended: start again with "
               f"autograd-flow train --overwrite --out {run_dir} (with the same options)",
               file=sys.stderr)
     return 130
