@@ -17,14 +17,6 @@ from autograd_flow.nn import MLP
 from autograd_flow.train import OPTIMIZER_BUFFERS, TrainConfig, parameter_shapes
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("run") / "run"
-    assert cli.main(["train", "--dataset", "moons", "--n-samples", "200", "--hidden", "4",
-                     "--epochs", "3", "--no-progress", "--no-plots", "--out", str(folder)]) == 0
-    return folder
-
-
 def edited_model(run, tmp_path, arrays=None, **meta):
     saved_arrays, saved_meta = read_archive(run / "model.npz", "model")
     path = tmp_path / "model.npz"

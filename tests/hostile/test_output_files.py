@@ -13,14 +13,6 @@ from autograd_flow.commands.output import run_owning
 from autograd_flow.files import atomic_file
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("run") / "run"
-    assert cli.main(["train", "--dataset", "moons", "--n-samples", "200", "--hidden", "4",
-                     "--epochs", "2", "--no-progress", "--no-plots", "--out", str(folder)]) == 0
-    return folder
-
-
 @pytest.mark.parametrize("command, prefix", [
     (["predict", "RUN", "moons", "--out"], "prediction,p_0,p_1"),
     (["viz", "RUN", "-o"], "digraph"),
