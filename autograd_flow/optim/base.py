@@ -47,6 +47,16 @@ def check_schedule(lr: float, decay: str | None = None, decay_rate: float = 0.0,
         raise ValueError(f"warmup must be a whole number of updates >= 0, got {warmup}")
 
 
+def check_damping(damping: float, increase: float, decrease: float) -> None:
+    """Raise ValueError unless these are a Levenberg-Marquardt damping lambda >= 0 and the
+    factors that grow (> 1) and shrink (in (0, 1)) it (Newton's and NewtonCG's)."""
+    if not (damping >= 0 and np.isfinite(damping)):
+        raise ValueError(f"damping (lambda) must be a finite number >= 0, got {damping}")
+    if not (increase > 1 and 0 < decrease < 1):
+        raise ValueError(f"need increase > 1 and 0 < decrease < 1, got increase="
+                         f"{increase}, decrease={decrease}")
+
+
 def check_fraction(name: str, value: float, *, closed: bool = False) -> None:
     """Raise ValueError unless 0 <= value < 1 (value <= 1 when ``closed``)."""
     if not (0 <= value <= 1 if closed else 0 <= value < 1):

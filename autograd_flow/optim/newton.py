@@ -23,7 +23,7 @@ import numpy as np
 from ..box import Box, Parameter
 from ..graph import FlowGraph
 from ..hessian import MAX_PARAMETERS, check_size, flatten, hessian
-from .base import trainable
+from .base import check_damping, trainable
 
 _ROUNDOFF = 4 * float(np.finfo(np.float64).eps)
 
@@ -53,11 +53,7 @@ class Newton:
                  increase: float = 10.0, decrease: float = 0.1, max_tries: int = 40,
                  max_parameters: int | None = MAX_PARAMETERS) -> None:
         self.params: list[Parameter] = trainable(params, "Newton")
-        if not (damping >= 0 and np.isfinite(damping)):
-            raise ValueError(f"damping (lambda) must be a finite number >= 0, got {damping}")
-        if not (increase > 1 and 0 < decrease < 1):
-            raise ValueError(f"need increase > 1 and 0 < decrease < 1, got increase="
-                             f"{increase}, decrease={decrease}")
+        check_damping(damping, increase, decrease)
         self.size = check_size(self.params, max_parameters, "Newton")
         self.max_parameters = max_parameters
         self.damping = float(damping)

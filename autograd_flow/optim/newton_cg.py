@@ -27,7 +27,7 @@ from ..box import Box, Parameter
 from ..gradients import hvp_graph
 from ..graph import FlowGraph
 from ..hessian import flatten
-from .base import trainable
+from .base import check_damping, trainable
 
 
 class NewtonCG:
@@ -55,11 +55,7 @@ class NewtonCG:
                  increase: float = 1.5, decrease: float = 2 / 3, max_backtracks: int = 8,
                  warm_start: float = 0.95) -> None:
         self.params: list[Parameter] = trainable(params, "NewtonCG")
-        if not (damping >= 0 and np.isfinite(damping)):
-            raise ValueError(f"damping (lambda) must be a finite number >= 0, got {damping}")
-        if not (increase > 1 and 0 < decrease < 1):
-            raise ValueError(f"need increase > 1 and 0 < decrease < 1, got increase="
-                             f"{increase}, decrease={decrease}")
+        check_damping(damping, increase, decrease)
         if int(max_cg_iterations) < 1 or not cg_tolerance > 0:
             raise ValueError("need max_cg_iterations >= 1 and cg_tolerance > 0, got "
                              f"{max_cg_iterations} and {cg_tolerance}")
