@@ -26,8 +26,8 @@ from .errors import (
 )
 
 _BUILTIN_PREFIX = __name__.rsplit(".", 1)[0] + "."
-#: Plans kept per graph, the most recently used first out (the last partial batch and
-#: an evaluation set get plans of their own).
+#: Plans kept per graph, the least recently used evicted first (the last partial batch
+#: and an evaluation set get plans of their own).
 MAX_PLANS = 8
 
 
@@ -248,7 +248,7 @@ class FlowGraph:
         self.ran["fprop"] = "interpreter"
         values = self._interpret()
         if key is not None:
-            self._learn(key)
+            self._learn(key, retire=plan is not None)
         return self._handed(values)
 
     def _interpret(self) -> Any:
@@ -292,8 +292,13 @@ class FlowGraph:
             return tuple([(np.shape(b.value), np.result_type(b.value),
                            getattr(b.value, "strides", None)) for b in self._leaves_fed])
 
-    def _learn(self, key: tuple) -> None:
-        """Count an interpreted step of a signature; compile its plan at the second."""
+    def _learn(self, key: tuple, retire: bool = False) -> None:
+        """Count an interpreted step of a signature; compile its plan at the second.
+        ``retire``: the signature's plan failed where the interpreter ran (a shape that
+        follows the data): the signature stays interpreted, so no step runs twice."""
+        if retire:
+            self._plans[key] = None
+            return
         count = self._seen[key] = self._seen.get(key, 0) + 1
         if count < 2 or key in self._plans:
             return

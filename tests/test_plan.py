@@ -209,6 +209,40 @@ def test_a_box_whose_shape_depends_on_the_data_falls_back_to_the_interpreter() -
     assert loss == 24.0 and grads[w] == 12.0
 
 
+class Counted(Positive):
+    calls = 0
+
+    def fprop(self, a):
+        Counted.calls += 1
+        return super().fprop(a)
+
+
+@pytest.mark.parametrize("make", [lambda x: Counted(x),
+                                  lambda x: af.tanh(x)[x > 0]],  # a built-in box: a mask box
+                         ids=["custom box", "indexed by a box"])
+def test_a_plan_that_cannot_run_the_data_retires_and_no_step_runs_twice(make) -> None:
+    """After a step where the plan fell back and the interpreter ran, the signature stays
+    interpreted: a box's fprop is called once per step (not once in the plan, again in
+    the interpreter), and the values stay the interpreter's."""
+    x = af.Input("x")
+    w = af.Parameter(np.array(2.0), name="w")
+    graph = af.FlowGraph((make(x) * w).sum())
+    reference = af.FlowGraph((make(x) * w).sum(), compile=False)
+    same, other = np.array([1.0, -1.0, 2.0]), np.array([3.0, 4.0, 5.0])
+    for value in [same, same, same]:
+        graph.fprop({x: value})
+    assert graph.ran["fprop"] == "plan"
+    calls = []
+    for value in [other, same, other]:
+        Counted.calls = 0
+        assert graph.fprop({x: value}) == reference.fprop({x: value})
+        assert graph.ran["fprop"] == "interpreter"
+        assert graph.bprop()[w] == reference.bprop()[w]
+        calls.append(Counted.calls)
+    # the plan is tried once (the first step), then each graph calls the box once a step
+    assert calls == ([3, 2, 2] if isinstance(make(x), Counted) else [0, 0, 0])
+
+
 @pytest.mark.parametrize("bad, shown", [([0, 1, 7, 2], "[7]"), ([0, -1, 1, 2], "[-1]"),
                                         ([3, 1, 0, 2], "[3]")])
 def test_errors_after_compiling_are_the_interpreters(bad: list[int], shown: str) -> None:

@@ -72,6 +72,9 @@ class GetItem(Box):
         super().__init__(a, *(part for part in parts if isinstance(part, Box)), name=name)
         self._scatter = any(isinstance(p, np.ndarray) and p.dtype.kind != "b"
                             for p in self.index) or len(self.inputs) > 1
+        #: indexed by a box (a mask fed at run time): the output's shape follows the data,
+        #: so a compiled plan checks it (see autograd_flow.plan)
+        self.data_dependent_shape = len(self.inputs) > 1
 
     def _key(self, arrays: tuple[Any, ...]) -> tuple[Any, ...]:
         """The index with each box's value in its place, checked to be integers or booleans."""
