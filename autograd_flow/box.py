@@ -392,12 +392,13 @@ class Parameter(Leaf):
         self.value = array
 
 
-def _refuse_complex(value: Any, what: str) -> None:
-    """Complex numbers have no place in a real-valued flow graph: say so where they enter."""
+def _refuse_complex(value: Any, what: str, error: type[Exception] = TypeError) -> None:
+    """Complex numbers have no place in a real-valued flow graph: say so where they enter
+    (a Parameter, a Constant, a feed)."""
     if np.iscomplexobj(value):
-        raise TypeError(f"{what}: complex values ({np.result_type(value)}) are not supported; "
-                        "autograd_flow differentiates real arrays: use the real and "
-                        "imaginary parts as two real arrays.")
+        raise error(f"{what}: complex values ({np.result_type(value)}, shape "
+                    f"{np.shape(value)}) are not supported; autograd_flow differentiates "
+                    "real arrays: use the real and imaginary parts as two real arrays.")
 
 
 class Constant(Leaf):

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import plan as plan_module
-from .box import Box, Constant, Input, Leaf, Parameter
+from .box import Box, Constant, Input, Leaf, Parameter, _refuse_complex
 from .broadcast import unbroadcast
 from .errors import (
     BoxError,
@@ -442,10 +442,7 @@ class FlowGraph:
                                 "give it one value.")
             if not isinstance(value, np.ndarray):
                 value = np.asarray(value)
-            if value.dtype.kind == "c":
-                raise FeedError(f"{describe(box)} is fed complex values ({value.dtype}, shape "
-                                f"{value.shape}); autograd_flow differentiates real arrays: "
-                                "feed the real and imaginary parts as two Inputs.")
+            _refuse_complex(value, f"the feed of {describe(box)}", FeedError)
             if box.shape is not None or box.dtype is not None:
                 self._check_input(box, value)
             box.value = value

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -45,8 +45,6 @@ class Plan:
     source: str
     fprop: Callable[[], Any]
     bprop: Callable[[Any], tuple[Any, ...]]
-    lazy: tuple[Box, ...] = ()
-    rewrites: list[Match] = field(default_factory=list)
 
 
 def _is_number(box: Box) -> bool:
@@ -449,4 +447,4 @@ def compile_plan(graph: Any) -> Plan:
     fprop, bprop = namespace["make"]()
     for box in lazy:
         box.__dict__["_value_thunk"] = _lazy_value(box)
-    return Plan(source, fprop, bprop, lazy, list(compiler.rewrites.values()))
+    return Plan(source, fprop, bprop)

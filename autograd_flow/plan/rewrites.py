@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import ops
 from ..box import Box, Leaf
-from .templates import _contiguous, _float, _result, _scratch
+from .templates import _contiguous, _float, _kind, _made, _result, _scratch
 from .writer import Grad, Writer
 
 
@@ -97,7 +97,7 @@ class Linear(Rewrite):
             name = w.identifier(f"d_{h}")
             target = _scratch(w, shapes[0], dtype, name + "_buf", fresh[0])
             w.line(f"{name} = np.matmul({g.name}, {W}{target})")
-            grads[0] = (Grad(name, "buffer" if target else "fresh", c=True), dtype)
+            grads[0] = (_made(name, target), dtype)
         if wanted[1]:
             dtype = _result(gdtype, dtypes[0])
             name = w.identifier(f"d_{W}_from_{out}")
@@ -107,16 +107,16 @@ class Linear(Rewrite):
                 # gradient only gets summed elementwise, where the layout does not count
                 target = _scratch(w, shapes[1], dtype, name + "_buf", fresh[1])
                 w.line(f"{name} = np.multiply({g.name}.T, {h}{target})")
-                grads[1] = (Grad(name, "buffer" if target else "fresh", c=True), dtype)
+                grads[1] = (_made(name, target), dtype)
             elif shapes[0][0] == 1:  # the outer product laid out as the interpreter's
                 target = _scratch(w, shapes[1][::-1], dtype, name + "_buf", fresh[1], g.c,
                                   _contiguous(m.inputs[0].value))
                 w.line(f"{name} = np.multiply({h}.T, {g.name}{target}).T")
-                grads[1] = (Grad(name, "buffer" if target else "fresh"), dtype)
+                grads[1] = (Grad(name, _kind(target)), dtype)
             else:
                 target = _scratch(w, shapes[1], dtype, name + "_buf", fresh[1])
                 w.line(f"{name} = np.matmul({g.name}.T, {h}{target})")
-                grads[1] = (Grad(name, "buffer" if target else "fresh", c=True), dtype)
+                grads[1] = (_made(name, target), dtype)
         if len(args) == 3 and wanted[2]:
             name = w.identifier(f"d_{args[2]}")
             w.line(f"{name} = np.add.reduce({g.name}, axis=0)")
@@ -166,7 +166,7 @@ class SoftmaxCrossEntropy(Rewrite):
         a, labels = args
         n, classes = np.shape(m.inputs[0].value)
         adtype = np.asarray(m.inputs[0].value).dtype
-        rows = w.bind(np.arange(n), "rows")
+        rows = m.settings["rows"] = w.bind(np.arange(n), "rows")
         z = m.settings["z"] = w.buffer((n, classes), adtype, f"{out}_z")
         lse = m.settings["lse"] = w.identifier(f"{out}_lse")
         self.check_labels(w, m, labels, classes)
@@ -192,8 +192,7 @@ class SoftmaxCrossEntropy(Rewrite):
     def bprop(self, w, m, out, args, g, gdtype, wanted, fresh, shapes, dtypes):
         if not wanted[0]:
             return [None, None]
-        n = shapes[0][0]
-        rows = w.bind(np.arange(n), "rows")
+        n, rows = shapes[0][0], m.settings["rows"]
         name, scale = w.identifier(f"d_{args[0]}"), w.identifier(f"{out}_scale")
         w.line(f"{scale} = {g.name} / {n}")
         w.line(f"{name} = np.multiply({scale}, np.exp({m.settings['z']} - "
