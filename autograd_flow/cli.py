@@ -11,6 +11,7 @@ from typing import NoReturn
 
 from .errors import FlowGraphError
 from .extras import MissingExtraError, explain
+from .files import one_line
 
 # (name, module under autograd_flow.commands, one-line help)
 COMMANDS = (
@@ -53,11 +54,6 @@ def version() -> str:
     from . import __version__
 
     return __version__
-
-
-def one_line(message: object) -> str:
-    """A message on one line (a multi-line message's lines joined with spaces)."""
-    return " ".join(str(message).split())
 
 
 def within(feature: str, command: str) -> str:

@@ -247,9 +247,11 @@ def _not_an_archive(description: str, head: bytes, problem: BaseException,
             "truncated or corrupted one")
 
 
-def one_line(problem: BaseException) -> str:
-    """An exception's message on one line."""
-    return " ".join(str(problem).split()) or type(problem).__name__
+def one_line(problem: object) -> str:
+    """A message (an exception's, say) on one line: its lines joined with spaces; an
+    exception without a message gives its type's name."""
+    text = " ".join(str(problem).split())
+    return text or (type(problem).__name__ if isinstance(problem, BaseException) else "")
 
 
 def read_archive(path: str | Path, kind: str = "file") -> tuple[dict[str, np.ndarray], dict]:

@@ -32,7 +32,7 @@ from .data import Splits
 from .errors import NonFiniteError
 from .extras import progress_bar
 from .files import atomic_file, write_json
-from .io import save_model
+from .io import RUN_MODEL, save_model
 from .memory import check_fits, describe_sizes, mlp_bytes
 from .model import Model
 from .nn import ACTIVATIONS, MLP
@@ -41,7 +41,7 @@ from .optim import SGD, Adam, Optimizer, RMSprop
 from .optim.base import check_fraction, check_schedule
 
 CHECKPOINT = "checkpoint.npz"
-MODEL = "model.npz"
+MODEL = RUN_MODEL  # model.npz
 METRICS = "metrics.json"
 HISTORY = "history.csv"
 DTYPES = ("float32", "float64")
@@ -153,7 +153,7 @@ def check_training_memory(config: TrainConfig, splits: Splits) -> None:
     values of every unit for the largest split (evaluated at once) and a mini-batch."""
     sizes = [splits.n_features, *config.hidden, splits.n_outputs]
     itemsize = np.dtype(config.dtype).itemsize
-    buffers = 2 if config.optimizer == "adam" else 1
+    buffers = len(OPTIMIZER_BUFFERS[config.optimizer])
     rows = max(len(splits.y_train), len(splits.y_valid), len(splits.y_test))
     needed = (mlp_bytes(sizes, itemsize, copies=4 + buffers)
               + mlp_bytes(sizes, itemsize, rows=rows, copies=0, row_copies=4)

@@ -143,3 +143,6 @@ def test_every_optimizer_steps_from_a_graph_and_its_feed(make) -> None:
     assert by_graph.step(loss, feed) == expected  # a box: its graph is built once
     with pytest.raises(TypeError, match=r"step\(graph, feed\)"):
         by_graph.step({w: np.zeros(3)}, feed)
+    several = af.FlowGraph([loss, x @ w])  # the loss first, then other outputs to watch
+    expected = float(several.fprop(feed)[0])
+    assert by_graph.step(several, feed) == expected

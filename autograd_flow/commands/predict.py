@@ -18,9 +18,10 @@ import numpy as np
 from ..data import NAMES, DataError, csv_columns, load_dataset, read_dataset
 from ..data import targets as read_targets
 from ..files import atomic_file
-from ..io import RUN_MODEL, load_model
+from ..io import load_model
 from ..model import Model
 from ..objective import class_codes
+from ..train import MODEL
 from . import OWN_DEFAULT
 from .output import add_overwrite_argument, check_output
 
@@ -45,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_output(args.out, "--out", args.overwrite,
-                     reads=(args.model, args.model / RUN_MODEL, Path(args.data)))
+                     reads=(args.model, args.model / MODEL, Path(args.data)))
     model = load_model(args.model)
     X, labels, source = _read(args.data, model, args.label_column)
     header, rows, predicted = _predictions(model, X, source)

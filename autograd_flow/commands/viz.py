@@ -17,10 +17,10 @@ import numpy as np
 
 from .. import viz
 from ..data import TASKS
-from ..io import RUN_MODEL, load_model
+from ..io import load_model
 from ..memory import check_fits, describe_sizes, mlp_bytes
 from ..nn import ACTIVATIONS, MLP
-from ..train import TrainConfig
+from ..train import MODEL, TrainConfig
 from . import SEED, count, layer_sizes, mark_origin, non_negative, saved_penalty
 from .output import add_overwrite_argument, check_output
 
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     output = _output(args)
     for path in _written(output):
         check_output(path, "--output", args.overwrite,
-                     reads=() if args.model is None else (args.model, args.model / RUN_MODEL))
+                     reads=() if args.model is None else (args.model, args.model / MODEL))
     problem = objective(mlp, l1=l1, l2=l2, task=task)
     mark_origin(problem.graph, "viz" + (f" {args.model}" if args.model else ""))
     if args.examples:

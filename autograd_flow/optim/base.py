@@ -109,7 +109,8 @@ class Optimizer:
         loss = None
         if isinstance(grads, (FlowGraph, Box)):
             graph = self._graph(grads)
-            loss = float(np.sum(graph.fprop(feed)))
+            values = graph.fprop(feed)
+            loss = float(np.sum(values[0] if len(graph.outputs) > 1 else values))
             grads = graph.bprop()
         elif feed is not None:
             raise TypeError(f"{type(self).__name__}.step(graph, feed) takes a FlowGraph or a "
