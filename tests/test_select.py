@@ -341,12 +341,14 @@ def test_search_command_writes_the_run_folder_and_resumes(tmp_path, capsys):
     assert len(saved["trials"]) == 3 and saved["test_error"] is not None
 
 
-def test_a_regression_search_uses_adam_unless_told(tmp_path):
-    """As train: SGD at its default lr diverges on diabetes' squared error."""
+def test_a_regression_search_uses_diabetes_and_adam_unless_told(tmp_path):
+    """As train: --task regression alone means diabetes, and SGD at its default lr
+    diverges on a squared error."""
     run_dir = tmp_path / "run"
-    assert main(["search", "--dataset", "diabetes", "--grid", "hidden=8,16",
+    assert main(["search", "--task", "regression", "--grid", "hidden=8,16",  # diabetes
                  "--set", "epochs=5", "--jobs", "1", "--quiet", "--no-test",
                  "--run-dir", str(run_dir)]) == 0
+    assert json.loads((run_dir / "search.json").read_text())["dataset"] == "diabetes"
     trials = json.loads((run_dir / "results.json").read_text())["trials"]
     assert [t["config"]["optimizer"] for t in trials] == ["adam", "adam"]
     assert all(t["status"] == "ok" and math.isfinite(t["metrics"]["valid_error"]) for t in trials)

@@ -63,6 +63,12 @@ def is_data_file(dataset: str) -> bool:
     return dataset.lower().endswith((".csv", ".npz"))
 
 
+def default_dataset(task: str | None) -> str:
+    """The data set of train and search when --dataset is not given: digits, or diabetes
+    for --task regression."""
+    return "diabetes" if task == "regression" else "digits"
+
+
 def dataset_setting(dataset: str) -> str:
     """The data set as a run saves it: a file as an absolute path, so --resume works
     from any folder."""

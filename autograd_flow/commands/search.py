@@ -31,12 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from .. import select
-from ..data import TASKS
+from ..data import NAMES, TASKS
 from ..extras import require
 from ..files import one_line, read_run_settings, write_json
 from ..runfolder import RunFolder, RunFolderError, new_run_dir, note
 from ..train import DEFAULT_OPTIMIZER, OPTIMIZERS, TrainConfig
-from . import SEED, count, dataset_setting, default_run_dir
+from . import SEED, count, dataset_setting, default_dataset, default_run_dir
 
 
 def _defaults() -> str:
@@ -101,8 +101,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        "(as --set optimizer=NAME; search several with --grid "
                        "optimizer=sgd,adam)")
     data = parser.add_argument_group("data")
-    data.add_argument("--dataset", "--data", default="digits", metavar="NAME|PATH",
-                      help="digits, moons, circles, spirals, or a .csv/.npz file")
+    data.add_argument("--dataset", "--data", default=None, metavar="NAME|PATH",
+                      help=f"{', '.join(NAMES)}, or a .csv/.npz file (default: digits, or "
+                           "diabetes with --task regression)")
     data.add_argument("--task", choices=TASKS, help="classification or regression "
                       "(default: the data set's own: regression for diabetes)")
     data.add_argument("--label-column", metavar="NAME|INDEX",
@@ -264,6 +265,7 @@ def run(args: argparse.Namespace) -> int:
     trials_given = args.trials is not None
     if args.resume:
         _resume(args)
+    args.dataset = args.dataset or default_dataset(args.task)
     if args.scheduler:
         require("distributed", feature="search --scheduler")
     elif args.jobs != 1:

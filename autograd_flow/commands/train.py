@@ -42,6 +42,7 @@ from . import (
     add_optimizer_arguments,
     count,
     dataset_setting,
+    default_dataset,
     default_run_dir,
     layer_sizes,
     mark_origin,
@@ -121,7 +122,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
-    dataset = args.dataset or ("diabetes" if args.task == "regression" else "digits")
+    dataset = args.dataset or default_dataset(args.task)
     task = args.task or natural_task(dataset)
     config = TrainConfig(
         hidden=args.hidden, activation=args.activation,
