@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import autograd_flow as af
 from autograd_flow import ops
@@ -19,6 +20,15 @@ TABLE: list[Case] = [Case(box, s, reference) for box, reference in PAIRS for s i
 @parametrize(TABLE)
 def test_compare(case: Case, check) -> None:
     check(case)
+
+
+@pytest.mark.parametrize(("box", "reference"), PAIRS, ids=[b.__name__ for b, _ in PAIRS])
+def test_comparisons_at_ties_equal_numpys(box, reference) -> None:
+    """The table draws continuous values (never a tie): here a, b are equal, below and
+    above each other, so > and >=, < and <=, == and != tell themselves apart."""
+    a, b = np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 2.0])
+    value = af.FlowGraph(box(af.Parameter(a), af.Parameter(b))).fprop()
+    np.testing.assert_array_equal(value, reference(a, b))
 
 
 def test_comparisons_give_booleans_and_no_gradient() -> None:
