@@ -16,14 +16,24 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> np.ndarray:
     grad = np.asarray(grad)
     if grad.shape == shape:
         return grad
-    extra = grad.ndim - len(shape)
-    if extra < 0:
+    if grad.ndim < len(shape):
         raise ValueError(f"gradient of shape {grad.shape} cannot be summed to {shape}")
-    if extra:
-        grad = grad.sum(axis=tuple(range(extra)))
-    stretched = tuple(i for i, (g, s) in enumerate(zip(grad.shape, shape)) if s == 1 and g != 1)
+    leading, stretched = summed_axes(grad.shape, shape)
+    if leading:
+        grad = grad.sum(axis=leading)
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
     if grad.shape != shape:
         raise ValueError(f"gradient of shape {grad.shape} cannot be summed to {shape}")
     return grad
+
+
+def summed_axes(shape: tuple[int, ...],
+                target: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The axes :func:`unbroadcast` sums to bring ``shape`` to ``target``, in its order:
+    those added in front (summed away), then those of ``target``'s length-1 axes that
+    ``shape`` stretched (counted after the first sum; kept as length 1)."""
+    extra = len(shape) - len(target)
+    stretched = tuple(k for k, (a, b) in enumerate(zip(shape[extra:], target))
+                      if b == 1 and a != 1)
+    return tuple(range(extra)), stretched

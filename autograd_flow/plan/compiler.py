@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..box import Box, Constant, Leaf
+from ..broadcast import summed_axes
 from . import jit
 from .rewrites import REWRITES, Match
 from .templates import Site, _contiguous, _result, template_for
@@ -324,12 +325,10 @@ class _Compiler:
             return item
         w = self.w
         name = w.identifier(f"{grad.name}_summed")
-        extra = len(shape) - len(target)
+        leading, stretched = summed_axes(shape, target)
         expression = grad.name
-        if extra:
-            expression = f"{expression}.sum(axis={tuple(range(extra))})"
-        stretched = tuple(k for k, (a, b) in enumerate(zip(shape[extra:], target))
-                          if b == 1 and a != 1)
+        if leading:
+            expression = f"{expression}.sum(axis={leading})"
         if stretched:
             expression = f"{expression}.sum(axis={stretched}, keepdims=True)"
         w.line(f"{name} = {expression}")
