@@ -63,6 +63,17 @@ def flatten(arrays: Sequence[np.ndarray]) -> np.ndarray:
     return np.concatenate([np.asarray(a, dtype=np.float64).reshape(-1) for a in arrays])
 
 
+def unflatten(vector: np.ndarray, params: Sequence[Parameter]) -> list[np.ndarray]:
+    """The inverse of :func:`flatten`: ``vector`` cut into arrays shaped like the
+    parameters' values (views of it)."""
+    parts, offset = [], 0
+    for p in params:
+        size = np.size(p.value)
+        parts.append(vector[offset:offset + size].reshape(np.shape(p.value)))
+        offset += size
+    return parts
+
+
 def default_parameters(graph: FlowGraph) -> list[Parameter]:
     """The Parameters among the boxes ``graph`` differentiates with respect to."""
     return [b for b in graph.wrt if isinstance(b, Parameter)]

@@ -3,7 +3,7 @@
 counter, the gradient lookup, and its state as named per-parameter buffers."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,18 @@ def check_schedule(lr: float, decay: str | None = None, decay_rate: float = 0.0,
                          f"that SGD converges), got delta = {decay_rate}")
     if int(warmup) != warmup or warmup < 0:
         raise ValueError(f"warmup must be a whole number of updates >= 0, got {warmup}")
+
+
+def move(params: Sequence[Parameter], start: Sequence[np.ndarray],
+         steps: Sequence[np.ndarray] | None = None) -> None:
+    """Set each parameter to its ``start`` value plus its step (in place; to ``start``
+    alone when ``steps`` is None): how Newton and NewtonCG try a step and take it back."""
+    if steps is None:
+        for p, value in zip(params, start):
+            p.value[...] = value
+        return
+    for p, value, step in zip(params, start, steps):
+        p.value[...] = value + step
 
 
 def check_damping(damping: float, increase: float, decrease: float) -> None:

@@ -22,8 +22,8 @@ import numpy as np
 
 from ..box import Box, Parameter
 from ..graph import FlowGraph
-from ..hessian import MAX_PARAMETERS, check_size, flatten, hessian
-from .base import check_damping, trainable
+from ..hessian import MAX_PARAMETERS, check_size, flatten, hessian, unflatten
+from .base import check_damping, move, trainable
 
 _ROUNDOFF = 4 * float(np.finfo(np.float64).eps)
 
@@ -85,7 +85,7 @@ class Newton:
         for _ in range(self.max_tries):
             direction = self._solve(H, grad)
             if direction is not None:
-                self._move(start, direction)
+                move(self.params, start, unflatten(direction, self.params))
                 trial = float(differentiate.fprop(feed))
                 if np.isfinite(trial) and trial <= loss + _ROUNDOFF * abs(loss):
                     self.accepted = True
@@ -93,7 +93,7 @@ class Newton:
                     self.damping *= self.decrease
                     return trial
             self._grow(H)
-        self._move(start, None)
+        move(self.params, start)
         differentiate.fprop(feed)
         return loss
 
@@ -109,17 +109,6 @@ class Newton:
         """Increase lambda (from a scale of H's diagonal when it is still 0)."""
         scale = max(float(np.max(np.abs(np.diag(H)), initial=0.0)), 1.0)
         self.damping = max(self.damping * self.increase, 1e-10 * scale)
-
-    def _move(self, start: list[np.ndarray], direction: np.ndarray | None) -> None:
-        """Set the parameters to start + direction (start when direction is None)."""
-        offset = 0
-        for p, value in zip(self.params, start):
-            if direction is None:
-                p.value[...] = value
-            else:
-                p.value[...] = value + direction[offset:offset + value.size].reshape(
-                    value.shape)
-            offset += value.size
 
     def __repr__(self) -> str:
         return f"Newton(damping={self.damping:g}, size={self.size}, t={self.t})"

@@ -26,8 +26,8 @@ import numpy as np
 from ..box import Box, Parameter
 from ..gradients import hvp_graph
 from ..graph import FlowGraph
-from ..hessian import flatten
-from .base import check_damping, trainable
+from ..hessian import flatten, unflatten
+from .base import check_damping, move, trainable
 
 
 class NewtonCG:
@@ -95,14 +95,14 @@ class NewtonCG:
         curvature = feed if curvature_feed is None else curvature_feed
 
         def curvature_times(v: np.ndarray) -> np.ndarray:
-            return flatten(products.run(self._split(v), curvature))
+            return flatten(products.run(unflatten(v, self.params), curvature))
 
         direction, curved = self._conjugate_gradient(curvature_times, gradient)
         start = [p.value.copy() for p in self.params]
         scale = 1.0
         self.accepted = False
         for _ in range(self.max_backtracks + 1):
-            self._move(start, scale * direction)
+            move(self.params, start, unflatten(scale * direction, self.params))
             trial = float(differentiate.fprop(feed))
             predicted = scale * gradient @ direction + 0.5 * scale ** 2 * curved
             if np.isfinite(trial) and trial < loss:
@@ -116,7 +116,7 @@ class NewtonCG:
         self.rho = float("-inf")
         self.damping = max(self.damping * self.increase ** 4, 1e-8)
         self._previous = None
-        self._move(start, None)
+        move(self.params, start)
         differentiate.fprop(feed)
         return loss
 
@@ -157,21 +157,6 @@ class NewtonCG:
             self.damping *= self.increase
         elif self.rho > 0.75:
             self.damping *= self.decrease
-
-    def _split(self, vector: np.ndarray) -> list[np.ndarray]:
-        parts, offset = [], 0
-        for p in self.params:
-            size = np.size(p.value)
-            parts.append(vector[offset:offset + size].reshape(np.shape(p.value)))
-            offset += size
-        return parts
-
-    def _move(self, start: list[np.ndarray], direction: np.ndarray | None) -> None:
-        """Set the parameters to start + direction (start when direction is None)."""
-        for p, value, step in zip(self.params, start,
-                                  self._split(direction) if direction is not None
-                                  else [None] * len(start)):
-            p.value[...] = value if step is None else value + step
 
     def __repr__(self) -> str:
         return (f"NewtonCG(damping={self.damping:g}, t={self.t}, "
