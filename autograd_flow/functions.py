@@ -145,15 +145,11 @@ def softmax_cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean",
         ops.BroadcastLike(weight, log_probs), safe, name="weight[y]")
     if kept is not None:
         factor = kept if factor is None else ops.Mul(factor, kept)
-    weighted = log_probs if weight is None else ops.Mul(log_probs, weight)
-    if label_smoothing:
-        smooth: Box = ops.Neg(ops.Mean(weighted, axis=-1), name="smoothing")
-        if kept is not None:
-            smooth = ops.Mul(smooth, kept)
     if factor is not None:
         losses = ops.Mul(losses, factor)
     if label_smoothing:
-        losses = ops.Add(ops.Mul(1 - label_smoothing, losses), ops.Mul(label_smoothing, smooth))
+        weighted = log_probs if weight is None else ops.Mul(log_probs, weight)
+        losses = _smoothed(losses, weighted, label_smoothing, kept)
     if reduction == "mean" and factor is not None:
         out: Box = ops.Div(ops.Sum(losses), ops.Sum(factor, name="kept weight"))
     else:
@@ -175,11 +171,20 @@ def _probability_cross_entropy(log_probs: Box, targets: Any, reduction: str, wei
     weighted = log_probs if weight is None else ops.Mul(log_probs, weight)
     losses: Box = ops.Neg(ops.Sum(ops.Mul(targets, weighted), axis=-1))
     if label_smoothing:
-        smooth = ops.Neg(ops.Mean(weighted, axis=-1), name="smoothing")
-        losses = ops.Add(ops.Mul(1 - label_smoothing, losses), ops.Mul(label_smoothing, smooth))
+        losses = _smoothed(losses, weighted, label_smoothing)
     out = reduce_loss(losses, reduction)
     out.name = name or "cross_entropy"
     return out
+
+
+def _smoothed(losses: Box, weighted: Box, eps: float, kept: Box | None = None) -> Box:
+    """The losses against targets smoothed to (1 - eps) t + eps / C: (1 - eps) losses +
+    eps * (-mean_c w_c log f(x)_c), from ``weighted`` = w log f(x) (times ``kept``, the
+    examples not ignored)."""
+    smooth: Box = ops.Neg(ops.Mean(weighted, axis=-1), name="smoothing")
+    if kept is not None:
+        smooth = ops.Mul(smooth, kept)
+    return ops.Add(ops.Mul(1 - eps, losses), ops.Mul(eps, smooth))
 
 
 REDUCTIONS = ("mean", "sum", "none")
