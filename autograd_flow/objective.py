@@ -142,9 +142,17 @@ def evaluate(obj: Objective, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
         return {"loss": loss, "error": float(np.mean(np.argmax(output, axis=1) != y))}
     target = np.asarray(y, dtype=np.float64)
     squared = np.mean((output - target) ** 2, axis=0)
-    spread = np.sum((target - target.mean(axis=0)) ** 2, axis=0)
     scale = np.ones_like(squared) if obj.target_scale is None else obj.target_scale
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r2 = 1 - squared * len(target) / spread
     return {"loss": loss, "error": float(np.mean(squared * scale)),
-            "r2": float(np.mean(r2))}
+            "r2": r_squared(output, target)}
+
+
+def r_squared(prediction: np.ndarray, target: np.ndarray) -> float:
+    """R^2 = 1 - SSE/SST of each target column (SST about these targets' mean), averaged
+    over the columns (scikit-learn's r2_score); the same in any units."""
+    prediction = np.asarray(prediction, dtype=np.float64).reshape(np.shape(target))
+    target = np.asarray(target, dtype=np.float64)
+    squared = np.sum((prediction - target) ** 2, axis=0)
+    spread = np.sum((target - target.mean(axis=0)) ** 2, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.mean(1 - squared / spread))

@@ -106,3 +106,18 @@ def test_the_regressor_is_at_least_as_good_as_ridge_on_held_out_diabetes():
     mlp_mse = -cross_val_score(mlp, X, y, cv=outer, scoring=mse).mean()
     assert mlp_mse <= ridge_mse, (mlp_mse, ridge_mse)
     assert mlp_mse == pytest.approx(2926.7, abs=1) and ridge_mse == pytest.approx(2990.4, abs=1)
+
+
+def test_r_squared_is_scikit_learns_r2_score_averaged_over_targets():
+    """The R^2 of train's metrics and of predict, one function: per column, then averaged."""
+    from sklearn.metrics import r2_score
+
+    from autograd_flow.objective import r_squared
+
+    rng = np.random.default_rng(3)
+    target = rng.standard_normal((40, 3)) * [1.0, 5.0, 20.0]
+    prediction = target + rng.standard_normal((40, 3))
+    assert r_squared(prediction, target) == pytest.approx(r2_score(target, prediction),
+                                                          rel=1e-12)
+    assert r_squared(prediction[:, 1], target[:, 1]) == pytest.approx(
+        r2_score(target[:, 1], prediction[:, 1]), rel=1e-12)

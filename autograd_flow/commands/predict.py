@@ -20,7 +20,7 @@ from ..data import targets as read_targets
 from ..files import atomic_file
 from ..io import load_model
 from ..model import Model
-from ..objective import class_codes
+from ..objective import class_codes, r_squared
 from ..train import MODEL
 from . import OWN_DEFAULT
 from .output import add_overwrite_argument, check_output
@@ -97,8 +97,7 @@ def _score(model: Model, predicted: np.ndarray, labels: np.ndarray, source: str)
     if model.task == "regression":
         target = read_targets(labels, source).reshape(predicted.shape)
         mse = float(np.mean((predicted - target) ** 2))
-        spread = float(np.sum((target - target.mean(axis=0)) ** 2))
-        r2 = 1 - mse * target.size / spread if spread else float("nan")
+        r2 = r_squared(predicted, target)
         return f"on {source}: MSE {mse:.4g} (RMSE {mse ** 0.5:.4g}), R^2 {r2:.3f}"
     wrong = int(np.sum(class_codes(predicted, model.classes) != _codes(labels, model, source)))
     return (f"error rate on {source}: {wrong / len(labels):.2%} ({wrong} of {len(labels)} "
