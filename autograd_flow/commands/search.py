@@ -35,7 +35,7 @@ from ..data import NAMES, TASKS
 from ..extras import require
 from ..files import one_line, read_run_settings, write_json
 from ..runfolder import RunFolder, RunFolderError, new_run_dir, note
-from ..train import DEFAULT_OPTIMIZER, OPTIMIZERS, TrainConfig
+from ..train import OPTIMIZERS, TrainConfig
 from . import SEED, count, dataset_setting, default_dataset, default_run_dir
 
 
@@ -278,8 +278,6 @@ def run(args: argparse.Namespace) -> int:
                           label_column=args.label_column,
                           n_samples=args.n_samples, valid_fraction=args.valid_fraction,
                           test_fraction=args.test_fraction)
-    if splits.task == "regression" and "optimizer" not in space:
-        space["optimizer"] = DEFAULT_OPTIMIZER["regression"]  # as train: SGD would diverge
     configs = (select.grid_points(space) if method == "grid"
                else select.sample_points(space, trials, args.seed))
     _check_trials(configs, splits, args.seed)
@@ -325,9 +323,10 @@ def _check_trials(configs: list[dict[str, Any]], splits: Any, seed: int) -> None
     its options."""
     from ..train import check_training_memory
 
+    trial = select.TrainObjective(splits)
     for index, config in enumerate(configs):
-        try:  # the trial's configuration, as the trial builds it (TrainObjective.config)
-            check_training_memory(select.train_config({"seed": seed, **config}), splits)
+        try:  # the trial's configuration, as the trial builds it
+            check_training_memory(trial.config(config, seed), splits)
         except (TypeError, ValueError) as error:
             raise ValueError(f"trial {index} of {len(configs)} ({_options(config)}) cannot "
                              f"run: {one_line(error)}; fix the search space (no trial has "

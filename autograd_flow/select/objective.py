@@ -25,8 +25,14 @@ class TrainObjective:
     base: Mapping[str, Any] = field(default_factory=dict)
 
     def config(self, options: Mapping[str, Any], seed: int) -> Any:
-        """The TrainConfig of a trial (unknown option names are an error)."""
-        return train_config({**self.base, "seed": seed, **options})
+        """The TrainConfig of a trial (unknown option names are an error); unless set,
+        the optimizer is the task's default, as for ``autograd-flow train`` (Adam for
+        regression)."""
+        from ..train import DEFAULT_OPTIMIZER
+
+        task = getattr(self.splits, "task", "classification")
+        return train_config({"optimizer": DEFAULT_OPTIMIZER[task], **self.base, "seed": seed,
+                             **options})
 
     def __call__(self, options: Mapping[str, Any], seed: int) -> dict[str, Any]:
         from ..train import train
