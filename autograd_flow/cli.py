@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, module_name, summary in COMMANDS:
         module = importlib.import_module(f"autograd_flow.commands.{module_name}")
         sub = subparsers.add_parser(name, help=summary, description=module.__doc__,
-                                    formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                    formatter_class=HelpFormatter)
         module.add_arguments(sub)
         sub.set_defaults(run=module.run)
     return parser
@@ -64,6 +64,18 @@ def within(feature: str, command: str) -> str:
         if words[:len(prefix)] == prefix:
             return " ".join(words[len(prefix):])
     return feature
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
+                    argparse.RawDescriptionHelpFormatter):
+    """Every command's --help: an option's default when it has one (not "None", "False"
+    or "[]": such an option says in its help what it does unset); the command's
+    description (its module docstring, examples included) as written."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None or action.default is False or action.default == []:
+            return action.help or ""
+        return super()._get_help_string(action) or ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

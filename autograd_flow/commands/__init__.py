@@ -9,9 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-# in a help text, stops ArgumentDefaultsHelpFormatter from adding "(default: None)"
-OWN_DEFAULT = "%(default).0s"
-
 
 def layer_sizes(text: str) -> tuple[int, ...]:
     """``--hidden 100,50`` -> (100, 50): hidden layer sizes ("" or 0: no hidden layer)."""
@@ -112,16 +109,15 @@ def add_optimizer_arguments(group: Any, defaults: Any) -> None:
                        help="sgd (the lecture's, with momentum), adam or rmsprop (default: "
                             + ", ".join(f"{o} for {task}" for task, o in
                                         DEFAULT_OPTIMIZER.items())
-                            + ": sgd at its default lr diverges on a squared error)"
-                            + OWN_DEFAULT)
+                            + ": sgd at its default lr diverges on a squared error)")
     group.add_argument("--lr", type=float, default=None,
                        help="learning rate alpha (default: " + ", ".join(
-                           f"{DEFAULT_LR[o]:g} for {o}" for o in OPTIMIZERS) + ")" + OWN_DEFAULT)
+                           f"{DEFAULT_LR[o]:g} for {o}" for o in OPTIMIZERS) + ")")
     group.add_argument("--momentum", type=float, default=None,
                        help="beta in bar_grad_t = grad_t + beta * bar_grad_(t-1) for sgd, "
                             "momentum for rmsprop, none for adam (default: " + ", ".join(
                                 f"{DEFAULT_MOMENTUM[o]:g} for {o}" for o in OPTIMIZERS
-                                if o != "adam") + ")" + OWN_DEFAULT)
+                                if o != "adam") + ")")
     group.add_argument("--betas", type=_pair, default=defaults.betas, metavar="B1,B2",
                        help="adam: decay rates of the averages of the gradient and its "
                             "square")

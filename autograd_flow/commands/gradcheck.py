@@ -13,7 +13,6 @@ import numpy as np
 
 import autograd_flow as af
 from autograd_flow.commands import (
-    OWN_DEFAULT,
     SEED,
     count,
     layer_sizes,
@@ -38,12 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", default=None,
                         help=f"check on examples of a data set ({', '.join(NAMES)}, or a "
                              ".csv/.npz file; needs the learn extra) (default: random "
-                             f"standardized examples){OWN_DEFAULT}")
+                             f"standardized examples)")
     parser.add_argument("--label-column", default=None,
-                        help=f"label column of a CSV file{OWN_DEFAULT}")
+                        help="label column of a CSV file")
     parser.add_argument("--task", default=None, choices=TASKS,
                         help="the loss: cross-entropy or squared error (default: the saved "
-                             f"model's or the data set's, else classification){OWN_DEFAULT}")
+                             "model's or the data set's, else classification)")
     parser.add_argument("--hidden", type=layer_sizes,
                         default=",".join(map(str, DEFAULTS.hidden)),
                         help="hidden layer sizes of a new model, e.g. 100,100")
@@ -53,13 +52,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="input features of a new model on random examples")
     parser.add_argument("--n-out", type=count(), default=None,
                         help="outputs of a new model on random examples (default: 10, or 1 "
-                             f"for regression){OWN_DEFAULT}")
+                             "for regression)")
     parser.add_argument("--l1", type=non_negative, default=None,
                         help="L1 penalty weight lambda (default: a saved model's own, else "
-                             f"{DEFAULTS.l1:g}){OWN_DEFAULT}")
+                             f"{DEFAULTS.l1:g})")
     parser.add_argument("--l2", type=non_negative, default=None,
                         help="L2 penalty weight lambda (default: a saved model's own, else "
-                             f"{DEFAULTS.l2:g}){OWN_DEFAULT}")
+                             f"{DEFAULTS.l2:g})")
     parser.add_argument("--examples", type=count(), default=8, help="examples in the batch")
     parser.add_argument("--max-entries", type=count(), default=200,
                         help="entries checked per parameter (a seeded sample)")

@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on; 0.0.0.0 lets other machines reach it "
                              "(with a warning: there is no login)")
-    parser.add_argument("--port", type=int, default=argparse.SUPPRESS,
+    parser.add_argument("--port", type=int, default=None,
                         help=f"port to listen on (default: {DEFAULT_PORT}, or a free port "
                              "when that one is taken; 0: any free port)")
     parser.add_argument("--no-browser", action="store_true",
@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..playground.server import is_loopback
 
-    port = getattr(args, "port", None)
+    port = args.port
     if not 0 <= (port or 0) <= 65535:
         raise ValueError(f"--port {port}: give a port from 1 to 65535 (0: any free port)")
     if not is_loopback(args.host):

@@ -22,7 +22,6 @@ from ..io import load_model
 from ..model import Model
 from ..objective import class_codes, r_squared
 from ..train import MODEL
-from . import OWN_DEFAULT
 from .output import add_overwrite_argument, check_output
 
 
@@ -32,11 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                      f"({', '.join(NAMES)}, spirals:K): its test split")
     parser.add_argument("--label-column", default=None, metavar="NAME|INDEX",
                         help="CSV label column (default: the model's label column when the "
-                             "file has one more column than the model has features)"
-                             + OWN_DEFAULT)
+                             "file has one more column than the model has features)")
     parser.add_argument("--out", type=Path, default=None, metavar="CSV",
                         help="write the predictions (and class probabilities) here as CSV, "
-                             "in a folder that exists" + OWN_DEFAULT)
+                             "in a folder that exists")
     add_overwrite_argument(parser, "--out")
     parser.add_argument("--print", action="store_true", dest="print_predictions",
                         help="print the predictions as CSV on standard output (the summary "

@@ -70,17 +70,7 @@ def _assignment(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
-class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Defaults (when there is one) in the option help; the examples kept as written."""
-
-    def _get_help_string(self, action: argparse.Action) -> str:
-        if action.default is None or action.default is False or action.default == []:
-            return action.help or ""
-        return super()._get_help_string(action) or ""
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.formatter_class = _Formatter
     parser.description = (parser.description or __doc__ or "").replace(
         "{defaults}", _defaults())
     space = parser.add_argument_group("search space (training options of TrainConfig)")

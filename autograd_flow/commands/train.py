@@ -37,7 +37,6 @@ from ..train import (
     training_fingerprint,
 )
 from . import (
-    OWN_DEFAULT,
     SEED,
     add_optimizer_arguments,
     count,
@@ -61,17 +60,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--dataset", "--data", default=None, metavar="NAME|PATH",
                       help=f"{', '.join(NAMES)} (spirals:K for K arms), or a .csv / .npz "
                            "file (npz: arrays X and y) (default: digits, or diabetes with "
-                           f"--task regression){OWN_DEFAULT}")
+                           f"--task regression)")
     data.add_argument("--task", default=None, choices=TASKS,
                       help="classification (softmax cross-entropy, error rate) or regression "
                            "(mean squared error, R^2) (default: the data set's own: "
-                           f"regression for diabetes, else classification){OWN_DEFAULT}")
+                           "regression for diabetes, else classification)")
     data.add_argument("--label-column", default=None, metavar="NAME|INDEX",
                       help="CSV label column by header name or 0-based index "
-                           f"(default: the last column){OWN_DEFAULT}")
+                           "(default: the last column)")
     data.add_argument("--n-samples", type=count(), default=None,
                       help="points drawn for synthetic sets (default 1000); a random subset "
-                           f"of that size for the others (default: all){OWN_DEFAULT}")
+                           "of that size for the others (default: all)")
     data.add_argument("--valid-fraction", type=float, default=0.2,
                       help="fraction of the examples held out for validation")
     data.add_argument("--test-fraction", type=float, default=0.2,
@@ -96,7 +95,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="examples per update (1 = per-example SGD)")
     sgd.add_argument("--epochs", type=count(), default=None,
                      help=f"most epochs (passes over the training set) (default: "
-                          f"{DEFAULTS.epochs}; with --resume, the run's own){OWN_DEFAULT}")
+                          f"{DEFAULTS.epochs}; with --resume, the run's own)")
     sgd.add_argument("--l1", type=float, default=DEFAULTS.l1,
                      help="lambda of the L1 penalty sum |W|")
     sgd.add_argument("--l2", type=float, default=DEFAULTS.l2,
@@ -107,7 +106,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="seed of the split, the initialization and the shuffling")
     run = parser.add_argument_group("run")
     run.add_argument("--out", type=Path, default=None, metavar="DIR",
-                     help=f"run folder (default: runs/<dataset>-<date>-<time>){OWN_DEFAULT}")
+                     help="run folder (default: runs/<dataset>-<date>-<time>)")
     run.add_argument("--resume", action="store_true",
                      help="continue the run in --out from its last checkpoint with the "
                           "run's own settings (only --epochs may be given to train longer)")
