@@ -205,18 +205,22 @@ def to_svg(target: FlowGraph | Box | Sequence[Box], path: str | Path, *,
         raise ValueError(f"cannot tell the picture format from {path.name!r}: end the file "
                          f"name with .svg, .png, .pdf (or .dot for the DOT source)")
     dot = to_dot(target, **options)
-    if fmt in ("dot", "gv"):
-        _write(path, dot.source.encode("utf-8"), overwrite)
+    written = written_path(path)
+    if written.suffix.lstrip(".").lower() in ("dot", "gv"):  # asked for, or no Graphviz
+        _write(written, dot.source.encode("utf-8"), overwrite)
+        if written != path:
+            raise GraphvizNotFoundError(path, written)
         return path
-    try:
-        if shutil.which("dot") is None:
-            raise graphviz.ExecutableNotFound(("dot",))
-        picture = dot.pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
-        dot_path = path.with_suffix(".dot")
-        _write(dot_path, dot.source.encode("utf-8"), overwrite)
-        raise GraphvizNotFoundError(path, dot_path) from None
-    _write(path, picture, overwrite)
+    _write(path, dot.pipe(format=fmt), overwrite)
+    return path
+
+
+def written_path(path: str | Path) -> Path:
+    """The file :func:`to_svg` writes for ``path``: ``path`` itself, or for a picture on a
+    machine without Graphviz's ``dot`` program its DOT source next to it (suffix .dot)."""
+    path = Path(path)
+    if path.suffix.lstrip(".").lower() in FORMATS and shutil.which("dot") is None:
+        return path.with_suffix(".dot")
     return path
 
 

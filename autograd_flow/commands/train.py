@@ -9,7 +9,6 @@ test error on digits in a few seconds."""
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -172,9 +171,11 @@ def _resumed_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 def _planned(splits: Splits, no_plots: bool) -> set[str]:
     """The files a run on ``splits`` writes."""
+    from ..viz import written_path
+
     planned = {MODEL, CHECKPOINT, RUN_SETTINGS, METRICS, HISTORY}
     if not no_plots:
-        planned |= {"curves.png", "graph.svg" if shutil.which("dot") else "graph.dot"}
+        planned |= {"curves.png", written_path("graph.svg").name}
         if splits.n_features == 2 and splits.task == "classification":
             planned.add("regions.png")
     return planned

@@ -9,7 +9,6 @@ only with --overwrite."""
 from __future__ import annotations
 
 import argparse
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -85,9 +84,8 @@ def run(args: argparse.Namespace) -> int:
         vars(args).setdefault(name, None)
     mlp, task, l1, l2 = _model(args)
     output = _output(args)
-    for path in _written(output):
-        check_output(path, "--output", args.overwrite,
-                     reads=() if args.model is None else (args.model, args.model / MODEL))
+    check_output(viz.written_path(output), "--output", args.overwrite,
+                 reads=() if args.model is None else (args.model, args.model / MODEL))
     problem = objective(mlp, l1=l1, l2=l2, task=task)
     mark_origin(problem.graph, "viz" + (f" {args.model}" if args.model else ""))
     if args.examples:
@@ -150,14 +148,6 @@ def _output(args: argparse.Namespace) -> Path:
         raise ValueError(f"--format {args.format} but --output {args.output} ends in "
                          f"'.{suffix}': make them agree (or drop --format)")
     return args.output
-
-
-def _written(output: Path) -> list[Path]:
-    """The files drawing to ``output`` writes: the picture, or without Graphviz's ``dot``
-    program its DOT source instead (next to it, suffix .dot; see :func:`viz.to_svg`)."""
-    if output.suffix.lstrip(".").lower() in viz.FORMATS and shutil.which("dot") is None:
-        return [output.with_suffix(".dot")]
-    return [output]
 
 
 def _title(mlp: MLP, task: str, l1: float, l2: float) -> str:
