@@ -17,10 +17,7 @@ from pathlib import Path
 from ..runfolder import RunFolder
 from . import search, train
 
-# each kind of run folder: (its settings file, which lists the run's files; every file a
-# run of the kind may write; a key of settings saved before they listed files; command)
-RUN_KINDS = ((train.RUN_SETTINGS, train.ARTEFACTS, "config", "autograd-flow train"),
-             (search.SETTINGS, search.FILES, "dataset", "autograd-flow search"))
+RUN_KINDS = (train.RUN_KIND, search.RUN_KIND)  # each kind of run folder, as RunFolder takes it
 
 
 def add_overwrite_argument(parser: argparse.ArgumentParser, option: str) -> None:
@@ -61,9 +58,10 @@ def run_owning(path: Path) -> str | None:
     """The command whose run wrote (or will write) ``path`` in its run folder, or None
     when no run claims the file (see :meth:`autograd_flow.runfolder.RunFolder.owned`)."""
     folder = path.parent.resolve()
-    for manifest, artefacts, legacy_key, command in RUN_KINDS:
-        if path.name in RunFolder(folder, manifest, artefacts, legacy_key).owned():
-            return command
+    for kind in RUN_KINDS:
+        run = RunFolder(folder, *kind)
+        if path.name in run.owned():
+            return run.command
     return None
 
 

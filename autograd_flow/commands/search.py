@@ -52,6 +52,7 @@ RESULTS_LOG = "results.jsonl"
 SETTINGS = "search.json"
 FILES = (SETTINGS, RESULTS_LOG, "results.csv", "results.json", "validation_error.png",
          "best_model.npz")
+RUN_KIND = (SETTINGS, FILES, "dataset", "autograd-flow search")  # as train.RUN_KIND
 
 
 def _jobs(text: str) -> int:
@@ -274,7 +275,7 @@ def run(args: argparse.Namespace) -> int:
     # everything is checked: now the run folder
     run_dir = args.out or new_run_dir(default_run_dir(args.dataset, prefix="search-"))
     log = run_dir / RESULTS_LOG
-    with RunFolder(run_dir, SETTINGS, FILES, "dataset", "autograd-flow search") as folder:
+    with RunFolder(run_dir, *RUN_KIND) as folder:
         note(folder.clean_leftovers())
         folder.check_no_foreign(FILES)
         if log.exists() and not args.resume:

@@ -49,6 +49,9 @@ from . import (
 RUN_SETTINGS = "run.json"
 ARTEFACTS = (MODEL, CHECKPOINT, RUN_SETTINGS, METRICS, HISTORY, "curves.png", "regions.png",
              "graph.svg", "graph.dot")
+#: a train run folder, as RunFolder takes it: its settings file, the files a run may
+#: write, the settings key of folders made before the files were listed, the command
+RUN_KIND = (RUN_SETTINGS, ARTEFACTS, "config", "autograd-flow train")
 SETTING_KEYS = ("dataset", "task", "label_column", "n_samples", "valid_fraction",
                 "test_fraction", "config")
 DEFAULTS = TrainConfig()  # one set of defaults, shared with the Python API and search
@@ -195,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
     check_training_memory(config, splits)
     planned = _planned(splits, args.no_plots)
     run_dir = args.out or new_run_dir(default_run_dir(settings["dataset"]))
-    with RunFolder(run_dir, RUN_SETTINGS, ARTEFACTS, "config", "autograd-flow train") as folder:
+    with RunFolder(run_dir, *RUN_KIND) as folder:
         note(folder.clean_leftovers())
         target = _target(args, folder, config, splits, planned)
         staged = target != run_dir
