@@ -150,18 +150,6 @@ def temporary_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
 
 
-def carries_pickle(path: Path, error: ValueError) -> bool:
-    """Whether ``np.load(path, allow_pickle=False)`` failed with ``error`` because the file
-    holds a pickle (an object array in the archive, or a pickle stream instead of one)."""
-    if "object arrays" in str(error).lower():
-        return True
-    try:
-        with open(path, "rb") as file:
-            return "pickle" in str(error).lower() and file.read(1) == b"\x80"
-    except OSError:
-        return False
-
-
 def check_npz(path: str | Path, description: str, error: type[ValueError] = ModelFileError,
               text_hint: str = "") -> dict[str, tuple[int, ...]]:
     """Check the ``.npz`` file at ``path`` before numpy loads it, reading only the array
@@ -263,12 +251,7 @@ def read_archive(path: str | Path, kind: str = "file") -> tuple[dict[str, np.nda
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
-    except FileNotFoundError:
-        raise ModelFileError(f"{description} does not exist") from None
-    except ValueError as error:
-        if carries_pickle(path, error):
-            raise ModelFileError(f"refusing to load {description}: it carries a pickle "
-                                 f"({_PICKLE_HINT})") from None
+    except ValueError as error:  # check_npz refused pickles and missing files first
         raise ModelFileError(f"cannot read {description}: it is truncated or corrupted "
                              f"({one_line(error)})") from None
     except CORRUPT_ERRORS as error:

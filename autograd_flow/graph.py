@@ -300,6 +300,8 @@ class FlowGraph:
             self._plans[key] = None
             return
         count = self._seen[key] = self._seen.get(key, 0) + 1
+        if len(self._seen) > 4 * MAX_PLANS:  # a bounded memory of signatures, oldest out
+            del self._seen[next(iter(self._seen))]
         if count < 2 or key in self._plans:
             return
         try:

@@ -274,6 +274,19 @@ def test_the_plan_cache_keeps_the_latest_signatures() -> None:
     assert len(graph._plans) == af.graph.MAX_PLANS
 
 
+def test_signatures_seen_once_are_remembered_in_bounded_memory() -> None:
+    """A graph fed a new shape at every step (batches of every size) counts signatures
+    to compile at the second sighting, but keeps only the latest few counts."""
+    x = af.Input("x")
+    graph = af.FlowGraph(af.tanh(x * af.Parameter(np.array(2.0))).sum())
+    for size in range(1, 200):
+        graph.fprop({x: np.ones(size)})
+    assert len(graph._seen) <= 4 * af.graph.MAX_PLANS
+    graph.fprop({x: np.ones(199)})  # the latest are remembered: compiled at the second
+    graph.fprop({x: np.ones(199)})
+    assert graph.ran["fprop"] == "plan"
+
+
 def test_a_graph_too_large_to_compile_runs_in_the_interpreter(monkeypatch) -> None:
     monkeypatch.setattr(plan_module, "MAX_BOXES", 3)
     x = af.Parameter(np.ones(2), name="x")
