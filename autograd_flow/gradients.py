@@ -186,7 +186,7 @@ def _cached(graph: FlowGraph | Box, key: tuple, build: Any) -> Any:
     """A derived graph kept on the FlowGraph (built again for a bare box)."""
     if not isinstance(graph, FlowGraph):
         return build()
-    cache = graph.__dict__.setdefault("_derived", {})
+    cache = graph._derived
     if key not in cache:
         cache[key] = build()
     return cache[key]

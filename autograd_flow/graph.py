@@ -177,6 +177,8 @@ class FlowGraph:
         self._plans: OrderedDict[tuple, plan_module.Plan | None] = OrderedDict()
         self._seen: dict[tuple, int] = {}
         self._active: plan_module.Plan | None = None
+        #: graphs derived from this one, built once (gradient and HVP graphs: gradients.py)
+        self._derived: dict[tuple, Any] = {}
         #: what ran the last fprop and bprop: "plan" (generated code) or "interpreter"
         self.ran: dict[str, str] = {"fprop": "", "bprop": ""}
 

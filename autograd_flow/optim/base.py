@@ -47,6 +47,16 @@ def check_schedule(lr: float, decay: str | None = None, decay_rate: float = 0.0,
         raise ValueError(f"warmup must be a whole number of updates >= 0, got {warmup}")
 
 
+def differentiating(cache: dict[int, FlowGraph], target: FlowGraph | Box,
+                    params: Sequence[Parameter]) -> FlowGraph:
+    """The FlowGraph of ``target``'s (first) output with respect to ``params``, built once
+    per output and kept in ``cache`` (its plans and gradient boxes are then reused)."""
+    output = target.outputs[0] if isinstance(target, FlowGraph) else target
+    if id(output) not in cache:
+        cache[id(output)] = FlowGraph(output, wrt=params)
+    return cache[id(output)]
+
+
 def move(params: Sequence[Parameter], start: Sequence[np.ndarray],
          steps: Sequence[np.ndarray] | None = None) -> None:
     """Set each parameter to its ``start`` value plus its step (in place; to ``start``
@@ -139,10 +149,7 @@ class Optimizer:
         differentiates with respect to this optimizer's Parameters."""
         if isinstance(target, FlowGraph):
             return target
-        graphs = self.__dict__.setdefault("_graphs", {})
-        if id(target) not in graphs:
-            graphs[id(target)] = FlowGraph(target, wrt=self.params)
-        return graphs[id(target)]
+        return differentiating(self.__dict__.setdefault("_graphs", {}), target, self.params)
 
     def update(self, index: int, p: Parameter, grad: np.ndarray, lr: float) -> None:
         """Update ``p`` (the ``index``-th Parameter) in place; ``self.t`` is this

@@ -23,7 +23,7 @@ import numpy as np
 from ..box import Box, Parameter
 from ..graph import FlowGraph
 from ..hessian import MAX_PARAMETERS, check_size, flatten, hessian, unflatten
-from .base import check_damping, move, trainable
+from .base import check_damping, differentiating, move, trainable
 
 _ROUNDOFF = 4 * float(np.finfo(np.float64).eps)
 
@@ -71,10 +71,7 @@ class Newton:
         A try is accepted when the loss does not increase beyond round-off, so steps
         near the optimum, where the loss no longer tells better from worse, still
         drive the gradient to zero."""
-        output = graph.outputs[0] if isinstance(graph, FlowGraph) else graph
-        if id(output) not in self._graphs:  # built once: its gradient boxes are reused
-            self._graphs[id(output)] = FlowGraph(output, wrt=self.params)
-        differentiate = self._graphs[id(output)]
+        differentiate = differentiating(self._graphs, graph, self.params)
         loss = float(differentiate.fprop(feed))
         grads = differentiate.bprop()
         grad = flatten([grads[p] for p in self.params])

@@ -27,7 +27,7 @@ from ..box import Box, Parameter
 from ..gradients import hvp_graph
 from ..graph import FlowGraph
 from ..hessian import flatten, unflatten
-from .base import check_damping, move, trainable
+from .base import check_damping, differentiating, move, trainable
 
 
 class NewtonCG:
@@ -75,18 +75,12 @@ class NewtonCG:
         self._previous: np.ndarray | None = None
         self._graphs: dict[int, FlowGraph] = {}
 
-    def _graph(self, graph: FlowGraph | Box) -> FlowGraph:
-        output = graph.outputs[0] if isinstance(graph, FlowGraph) else graph
-        if id(output) not in self._graphs:
-            self._graphs[id(output)] = FlowGraph(output, wrt=self.params)
-        return self._graphs[id(output)]
-
     def step(self, graph: FlowGraph | Box, feed: Mapping[Any, Any] | None = None,
              curvature_feed: Mapping[Any, Any] | None = None) -> float:
         """One truncated Newton step on the loss (the graph's first output) for ``feed``
         (Hessian-vector products on ``curvature_feed``, default ``feed``); returns the
         loss after the step (before it, if the step was refused)."""
-        differentiate = self._graph(graph)
+        differentiate = differentiating(self._graphs, graph, self.params)
         loss = float(differentiate.fprop(feed))
         grads = differentiate.bprop()
         gradient = flatten([grads[p] for p in self.params])
