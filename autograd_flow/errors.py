@@ -45,6 +45,20 @@ class GradientCheckError(FlowGraphError, AssertionError):
         self.report = report
 
 
+def one_per_input(result: Any, box: Any, method: str = "bprop") -> tuple[Any, ...]:
+    """What a box's ``bprop`` (or ``bprop_boxes``) returned, as one gradient per input:
+    a lone gradient for a one-input box becomes a 1-tuple; a wrong count is a BoxError
+    naming the box."""
+    count = len(box.inputs)
+    if count == 1 and not isinstance(result, (tuple, list)):
+        return (result,)
+    if not isinstance(result, (tuple, list)) or len(result) != count:
+        got = len(result) if isinstance(result, (tuple, list)) else 1
+        raise BoxError(f"{describe(box)}: {method} must return one gradient per input "
+                       f"({count}), a tuple when several; it returned {got}.")
+    return tuple(result)
+
+
 def describe(box: Any) -> str:
     """``Tanh 'h1' (created at model.py:12)``: how every message names a box."""
     return f"{type(box).__name__} '{box.name}' (created at {box.created_at})"

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import ops
 from .box import Box, Constant, Input, Leaf, Parameter, as_box, scope
-from .errors import BoxError, FlowGraphError, describe
+from .errors import FlowGraphError, describe, one_per_input
 from .graph import FlowGraph, topological_order
 from .ops.gradient import NumericBprop, Seed, SeedAs, SumLike, ZerosLike
 
@@ -90,17 +90,12 @@ def _check_target(target: Any, output: Box, members: set[int]) -> None:
 
 def _box_form(box: Box, upstream: Box, wanted: list[bool]) -> tuple[Any, ...]:
     """The box's gradient per input as boxes (None where there is none)."""
-    count = len(box.inputs)
     result = box.bprop_boxes(upstream, *box.inputs)
     if result is NotImplemented:  # a box with a numeric bprop only
         return tuple(NumericBprop(upstream, box, k) if want else None
                      for k, want in enumerate(wanted))
-    if count == 1 and not isinstance(result, (tuple, list)):
-        result = (result,)
-    if not isinstance(result, (tuple, list)) or len(result) != count:
-        raise BoxError(f"{describe(box)}: bprop_boxes must return one gradient per input "
-                       f"({count}), a tuple when several.")
-    return tuple(None if r is None else as_box(r) for r in result)
+    return tuple(None if r is None else as_box(r)
+                 for r in one_per_input(result, box, "bprop_boxes"))
 
 
 # -- numbers from gradient graphs ------------------------------------------------------

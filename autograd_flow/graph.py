@@ -23,6 +23,7 @@ from .errors import (
     NonFiniteError,
     describe,
     describe_array,
+    one_per_input,
 )
 
 _BUILTIN_PREFIX = __name__.rsplit(".", 1)[0] + "."
@@ -81,16 +82,10 @@ def _arity_slots(inputs: tuple[Box, ...]) -> tuple[Any, Any, Any]:
 def _checked_bprop(box: Box) -> Any:
     """Wrap a user box's bprop: always a tuple of arrays (or None), one per input, with
     a clear error when the count is wrong."""
-    bprop, count = box.bprop, len(box.inputs)
+    bprop = box.bprop
 
     def call(grad: Any, *values: Any) -> tuple[Any, ...]:
-        result = bprop(grad, *values)
-        if count == 1 and not isinstance(result, tuple):
-            result = (result,)
-        if not isinstance(result, (tuple, list)) or len(result) != count:
-            got = len(result) if isinstance(result, (tuple, list)) else 1
-            raise BoxError(f"{describe(box)}: bprop must return one gradient per input "
-                           f"({count}), a tuple when several; it returned {got}.")
+        result = one_per_input(bprop(grad, *values), box)
         grads = tuple(None if g is None else np.asarray(g) for g in result)
         for position, (raw, grad) in enumerate(zip(result, grads)):
             if grad is not None and grad.dtype.kind not in "biufc":

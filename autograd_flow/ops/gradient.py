@@ -16,7 +16,7 @@ import numpy as np
 
 from ..box import Box
 from ..broadcast import unbroadcast
-from ..errors import BoxError, describe
+from ..errors import BoxError, describe, one_per_input
 
 
 class SumLike(Box):
@@ -234,14 +234,7 @@ class NumericBprop(Box):
         super().__init__(grad, of, *of.inputs, name=f"bprop of {of.name}")
 
     def fprop(self, grad, value, *values):
-        result = self.of.bprop(grad, *values)
-        count = len(values)
-        if count == 1 and not isinstance(result, tuple):
-            result = (result,)
-        if not isinstance(result, (tuple, list)) or len(result) != count:
-            raise BoxError(f"{describe(self.of)}: bprop must return one gradient per input "
-                           f"({count}), a tuple when several.")
-        gradient = result[self.position]
+        gradient = one_per_input(self.of.bprop(grad, *values), self.of)[self.position]
         if gradient is None:
             return np.zeros_like(values[self.position])
         return unbroadcast(np.asarray(gradient), np.shape(values[self.position]))
