@@ -120,8 +120,9 @@ class FlowGraph:
     :class:`Parameter` reachable from the outputs; Inputs may be listed too).
     With ``check_finite=True`` a NaN or Inf raises NonFiniteError naming the first box
     that produced it. With ``compile=True`` (the default) the graph runs compiled plans (see
-    :meth:`fprop` and :mod:`autograd_flow.plan`); ``jit=True`` runs chains of elementwise
-    boxes in numba (the ``jit`` extra).
+    :meth:`fprop` and :mod:`autograd_flow.plan`), except with ``check_finite=True`` (which
+    checks box by box) or past ``plan.MAX_BOXES`` boxes; ``jit=True`` also runs chains of
+    elementwise boxes in numba (the ``jit`` extra: without numba it raises ImportError).
     """
 
     def __init__(self, outputs: Box | Sequence[Box], wrt: Iterable[Box] | None = None,

@@ -9,8 +9,9 @@ and writes one function pair::
 Templates (:mod:`.templates`) write the hot primitives as numpy calls into the plan's
 buffers; rewrites (:mod:`.rewrites`) replace patterns of primitives; every other box
 runs its own bound fprop/bprop. A gradient with one source is that source's array;
-several are summed in place where the accumulator is the plan's own; nothing is
-zero-filled. Gradients handed to the user are never buffers.
+several are summed in place where the accumulator is the plan's own; no gradient is
+zero-filled to be added to (zeros appear only where a wanted gradient has no source,
+and in a jit run's table). Gradients handed to the user are never buffers.
 """
 from __future__ import annotations
 
@@ -103,13 +104,11 @@ class _Compiler:
         for box in graph.order:
             self.bound[id(box)] = self.w.bind(box, box.name + "_box")
         self.output_ids = set(map(id, graph.outputs))
-        self.runs: dict[int, list[Box]] = {}  # id of a run's last box -> the run (jit)
         self.in_run: set[int] = set()
-        self.kernels: dict[int, jit.Run] = {}
+        self.kernels: dict[int, jit.Run] = {}  # id of a run's last box -> its kernels (jit)
         if getattr(graph, "jit", False):
             skip = self.inner | set(self.rewrites) | set(map(id, graph.wrt))
             for run in jit.runs(graph.order, skip):
-                self.runs[id(run[-1])] = run
                 self.in_run |= {id(b) for b in run}
                 self.kernels[id(run[-1])] = jit.Run(run, self._incoming(run), graph.needs)
 
@@ -125,12 +124,11 @@ class _Compiler:
         return [b for b in run if b is self.graph.outputs[0] or any(
             id(c) not in members and id(c) in reached for c in consumers.get(id(b), ()))]
 
-    def jit_fprop(self, run: list[Box]) -> None:
+    def jit_fprop(self, kernels: jit.Run) -> None:
         """One numba call for a whole run. Every box's value is a row of the run's table,
         set once (again only when something else wrote a value into the run); an output
         gets a copy."""
-        w = self.w
-        kernels = self.kernels[id(run[-1])]
+        w, run = self.w, kernels.boxes
         name = w.bind(kernels, f"{self.var[id(run[-1])]}_run")
         pairs = w.bind(tuple(zip(run, kernels.values)), f"{self.var[id(run[-1])]}_rows")
         first = w.bind(kernels.values[0], f"{self.var[id(run[0])]}_row")
@@ -149,11 +147,10 @@ class _Compiler:
                 row = w.bind(kernels.values[k], self.var[id(box)] + "_row")
                 w.line(f"{self.var[id(box)]} = {row}")
 
-    def jit_bprop(self, run: list[Box]) -> None:
+    def jit_bprop(self, kernels: jit.Run) -> None:
         """One numba call: the gradients arriving from outside the run in, the gradients
         of the run's inputs out (new arrays)."""
-        w = self.w
-        kernels = self.kernels[id(run[-1])]
+        w, run = self.w, kernels.boxes
         dtype = np.asarray(run[0].value).dtype
         arriving = []
         for box in kernels.incoming:
@@ -195,8 +192,8 @@ class _Compiler:
             if id(box) in self.inner:
                 continue
             if id(box) in self.in_run:
-                if id(box) in self.runs:
-                    self.jit_fprop(self.runs[id(box)])
+                if id(box) in self.kernels:
+                    self.jit_fprop(self.kernels[id(box)])
                 continue
             match = self.rewrites.get(id(box))
             if match is not None:
@@ -247,8 +244,8 @@ class _Compiler:
         self.gdtypes[id(output)] = np.asarray(output.value).dtype
         for box, targets in entries:
             if id(box) in self.in_run:
-                if id(box) in self.runs:
-                    self.jit_bprop(self.runs[id(box)])
+                if id(box) in self.kernels:
+                    self.jit_bprop(self.kernels[id(box)])
                 continue
             g = self.grads.get(id(box))
             if g is None:
