@@ -167,10 +167,10 @@ _DATA_OPTIONS = ("dataset", "task", "label_column", "n_samples", "valid_fraction
                  "test_fraction", "seed")
 
 
-def _settings(args: argparse.Namespace) -> dict[str, Any]:
+def _settings(args: argparse.Namespace, trials: int) -> dict[str, Any]:
     """The options that define a search, saved in the run folder for --resume."""
     settings = {name: getattr(args, name) for name in _SPACE_OPTIONS + _DATA_OPTIONS}
-    settings["trials"] = build_space(args)[2]
+    settings["trials"] = trials
     settings["dataset"] = dataset_setting(args.dataset)
     settings["space"] = None if args.space is None else str(args.space.resolve())
     return settings
@@ -281,7 +281,7 @@ def run(args: argparse.Namespace) -> int:
         if log.exists() and not args.resume:
             raise RunFolderError(f"{run_dir} already holds a search ({log}): pass --resume "
                                  "to continue it, or choose another --out")
-        write_json(run_dir / SETTINGS, {**_settings(args), "files": sorted(FILES)})
+        write_json(run_dir / SETTINGS, {**_settings(args, trials), "files": sorted(FILES)})
         where = args.scheduler or f"{args.jobs if args.jobs > 0 else 'all'} local core(s)"
         print(f"{method} search over {', '.join(space)}: {len(configs)} trials on {splits.name}, "
               f"running on {where}; results in {run_dir}", file=sys.stderr)
