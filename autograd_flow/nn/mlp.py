@@ -16,7 +16,7 @@ import numpy as np
 from .. import functions as F
 from .. import numpy_api as N
 from ..box import Box, Parameter, scope
-from .layer import Layer, init_bound
+from .layer import Layer, float_dtype, glorot_uniform
 
 ACTIVATIONS: dict[str, Callable[..., Box]] = {
     "tanh": N.tanh,
@@ -44,9 +44,7 @@ class MLP(Layer):
         if activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {activation!r}: choose one of "
                              f"{', '.join(ACTIVATIONS)}")
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise ValueError(f"MLP dtype must be a float dtype, got {dtype}")
+        dtype = float_dtype(dtype, "MLP")
         self.sizes: tuple[int, ...] = tuple(sizes)
         self.activation = activation
         self.seed = seed
@@ -55,8 +53,7 @@ class MLP(Layer):
         self.weights: list[Parameter] = []
         self.biases: list[Parameter] = []
         for k, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
-            bound = init_bound(fan_out, fan_in)
-            W = rng.uniform(-bound, bound, size=(fan_out, fan_in)).astype(dtype)
+            W = glorot_uniform((fan_out, fan_in), fan_in, fan_out, rng, dtype)
             self.weights.append(Parameter(W, name=f"W{k}"))
             self.biases.append(Parameter(np.zeros(fan_out, dtype=dtype), name=f"b{k}"))
 
