@@ -13,6 +13,7 @@ from autograd_flow.playground.datasets import (
     VALID_FRACTION,
     from_csv,
     parse_csv,
+    plane,
     synthetic,
 )
 from autograd_flow.playground.session import Session
@@ -345,3 +346,12 @@ def test_an_uploaded_csv_becomes_the_data_set():
         assert session.trainer.data.name == "pts.csv"
     finally:
         session.close()
+
+
+def test_features_near_the_largest_float_are_standardized_to_finite_points():
+    """The plane standardizes as training does (data.standardization): features of 1e300
+    do not overflow to an infinite standard deviation and points at 0."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 2)) * 1e300
+    data = plane("huge", X, (X[:, 0] > 0).astype(int), ["a", "b"], ["u", "v"], seed=0)
+    assert np.isfinite(data.X_train).all() and np.abs(data.X_train).max() > 0.5

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import DataError, encode_labels, make_spirals, make_xor, read_csv
+from ..data import DataError, encode_labels, make_spirals, make_xor, read_csv, standardization
 
 N_POINTS = 600            # points drawn for a synthetic set
 VALID_FRACTION = 0.3      # of the points, held out to measure the validation error
@@ -129,8 +129,7 @@ def plane(name: str, X: np.ndarray, y: np.ndarray, classes: list[str],
     order = np.random.default_rng([seed, 7]).permutation(len(y))
     n_valid = max(1, round(VALID_FRACTION * len(y)))
     train, valid = order[n_valid:], order[:n_valid]
-    mean, std = X[train].mean(axis=0), X[train].std(axis=0)
-    std[std == 0] = 1.0
+    mean, std = standardization(X[train])  # data.py's: a constant column, huge values
     X = (X - mean) / std
     extent = float(np.ceil(np.percentile(np.abs(X), 99.5) * 1.15 * 2) / 2)
     return PlaneData(name, X[train], y[train], X[valid], y[valid], list(classes),
