@@ -22,6 +22,7 @@ from .. import functions as F
 from ..box import Box, Input
 from ..graph import FlowGraph
 from ..nn import MLP
+from ..objective import evaluate, objective
 from ..optim.sgd import SGD
 from .datasets import PlaneData
 from .settings import Settings
@@ -72,20 +73,14 @@ class Trainer:
     def _build_training(self) -> None:
         """The training graph for the current penalties; primed with a first fprop and
         bprop (no update) so its picture shows values and gradients from the start."""
-        self.x, self.y = Input("x"), Input("y")
-        loss = F.softmax_cross_entropy(self.mlp(self.x), self.y, name="cross_entropy")
-        if self.settings.l1:
-            loss = loss + self.settings.l1 * F.l1_penalty(self.mlp.weights)
-        if self.settings.l2:
-            loss = loss + self.settings.l2 * F.l2_penalty(self.mlp.weights)
-        self.graph = FlowGraph(loss)
+        trained = objective(self.mlp, l1=self.settings.l1, l2=self.settings.l2)
+        self.x, self.y = trained.x, trained.y
+        self.graph = FlowGraph(trained.loss)
         self.graph.fprop(self._batch(advance=False))
         self.graph.bprop()
 
     def _build_evaluation(self) -> None:
-        x, y = Input("x"), Input("y")
-        logits = self.mlp(x)
-        self._eval = (x, y, logits, FlowGraph([F.softmax_cross_entropy(logits, y), logits]))
+        self._eval = objective(self.mlp)  # the data loss alone, as training reports it
 
     def _build_plane(self) -> None:
         """Probabilities and hidden activations h1..hL over the grid of the plane."""
@@ -161,13 +156,12 @@ class Trainer:
 
     def evaluate(self) -> Evaluation:
         """Mean cross-entropy and error rate on the training and validation points."""
-        x, y, logits, graph = self._eval
         results = []
         for X, labels in ((self.data.X_train, self.data.y_train),
                           (self.data.X_valid, self.data.y_valid)):
             with np.errstate(all="ignore"):
-                loss = graph.fprop({x: X, y: labels})[0]
-            results += [float(loss), float(np.mean(logits.value.argmax(axis=1) != labels))]
+                metrics = evaluate(self._eval, X, labels)
+            results += [metrics["loss"], metrics["error"]]
         return Evaluation(*results)
 
     def plane(self) -> dict[str, Any]:
