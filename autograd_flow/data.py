@@ -333,13 +333,15 @@ def split_indices(n: int, strata: np.ndarray | None, *, seed: int, valid_fractio
         raise DataError(f"{source} has {n} examples: too few for a train / valid / test "
                         f"split with valid_fraction={valid_fraction} and "
                         f"test_fraction={test_fraction} (each split needs at least one)")
-    rest, test = _split(np.arange(n), strata, n_test, seed)
-    train, valid = _split(rest, None if strata is None else strata[rest], n_valid, seed + 1)
+    rest, test = split_rows(np.arange(n), strata, n_test, seed)
+    train, valid = split_rows(rest, None if strata is None else strata[rest], n_valid, seed + 1)
     return train, valid, test
 
 
-def _split(index: np.ndarray, strata: np.ndarray | None, size: int,
-           seed: int) -> tuple[np.ndarray, np.ndarray]:
+def split_rows(index: np.ndarray, strata: np.ndarray | None, size: int,
+               seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``index`` shuffled into (the rest, ``size`` held out), stratified by ``strata``
+    when every class allows it (scikit-learn's train_test_split)."""
     from sklearn.model_selection import train_test_split
 
     parts: list[np.ndarray]

@@ -32,7 +32,7 @@ try:
 except ModuleNotFoundError as error:  # scikit-learn: say which extra brings it
     raise explain(error, "autograd_flow.sklearn") or error from None
 
-from .data import Splits
+from .data import Splits, split_rows
 from .model import Model
 from .train import DEFAULT_OPTIMIZER, TrainConfig, TrainResult, train
 
@@ -184,11 +184,5 @@ def _holdout(n: int, fraction: float, strata: np.ndarray | None,
     rows = np.arange(n)
     if size < 1 or size >= n:
         return rows, rows[:0]
-    from sklearn.model_selection import train_test_split
-
-    parts: list[np.ndarray]
-    try:
-        parts = train_test_split(rows, test_size=size, random_state=seed, stratify=strata)
-    except ValueError:  # a class too small to stratify
-        parts = train_test_split(rows, test_size=size, random_state=seed)
-    return np.sort(parts[0]), np.sort(parts[1])
+    kept, held_out = split_rows(rows, strata, size, seed)
+    return np.sort(kept), np.sort(held_out)
