@@ -234,6 +234,9 @@ class FlowGraph:
             plan = self._plans.get(key)
             if plan is not None:
                 self._plans.move_to_end(key)
+                for box in self.inputs:  # a fed array the step would write over: a copy
+                    if plan.shares_memory(box.value):
+                        box.value = box.value.copy()
                 try:
                     values = plan.fprop()
                 except Exception:  # the interpreter runs the step (and names any error)

@@ -4,6 +4,7 @@ change later, data-dependent shapes and errors fall back to the interpreter, the
 cache is bounded, and pictures, gradcheck, af.grad and the Hessian work as before."""
 from __future__ import annotations
 
+import copy
 import re
 
 import numpy as np
@@ -61,6 +62,76 @@ def test_random_graphs_compile_to_the_interpreters_numbers(random) -> None:
 @given(S.flow_graphs(max_boxes=6, dtype=np.float32))
 def test_random_float32_graphs_compile_to_the_interpreters_numbers(random) -> None:
     assert_plan_equals_interpreter(random.output, random.feed)
+
+
+def _fed_back(graph: af.FlowGraph, rng: np.random.Generator) -> dict[int, tuple[int, str]]:
+    """For each float Input (by position in ``graph.order``), a box of the graph whose
+    value (or gradient) has the Input's shape and dtype, by position and attribute: fed
+    back as the next step's input, as an RNN carries its state."""
+    choices = {}
+    for k, box in enumerate(graph.order):
+        if not isinstance(box, af.Input) or box.value.dtype.kind != "f":
+            continue
+        fits = [(j, attribute) for j, b in enumerate(graph.order) for attribute in ("value", "grad")
+                if b is not box and isinstance(getattr(b, attribute), np.ndarray)
+                and getattr(b, attribute).shape == box.value.shape
+                and getattr(b, attribute).dtype == box.value.dtype]
+        if fits:
+            choices[k] = fits[rng.integers(len(fits))]
+    return choices
+
+
+@settings(RANDOM, max_examples=120)
+@given(S.flow_graphs(max_boxes=8), st.integers(0, 2**32 - 1))
+def test_values_fed_back_as_inputs_give_the_interpreters_numbers(random, salt) -> None:
+    """Issue 19: feeding a box's ``.value`` (or ``.grad``) back in, the natural way to
+    carry an RNN's state, gave wrong gradients once the plan ran (the fed array was the
+    plan's own buffer, overwritten by fprop before bprop read it). The interpreter runs
+    a copy of the boxes, so each graph feeds back its own arrays."""
+    twin = copy.deepcopy((random.output, random.feed))
+    graphs = [af.FlowGraph(random.output), af.FlowGraph(twin[0], compile=False)]
+    feeds = [dict(random.feed), dict(twin[1])]
+    chosen = None
+    with np.errstate(all="ignore"):
+        for step in range(6):
+            results = []
+            for graph, feed in zip(graphs, feeds):
+                try:
+                    value = graph.fprop(feed)
+                    grads = graph.bprop()
+                    results.append((value, [grads[b] for b in graph.wrt]))
+                except af.FlowGraphError as error:
+                    results.append(type(error))
+            compiled, reference = results
+            if isinstance(reference, type) or isinstance(compiled, type):
+                assert compiled == reference, (step, compiled, reference)
+                return
+            assert _same(compiled[0], reference[0]), (step, compiled[0], reference[0])
+            for g, r in zip(compiled[1], reference[1]):
+                assert _same(g, r), (step, g, r)
+            if chosen is None:  # the same boxes for both graphs, chosen once
+                chosen = _fed_back(graphs[0], np.random.default_rng(salt))
+            for graph, feed in zip(graphs, feeds):
+                for k, (j, attribute) in chosen.items():
+                    feed[graph.order[k]] = getattr(graph.order[j], attribute)
+
+
+def test_a_value_fed_back_as_the_next_input_keeps_its_gradient() -> None:
+    """The issue's ten lines: an RNN state carried as ``h.value``."""
+    U = af.Parameter(np.array([[0.5, -0.3], [0.2, 0.4]]), name="U")
+    h_in = af.Input("h_in")
+    h = af.tanh(U @ h_in)
+    graph = af.FlowGraph((h * h).sum())
+    x, fed = np.ones((2, 1)), np.ones((2, 1))
+    for _ in range(5):
+        graph.fprop({h_in: fed})
+        gradient = graph.bprop()[U]
+        a = U.value @ x  # the same step in plain numpy
+        y = np.tanh(a)
+        expected = (2 * y * (1 - y * y)) @ x.T
+        np.testing.assert_allclose(gradient, expected, rtol=1e-12)
+        x, fed = y, h.value
+    assert graph.ran == {"fprop": "plan", "bprop": "plan"}
 
 
 class Cube(af.Box):

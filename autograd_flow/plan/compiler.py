@@ -47,6 +47,24 @@ class Plan:
     source: str
     fprop: Callable[[], Any]
     bprop: Callable[[Any], tuple[Any, ...]]
+    #: the arrays the plan writes into every step (its buffers and jit tables)
+    written: tuple[np.ndarray, ...] = ()
+
+    def __post_init__(self) -> None:
+        self._owners = frozenset(map(id, self.written))
+
+    def shares_memory(self, value: Any) -> bool:
+        """Whether ``value`` lies in memory the plan writes during a step (the
+        ``.value`` of a box fed back as the next step's input, say): the step would
+        overwrite its own input before bprop reads it."""
+        if not self.written or not isinstance(value, np.ndarray):
+            return False
+        owner = value
+        while isinstance(owner, np.ndarray) and owner.base is not None:
+            owner = owner.base
+        if isinstance(owner, np.ndarray):
+            return id(owner) in self._owners
+        return any(np.may_share_memory(value, array) for array in self.written)
 
 
 def _is_number(box: Box) -> bool:
@@ -110,7 +128,9 @@ class _Compiler:
             skip = self.inner | set(self.rewrites) | set(map(id, graph.wrt))
             for run in jit.runs(graph.order, skip):
                 self.in_run |= {id(b) for b in run}
-                self.kernels[id(run[-1])] = jit.Run(run, self._incoming(run), graph.needs)
+                kernels = self.kernels[id(run[-1])] = jit.Run(run, self._incoming(run),
+                                                              graph.needs)
+                self.w.written += [kernels.table, kernels.grads]
 
     def _incoming(self, run: list[Box]) -> list[Box]:
         """The boxes of a run whose gradient comes from outside it (the seed, or a box
@@ -443,4 +463,4 @@ def compile_plan(graph: Any) -> Plan:
     fprop, bprop = namespace["make"]()
     for box in lazy:
         box.__dict__["_value_thunk"] = _lazy_value(box)
-    return Plan(source, fprop, bprop)
+    return Plan(source, fprop, bprop, tuple(compiler.w.written))

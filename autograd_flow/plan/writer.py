@@ -65,6 +65,8 @@ class Writer:
         self.lines: list[str] = []
         self.indent = 1
         self.variables: list[str] = []
+        #: the arrays the code writes into every step (its buffers and jit tables)
+        self.written: list[np.ndarray] = []
 
     def identifier(self, hint: str) -> str:
         """A new valid, unused Python name resembling ``hint``, for a variable of the
@@ -92,7 +94,9 @@ class Writer:
 
     def buffer(self, shape: tuple[int, ...], dtype: Any, hint: str) -> str:
         """A preallocated array the code writes into every step."""
-        return self.bind(np.empty(shape, dtype), hint)
+        array = np.empty(shape, dtype)
+        self.written.append(array)
+        return self.bind(array, hint)
 
     def line(self, text: str) -> None:
         self.lines.append("    " * self.indent + text)
