@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from . import functions as F
-from .box import Box, Input
+from .core.box import Box, Input
+from .core.graph import FlowGraph
 from .data import DataError, Splits, standardization
-from .graph import FlowGraph
 from .nn import MLP
+from .nn import functions as F
 
 
 @dataclass

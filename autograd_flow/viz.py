@@ -25,11 +25,13 @@ import graphviz
 import numpy as np
 
 from . import viz_gradients as gradients
-from .box import Box, Constant, Input, Leaf, Parameter, Scope
+from .autodiff.gradcheck import GradcheckReport
+from .core.box import Box, Constant, Input, Leaf, Parameter
+from .core.graph import FlowGraph
+from .core.order import topological_order
+from .core.scope import Scope
 from .errors import FlowGraphError
 from .files import atomic_file
-from .gradcheck import GradcheckReport
-from .graph import FlowGraph, topological_order
 from .viz_gradients import GradientView
 
 Collapse = bool | str | Iterable[str]
@@ -635,3 +637,13 @@ def _graph_label(title: str | None, colored: bool, grad_range: tuple[float, floa
         return ""
     body = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
     return f'<<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="0">{body}</TABLE>>'
+
+
+def _draw_inline(self: Any, include: Any = None, exclude: Any = None) -> dict:
+    """Draw the graph (of a FlowGraph, or ending at a box) inline in Jupyter."""
+    return to_dot(self)._repr_mimebundle_(include=include, exclude=exclude)
+
+
+# the Jupyter display of boxes and graphs is this module's, registered when it loads
+Box._repr_mimebundle_ = _draw_inline  # type: ignore[attr-defined]
+FlowGraph._repr_mimebundle_ = _draw_inline  # type: ignore[attr-defined]

@@ -20,8 +20,9 @@ from typing import Protocol
 
 import graphviz
 
-from .box import Box, Constant, Leaf, Scope
-from .ops.gradient import (
+from .core.box import Box, Constant, Leaf
+from .core.scope import Scope
+from .ops.plumbing import (
     Adjoint,
     AstypeLike,
     BroadcastLike,
@@ -69,7 +70,7 @@ def reads_shape_only(box: Box, position: int) -> bool:
     """True when ``box`` reads only the shape (or dtype) of its input at ``position``."""
     if isinstance(box, Adjoint):  # inputs (d y, x_1, ..., x_n) of a (multi)linear L:
         k = position - 1  # L_k^T d y reads x_k's shape, and the other x_j of a linear L
-        return k >= 0 and (k == box.position or (not box.multilinear and k in box.linear))
+        return k >= 0 and (k == box.position or (not box.of.multilinear and k in box.of.linear_in))
     return position in _SHAPE_ONLY.get(type(box), ())
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import autograd_flow as af
-from autograd_flow.hessian import TooManyParametersError, hessian
+from autograd_flow.autodiff.hessian import TooManyParametersError, hessian
 
 
 def quadratic(rng, dtype=np.float64):

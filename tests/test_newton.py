@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import autograd_flow as af
-from autograd_flow.hessian import TooManyParametersError, hessian
+from autograd_flow.autodiff.hessian import TooManyParametersError, hessian
 from autograd_flow.optim import SGD, Newton, NewtonCG
 
 

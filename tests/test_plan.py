@@ -342,7 +342,7 @@ def test_the_plan_cache_keeps_the_latest_signatures() -> None:
         batch_feed = {x: rng.standard_normal((batch, 4)), y: rng.integers(0, 3, batch)}
         _run(graph, batch_feed)
         assert graph.ran["fprop"] == "plan"
-    assert len(graph._plans) == af.graph.MAX_PLANS
+    assert len(graph._runner.plans) == af.plan.MAX_PLANS
 
 
 def test_signatures_seen_once_are_remembered_in_bounded_memory() -> None:
@@ -352,14 +352,14 @@ def test_signatures_seen_once_are_remembered_in_bounded_memory() -> None:
     graph = af.FlowGraph(af.tanh(x * af.Parameter(np.array(2.0))).sum())
     for size in range(1, 200):
         graph.fprop({x: np.ones(size)})
-    assert len(graph._seen) <= 4 * af.graph.MAX_PLANS
+    assert len(graph._runner.seen) <= 4 * af.plan.MAX_PLANS
     graph.fprop({x: np.ones(199)})  # the latest are remembered: compiled at the second
     graph.fprop({x: np.ones(199)})
     assert graph.ran["fprop"] == "plan"
 
 
 def test_a_graph_too_large_to_compile_runs_in_the_interpreter(monkeypatch) -> None:
-    monkeypatch.setattr(plan_module, "MAX_BOXES", 3)
+    monkeypatch.setattr(plan_module.cache, "MAX_BOXES", 3)
     x = af.Parameter(np.ones(2), name="x")
     graph = af.FlowGraph(af.tanh(af.tanh(af.tanh(af.tanh(x)))).sum())
     _run(graph, {})
@@ -429,7 +429,7 @@ def test_alternating_signatures_each_get_their_plan() -> None:
         grads = {p: g.copy() for p, g in graph.bprop().items()}
         assert _same(value, reference.fprop(batch_feed))
         assert all(_same(grads[p], g) for p, g in reference.bprop().items())
-    assert graph.ran["fprop"] == "plan" and len(graph._plans) == 2
+    assert graph.ran["fprop"] == "plan" and len(graph._runner.plans) == 2
 
 
 @given(st.integers(1, 4))
@@ -468,7 +468,7 @@ def test_a_feed_of_another_memory_layout_gets_its_own_plan() -> None:
                  np.asfortranarray(value)]:
         assert _same(graph.fprop({x: feed}), reference.fprop({x: feed}))
         assert _same(graph.bprop()[w], reference.bprop()[w])
-    assert len(graph._plans) == 2
+    assert len(graph._runner.plans) == 2
 
 
 def test_infinite_and_nan_constants_in_the_code() -> None:

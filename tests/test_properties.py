@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 import autograd_flow as af
 import autograd_flow.testing as aft
-from autograd_flow import functions, ops
+from autograd_flow import ops
+from autograd_flow.nn import functions
 from autograd_flow.testing import strategies as S
 
 COMPOSITES = ["linear", "softmax", "log_softmax", "softmax_cross_entropy", "l1_penalty",
@@ -60,7 +61,7 @@ def test_float32_stays_float32_end_to_end(random):
 def test_bprop_is_linear_in_a_non_scalar_seed(random):
     order = af.FlowGraph(random.output).order
     widest = max(order, key=lambda b: np.size(b.value))
-    if isinstance(widest, af.box.Leaf):
+    if isinstance(widest, af.core.Leaf):
         widest = random.output
     aft.assert_bprop_linear(widest, random.feed)
 

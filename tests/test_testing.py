@@ -137,7 +137,7 @@ def test_unknown_domain_and_op_are_named():
 @given(S.flow_graphs())
 def test_random_graphs_are_small_scalar_and_fully_fed(random):
     graph = random.graph
-    boxes = [b for b in graph.order if not isinstance(b, af.box.Leaf)]
+    boxes = [b for b in graph.order if not isinstance(b, af.core.Leaf)]
     assert np.size(graph.fprop(random.feed)) == 1
     assert len(random.ops) <= 6 and len(boxes) <= 40
     assert set(map(id, random.feed)) == set(map(id, graph.inputs))

@@ -12,9 +12,9 @@ import pytest
 
 import autograd_flow as af
 from autograd_flow import viz
-from autograd_flow.box import Leaf
 from autograd_flow.cli import main
-from autograd_flow.graph import topological_order
+from autograd_flow.core.box import Leaf
+from autograd_flow.core.order import topological_order
 from autograd_flow.nn import MLP
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -6,9 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import functions as F
 from .. import ops
-from ..box import Box, Input, Parameter, as_box, composite, scope
+from ..core.box import Box, Input, Parameter, as_box
+from ..core.scope import composite, scope
+from . import functions as F
 from .layer import Layer, float_dtype, glorot_uniform, positive_int
 
 

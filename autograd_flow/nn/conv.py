@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..box import Box, Input, Leaf, Parameter, as_box, composite
+from ..core.box import Box, Input, Leaf, Parameter, as_box
+from ..core.scope import composite
 from .layer import Layer, float_dtype, glorot_uniform, positive_int
 
 Pair = tuple[int, int]

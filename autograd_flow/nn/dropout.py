@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..box import Box, Constant, as_box, scope
+from ..core.box import Box, Constant, as_box
+from ..core.scope import scope
 from .layer import Layer
 from .randomness import HALF, keep_mask, squares_key
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import functions as F
-from ..box import Box, Constant, Parameter
+from ..core.box import Box, Constant, Parameter
+from . import functions as F
 
 
 def init_bound(fan_out: int, fan_in: int) -> float:

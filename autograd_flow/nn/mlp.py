@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import functions as F
-from .. import numpy_api as N
-from ..box import Box, Parameter, scope
+from ..core.box import Box, Parameter
+from ..core.scope import scope
+from ..ops import surface as N
+from . import functions as F
 from .layer import Layer, float_dtype, glorot_uniform
 
 ACTIVATIONS: dict[str, Callable[..., Box]] = {

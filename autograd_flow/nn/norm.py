@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..box import Box, Constant, Input, Parameter, as_box, scope
+from ..core.box import Box, Constant, Input, Parameter, as_box
+from ..core.scope import scope
 from .layer import Layer, float_dtype, positive_int
 
 

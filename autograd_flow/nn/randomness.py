@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ..box import Box, Constant
+from ..core.box import Box, Constant
 
 HALF = 1 << 32
 
@@ -73,7 +73,7 @@ def entry_counters(like: Box, offset: Box) -> tuple[Box, Box]:
 def shaped_like(values: Box, flat: Box, name: str) -> Box:
     """1-D ``values`` reshaped like the input of the flattening box ``flat``: the adjoint
     of a flattening is the reshape back (a shape known only when the graph runs)."""
-    shaped = ops.Adjoint(values, flat, 0, (0,), False)
+    shaped = ops.Adjoint(values, flat, 0)
     shaped.name = name
     return shaped
 

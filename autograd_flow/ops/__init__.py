@@ -1,132 +1,53 @@
 """The primitive boxes: the only boxes that define a bprop. Everything else in
 autograd_flow is composed from them.
 
-``PRIMITIVES`` are the boxes of the numpy surface (each has a function in ``af.``), by
-kind; ``PLUMBING`` are the boxes :func:`autograd_flow.grad` builds gradients with.
+Each primitive is declared once, in its module, with :func:`.registry.primitive` (a
+function of the af namespace written by hand with :func:`.registry.function`); the
+lists below, the names of this package (``ops.Tanh``), the af namespace, numpy's calls
+on boxes and the Box methods all derive from those declarations. ``PRIMITIVES`` are the
+boxes of the numpy surface (each has a function in ``af.`` or an operator);
+``PLUMBING`` are the boxes :func:`autograd_flow.grad` builds gradients with.
 """
-from .arithmetic import (
-    Add,
-    Arctan2,
-    Clip,
-    Div,
-    Fmax,
-    Fmin,
-    Hypot,
-    Logaddexp,
-    Maximum,
-    Minimum,
-    Mod,
-    Mul,
-    Pow,
-    Power,
-    Sub,
-    Where,
-)
-from .arrange import Flip, Pad, Repeat, Roll, Rot90, Sort, Tile, Unsort
-from .compare import Equal, Greater, GreaterEqual, Less, LessEqual, NotEqual
-from .einsum import Einsum
-from .elementwise import (
-    Abs,
-    Cbrt,
-    Ceil,
-    Exp,
-    Exp2,
-    Expm1,
-    Floor,
-    Identity,
-    Log,
-    Log1p,
-    Log2,
-    Log10,
-    LogSigmoid,
-    NanToNum,
-    Neg,
-    Relu,
-    Round,
-    Sigmoid,
-    Sign,
-    Softplus,
-    Sqrt,
-    Square,
-    Tanh,
-)
-from .gradient import (
-    Adjoint,
-    AstypeLike,
-    BroadcastLike,
-    NumericBprop,
-    Seed,
-    SeedAs,
-    StopGradient,
-    SumLike,
-    ZerosLike,
-)
-from .indexing import GetItem
-from .join import Concatenate, Split, Stack
-from .linalg import Dot, MatMul, Outer, TensorDot, Vdot
-from .matrix import Diag, Diagonal, Kron, Tril, Triu
-from .reduce import Cumprod, Cumsum, ExpandReduced, LogSumExp, Max, Mean, Min, Prod, Sum
-from .shape import (
-    Astype,
-    BroadcastTo,
-    ExpandDims,
-    MoveAxis,
-    Pick,
-    Reshape,
-    Squeeze,
-    SwapAxes,
-    Transpose,
-)
-from .trig import (
-    Arccos,
-    Arccosh,
-    Arcsin,
-    Arcsinh,
-    Arctan,
-    Arctanh,
-    Cos,
-    Cosh,
-    Deg2rad,
-    Rad2deg,
-    Sin,
-    Sinc,
-    Sinh,
-    Tan,
-)
+from types import SimpleNamespace
+from typing import Any
 
-PRIMITIVES = (
-    # arithmetic with broadcasting
-    Add, Arctan2, Clip, Div, Fmax, Fmin, Hypot, Logaddexp, Maximum, Minimum, Mod, Mul, Pow,
-    Power, Sub, Where,
-    # comparisons
-    Equal, Greater, GreaterEqual, Less, LessEqual, NotEqual,
-    # elementwise functions of one input
-    Abs, Cbrt, Ceil, Exp, Exp2, Expm1, Floor, Identity, Log, Log10, Log1p, Log2, LogSigmoid,
-    NanToNum, Neg, Relu, Round, Sigmoid, Sign, Softplus, Sqrt, Square, Tanh,
-    # trigonometric and hyperbolic functions
-    Arccos, Arccosh, Arcsin, Arcsinh, Arctan, Arctanh, Cos, Cosh, Deg2rad, Rad2deg, Sin, Sinc,
-    Sinh, Tan,
-    # reductions and running sums and products
-    Cumprod, Cumsum, LogSumExp, Max, Mean, Min, Prod, Sum,
-    # shapes
-    Astype, BroadcastTo, ExpandDims, MoveAxis, Pick, Reshape, Squeeze, SwapAxes, Transpose,
-    # arrangements: flips, rolls, pads, tiles, repeats, sort
-    Flip, Pad, Repeat, Roll, Rot90, Sort, Tile,
-    # matrix structure: triangles, diagonals, kron
-    Diag, Diagonal, Kron, Tril, Triu,
-    # indexing
-    GetItem,
-    # joins and splits
-    Concatenate, Split, Stack,
-    # linear algebra
-    Dot, MatMul, Outer, TensorDot, Vdot,
-    # einsum
-    Einsum,
-    # stop_gradient
-    StopGradient,
+from . import (  # noqa: F401 (loading a module runs its declarations)
+    arithmetic,
+    arrange,
+    compare,
+    einsum,
+    elementwise,
+    indexing,
+    join,
+    linalg,
+    matrix,
+    plumbing,
+    reduce,
+    shape,
+    statistics,
+    trig,
 )
+from .registry import DECLARATIONS, NAMESPACE, Declaration, builds, function, method, primitive
 
-PLUMBING = (SumLike, BroadcastLike, ZerosLike, AstypeLike, Seed, SeedAs, Adjoint,
-            NumericBprop, ExpandReduced, Unsort)
+_surface = {d.box for d in DECLARATIONS if d.box is not None and d.vocabulary}
+#: the boxes of the numpy surface, in declaration order
+PRIMITIVES: tuple[type, ...] = tuple(dict.fromkeys(
+    d.box for d in DECLARATIONS if d.box is not None and d.box in _surface))
+#: the boxes gradients are built with (af.grad), which no af function makes
+PLUMBING: tuple[type, ...] = tuple(dict.fromkeys(
+    d.box for d in DECLARATIONS if d.box is not None and d.box not in _surface))
 
-__all__ = [cls.__name__ for cls in PRIMITIVES + PLUMBING] + ["PRIMITIVES", "PLUMBING"]
+globals().update({cls.__name__: cls for cls in PRIMITIVES + PLUMBING})
+
+#: the af functions of the primitives (``surface.exp``, ``surface.sum``, ...), for code
+#: of the package that builds boxes the way users do
+surface = SimpleNamespace(**NAMESPACE)
+
+__all__ = [cls.__name__ for cls in PRIMITIVES + PLUMBING] + [
+    "PRIMITIVES", "PLUMBING", "DECLARATIONS", "NAMESPACE", "Declaration", "builds",
+    "function", "method", "primitive", "surface"]
+
+
+def __getattr__(name: str) -> Any:
+    """Only for names not declared (the primitives are set above from the declarations)."""
+    raise AttributeError(f"module 'autograd_flow.ops' has no attribute {name!r}")

@@ -9,13 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box, _user_site
+from ..core.box import Box, Constant, user_site
 from ..errors import BoxError
-from .compare import Equal, Greater, Less
-from .elementwise import Floor, Log, Sigmoid, _sigmoid
-from .gradient import SumLike, linear_in
+from .elementwise import sigmoid
+from .plumbing import sum_like
+from .registry import builds, method, primitive
 
 
+@primitive("add", numpy=np.add, common=True)
 class Add(Box):
     """y = a + b;   d a = d y,  d b = d y"""
 
@@ -25,10 +26,8 @@ class Add(Box):
     def bprop(self, grad, a, b):
         return grad, grad
 
-    def bprop_boxes(self, grad, a, b):
-        return grad, grad
 
-
+@primitive("subtract", numpy=np.subtract, op="sub", common=True)
 class Sub(Box):
     """y = a - b;   d a = d y,  d b = -d y"""
 
@@ -38,10 +37,8 @@ class Sub(Box):
     def bprop(self, grad, a, b):
         return grad, -grad
 
-    def bprop_boxes(self, grad, a, b):
-        return grad, -grad
 
-
+@primitive("multiply", numpy=np.multiply, op="mul", common=True)
 class Mul(Box):
     """y = a * b;   d a = d y * b,  d b = d y * a"""
 
@@ -51,10 +48,8 @@ class Mul(Box):
     def bprop(self, grad, a, b):
         return grad * b, grad * a
 
-    def bprop_boxes(self, grad, a, b):
-        return grad * b, grad * a
 
-
+@primitive("divide", numpy=np.divide, op="div", common=True)
 class Div(Box):
     """y = a / b;   d a = d y / b,  d b = -d y * y / b"""
 
@@ -65,11 +60,8 @@ class Div(Box):
         grad_a = grad / b
         return grad_a, -grad_a * self.value
 
-    def bprop_boxes(self, grad, a, b):
-        grad_a = grad / b
-        return grad_a, -grad_a * self
 
-
+@primitive(op="pow", common=True)
 class Pow(Box):
     """y = a**p for a number p;   d a = d y * p a**(p - 1)"""
 
@@ -78,7 +70,7 @@ class Pow(Box):
             exponent = exponent[()]
         if isinstance(exponent, bool) or not isinstance(
                 exponent, (int, float, np.integer, np.floating)):
-            raise BoxError(f"Pow (created at {_user_site()}) takes a number as exponent, "
+            raise BoxError(f"Pow (created at {user_site()}) takes a number as exponent, "
                            f"not {exponent!r}; for a box exponent write a ** b (af.power)")
         # a numpy scalar exponent as a Python number, so it cannot promote float32
         self.exponent = exponent.item() if isinstance(exponent, np.generic) else exponent
@@ -92,12 +84,18 @@ class Pow(Box):
             return None
         return grad * self.exponent * a ** (self.exponent - 1)
 
-    def bprop_boxes(self, grad, a):
-        if self.exponent == 0:
-            return None
-        return grad * self.exponent * a ** (self.exponent - 1)
+
+@builds(np.power)
+def power_of(a: Any, b: Any) -> Box:
+    """``a ** b`` (and ``np.power(a, b)``) with a box: Pow for a number exponent (its
+    derivative needs no logarithm), Power for a box or array exponent."""
+    exponent = b.value if isinstance(b, Constant) else b
+    if isinstance(exponent, Box) or np.ndim(exponent) != 0:
+        return Power(a, b)
+    return Pow(a, exponent=exponent)
 
 
+@primitive("maximum", numpy=np.maximum, common=True)
 class Maximum(Box):
     """y = max(a, b) elementwise;   d a = d y * 1[a > b],  d b = d y * 1[b > a],
     and half of d y to each at ties (a subgradient, as the average of both sides)."""
@@ -106,14 +104,11 @@ class Maximum(Box):
         return np.maximum(a, b)
 
     def bprop(self, grad, a, b):
-        grad_a = grad * (a > b) + 0.5 * grad * (a == b)
-        return grad_a, grad - grad_a
-
-    def bprop_boxes(self, grad, a, b):
-        grad_a = grad * Greater(a, b) + 0.5 * grad * Equal(a, b)
+        grad_a = grad * (a > b) + 0.5 * grad * np.equal(a, b)
         return grad_a, grad - grad_a
 
 
+@primitive("minimum", numpy=np.minimum, common=True)
 class Minimum(Box):
     """y = min(a, b) elementwise;   d a = d y * 1[a < b],  d b = d y * 1[b < a],
     and half of d y to each at ties (as maximum)"""
@@ -122,14 +117,11 @@ class Minimum(Box):
         return np.minimum(a, b)
 
     def bprop(self, grad, a, b):
-        grad_a = grad * (a < b) + 0.5 * grad * (a == b)
-        return grad_a, grad - grad_a
-
-    def bprop_boxes(self, grad, a, b):
-        grad_a = grad * Less(a, b) + 0.5 * grad * Equal(a, b)
+        grad_a = grad * (a < b) + 0.5 * grad * np.equal(a, b)
         return grad_a, grad - grad_a
 
 
+@primitive("power", common=True)
 class Power(Box):
     """y = a**b for a box exponent b;   d a = d y * b a**(b - 1),
     d b = d y * y log(a) where a > 0, and 0 where a <= 0 (no real logarithm)"""
@@ -142,12 +134,8 @@ class Power(Box):
         return (grad * b * a ** (b - 1),
                 grad * np.where(positive, self.value * np.log(np.where(positive, a, 1)), 0))
 
-    def bprop_boxes(self, grad, a, b):
-        positive = Greater(a, 0)
-        return (grad * b * a ** (b - 1),
-                grad * Where(positive, self * Log(Where(positive, a, 1)), 0))
 
-
+@primitive("where", numpy=np.where, common=True)
 class Where(Box):
     """y = a where cond else b (numpy broadcasting; cond boolean, no gradient);
     d a = d y where cond else 0,  d b = d y where not cond else 0"""
@@ -158,9 +146,10 @@ class Where(Box):
     def bprop(self, grad, cond, a, b):
         return None, np.where(cond, grad, 0), np.where(cond, 0, grad)
 
-    bprop_boxes = linear_in(1, 2)
+    linear_in = (1, 2)
 
 
+@primitive("arctan2", numpy=np.arctan2)
 class Arctan2(Box):
     """y = arctan2(a, b), the angle of the point (b, a) in (-pi, pi];
     d a = d y * b / (a**2 + b**2),  d b = -d y * a / (a**2 + b**2)  (not at a = b = 0)"""
@@ -172,11 +161,8 @@ class Arctan2(Box):
         radius2 = a * a + b * b
         return grad * b / radius2, -grad * a / radius2
 
-    def bprop_boxes(self, grad, a, b):
-        radius2 = a * a + b * b
-        return grad * b / radius2, -grad * a / radius2
 
-
+@primitive("hypot", numpy=np.hypot)
 class Hypot(Box):
     """y = sqrt(a**2 + b**2) (without overflow);   d a = d y * a / y,  d b = d y * b / y,
     and 0 at a = b = 0 (a subgradient, as abs's at 0)"""
@@ -185,14 +171,11 @@ class Hypot(Box):
         return np.hypot(a, b)
 
     def bprop(self, grad, a, b):
-        ratio = grad / np.where(self.value == 0, 1, self.value)  # 0 / 1 at the origin
-        return ratio * a, ratio * b
-
-    def bprop_boxes(self, grad, a, b):
-        ratio = grad / Where(Equal(self, 0), 1, self)
+        ratio = grad / np.where(np.equal(self.value, 0), 1, self.value)  # 0 / 1 at the origin
         return ratio * a, ratio * b
 
 
+@primitive("logaddexp", numpy=np.logaddexp)
 class Logaddexp(Box):
     """y = log(exp(a) + exp(b)) (no overflow);   d a = d y * sigmoid(a - b),
     d b = d y * sigmoid(b - a)  (= exp(a - y) and exp(b - y), without y's rounding)"""
@@ -201,10 +184,7 @@ class Logaddexp(Box):
         return np.logaddexp(a, b)
 
     def bprop(self, grad, a, b):
-        return grad * _sigmoid(a - b), grad * _sigmoid(b - a)
-
-    def bprop_boxes(self, grad, a, b):
-        return grad * Sigmoid(a - b), grad * Sigmoid(b - a)
+        return grad * sigmoid(a - b), grad * sigmoid(b - a)
 
 
 class _NanIgnoring(Box):
@@ -212,14 +192,12 @@ class _NanIgnoring(Box):
     input none: d a = d y * (1[a == y] - 1[a == b] / 2),  d b = d y * (1[b == y] - 1[a == b] / 2)"""
 
     def bprop(self, grad, a, b):
-        half_tie = 0.5 * grad * (a == b)
-        return grad * (a == self.value) - half_tie, grad * (b == self.value) - half_tie
-
-    def bprop_boxes(self, grad, a, b):
-        half_tie = 0.5 * grad * Equal(a, b)
-        return grad * Equal(a, self) - half_tie, grad * Equal(b, self) - half_tie
+        half_tie = 0.5 * grad * np.equal(a, b)
+        return (grad * np.equal(a, self.value) - half_tie,
+                grad * np.equal(b, self.value) - half_tie)
 
 
+@primitive("fmax", numpy=np.fmax)
 class Fmax(_NanIgnoring):
     """y = max(a, b) elementwise, ignoring NaN (the other input; NaN if both are);
     d a = d y * 1[a > b or b is NaN], d b likewise, half of d y to each at ties"""
@@ -228,6 +206,7 @@ class Fmax(_NanIgnoring):
         return np.fmax(a, b)
 
 
+@primitive("fmin", numpy=np.fmin)
 class Fmin(_NanIgnoring):
     """y = min(a, b) elementwise, ignoring NaN (the other input; NaN if both are);
     d a = d y * 1[a < b or b is NaN], d b likewise, half of d y to each at ties"""
@@ -236,6 +215,7 @@ class Fmin(_NanIgnoring):
         return np.fmin(a, b)
 
 
+@primitive("mod", numpy=np.remainder, aliases=("remainder",))
 class Mod(Box):
     """y = a mod b = a - b floor(a / b), with the sign of b (np.mod, np.remainder, %);
     d a = d y,  d b = -d y * floor(a / b)  (away from a / b integer, where y jumps)"""
@@ -246,10 +226,8 @@ class Mod(Box):
     def bprop(self, grad, a, b):
         return grad, -grad * np.floor(a / b)
 
-    def bprop_boxes(self, grad, a, b):
-        return grad, -grad * Floor(a / b)
 
-
+@primitive("clip", numpy=np.clip)
 class Clip(Box):
     """y = a limited to [a_min, a_max] (settings: numbers, arrays or None for no bound);
     d a = d y * 1[a_min < a < a_max]  (0 outside the bounds and on them)"""
@@ -268,15 +246,8 @@ class Clip(Box):
             grad = grad * (a > self.a_min)
         if self.a_max is not None:
             grad = grad * (a < self.a_max)
-        return grad
-
-    def bprop_boxes(self, grad, a):
-        if self.a_min is not None:
-            grad = grad * Greater(a, self.a_min)
-        if self.a_max is not None:
-            grad = grad * Less(a, self.a_max)
-        if np.ndim(self.a_min) or np.ndim(self.a_max):  # array bounds may broadcast a:
-            return SumLike(grad, a)  # af.grad sums back only for boxes of several inputs
+        if np.ndim(self.a_min) or np.ndim(self.a_max):  # array bounds may broadcast a
+            grad = sum_like(grad, a)
         return grad
 
 
@@ -286,17 +257,24 @@ def _bound(setting: str, value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, Box):
-        raise BoxError(f"Clip (created at {_user_site()}): {setting} is a setting (a number "
+        raise BoxError(f"Clip (created at {user_site()}): {setting} is a setting (a number "
                        f"or an array), not a box; for bounds computed in the graph write "
                        f"af.minimum(af.maximum(a, low), high)")
     array = np.asarray(value) if isinstance(value, (list, tuple, np.ndarray, np.generic)) \
         else value
     if isinstance(array, np.ndarray):
         if array.dtype.kind not in "iuf":
-            raise BoxError(f"Clip (created at {_user_site()}): {setting} must hold real "
+            raise BoxError(f"Clip (created at {user_site()}): {setting} must hold real "
                            f"numbers, not {array.dtype} values ({value!r})")
         return array.item() if array.ndim == 0 else array
     if isinstance(array, bool) or not isinstance(array, (int, float)):
-        raise BoxError(f"Clip (created at {_user_site()}): {setting} must be a number, an "
+        raise BoxError(f"Clip (created at {user_site()}): {setting} must be a number, an "
                        f"array or None, not {value!r}")
     return array
+
+
+@method("clip")
+def _clip(self: Box, min: Any = None, max: Any = None) -> Box:  # noqa: A002 (ndarray's names)
+    """Limited to [min, max] (numbers, arrays or None), as ``ndarray.clip``; gradient
+    1 strictly inside, 0 outside and on the bounds."""
+    return Clip(self, a_min=min, a_max=max)

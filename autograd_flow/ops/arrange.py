@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box
+from ..core.box import Box
 from ..errors import BoxError, describe
 from .axes import (
     as_tuple,
@@ -18,14 +18,18 @@ from .axes import (
     integers_setting,
     interleaved,
 )
-from .gradient import linear_in
+from .plumbing import on_boxes
+from .registry import function, primitive
 
 Axis = int | Sequence[int] | None
 
 
+@primitive("flip", numpy=np.flip)
 class Flip(Box):
     """y = a with the order of entries reversed along axis (all axes by default);
     d a = d y flipped the same way"""
+
+    linear_in = (0,)
 
     def __init__(self, a: Any, axis: Axis = None, name: str | None = None) -> None:
         super().__init__(a, name=name)
@@ -39,13 +43,13 @@ class Flip(Box):
     def bprop(self, grad, a):
         return np.flip(grad, self.axis)
 
-    def bprop_boxes(self, grad, a):
-        return Flip(grad, axis=self.axis)
 
-
+@primitive("rot90", numpy=np.rot90)
 class Rot90(Box):
     """y = a rotated by k quarter turns in the plane of axes (from the first axis towards
     the second);   d a = d y rotated by -k"""
+
+    linear_in = (0,)
 
     def __init__(self, a: Any, k: int = 1, axes: Sequence[int] = (0, 1),
                  name: str | None = None) -> None:
@@ -63,13 +67,13 @@ class Rot90(Box):
     def bprop(self, grad, a):
         return np.rot90(grad, -self.k, self.axes)
 
-    def bprop_boxes(self, grad, a):
-        return Rot90(grad, k=-self.k, axes=self.axes)
 
-
+@primitive("roll", numpy=np.roll)
 class Roll(Box):
     """y = a with entries shifted cyclically by shift along axis (of the flattened a
     when axis is None);   d a = d y rolled by -shift"""
+
+    linear_in = (0,)
 
     def __init__(self, a: Any, shift: int | Sequence[int], axis: Axis = None,
                  name: str | None = None) -> None:
@@ -90,17 +94,17 @@ class Roll(Box):
     def bprop(self, grad, a):
         return np.roll(grad, _negated(self.shift), self.axis)
 
-    def bprop_boxes(self, grad, a):
-        return Roll(grad, shift=_negated(self.shift), axis=self.axis)
-
 
 def _negated(shift: int | tuple[int, ...]) -> int | tuple[int, ...]:
     return -shift if isinstance(shift, int) else tuple(-s for s in shift)
 
 
+@primitive("tile", numpy=np.tile)
 class Tile(Box):
     """y = a repeated reps[k] times along axis k (numpy's rules for unequal lengths);
     d a = d y summed over the copies"""
+
+    linear_in = (0,)
 
     def __init__(self, a: Any, reps: int | Sequence[int], name: str | None = None) -> None:
         super().__init__(a, name=name)
@@ -118,13 +122,14 @@ class Tile(Box):
         copies = np.reshape(grad, interleaved(reps, shape))
         return np.reshape(np.sum(copies, axis=tuple(range(0, 2 * ndim, 2))), np.shape(a))
 
-    bprop_boxes = linear_in(0)
 
-
+@primitive("repeat", numpy=np.repeat, method="repeat")
 class Repeat(Box):
     """y = each entry of a repeated repeats times (or repeats[i] times for entry i)
     along axis (of the flattened a when axis is None);   d a = d y summed over each
     entry's copies"""
+
+    linear_in = (0,)
 
     def __init__(self, a: Any, repeats: int | Sequence[int], axis: int | None = None,
                  name: str | None = None) -> None:
@@ -165,8 +170,6 @@ class Repeat(Box):
             total[present] = np.add.reduceat(copies, starts[present], axis=0)
         return np.reshape(np.moveaxis(total, 0, axis), np.shape(a))
 
-    bprop_boxes = linear_in(0)
-
 
 def pad_pairs(values: Any, ndim: int) -> np.ndarray:
     """numpy's pad rule: one value, one (before, after) pair for every axis, or a pair
@@ -181,10 +184,13 @@ def pad_pairs(values: Any, ndim: int) -> np.ndarray:
     return np.broadcast_to(array, (ndim, 2))
 
 
+@primitive()
 class Pad(Box):
     """y = a surrounded by pad_width[k] = (before, after) entries of constant_values along
     each axis k (numpy's constant mode);   d a = the middle of d y, d constant_values =
     d y summed over the entries each constant filled"""
+
+    linear_in = (0, 1)
 
     def __init__(self, a: Any, constant_values: Any = 0, pad_width: Any = 0,
                  mode: str = "constant", name: str | None = None) -> None:
@@ -238,9 +244,8 @@ class Pad(Box):
             sums[k, 1] = np.sum(grad[outer + (slice(before + shape[k], None),) + inner])
         return grad[middle], sums
 
-    bprop_boxes = linear_in(0, 1)
 
-
+@primitive("sort", numpy=np.sort)
 class Sort(Box):
     """y = a sorted along axis (the flattened a when axis is None);   d a = d y put back
     through the sorting permutation (tied entries in numpy's stable order)"""
@@ -255,15 +260,15 @@ class Sort(Box):
         return np.sort(a, axis=self.axis)
 
     def bprop(self, grad, a):
-        return unsorted(grad, a, self.axis)
-
-    def bprop_boxes(self, grad, a):
-        return Unsort(grad, a, axis=self.axis)
+        return unsort(grad, a, self.axis)
 
 
-def unsorted(g: Any, a: Any, axis: int | None) -> np.ndarray:
+def unsort(g: Any, a: Any, axis: int | None) -> Any:
     """g (shaped like a sorted along axis) with each entry moved back to where its
-    entry of a was before sorting: the inverse of the sorting permutation."""
+    entry of a was before sorting: the inverse of the sorting permutation (an Unsort
+    box for boxes)."""
+    if on_boxes(g, a):
+        return Unsort(g, a, axis=axis)
     if axis is None:
         order = np.argsort(np.ravel(a), kind="stable")
         result = np.empty(np.size(a), dtype=np.result_type(g))
@@ -275,16 +280,19 @@ def unsorted(g: Any, a: Any, axis: int | None) -> np.ndarray:
     return result
 
 
+@primitive()
 class Unsort(Box):
     """y = g put back through the permutation that sorts a along axis (the gradient of
     sort);   d g = d y in a's sorted order (a permutation: linear in g); a gets none"""
+
+    linear_in = (0,)
 
     def __init__(self, g: Any, a: Any, axis: int | None = -1, name: str | None = None) -> None:
         self.axis = axis
         super().__init__(g, a, name=name)
 
     def fprop(self, g, a):
-        return unsorted(g, a, self.axis)
+        return unsort(g, a, self.axis)
 
     def bprop(self, grad, g, a):
         if self.axis is None:
@@ -292,4 +300,25 @@ class Unsort(Box):
         return np.take_along_axis(grad, np.argsort(a, axis=self.axis, kind="stable"),
                                   self.axis), None
 
-    bprop_boxes = linear_in(0)
+
+
+@function("pad", box=Pad, numpy=np.pad)
+def pad(a: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0,
+        name: str | None = None) -> Box:
+    """a surrounded by ``constant_values``, ``pad_width`` entries before and after each
+    axis (one int, one (before, after) pair, or a pair per axis), as ``np.pad`` in its
+    constant mode (the only mode). ``constant_values`` may be a box: it gets the sum of
+    the gradient over the entries it fills."""
+    return Pad(a, constant_values, pad_width=pad_width, mode=mode, name=name)
+
+
+@function("fliplr", box=Flip, numpy=np.fliplr)
+def fliplr(a: Any, name: str | None = None) -> Box:
+    """a flipped along axis 1 (left to right), as ``np.fliplr``."""
+    return Flip(a, axis=1, name=name or "fliplr")
+
+
+@function("flipud", box=Flip, numpy=np.flipud)
+def flipud(a: Any, name: str | None = None) -> Box:
+    """a flipped along axis 0 (up to down), as ``np.flipud``."""
+    return Flip(a, axis=0, name=name or "flipud")

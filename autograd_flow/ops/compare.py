@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..box import Box
+from ..core.box import Box
+from .registry import primitive
 
 
 class _Comparison(Box):
@@ -13,10 +14,8 @@ class _Comparison(Box):
     def bprop(self, grad, a, b):
         return None, None
 
-    def bprop_boxes(self, grad, a, b):
-        return None, None
 
-
+@primitive("greater", numpy=np.greater, common=True)
 class Greater(_Comparison):
     """y = 1[a > b]"""
 
@@ -24,6 +23,7 @@ class Greater(_Comparison):
         return np.greater(a, b)
 
 
+@primitive("greater_equal", numpy=np.greater_equal, common=True)
 class GreaterEqual(_Comparison):
     """y = 1[a >= b]"""
 
@@ -31,6 +31,7 @@ class GreaterEqual(_Comparison):
         return np.greater_equal(a, b)
 
 
+@primitive("less", numpy=np.less, common=True)
 class Less(_Comparison):
     """y = 1[a < b]"""
 
@@ -38,6 +39,7 @@ class Less(_Comparison):
         return np.less(a, b)
 
 
+@primitive("less_equal", numpy=np.less_equal, common=True)
 class LessEqual(_Comparison):
     """y = 1[a <= b]"""
 
@@ -45,13 +47,15 @@ class LessEqual(_Comparison):
         return np.less_equal(a, b)
 
 
+@primitive("equal", numpy=np.equal, common=True)
 class Equal(_Comparison):
-    """y = 1[a == b]"""
+    """y = 1[a == b] (``box == other`` compares boxes themselves: use af.equal or np.equal)"""
 
     def fprop(self, a, b):
         return np.equal(a, b)
 
 
+@primitive("not_equal", numpy=np.not_equal, common=True)
 class NotEqual(_Comparison):
     """y = 1[a != b]"""
 

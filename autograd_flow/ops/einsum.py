@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box, _user_site
+from ..core.box import Box, user_site
 from ..errors import BoxError, describe
-from .gradient import multilinear_in
+from .registry import function, primitive
 
 LETTERS = string.ascii_letters  # numpy's index labels, in numpy's (ASCII) order
 
@@ -143,6 +143,7 @@ def _letter(index: Any) -> str:
     return (string.ascii_uppercase + string.ascii_lowercase)[index]
 
 
+@primitive()
 class Einsum(Box):
     """y = einsum(subscripts, *operands);   d operand_k = einsum(d y, the other operands
     -> operand k's indices), broadcast along indices only operand k has, placed on the
@@ -150,12 +151,14 @@ class Einsum(Box):
 
     def __init__(self, *operands: Any, subscripts: str, optimize: Any = False,
                  name: str | None = None) -> None:
-        where = f"Einsum (created at {_user_site()})"
+        where = f"Einsum (created at {user_site()})"
         if not isinstance(subscripts, str):
             raise BoxError(f"{where}: subscripts must be a string such as 'ij,jk->ik', got "
                            f"{subscripts!r}.")
         self.subscripts, self.optimize = subscripts, optimize
         self._terms, self._output = parse(subscripts, len(operands), where)
+        self.linear_in = tuple(range(len(operands)))  # linear in each operand
+        self.multilinear = True
         super().__init__(*operands, name=name)
 
     def fprop(self, *operands):
@@ -175,9 +178,6 @@ class Einsum(Box):
         grads = tuple(_operand_grad(grad, operands, terms, output, k, optimize)
                       for k in range(len(operands)))
         return grads if len(grads) > 1 else grads[0]
-
-    def bprop_boxes(self, grad, *operands):
-        return multilinear_in(*range(len(operands)))(self, grad, *operands)
 
 
 def _operand_grad(grad: Any, operands: Sequence[Any], terms: Sequence[str], output: str,
@@ -204,3 +204,15 @@ def _operand_grad(grad: Any, operands: Sequence[Any], terms: Sequence[str], outp
     grad_k = np.zeros(shape, dtype=g.dtype)
     np.einsum(f"{term}->{unique}", grad_k)[...] = g  # a writeable view of the diagonal
     return grad_k
+
+
+@function("einsum", box=Einsum, numpy=np.einsum)
+def einsum(subscripts: Any, *operands: Any, optimize: Any = False,
+           name: str | None = None) -> Box:
+    """Einstein summation, as ``np.einsum``: any subscripts numpy takes (``'ij,jk->ik'``,
+    implicit output ``'ij,jk'``, ``'...'``, repeated indices ``'ii->i'``), or numpy's
+    sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])``; ``optimize`` as numpy's."""
+    if not isinstance(subscripts, str):
+        subscripts, listed = sublist_subscripts((subscripts, *operands))
+        operands = tuple(listed)
+    return Einsum(*operands, subscripts=subscripts, optimize=optimize, name=name)

@@ -9,11 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box, _user_site
+from ..core.box import Box, user_site
 from ..errors import BoxError
-from .compare import Greater, Less
+from .plumbing import on_boxes
+from .registry import builds, method, primitive
 
 
+@primitive("exp", numpy=np.exp, common=True)
 class Exp(Box):
     """y = exp(a);   d a = d y * y"""
 
@@ -23,10 +25,8 @@ class Exp(Box):
     def bprop(self, grad, a):
         return grad * self.value
 
-    def bprop_boxes(self, grad, a):
-        return grad * self
 
-
+@primitive("log", numpy=np.log, common=True)
 class Log(Box):
     """y = log(a) for a > 0;   d a = d y / a"""
 
@@ -36,10 +36,8 @@ class Log(Box):
     def bprop(self, grad, a):
         return grad / a
 
-    def bprop_boxes(self, grad, a):
-        return grad / a
 
-
+@primitive("tanh", numpy=np.tanh, common=True)
 class Tanh(Box):
     """y = tanh(a);   d a = d y * (1 - y**2)   (lecture: tanh'(a) = 1 - tanh(a)^2)"""
 
@@ -47,32 +45,32 @@ class Tanh(Box):
         return np.tanh(a)
 
     def bprop(self, grad, a):
-        return grad * (1 - self.value * self.value)
-
-    def bprop_boxes(self, grad, a):
-        return grad * (1 - self * self)
+        y = self.value
+        return grad * (1 - y * y)
 
 
+@primitive("sigmoid", common=True)
 class Sigmoid(Box):
     """y = 1 / (1 + exp(-a));   d a = d y * y (1 - y)   (lecture: g'(a) = g(a)(1 - g(a)))"""
 
     def fprop(self, a):
-        return _sigmoid(a)
+        return sigmoid(a)
 
     def bprop(self, grad, a):
-        return grad * self.value * (1 - self.value)
-
-    def bprop_boxes(self, grad, a):
-        return grad * self * (1 - self)
+        y = self.value
+        return grad * y * (1 - y)
 
 
-def _sigmoid(a: Any) -> Any:
-    """1 / (1 + exp(-a)) without overflow, to full relative accuracy for large negative a
-    too (Sigmoid's value; the derivative of softplus and log_sigmoid)."""
+def sigmoid(a: Any) -> Any:
+    """1 / (1 + exp(-a)) without overflow, to full relative accuracy both ways (the
+    derivative of softplus and log_sigmoid): a Sigmoid box for a box."""
+    if on_boxes(a):
+        return Sigmoid(a)
     e = np.exp(-np.abs(a))
     return np.where(a >= 0, 1, e) / (1 + e)
 
 
+@primitive("relu", common=True)
 class Relu(Box):
     """y = max(0, a);   d a = d y * 1[a > 0]   (subgradient 0 at a = 0)"""
 
@@ -82,10 +80,8 @@ class Relu(Box):
     def bprop(self, grad, a):
         return grad * (a > 0)
 
-    def bprop_boxes(self, grad, a):
-        return grad * Greater(a, 0)
 
-
+@primitive("identity", common=True)
 class Identity(Box):
     """y = a;   d a = d y   (the lecture's linear activation)"""
 
@@ -95,10 +91,8 @@ class Identity(Box):
     def bprop(self, grad, a):
         return grad
 
-    def bprop_boxes(self, grad, a):
-        return grad
 
-
+@primitive("square", numpy=np.square, common=True)
 class Square(Box):
     """y = a**2;   d a = 2 a d y"""
 
@@ -108,10 +102,8 @@ class Square(Box):
     def bprop(self, grad, a):
         return 2 * a * grad
 
-    def bprop_boxes(self, grad, a):
-        return 2 * a * grad
 
-
+@primitive("abs", numpy=(np.absolute, np.fabs), aliases=("fabs",), common=True)
 class Abs(Box):
     """y = |a|;   d a = sign(a) d y   (lecture: sign(a) = 1[a > 0] - 1[a < 0], 0 at a = 0)"""
 
@@ -121,10 +113,8 @@ class Abs(Box):
     def bprop(self, grad, a):
         return np.sign(a) * grad
 
-    def bprop_boxes(self, grad, a):
-        return Sign(a) * grad
 
-
+@primitive("negative", numpy=np.negative, op="neg", common=True)
 class Neg(Box):
     """y = -a;   d a = -d y"""
 
@@ -134,9 +124,6 @@ class Neg(Box):
     def bprop(self, grad, a):
         return -grad
 
-    def bprop_boxes(self, grad, a):
-        return -grad
-
 
 class _PiecewiseConstant(Box):
     """y = g(a) constant between jumps (sign, floor, ceil, round);   no gradient (d a = 0)"""
@@ -144,10 +131,8 @@ class _PiecewiseConstant(Box):
     def bprop(self, grad, a):
         return None
 
-    def bprop_boxes(self, grad, a):
-        return None
 
-
+@primitive("sign", numpy=np.sign, common=True)
 class Sign(_PiecewiseConstant):
     """y = sign(a) (-1, 0 or 1);   d a = 0 (piecewise constant: no gradient)"""
 
@@ -155,6 +140,7 @@ class Sign(_PiecewiseConstant):
         return np.sign(a)
 
 
+@primitive("sqrt", numpy=np.sqrt)
 class Sqrt(Box):
     """y = sqrt(a) for a > 0;   d a = d y / (2 y)"""
 
@@ -164,10 +150,8 @@ class Sqrt(Box):
     def bprop(self, grad, a):
         return grad / (2 * self.value)
 
-    def bprop_boxes(self, grad, a):
-        return grad / (2 * self)
 
-
+@primitive("cbrt", numpy=np.cbrt)
 class Cbrt(Box):
     """y = a**(1/3) (real, any sign);   d a = d y / (3 y**2) for a != 0"""
 
@@ -175,12 +159,11 @@ class Cbrt(Box):
         return np.cbrt(a)
 
     def bprop(self, grad, a):
-        return grad / (3 * (self.value * self.value))
-
-    def bprop_boxes(self, grad, a):
-        return grad / (3 * (self * self))
+        y = self.value
+        return grad / (3 * (y * y))
 
 
+@primitive("log1p", numpy=np.log1p)
 class Log1p(Box):
     """y = log(1 + a) for a > -1 (accurate for small a);   d a = d y / (1 + a)"""
 
@@ -190,10 +173,8 @@ class Log1p(Box):
     def bprop(self, grad, a):
         return grad / (1 + a)
 
-    def bprop_boxes(self, grad, a):
-        return grad / (1 + a)
 
-
+@primitive("expm1", numpy=np.expm1)
 class Expm1(Box):
     """y = exp(a) - 1 (accurate for small a);   d a = d y * (y + 1)"""
 
@@ -203,10 +184,8 @@ class Expm1(Box):
     def bprop(self, grad, a):
         return grad * (self.value + 1)
 
-    def bprop_boxes(self, grad, a):
-        return grad * (self + 1)
 
-
+@primitive("log2", numpy=np.log2)
 class Log2(Box):
     """y = log2(a) for a > 0;   d a = d y / (a log 2)"""
 
@@ -216,10 +195,8 @@ class Log2(Box):
     def bprop(self, grad, a):
         return grad / (a * math.log(2))
 
-    def bprop_boxes(self, grad, a):
-        return grad / (a * math.log(2))
 
-
+@primitive("log10", numpy=np.log10)
 class Log10(Box):
     """y = log10(a) for a > 0;   d a = d y / (a log 10)"""
 
@@ -229,10 +206,8 @@ class Log10(Box):
     def bprop(self, grad, a):
         return grad / (a * math.log(10))
 
-    def bprop_boxes(self, grad, a):
-        return grad / (a * math.log(10))
 
-
+@primitive("exp2", numpy=np.exp2)
 class Exp2(Box):
     """y = 2**a;   d a = d y * y log 2"""
 
@@ -242,10 +217,8 @@ class Exp2(Box):
     def bprop(self, grad, a):
         return grad * self.value * math.log(2)
 
-    def bprop_boxes(self, grad, a):
-        return grad * self * math.log(2)
 
-
+@primitive("softplus")
 class Softplus(Box):
     """y = log(1 + exp(a)) = max(a, 0) + log1p(exp(-|a|)) (no overflow; accurate for
     large negative a);   d a = d y * sigmoid(a)"""
@@ -254,12 +227,10 @@ class Softplus(Box):
         return np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))
 
     def bprop(self, grad, a):
-        return grad * _sigmoid(a)
-
-    def bprop_boxes(self, grad, a):
-        return grad * Sigmoid(a)
+        return grad * sigmoid(a)
 
 
+@primitive("log_sigmoid")
 class LogSigmoid(Box):
     """y = log sigmoid(a) = min(a, 0) - log1p(exp(-|a|)) (no overflow; accurate both
     ways);   d a = d y * sigmoid(-a)"""
@@ -268,12 +239,10 @@ class LogSigmoid(Box):
         return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
 
     def bprop(self, grad, a):
-        return grad * _sigmoid(-a)
-
-    def bprop_boxes(self, grad, a):
-        return grad * Sigmoid(-a)
+        return grad * sigmoid(-a)
 
 
+@primitive("floor", numpy=np.floor)
 class Floor(_PiecewiseConstant):
     """y = floor(a), the largest integer <= a;   no gradient (piecewise constant)"""
 
@@ -281,6 +250,7 @@ class Floor(_PiecewiseConstant):
         return np.floor(a)
 
 
+@primitive("ceil", numpy=np.ceil)
 class Ceil(_PiecewiseConstant):
     """y = ceil(a), the smallest integer >= a;   no gradient (piecewise constant)"""
 
@@ -288,13 +258,14 @@ class Ceil(_PiecewiseConstant):
         return np.ceil(a)
 
 
+@primitive("round", numpy=np.round, method="round")
 class Round(_PiecewiseConstant):
-    """y = a rounded to ``decimals`` places, halves to even (np.round);   no gradient
-    (piecewise constant)"""
+    """y = a rounded to ``decimals`` places (negative: to tens, hundreds, ...), halves
+    to even (np.round);   no gradient (piecewise constant)"""
 
     def __init__(self, a: Any, decimals: int = 0, name: str | None = None) -> None:
         if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
-            raise BoxError(f"Round (created at {_user_site()}): decimals must be an integer "
+            raise BoxError(f"Round (created at {user_site()}): decimals must be an integer "
                            f"(places after the point; negative for tens, hundreds, ...), "
                            f"not {decimals!r}")
         self.decimals = int(decimals)
@@ -304,25 +275,32 @@ class Round(_PiecewiseConstant):
         return np.round(a, self.decimals)
 
 
+@method("__round__")
+def _round_builtin(self: Box, ndigits: int | None = None) -> Box:
+    """``round(box)`` or ``round(box, 2)``: a Round box, as ``round`` of an ndarray
+    gives an array (no gradient)."""
+    return Round(self, decimals=0 if ndigits is None else ndigits)
+
+
+@primitive("nan_to_num", numpy=np.nan_to_num)
 class NanToNum(Box):
     """y = a with NaN -> nan, +inf -> posinf, -inf -> neginf (np.nan_to_num; by default
-    0 and the dtype's largest and smallest numbers);   d a = d y * 1[a finite]"""
+    0 and the dtype's largest and smallest numbers);   d a = d y * 1[a finite]. numpy's
+    ``copy`` is accepted: a box never writes into its input."""
 
-    def __init__(self, a: Any, nan: float = 0.0, posinf: float | None = None,
-                 neginf: float | None = None, name: str | None = None) -> None:
+    def __init__(self, x: Any, copy: bool = True, nan: float = 0.0,
+                 posinf: float | None = None, neginf: float | None = None,
+                 name: str | None = None) -> None:
         self.nan = _number("nan", nan)
         self.posinf = None if posinf is None else _number("posinf", posinf)
         self.neginf = None if neginf is None else _number("neginf", neginf)
-        super().__init__(a, name=name)
+        super().__init__(x, name=name)
 
     def fprop(self, a):
         return np.nan_to_num(a, nan=self.nan, posinf=self.posinf, neginf=self.neginf)
 
     def bprop(self, grad, a):
-        return grad * np.isfinite(a)
-
-    def bprop_boxes(self, grad, a):
-        return grad * Less(Abs(a), math.inf)  # 1[a finite]: False for NaN and +-inf
+        return grad * (abs(a) < math.inf)  # 1[a finite]: False for NaN and +-inf
 
 
 def _number(setting: str, value: Any) -> float:
@@ -330,6 +308,12 @@ def _number(setting: str, value: Any) -> float:
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise BoxError(f"NanToNum (created at {_user_site()}): {setting} must be a real "
+        raise BoxError(f"NanToNum (created at {user_site()}): {setting} must be a real "
                        f"number, not {value!r}")
     return value.item() if isinstance(value, np.generic) else value
+
+
+@builds(np.positive)
+def _positive(a: Any) -> Any:
+    """``+box`` (and ``np.positive(box)``): the box itself, as ``+`` of a number."""
+    return a

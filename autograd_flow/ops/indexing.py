@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box, _user_site
+from ..core.box import Box, user_site
 from ..errors import BoxError, describe
-from .gradient import linear_in
+from .registry import method, primitive
 
 
 class _FromInput:
@@ -58,13 +58,16 @@ def _check_array(array: np.ndarray, where: str) -> None:
                        ".astype(int) (or compare it to get a mask).")
 
 
+@primitive(op="getitem", common=True)
 class GetItem(Box):
     """y = a[index] (numpy indexing);   d a = d y added at the indexed entries (np.add.at:
     an entry indexed twice gets both gradients), zero elsewhere; index arrays get none"""
 
+    linear_in = (0,)
+
     def __init__(self, a: Any, index: Any, name: str | None = None) -> None:
         parts = index if isinstance(index, tuple) else (index,)
-        where = f"GetItem (created at {_user_site()})"
+        where = f"GetItem (created at {user_site()})"
         self.index = tuple(FROM_INPUT if isinstance(part, Box) else _static_part(part, where)
                            for part in parts)
         if sum(part is Ellipsis for part in self.index) > 1:
@@ -105,7 +108,13 @@ class GetItem(Box):
             grad_a[key] = grad
         return (grad_a, *(None for _ in arrays)) if arrays else grad_a
 
-    bprop_boxes = linear_in(0)
+
+
+@method("__getitem__")
+def _getitem(self: Box, index: Any) -> Box:
+    """``box[index]`` with any numpy index (integers, slices, integer arrays, boolean
+    masks, None, ...); index arrays may be boxes (they get no gradient)."""
+    return GetItem(self, index)
 
 
 def _axes_used(part: Any) -> int:

@@ -7,10 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box, _user_site
+from ..core.box import Box, Constant, user_site
 from ..errors import BoxError, describe
-from .gradient import linear_in
-from .indexing import GetItem
+from .registry import function, primitive
 
 
 def _shapes(arrays: Sequence[Any]) -> str:
@@ -19,10 +18,11 @@ def _shapes(arrays: Sequence[Any]) -> str:
 
 def _check_count(cls: type, arrays: Sequence[Any]) -> None:
     if not arrays:
-        raise BoxError(f"{cls.__name__} (created at {_user_site()}) needs at least one "
+        raise BoxError(f"{cls.__name__} (created at {user_site()}) needs at least one "
                        "array to join, got none.")
 
 
+@primitive()
 class Concatenate(Box):
     """y = the inputs joined along axis (flattened first when axis is None);
     d a_k = the part of d y where a_k lies"""
@@ -30,6 +30,7 @@ class Concatenate(Box):
     def __init__(self, *arrays: Any, axis: int | None = 0, name: str | None = None) -> None:
         _check_count(Concatenate, arrays)
         self.axis = axis
+        self.linear_in = tuple(range(len(arrays)))  # jointly linear in every input
         super().__init__(*arrays, name=name)
 
     def _check(self, arrays: tuple[Any, ...]) -> None:
@@ -63,10 +64,9 @@ class Concatenate(Box):
             parts = [np.reshape(part, shape) for part, shape in zip(parts, shapes)]
         return tuple(parts) if len(parts) > 1 else parts[0]
 
-    def bprop_boxes(self, grad, *arrays):
-        return linear_in(*range(len(arrays)))(self, grad, *arrays)
 
 
+@primitive()
 class Stack(Box):
     """y = the inputs (of one shape) stacked along a new axis;   d a_k = d y[..., k, ...]
     (index k along that axis). Python numbers among the inputs do not promote the
@@ -75,6 +75,7 @@ class Stack(Box):
     def __init__(self, *arrays: Any, axis: int = 0, name: str | None = None) -> None:
         _check_count(Stack, arrays)
         self.axis = axis
+        self.linear_in = tuple(range(len(arrays)))  # jointly linear in every input
         super().__init__(*arrays, name=name)
 
     def _part(self, k: int) -> tuple[Any, ...]:
@@ -97,19 +98,19 @@ class Stack(Box):
         grads = tuple(grad[self._part(k)] for k in range(len(arrays)))
         return grads if len(grads) > 1 else grads[0]
 
-    def bprop_boxes(self, grad, *arrays):
-        grads = tuple(GetItem(grad, self._part(k)) for k in range(len(arrays)))
-        return grads if len(grads) > 1 else grads[0]
 
 
+@primitive()
 class Split(Box):
     """y = part ``part`` of np.array_split(a, indices_or_sections, axis) (of np.split
     when ``equal``: sections must divide the axis);   d a = d y placed at the part's
     entries, zero elsewhere"""
 
+    linear_in = (0,)
+
     def __init__(self, a: Any, indices_or_sections: int | Sequence[int], axis: int = 0,
                  part: int = 0, equal: bool = False, name: str | None = None) -> None:
-        where = f"Split (created at {_user_site()})"
+        where = f"Split (created at {user_site()})"
         if isinstance(indices_or_sections, (int, np.integer)):
             if indices_or_sections <= 0:
                 raise BoxError(f"{where}: the number of sections must be positive, got "
@@ -158,4 +159,67 @@ class Split(Box):
         grad_a[self._key(np.shape(a))] = grad
         return grad_a
 
-    bprop_boxes = linear_in(0)
+
+# -- the functions, as numpy's ---------------------------------------------------------
+
+def _holds_box(value: Any) -> bool:
+    return isinstance(value, Box) or (
+        isinstance(value, (list, tuple)) and any(_holds_box(v) for v in value))
+
+
+def _entry(value: Any) -> Any:
+    """An item of a list to join: a (nested) list holding boxes as :func:`array`."""
+    return array(value) if isinstance(value, (list, tuple)) and _holds_box(value) else value
+
+
+@function("array", box=Stack)
+def array(object: Any, name: str | None = None) -> Box:  # noqa: A002 (numpy's name)
+    """An array from a (nested) list of boxes, numbers and arrays, as ``np.array`` builds
+    one: the entries of each list (of one shape) are stacked, so
+    ``af.array([[x, 0.0], [0.0, y]])`` is a 2x2 box for scalar boxes x and y. A box is
+    returned as it is; a list without boxes becomes a Constant. Python numbers do not
+    promote float32 boxes (``np.array`` would make float64)."""
+    if isinstance(object, Box):
+        return object
+    if not _holds_box(object):
+        return Constant(np.array(object), name=name)
+    return Stack(*(_entry(item) for item in object), axis=0, name=name)
+
+
+@function("concatenate", box=Concatenate, numpy=np.concatenate)
+def concatenate(arrays: Sequence[Any], axis: int | None = 0, name: str | None = None) -> Box:
+    """The arrays joined along ``axis`` (flattened first when axis is None), as
+    ``np.concatenate``; the shapes must agree off the axis."""
+    return Concatenate(*(_entry(a) for a in arrays), axis=axis, name=name)
+
+
+@function("stack", box=Stack, numpy=np.stack)
+def stack(arrays: Sequence[Any], axis: int = 0, name: str | None = None) -> Box:
+    """The arrays (of one shape; boxes, numbers or nested lists of them) stacked along a
+    new ``axis``, as ``np.stack``."""
+    return Stack(*(_entry(a) for a in arrays), axis=axis, name=name)
+
+
+def _parts(a: Any, indices_or_sections: int | Sequence[int], axis: int, equal: bool,
+           name: str | None) -> list[Box]:
+    count = (int(indices_or_sections) if isinstance(indices_or_sections, (int, np.integer))
+             else len(indices_or_sections) + 1)
+    return [Split(a, indices_or_sections, axis=axis, part=k, equal=equal,
+                  name=None if name is None else f"{name}[{k}]")
+            for k in range(max(count, 1))]
+
+
+@function("split", box=Split, numpy=np.split)
+def split(a: Any, indices_or_sections: int | Sequence[int], axis: int = 0,
+          name: str | None = None) -> list[Box]:
+    """The parts of ``a`` along ``axis`` as a list of boxes, as ``np.split``: N equal
+    parts (N must divide the axis) or the parts between the given indices."""
+    return _parts(a, indices_or_sections, axis, True, name)
+
+
+@function("array_split", box=Split, numpy=np.array_split)
+def array_split(a: Any, indices_or_sections: int | Sequence[int], axis: int = 0,
+                name: str | None = None) -> list[Box]:
+    """As :func:`split`, but N parts need not be equal (the first ones are one longer),
+    as ``np.array_split``."""
+    return _parts(a, indices_or_sections, axis, False, name)

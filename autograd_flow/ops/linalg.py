@@ -6,14 +6,18 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box, _user_site
+from ..core.box import Box, user_site
 from ..errors import BoxError, describe
-from .gradient import multilinear_in
+from .registry import primitive
 
 
+@primitive("matmul", numpy=np.matmul, common=True)
 class MatMul(Box):
     """y = a @ b;   d a = d y @ b^T,  d b = a^T @ d y
     (lecture: grad W = (grad a) h^T and grad h = W^T (grad a), batched)"""
+
+    linear_in = (0, 1)
+    multilinear = True
 
     def fprop(self, a, b):
         return a @ b
@@ -38,8 +42,6 @@ class MatMul(Box):
             return grad @ np.swapaxes(b, -1, -2)
         return transposed_product(a, grad)
 
-    bprop_boxes = multilinear_in(0, 1)
-
 
 def transposed_product(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """d b = a^T @ d y for y = a @ b over the last two axes, computed as (d y^T @ a)^T: the
@@ -51,10 +53,14 @@ def transposed_product(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
     return np.swapaxes(np.swapaxes(grad, -1, -2) @ a, -1, -2)
 
 
+@primitive("vdot", numpy=np.vdot)
 class Vdot(Box):
     """y = sum_i a_i b_i over the flattened arrays (``np.vdot`` of real arrays);
     d a = d y * b,  d b = d y * a, each in the other's shape (lecture: the L2 penalty
     Omega = W . W, d W = 2 W)"""
+
+    linear_in = (0, 1)
+    multilinear = True
 
     def fprop(self, a, b):
         if np.size(a) != np.size(b):
@@ -64,8 +70,6 @@ class Vdot(Box):
 
     def bprop(self, grad, a, b):
         return grad * np.reshape(b, np.shape(a)), grad * np.reshape(a, np.shape(b))
-
-    bprop_boxes = multilinear_in(0, 1)
 
 
 def _axes_pair(axes: Any, where: str) -> int | tuple[tuple[int, ...], tuple[int, ...]]:
@@ -140,13 +144,17 @@ def _tensordot_grads(grad: Any, a: Any, b: Any, summed_a: list[int], summed_b: l
             np.transpose(grad_b, np.argsort(order_b)))
 
 
+@primitive("tensordot", numpy=np.tensordot)
 class TensorDot(Box):
     """y = tensordot(a, b, axes): the sum over the paired axes (the last ``axes`` of a
     with the first of b, or two lists);   d a = d y contracted with b over b's other
     axes, d b = a contracted with d y over a's other axes"""
 
+    linear_in = (0, 1)
+    multilinear = True
+
     def __init__(self, a: Any, b: Any, axes: Any = 2, name: str | None = None) -> None:
-        self.axes = _axes_pair(axes, f"TensorDot (created at {_user_site()})")
+        self.axes = _axes_pair(axes, f"TensorDot (created at {user_site()})")
         super().__init__(a, b, name=name)
 
     def fprop(self, a, b):
@@ -157,12 +165,14 @@ class TensorDot(Box):
         summed_a, summed_b = _contracted(self.axes, np.shape(a), np.shape(b), self)
         return _tensordot_grads(grad, a, b, summed_a, summed_b)
 
-    bprop_boxes = multilinear_in(0, 1)
 
-
+@primitive("dot", numpy=np.dot, method="dot")
 class Dot(Box):
     """y = dot(a, b): a * b when either is 0-d, else tensordot(a, b, ([-1], [-2])) (b's
     only axis when b is 1-D);   d a, d b = tensordot's gradients (d y * b, d y * a if 0-d)"""
+
+    linear_in = (0, 1)
+    multilinear = True
 
     def fprop(self, a, b):
         if np.ndim(a) == 0 or np.ndim(b) == 0:
@@ -174,12 +184,14 @@ class Dot(Box):
             return grad * b, grad * a
         return _tensordot_grads(grad, a, b, [np.ndim(a) - 1], [max(np.ndim(b) - 2, 0)])
 
-    bprop_boxes = multilinear_in(0, 1)
 
-
+@primitive("outer", numpy=np.outer)
 class Outer(Box):
     """y = outer(a, b) = ravel(a)[:, None] * ravel(b)[None, :];
     d a = (d y @ ravel(b)) shaped like a,  d b = (ravel(a) @ d y) shaped like b"""
+
+    linear_in = (0, 1)
+    multilinear = True
 
     def fprop(self, a, b):
         return np.outer(a, b)
@@ -188,4 +200,3 @@ class Outer(Box):
         return (np.reshape(grad @ np.ravel(b), np.shape(a)),
                 np.reshape(np.ravel(a) @ grad, np.shape(b)))
 
-    bprop_boxes = multilinear_in(0, 1)

@@ -6,14 +6,17 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box
+from ..core.box import Box
 from ..errors import BoxError, describe
 from .axes import axis_indices, integer_setting, interleaved
-from .gradient import SumLike, linear_in, multilinear_in
+from .reduce import Sum
+from .registry import function, primitive
 
 
 class _Triangle(Box):
     """Shared by Triu and Tril: the diagonal offset k and the input check."""
+
+    linear_in = (0,)
 
     def __init__(self, a: Any, k: int = 0, name: str | None = None) -> None:
         super().__init__(a, name=name)
@@ -26,6 +29,7 @@ class _Triangle(Box):
                            "a 0-d array.")
 
 
+@primitive("triu", numpy=np.triu)
 class Triu(_Triangle):
     """y = a with the entries below the k-th diagonal zeroed (on the last two axes; a 1-D
     a is broadcast to a square matrix, as numpy);   d a = triu(d y, k), summed back over
@@ -38,10 +42,8 @@ class Triu(_Triangle):
     def bprop(self, grad, a):
         return np.triu(grad, self.k)
 
-    def bprop_boxes(self, grad, a):
-        return SumLike(Triu(grad, k=self.k), a)
 
-
+@primitive("tril", numpy=np.tril)
 class Tril(_Triangle):
     """y = a with the entries above the k-th diagonal zeroed (on the last two axes; a 1-D
     a is broadcast to a square matrix, as numpy);   d a = tril(d y, k), summed back over
@@ -53,9 +55,6 @@ class Tril(_Triangle):
 
     def bprop(self, grad, a):
         return np.tril(grad, self.k)
-
-    def bprop_boxes(self, grad, a):
-        return SumLike(Tril(grad, k=self.k), a)
 
 
 def embed_diagonal(grad: Any, shape: tuple[int, ...], offset: int, axis1: int,
@@ -70,9 +69,12 @@ def embed_diagonal(grad: Any, shape: tuple[int, ...], offset: int, axis1: int,
     return result
 
 
+@primitive("diagonal", numpy=np.diagonal, method="diagonal")
 class Diagonal(Box):
     """y[..., i] = a[..., i, i + offset] over axes (axis1, axis2), the other axes kept in
     order and the diagonal last (np.diagonal);   d a = d y on that diagonal, zero elsewhere"""
+
+    linear_in = (0,)
 
     def __init__(self, a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1,
                  name: str | None = None) -> None:
@@ -91,13 +93,14 @@ class Diagonal(Box):
     def bprop(self, grad, a):
         return embed_diagonal(grad, np.shape(a), self.offset, *self.axes(a))
 
-    bprop_boxes = linear_in(0)
 
-
+@primitive("diag", numpy=np.diag)
 class Diag(Box):
     """np.diag: for a 1-D v, y = the square matrix with v on its k-th diagonal and
     d v = the k-th diagonal of d y; for a 2-D v, y = its k-th diagonal and d v = d y on
     that diagonal, zero elsewhere"""
+
+    linear_in = (0,)
 
     def __init__(self, v: Any, k: int = 0, name: str | None = None) -> None:
         super().__init__(v, name=name)
@@ -115,16 +118,18 @@ class Diag(Box):
             return np.diagonal(grad, self.k)
         return embed_diagonal(grad, np.shape(v), self.k, 0, 1)
 
-    bprop_boxes = linear_in(0)
-
 
 def _padded(shape: tuple[int, ...], ndim: int) -> tuple[int, ...]:
     return (1,) * (ndim - len(shape)) + shape
 
 
+@primitive("kron", numpy=np.kron)
 class Kron(Box):
     """y = kron(a, b): block i of y is a[i] * b (the shorter shape padded with leading 1s);
     d a[i] = sum(block i of d y * b),  d b = sum_i a[i] * block i of d y"""
+
+    linear_in = (0, 1)
+    multilinear = True
 
     def fprop(self, a, b):
         return np.kron(a, b)
@@ -140,4 +145,12 @@ class Kron(Box):
         grad_b = np.sum(blocks * a_wide, axis=tuple(range(0, 2 * ndim, 2)))
         return np.reshape(grad_a, np.shape(a)), np.reshape(grad_b, np.shape(b))
 
-    bprop_boxes = multilinear_in(0, 1)
+
+
+@function("trace", box=Diagonal, numpy=np.trace, method="trace")
+def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1,
+          name: str | None = None) -> Box:
+    """The sum of the ``offset`` diagonal of axes (axis1, axis2), as ``np.trace``:
+    a Diagonal box summed over its last axis."""
+    return Sum(Diagonal(a, offset=offset, axis1=axis1, axis2=axis2), axis=-1,
+               name=name or "trace")

@@ -9,12 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box
+from ..core.box import Box
 from ..errors import BoxError, describe
-from .arithmetic import Maximum, Where
-from .compare import Equal
-from .elementwise import Exp
-from .gradient import AstypeLike, SumLike, linear_in
+from .plumbing import astype_like, on_boxes, sum_like
+from .registry import function, primitive
+from .shape import Reshape
 
 Axis = int | Sequence[int] | None
 
@@ -64,9 +63,12 @@ class _Reduction(Box):
         return reduced_axes(self.axis, np.ndim(a))
 
 
+@primitive()
 class ExpandReduced(Box):
     """y = g (a reduction of ref over axis) reshaped to its keepdims shape, so that it
     broadcasts against ref;   d g = d y reshaped back (ref gets no gradient)"""
+
+    linear_in = (0,)
 
     def __init__(self, g: Any, ref: Any, axis: Axis, keepdims: bool,
                  name: str | None = None) -> None:
@@ -75,18 +77,28 @@ class ExpandReduced(Box):
         super().__init__(g, ref, name=name)
 
     def fprop(self, g, ref):
-        if self.keepdims:
-            return g
-        return keep_dims(g, np.shape(ref), reduced_axes(self.axis, np.ndim(ref)))
+        return expand_reduced(g, ref, self.axis, self.keepdims)
 
     def bprop(self, grad, g, ref):
         return np.reshape(grad, np.shape(g)), None
 
-    bprop_boxes = linear_in(0)
+
+def expand_reduced(g: Any, ref: Any, axis: Axis, keepdims: bool) -> Any:
+    """g, a reduction of ref over axis, with its reduced axes back as length 1, so that
+    it broadcasts against ref (an ExpandReduced box for boxes)."""
+    if on_boxes(g, ref):
+        return ExpandReduced(g, ref, axis, keepdims)
+    if keepdims:
+        return g
+    return keep_dims(g, np.shape(ref), reduced_axes(axis, np.ndim(ref)))
 
 
+@primitive("sum", numpy=np.sum, method="sum", common=True)
 class Sum(_Reduction):
-    """y = sum of a over axis;   d a = d y broadcast back over the summed axes"""
+    """y = sum of a over axis (all axes by default);   d a = d y broadcast back over the
+    summed axes"""
+
+    linear_in = (0,)
 
     def fprop(self, a):
         return np.sum(a, axis=self.axes(a), keepdims=self.keepdims)
@@ -94,11 +106,13 @@ class Sum(_Reduction):
     def bprop(self, grad, a):
         return np.broadcast_to(keep_dims(grad, np.shape(a), self.axes(a)), np.shape(a))
 
-    bprop_boxes = linear_in(0)
 
-
+@primitive("mean", numpy=np.mean, method="mean", common=True)
 class Mean(_Reduction):
-    """y = mean of a over axis (n entries each);   d a = d y / n broadcast back"""
+    """y = mean of a over axis (all axes by default; n entries each);   d a = d y / n
+    broadcast back"""
+
+    linear_in = (0,)
 
     def fprop(self, a):
         axes = self.axes(a)
@@ -112,12 +126,12 @@ class Mean(_Reduction):
             grad = grad / _count(np.shape(a), axes)
         return np.broadcast_to(keep_dims(grad, np.shape(a), axes), np.shape(a))
 
-    bprop_boxes = linear_in(0)
 
-
+@primitive("logsumexp", common=True)
 class LogSumExp(_Reduction):
-    """y = log sum_c exp(a_c) = m + log sum_c exp(a_c - m), m = max_c a_c (no overflow;
-    -inf over no entries);   d a = d y * exp(a - y) = d y * softmax(a)"""
+    """y = log sum_c exp(a_c) = m + log sum_c exp(a_c - m), m = max_c a_c, over axis
+    (the last by default; no overflow; -inf over no entries, as
+    ``scipy.special.logsumexp``);   d a = d y * exp(a - y) = d y * softmax(a)"""
 
     def __init__(self, a: Any, axis: Axis = -1, keepdims: bool = False,
                  name: str | None = None) -> None:
@@ -133,18 +147,12 @@ class LogSumExp(_Reduction):
         return value if self.keepdims else np.reshape(value, _dropped(np.shape(a), axes))
 
     def bprop(self, grad, a):
-        axes = self.axes(a)
-        shape = np.shape(a)
-        return keep_dims(grad, shape, axes) * np.exp(a - keep_dims(self.value, shape, axes))
-
-    def bprop_boxes(self, grad, a):
-        return (ExpandReduced(grad, a, self.axis, self.keepdims)
-                * Exp(a - ExpandReduced(self, a, self.axis, self.keepdims)))
+        y = expand_reduced(self.value, a, self.axis, self.keepdims)
+        return expand_reduced(grad, a, self.axis, self.keepdims) * np.exp(a - y)
 
 
 def _dropped(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(side for k, side in enumerate(shape) if k not in axes)
-
 
 
 class _Extremum(_Reduction):
@@ -166,59 +174,49 @@ class _Extremum(_Reduction):
         return function(a, axis=axes, keepdims=self.keepdims, initial=self.initial)
 
     def bprop(self, grad, a):
-        axes = self.axes(a)
-        shape = np.shape(a)
-        ties = a == keep_dims(self.value, shape, axes)
-        count = np.maximum(np.sum(ties, axis=axes, keepdims=True), 1).astype(np.result_type(a))
-        return keep_dims(grad, shape, axes) * ties / count
-
-    def bprop_boxes(self, grad, a):
-        ties = Equal(a, ExpandReduced(self, a, self.axis, self.keepdims))
-        count = AstypeLike(Maximum(Sum(ties, self.axis, keepdims=True), 1), a)
-        return ExpandReduced(grad, a, self.axis, self.keepdims) * ties / count
+        ties = np.equal(a, expand_reduced(self.value, a, self.axis, self.keepdims))
+        count = astype_like(np.maximum(np.sum(ties, axis=self.axis, keepdims=True), 1), a)
+        return expand_reduced(grad, a, self.axis, self.keepdims) * ties / count
 
 
+@primitive("max", numpy=(np.max, np.amax), aliases=("amax",), method="max", common=True)
 class Max(_Extremum):
-    """y = max of a over axis (numpy's initial= too);   d a = d y shared equally among the
-    entries equal to the max (a subgradient at ties, as maximum's)"""
+    """y = max of a over axis (all axes by default; numpy's initial= too);   d a = d y
+    shared equally among the entries equal to the max (a subgradient at ties, as
+    maximum's)"""
 
     def fprop(self, a):
         return self._reduce(a, np.max)
 
 
+@primitive("min", numpy=(np.min, np.amin), aliases=("amin",), method="min", common=True)
 class Min(_Extremum):
-    """y = min of a over axis (numpy's initial= too);   d a = d y shared equally among the
-    entries equal to the min (a subgradient at ties, as minimum's)"""
+    """y = min of a over axis (all axes by default; numpy's initial= too);   d a = d y
+    shared equally among the entries equal to the min (a subgradient at ties, as
+    minimum's)"""
 
     def fprop(self, a):
         return self._reduce(a, np.min)
 
 
+@primitive("prod", numpy=np.prod, method="prod", common=True)
 class Prod(_Reduction):
-    """y = product of a over axis;   d a_i = d y * product of the other entries, exactly
-    where a has zeros: with no zero in a slice y / a_i, with one zero there the product of
-    the rest at the zero and 0 elsewhere, with two or more 0 everywhere. (Second
-    derivatives are exact away from zeros.)"""
+    """y = product of a over axis (all axes by default);   d a_i = d y * product of the
+    other entries, exactly where a has zeros: with no zero in a slice y / a_i, with one
+    zero there the product of the rest at the zero and 0 elsewhere, with two or more 0
+    everywhere. (Second derivatives are exact away from zeros.)"""
 
     def fprop(self, a):
         return np.prod(a, axis=self.axes(a), keepdims=self.keepdims)
 
     def bprop(self, grad, a):
-        axes = self.axes(a)
-        zero = a == 0
-        zeros = np.sum(zero, axis=axes, keepdims=True)
+        zero = np.equal(a, 0)
+        zeros = np.sum(zero, axis=self.axis, keepdims=True)
         safe = np.where(zero, 1, a)
-        rest = np.prod(safe, axis=axes, keepdims=True)  # the product of the nonzero entries
-        others = np.where(zeros == 0, rest / safe, np.where(zero * (zeros == 1), rest, 0))
-        return keep_dims(grad, np.shape(a), axes) * others
-
-    def bprop_boxes(self, grad, a):
-        zero = Equal(a, 0)
-        zeros = Sum(zero, self.axis, keepdims=True)
-        safe = Where(zero, 1, a)
-        rest = Prod(safe, self.axis, keepdims=True)
-        others = Where(Equal(zeros, 0), rest / safe, Where(zero * Equal(zeros, 1), rest, 0))
-        return ExpandReduced(grad, a, self.axis, self.keepdims) * others
+        rest = np.prod(safe, axis=self.axis, keepdims=True)  # the product of the nonzero ones
+        others = np.where(np.equal(zeros, 0), rest / safe,
+                          np.where(zero * np.equal(zeros, 1), rest, 0))
+        return expand_reduced(grad, a, self.axis, self.keepdims) * others
 
 
 def _along(a: Any, axis: int) -> tuple[np.ndarray, int]:
@@ -244,19 +242,29 @@ class _Cumulative(Box):
         super().__init__(a, name=name)
 
 
+@primitive()
 class Cumsum(_Cumulative):
     """y_k = sum_(i <= k) a_i along axis (sum_(i >= k) when reverse);
     d a = d y summed from the other end (a reverse running sum)"""
 
+    linear_in = (0,)
+
     def fprop(self, a):
-        return cumulative_sum(*_along(a, self.axis), self.reverse)
+        return running_sum(a, self.axis, self.reverse)
 
     def bprop(self, grad, a):
         return cumulative_sum(grad, _along(a, self.axis)[1], not self.reverse)
 
-    bprop_boxes = linear_in(0)
+
+def running_sum(a: Any, axis: int, reverse: bool = False) -> Any:
+    """The running sum of a along axis (from the end when ``reverse``; a 0-d a as one
+    entry): a Cumsum box for a box."""
+    if on_boxes(a):
+        return Cumsum(a, axis, reverse=reverse)
+    return cumulative_sum(*_along(a, axis), reverse)
 
 
+@primitive()
 class Cumprod(_Cumulative):
     """y_k = prod_(i <= k) a_i along axis;   d a_j = sum_(k >= j) d y_k prod_(i <= k, i != j) a_i,
     exactly where a has zeros: before the first zero z of a row, (reverse running sum of
@@ -267,25 +275,39 @@ class Cumprod(_Cumulative):
         super().__init__(a, axis=axis, name=name)
 
     def fprop(self, a):
-        x, axis = _along(a, self.axis)
-        return np.cumprod(x, axis=axis)
+        return running_product(a, self.axis)
 
     def bprop(self, grad, a):
-        x, axis = _along(a, self.axis)
-        zero = x == 0
-        seen = np.cumsum(zero, axis=axis)
-        before, first = seen == 0, zero * (seen == 1)
-        past_first = np.cumprod(np.where(first, 1, x), axis=axis)
-        return np.where(before,
-                        cumulative_sum(grad * self.value, axis, True) / np.where(before, x, 1),
-                        np.where(first, cumulative_sum(grad * past_first, axis, True), 0))
+        zero = np.equal(a, 0)
+        seen = running_sum(zero, self.axis)
+        before, first = np.equal(seen, 0), zero * np.equal(seen, 1)
+        past_first = running_product(np.where(first, 1, a), self.axis)
+        inside = running_sum(grad * self.value, self.axis, reverse=True) / np.where(before, a, 1)
+        at_zero = running_sum(grad * past_first, self.axis, reverse=True)
+        grad_a = np.where(before, inside, np.where(first, at_zero, 0))
+        return sum_like(grad_a, a)  # a 0-d input ran as one entry of shape (1,)
 
-    def bprop_boxes(self, grad, a):
-        zero = Equal(a, 0)
-        seen = Cumsum(zero, self.axis)
-        before, first = Equal(seen, 0), zero * Equal(seen, 1)
-        past_first = Cumprod(Where(first, 1, a), self.axis)
-        grad_a = Where(before,
-                       Cumsum(grad * self, self.axis, reverse=True) / Where(before, a, 1),
-                       Where(first, Cumsum(grad * past_first, self.axis, reverse=True), 0))
-        return SumLike(grad_a, a)  # a 0-d input ran as one entry of shape (1,)
+
+def running_product(a: Any, axis: int) -> Any:
+    """The running product of a along axis (a 0-d a as one entry): a Cumprod box for a box."""
+    if on_boxes(a):
+        return Cumprod(a, axis)
+    x, axis = _along(a, axis)
+    return np.cumprod(x, axis=axis)
+
+
+@function("cumsum", box=Cumsum, numpy=np.cumsum, method="cumsum", common=True)
+def cumsum(a: Any, axis: int | None = None, name: str | None = None) -> Box:
+    """Running sum along ``axis``, as ``np.cumsum`` (``axis=None``: of the flattened array)."""
+    if axis is None:
+        return Cumsum(Reshape(a, shape=(-1,)), axis=0, name=name)
+    return Cumsum(a, axis=axis, name=name)
+
+
+@function("cumprod", box=Cumprod, numpy=np.cumprod, method="cumprod", common=True)
+def cumprod(a: Any, axis: int | None = None, name: str | None = None) -> Box:
+    """Running product along ``axis``, as ``np.cumprod`` (``axis=None``: of the flattened
+    array); its gradient is exact where entries are zero."""
+    if axis is None:
+        return Cumprod(Reshape(a, shape=(-1,)), axis=0, name=name)
+    return Cumprod(a, axis=axis, name=name)

@@ -8,15 +8,19 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box
-from ..broadcast import unbroadcast
+from ..core.box import Box
+from ..core.broadcast import unbroadcast
 from ..errors import BoxError, LabelError, describe
 from .axes import as_tuple, axis_index, axis_indices, integer_setting, integers_setting
-from .gradient import AstypeLike, SumLike, linear_in
+from .plumbing import astype_like
+from .registry import function, method, primitive
 
 
+@primitive("reshape", numpy=np.reshape, common=True)
 class Reshape(Box):
     """y = a viewed with a new shape;   d a = d y reshaped to a's shape"""
+
+    linear_in = (0,)
 
     def __init__(self, a: Any, shape: int | Sequence[int], name: str | None = None) -> None:
         self.shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
@@ -28,11 +32,12 @@ class Reshape(Box):
     def bprop(self, grad, a):
         return np.reshape(grad, np.shape(a))
 
-    bprop_boxes = linear_in(0)
 
-
+@primitive("transpose", numpy=np.transpose)
 class Transpose(Box):
     """y = a with its axes permuted (reversed by default);   d a = d y permuted back"""
+
+    linear_in = (0,)
 
     def __init__(self, a: Any, axes: Sequence[int] | None = None, name: str | None = None) -> None:
         self.axes = None if axes is None else tuple(axes)
@@ -46,12 +51,13 @@ class Transpose(Box):
             return np.transpose(grad)
         return np.transpose(grad, np.argsort([axis % np.ndim(a) for axis in self.axes]))
 
-    bprop_boxes = linear_in(0)
 
-
+@primitive("expand_dims", numpy=np.expand_dims)
 class ExpandDims(Box):
     """y = a with axes of length 1 inserted at axis (positions in y);
     d a = d y with those axes squeezed out"""
+
+    linear_in = (0,)
 
     def __init__(self, a: Any, axis: int | Sequence[int], name: str | None = None) -> None:
         super().__init__(a, name=name)
@@ -65,13 +71,13 @@ class ExpandDims(Box):
     def bprop(self, grad, a):
         return np.reshape(grad, np.shape(a))
 
-    def bprop_boxes(self, grad, a):
-        return Squeeze(grad, axis=self.axis)
 
-
+@primitive("squeeze", numpy=np.squeeze, method="squeeze")
 class Squeeze(Box):
     """y = a without its axes of length 1 (those of axis, or all);
     d a = d y reshaped to a's shape"""
+
+    linear_in = (0,)
 
     def __init__(self, a: Any, axis: int | Sequence[int] | None = None,
                  name: str | None = None) -> None:
@@ -92,11 +98,12 @@ class Squeeze(Box):
     def bprop(self, grad, a):
         return np.reshape(grad, np.shape(a))
 
-    bprop_boxes = linear_in(0)  # which axes had length 1 is known when the graph runs
 
-
+@primitive("swapaxes", numpy=np.swapaxes, method="swapaxes")
 class SwapAxes(Box):
     """y = a with axes axis1 and axis2 interchanged;   d a = d y with them interchanged"""
+
+    linear_in = (0,)
 
     def __init__(self, a: Any, axis1: int, axis2: int, name: str | None = None) -> None:
         super().__init__(a, name=name)
@@ -111,13 +118,13 @@ class SwapAxes(Box):
     def bprop(self, grad, a):
         return np.swapaxes(grad, self.axis1, self.axis2)
 
-    def bprop_boxes(self, grad, a):
-        return SwapAxes(grad, self.axis1, self.axis2)
 
-
+@primitive("moveaxis", numpy=np.moveaxis)
 class MoveAxis(Box):
     """y = a with axes source moved to positions destination (the others keep their
     order);   d a = d y with destination moved back to source"""
+
+    linear_in = (0,)
 
     def __init__(self, a: Any, source: int | Sequence[int], destination: int | Sequence[int],
                  name: str | None = None) -> None:
@@ -136,12 +143,12 @@ class MoveAxis(Box):
     def bprop(self, grad, a):
         return np.moveaxis(grad, self.destination, self.source)
 
-    def bprop_boxes(self, grad, a):
-        return MoveAxis(grad, self.destination, self.source)
 
-
+@primitive("broadcast_to", numpy=np.broadcast_to)
 class BroadcastTo(Box):
     """y = a broadcast to shape (numpy's rules);   d a = d y summed over the broadcast axes"""
+
+    linear_in = (0,)
 
     def __init__(self, a: Any, shape: int | Sequence[int], name: str | None = None) -> None:
         super().__init__(a, name=name)
@@ -161,10 +168,8 @@ class BroadcastTo(Box):
     def bprop(self, grad, a):
         return unbroadcast(grad, np.shape(a))
 
-    def bprop_boxes(self, grad, a):
-        return SumLike(grad, a)
 
-
+@primitive("astype", numpy=np.astype, method="astype")
 class Astype(Box):
     """y = a converted to dtype;   d a = d y converted back to a's dtype (no gradient for
     an integer or boolean dtype, where y is piecewise constant in a)"""
@@ -191,12 +196,7 @@ class Astype(Box):
         return np.asarray(a).astype(self.dtype, copy=False)
 
     def bprop(self, grad, a):
-        if not self.differentiable or np.result_type(a).kind != "f":
-            return None
-        return np.asarray(grad).astype(np.result_type(a), copy=False)
-
-    def bprop_boxes(self, grad, a):
-        return AstypeLike(grad, a) if self.differentiable else None
+        return astype_like(grad, a) if self.differentiable else None
 
 
 def check_labels(box: Any, scores: Any, labels: Any) -> None:
@@ -222,9 +222,12 @@ def check_labels(box: Any, scores: Any, labels: Any) -> None:
                          f"{classes} classes; got {bad[:5].tolist()}.")
 
 
+@primitive("pick", common=True)
 class Pick(Box):
     """y_n = a[n, labels_n] for a of shape (N, C) and integer labels in [0, C);
     d a = d y scattered into the picked entries (zero elsewhere); labels get no gradient"""
+
+    linear_in = (0,)
 
     def fprop(self, a, labels):
         check_labels(self, a, labels)
@@ -235,4 +238,39 @@ class Pick(Box):
         grad_a[np.arange(len(grad_a)), labels] = grad
         return grad_a, None
 
-    bprop_boxes = linear_in(0)
+
+
+@method("reshape")
+def _reshape(self: Box, *shape: Any) -> Box:
+    """Same values, new shape (``-1`` allowed), as ``ndarray.reshape``:
+    ``a.reshape(2, 3)`` or ``a.reshape((2, 3))``."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return Reshape(self, shape=shape)
+
+
+@method("transpose")
+def _transpose(self: Box, *axes: Any) -> Box:
+    """Permuted axes (reversed by default), as ``ndarray.transpose``:
+    ``a.transpose()``, ``a.transpose(1, 0)`` or ``a.transpose((1, 0))``."""
+    order = axes[0] if len(axes) == 1 and (axes[0] is None or isinstance(
+        axes[0], (tuple, list))) else axes
+    return Transpose(self, axes=order or None)
+
+
+@method("T", as_property=True)
+def _transposed(self: Box) -> Box:
+    """Transpose (all axes reversed)."""
+    return Transpose(self)
+
+
+@function("ravel", box=Reshape, numpy=np.ravel, method="ravel")
+def ravel(a: Any, name: str | None = None) -> Box:
+    """a as a 1-D array (C order), as ``np.ravel``: a Reshape to (-1,)."""
+    return Reshape(a, shape=(-1,), name=name or "ravel")
+
+
+@function("flatten", box=Reshape, method="flatten")
+def flatten(a: Any, name: str | None = None) -> Box:
+    """a as a 1-D array (C order), as ``ndarray.flatten``: a Reshape to (-1,)."""
+    return Reshape(a, shape=(-1,), name=name or "flatten")

@@ -7,12 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box
-from .arithmetic import Where
-from .compare import Less
-from .elementwise import Abs, Sqrt
+from ..core.box import Box
+from .registry import primitive
 
 
+@primitive("sin", numpy=np.sin)
 class Sin(Box):
     """y = sin(a);   d a = d y * cos(a)"""
 
@@ -22,10 +21,8 @@ class Sin(Box):
     def bprop(self, grad, a):
         return grad * np.cos(a)
 
-    def bprop_boxes(self, grad, a):
-        return grad * Cos(a)
 
-
+@primitive("cos", numpy=np.cos)
 class Cos(Box):
     """y = cos(a);   d a = -d y * sin(a)"""
 
@@ -35,10 +32,8 @@ class Cos(Box):
     def bprop(self, grad, a):
         return -grad * np.sin(a)
 
-    def bprop_boxes(self, grad, a):
-        return -grad * Sin(a)
 
-
+@primitive("tan", numpy=np.tan)
 class Tan(Box):
     """y = tan(a) for a away from pi/2 + k pi;   d a = d y * (1 + y**2)"""
 
@@ -48,10 +43,8 @@ class Tan(Box):
     def bprop(self, grad, a):
         return grad * (1 + self.value * self.value)
 
-    def bprop_boxes(self, grad, a):
-        return grad * (1 + self * self)
 
-
+@primitive("arcsin", numpy=np.arcsin)
 class Arcsin(Box):
     """y = arcsin(a) for |a| < 1;   d a = d y / sqrt((1 - a)(1 + a))"""
 
@@ -61,10 +54,8 @@ class Arcsin(Box):
     def bprop(self, grad, a):
         return grad / np.sqrt((1 - a) * (1 + a))
 
-    def bprop_boxes(self, grad, a):
-        return grad / Sqrt((1 - a) * (1 + a))
 
-
+@primitive("arccos", numpy=np.arccos)
 class Arccos(Box):
     """y = arccos(a) for |a| < 1;   d a = -d y / sqrt((1 - a)(1 + a))"""
 
@@ -74,10 +65,8 @@ class Arccos(Box):
     def bprop(self, grad, a):
         return -grad / np.sqrt((1 - a) * (1 + a))
 
-    def bprop_boxes(self, grad, a):
-        return -grad / Sqrt((1 - a) * (1 + a))
 
-
+@primitive("arctan", numpy=np.arctan)
 class Arctan(Box):
     """y = arctan(a);   d a = d y / (1 + a**2)"""
 
@@ -87,10 +76,8 @@ class Arctan(Box):
     def bprop(self, grad, a):
         return grad / (1 + a * a)
 
-    def bprop_boxes(self, grad, a):
-        return grad / (1 + a * a)
 
-
+@primitive("sinh", numpy=np.sinh)
 class Sinh(Box):
     """y = sinh(a);   d a = d y * cosh(a)"""
 
@@ -100,10 +87,8 @@ class Sinh(Box):
     def bprop(self, grad, a):
         return grad * np.cosh(a)
 
-    def bprop_boxes(self, grad, a):
-        return grad * Cosh(a)
 
-
+@primitive("cosh", numpy=np.cosh)
 class Cosh(Box):
     """y = cosh(a);   d a = d y * sinh(a)"""
 
@@ -113,10 +98,8 @@ class Cosh(Box):
     def bprop(self, grad, a):
         return grad * np.sinh(a)
 
-    def bprop_boxes(self, grad, a):
-        return grad * Sinh(a)
 
-
+@primitive("arcsinh", numpy=np.arcsinh)
 class Arcsinh(Box):
     """y = arcsinh(a);   d a = d y / sqrt(a**2 + 1)"""
 
@@ -126,10 +109,8 @@ class Arcsinh(Box):
     def bprop(self, grad, a):
         return grad / np.sqrt(a * a + 1)
 
-    def bprop_boxes(self, grad, a):
-        return grad / Sqrt(a * a + 1)
 
-
+@primitive("arccosh", numpy=np.arccosh)
 class Arccosh(Box):
     """y = arccosh(a) for a > 1;   d a = d y / sqrt((a - 1)(a + 1))"""
 
@@ -139,10 +120,8 @@ class Arccosh(Box):
     def bprop(self, grad, a):
         return grad / np.sqrt((a - 1) * (a + 1))
 
-    def bprop_boxes(self, grad, a):
-        return grad / Sqrt((a - 1) * (a + 1))
 
-
+@primitive("arctanh", numpy=np.arctanh)
 class Arctanh(Box):
     """y = arctanh(a) for |a| < 1;   d a = d y / ((1 - a)(1 + a))"""
 
@@ -150,9 +129,6 @@ class Arctanh(Box):
         return np.arctanh(a)
 
     def bprop(self, grad, a):
-        return grad / ((1 - a) * (1 + a))
-
-    def bprop_boxes(self, grad, a):
         return grad / ((1 - a) * (1 + a))
 
 
@@ -173,6 +149,7 @@ def _sinc_slope_series(x: Any) -> Any:
     return x * (total + _SINC_SERIES[0])
 
 
+@primitive("sinc", numpy=np.sinc)
 class Sinc(Box):
     """y = sin(pi a) / (pi a), 1 at a = 0 (numpy's normalized sinc);
     d a = d y * (cos(pi a) - y) / a, and its Taylor series near 0 (0 at a = 0)"""
@@ -186,18 +163,13 @@ class Sinc(Box):
         away = np.where(near, 1.0, a)  # no 0 / 0 at 0
         return grad * np.where(near, series, (np.cos(math.pi * a) - self.value) / away)
 
-    def bprop_boxes(self, grad, a):
-        near = Less(Abs(a), _SINC_SERIES_BELOW)
-        series = _sinc_slope_series(Where(near, a, 0.0))
-        away = Where(near, 1.0, a)
-        return grad * Where(near, series, (Cos(math.pi * a) - self) / away)
-
 
 #: Python floats, so a float32 array stays float32.
 _RADIANS_PER_DEGREE = math.pi / 180
 _DEGREES_PER_RADIAN = 180 / math.pi
 
 
+@primitive("deg2rad", numpy=(np.deg2rad, np.radians))
 class Deg2rad(Box):
     """y = a pi / 180 (degrees to radians);   d a = d y pi / 180"""
 
@@ -207,10 +179,8 @@ class Deg2rad(Box):
     def bprop(self, grad, a):
         return grad * _RADIANS_PER_DEGREE
 
-    def bprop_boxes(self, grad, a):
-        return grad * _RADIANS_PER_DEGREE
 
-
+@primitive("rad2deg", numpy=(np.rad2deg, np.degrees))
 class Rad2deg(Box):
     """y = a 180 / pi (radians to degrees);   d a = d y 180 / pi"""
 
@@ -220,5 +190,3 @@ class Rad2deg(Box):
     def bprop(self, grad, a):
         return grad * _DEGREES_PER_RADIAN
 
-    def bprop_boxes(self, grad, a):
-        return grad * _DEGREES_PER_RADIAN

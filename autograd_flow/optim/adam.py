@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from ..box import Parameter
+from ..core.box import Parameter
 from .base import Optimizer, check_fraction
 
 

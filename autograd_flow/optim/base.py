@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box, Parameter
-from ..graph import FlowGraph
+from ..core.box import Box, Parameter
+from ..core.graph import FlowGraph
 
 DECAYS = (None, "inverse", "power")
 Gradients = Mapping[Any, Any]  # {Parameter: gradient}, as FlowGraph.bprop() returns

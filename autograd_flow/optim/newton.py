@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box, Parameter
-from ..graph import FlowGraph
-from ..hessian import MAX_PARAMETERS, check_size, flatten, hessian, unflatten
+from ..autodiff.hessian import MAX_PARAMETERS, check_size, flatten, hessian, unflatten
+from ..core.box import Box, Parameter
+from ..core.graph import FlowGraph
 from .base import check_damping, differentiating, move, trainable
 
 _ROUNDOFF = 4 * float(np.finfo(np.float64).eps)

@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box, Parameter
-from ..gradients import hvp_graph
-from ..graph import FlowGraph
-from ..hessian import flatten, unflatten
+from ..autodiff.directional import hvp_graph
+from ..autodiff.hessian import flatten, unflatten
+from ..core.box import Box, Parameter
+from ..core.graph import FlowGraph
 from .base import check_damping, differentiating, move, trainable
 
 

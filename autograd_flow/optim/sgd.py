@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..box import Parameter
+from ..core.box import Parameter
 from .base import Optimizer, check_fraction
 
 

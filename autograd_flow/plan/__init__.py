@@ -1,11 +1,16 @@
 """Compiled run plans: a FlowGraph writes straight-line Python for its fprop and bprop,
 once per input signature (the shapes, dtypes and memory layouts of its fed Inputs and
-its Parameters), with buffers and rewrites of
-primitive patterns. ``graph.source()`` shows the code. See :mod:`.compiler`."""
+its Parameters), with buffers and rewrites of primitive patterns. ``graph.source()``
+shows the code. See :mod:`.compiler`; :mod:`.cache` keeps a graph's plans, and
+registers itself with the core here, so that every FlowGraph compiles."""
+from ..core.graph import register_compiler
 from . import jit
-from .compiler import MAX_BOXES, Plan, compile_plan, find_rewrites
+from .cache import MAX_BOXES, MAX_PLANS, PlanCache
+from .compiler import Plan, compile_plan, find_rewrites
 from .rewrites import REWRITES, Match, Rewrite
 from .writer import Fallback
 
-__all__ = ["jit", "MAX_BOXES", "Plan", "compile_plan", "find_rewrites", "REWRITES", "Match",
-           "Rewrite", "Fallback"]
+register_compiler(PlanCache)
+
+__all__ = ["jit", "MAX_BOXES", "MAX_PLANS", "Plan", "PlanCache", "compile_plan",
+           "find_rewrites", "REWRITES", "Match", "Rewrite", "Fallback"]

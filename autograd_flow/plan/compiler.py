@@ -22,20 +22,14 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box, Constant, Leaf
-from ..broadcast import summed_axes
+from ..core.box import Box, Constant, Leaf
+from ..core.broadcast import summed_axes
+from ..core.interpreter import checked_bprop, checked_fprop
+from ..core.order import Schedule
 from . import jit
 from .rewrites import REWRITES, Match
 from .templates import Site, _contiguous, _result, template_for
 from .writer import Grad, Writer
-
-#: Graphs with more boxes than this run in the interpreter (the generated source of a
-#: chain of 100,000 boxes would take Python longer to compile than to interpret).
-MAX_BOXES = 5000
-
-
-def _is_builtin(box: Box) -> bool:
-    return type(box).__module__.startswith("autograd_flow.ops")
 
 
 @dataclass
@@ -73,12 +67,7 @@ def _is_number(box: Box) -> bool:
         math.isfinite(box.value)
 
 
-def _lazy_value(box: Box) -> Callable[[], Any]:
-    """A box's value computed from its inputs' values when first read."""
-    return lambda: box.fprop(*[i.value for i in box.inputs])
-
-
-def find_rewrites(graph: Any) -> dict[int, Match]:
+def find_rewrites(graph: Schedule) -> dict[int, Match]:
     """Non-overlapping matches, the inner boxes of each read only inside it and neither
     an output nor asked for in wrt; keyed by id of the pattern's output."""
     consumers: dict[int, list[Box]] = {}
@@ -107,8 +96,13 @@ def find_rewrites(graph: Any) -> dict[int, Match]:
 
 
 class _Compiler:
-    def __init__(self, graph: Any) -> None:
+    def __init__(self, graph: Schedule, jit_runs: bool) -> None:
         self.graph = graph
+        # (box, ((position, input), ...)) in bprop order; position -1: a primitive of
+        # one input returns its gradient bare, not in a tuple
+        self.steps = [(step.box, tuple((-1 if step.box.primitive and len(step.box.inputs) == 1
+                                        else k, source) for k, source in step.targets))
+                      for step in graph.steps]
         self.w = Writer()
         self.rewrites = find_rewrites(graph)
         self.inner = {id(b) for m in self.rewrites.values() for b in m.inner}
@@ -124,19 +118,19 @@ class _Compiler:
         self.output_ids = set(map(id, graph.outputs))
         self.in_run: set[int] = set()
         self.kernels: dict[int, jit.Run] = {}  # id of a run's last box -> its kernels (jit)
-        if getattr(graph, "jit", False):
+        if jit_runs:
             skip = self.inner | set(self.rewrites) | set(map(id, graph.wrt))
             for run in jit.runs(graph.order, skip):
                 self.in_run |= {id(b) for b in run}
                 kernels = self.kernels[id(run[-1])] = jit.Run(run, self._incoming(run),
-                                                              graph.needs)
+                                                              set(graph.needs))
                 self.w.written += [kernels.table, kernels.grads]
 
     def _incoming(self, run: list[Box]) -> list[Box]:
         """The boxes of a run whose gradient comes from outside it (the seed, or a box
         whose bprop runs)."""
         members = {id(b) for b in run}
-        reached = {id(b) for b, _ in self.graph.bprop_steps()}
+        reached = {id(b) for b, _ in self.steps}
         consumers: dict[int, list[Box]] = {}
         for box in self.graph.order:
             for source in box.inputs:
@@ -200,7 +194,7 @@ class _Compiler:
         w = self.w
         lazy = tuple(b for b in self.graph.order if id(b) in self.inner)
         w.lines, w.indent = [], 1
-        if lazy:  # values of boxes inside rewrites: computed when read (Box.__getattr__)
+        if lazy:  # values of boxes inside rewrites: computed from their inputs when read
             w.line(f"for attributes in {w.bind(tuple(b.__dict__ for b in lazy), 'lazy')}:")
             w.line("    attributes.pop('value', None)")
         for box in self.graph.order:
@@ -237,10 +231,10 @@ class _Compiler:
 
     def generic_fprop(self, box: Box, site: Site) -> None:
         w = self.w
-        method = box.fprop if _is_builtin(box) else self.graph.checked_fprop(box)
+        method = box.fprop if box.primitive else checked_fprop(box)
         call = w.bind(method, site.out + "_fprop")
         w.line(f"{site.out} = {call}({', '.join(site.args)})")
-        if not _is_builtin(box) or getattr(box, "data_dependent_shape", False):
+        if not box.primitive or getattr(box, "data_dependent_shape", False):
             w.line(f"if np.shape({site.out}) != {site.shape}:")
             w.line("    raise Fallback")
 
@@ -250,12 +244,12 @@ class _Compiler:
         w.lines, w.indent = [], 1
         graph = self.graph
         wrt_ids = [id(b) for b in graph.wrt]
-        entries = [(box, targets) for box, targets in graph.bprop_steps()
+        entries = [(box, targets) for box, targets in self.steps
                    if id(box) not in self.inner]
         self.grads: dict[int, Grad] = {}
         self.gdtypes: dict[int, Any] = {}
         arriving = {id(b) for k in self.kernels.values() for b in k.incoming}
-        cleared = w.bind(tuple(b for b in graph.reset_boxes() if id(b) not in self.in_run
+        cleared = w.bind(tuple(b for b in graph.reset if id(b) not in self.in_run
                                or id(b) in arriving), "with_gradients")
         w.line(f"for box in {cleared}:  # last step's gradients go before the new ones come")
         w.line("    box.grad = None")
@@ -354,11 +348,11 @@ class _Compiler:
     def generic_bprop(self, box: Box, site: Site, g: Grad,
                       sources: list[tuple[int, Box]]) -> list[tuple[Grad, Any] | None]:
         w = self.w
-        method = box.bprop if _is_builtin(box) else self.graph.checked_bprop(box)
+        method = box.bprop if box.primitive else checked_bprop(box)
         call = w.bind(method, site.out + "_bprop")
         result = w.identifier(f"d_{site.out}_inputs")
         w.line(f"{result} = {call}({g.name}, {', '.join(site.args)})")
-        bare = _is_builtin(box) and len(box.inputs) == 1
+        bare = box.primitive and len(box.inputs) == 1
         items: list[tuple[Grad, Any] | None] = []
         for position, source in sources:
             name = w.identifier(f"d_{self.var[id(source)]}_from_{site.out}")
@@ -411,7 +405,7 @@ class _Compiler:
         plan would otherwise hand out an array it writes again (or twice the same)."""
         w = self.w
         wrt = {id(box) for box in self.graph.wrt}  # theirs are set below, with the copies
-        for box in self.graph.reset_boxes():
+        for box in self.graph.reset:
             g = self.grads.get(id(box))
             if id(box) not in wrt and id(box) not in self.inner and g is not None and (
                     id(box) not in self.in_run or not g.maybe_none):
@@ -437,10 +431,10 @@ class _Compiler:
         w.line(f"return ({', '.join(returned)}{',' if returned else ''})")
 
 
-def compile_plan(graph: Any) -> Plan:
+def compile_plan(graph: Schedule, jit_runs: bool = False) -> Plan:
     """The plan of ``graph`` for the shapes and dtypes of its boxes' current values (set
     by the interpreter's last fprop)."""
-    compiler = _Compiler(graph)
+    compiler = _Compiler(graph, jit_runs)
     fprop_lines, lazy = compiler.fprop()
     shared = sorted(set(compiler.w.variables))  # what fprop computes, bprop may read
     bprop_lines = compiler.bprop()
@@ -461,6 +455,4 @@ def compile_plan(graph: Any) -> Plan:
     namespace = dict(compiler.w.namespace)
     exec(compile(source, f"<plan of {graph!r}>", "exec"), namespace)  # noqa: S102
     fprop, bprop = namespace["make"]()
-    for box in lazy:
-        box.__dict__["_value_thunk"] = _lazy_value(box)
     return Plan(source, fprop, bprop, tuple(compiler.w.written))

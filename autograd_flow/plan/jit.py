@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..box import Box, Constant, Leaf
+from ..core.box import Box, Constant, Leaf
 
 #: Runs shorter than this stay numpy calls (a kernel call costs about a microsecond).
 MIN_BOXES = 4

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..box import Box, Leaf
+from ..core.box import Box, Leaf
 from .templates import _contiguous, _float, _kind, _made, _result, _scratch
 from .writer import Grad, Writer
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..box import Box
+from ..core.box import Box
 from ..ops.reduce import reduced_axes
 from .writer import Grad, Writer
 

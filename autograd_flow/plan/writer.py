@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box
-from ..broadcast import unbroadcast
+from ..core.box import Box
+from ..core.broadcast import unbroadcast
 
 
 class Fallback(Exception):

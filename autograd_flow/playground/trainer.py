@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import functions as F
-from ..box import Box, Input
-from ..graph import FlowGraph
+from ..core.box import Box, Input
+from ..core.graph import FlowGraph
 from ..nn import MLP
+from ..nn import functions as F
 from ..objective import evaluate, objective
 from ..optim.sgd import SGD
 from .datasets import PlaneData

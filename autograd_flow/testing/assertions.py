@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from ..box import Box, Input, Leaf
+from ..autodiff.gradcheck import GradcheckReport, default_wrt, fed_array, float64_feed, gradcheck
+from ..core.box import Box, Input, Leaf
+from ..core.graph import FlowGraph
 from ..errors import FlowGraphError, GradientCheckError
-from ..gradcheck import GradcheckReport, default_wrt, fed_array, float64_feed, gradcheck
-from ..graph import FlowGraph
 from .codegen import to_python
 
 Feed = Mapping[Any, Any]

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from ..box import Box, Input, Parameter
+from ..core.box import Box, Input, Parameter
 from .values import SearchStrategy, Shape, arrays, floats, labels
 
 LIMIT = 100.0  # largest |value| a random graph keeps: differences stay accurate

@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..box import Box, Constant, Input, Leaf, Parameter
-from ..graph import FlowGraph, topological_order
+from ..core.box import Box, Constant, Input, Leaf, Parameter
+from ..core.graph import FlowGraph
+from ..core.order import topological_order
 
 # Primitives that have an af.<function> taking (inputs..., <attributes>..., name=).
 _FUNCTIONS = {

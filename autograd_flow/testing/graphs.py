@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from .. import numpy_api as N
-from ..box import Box, Input, Leaf
-from ..graph import FlowGraph, topological_order
+from ..core.box import Box, Input, Leaf
+from ..core.graph import FlowGraph
+from ..core.order import topological_order
+from ..ops import surface as N
 from .builder import LIMIT, Builder, Op
 from .codegen import to_python
 from .values import SearchStrategy, input_count, shapes

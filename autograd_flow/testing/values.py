@@ -13,7 +13,7 @@ import hypothesis.extra.numpy as hnp
 import numpy as np
 from hypothesis import strategies as st
 
-from ..box import fprop_arity
+from ..core.box import fprop_arity
 
 SearchStrategy = st.SearchStrategy
 Shape = tuple[int, ...]

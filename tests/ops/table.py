@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 import autograd_flow as af
-from autograd_flow.box import Leaf
+from autograd_flow.core.box import Leaf
 
 Shape = tuple[int, ...]
 

@@ -6,7 +6,7 @@ import pkgutil
 
 import autograd_flow as af
 from autograd_flow import ops
-from autograd_flow.box import Leaf
+from autograd_flow.core.box import Leaf
 
 from . import table
 from .test_arithmetic import TABLE as ARITHMETIC

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import numpy as np
 from hypothesis import strategies as st
 
-from ... import functions as F
-from ...box import Box
+from ...core.box import Box
+from ...nn import functions as F
 from ..builder import Builder, Op, domain_ok
 
 

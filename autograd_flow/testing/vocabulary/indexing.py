@@ -11,9 +11,9 @@ import hypothesis.extra.numpy as hnp
 import numpy as np
 from hypothesis import strategies as st
 
-from ... import numpy_api as N
 from ... import ops
-from ...box import Box, Input
+from ...core.box import Box, Input
+from ...ops import surface as N
 from ..builder import Builder, Op
 from ..values import Shape
 

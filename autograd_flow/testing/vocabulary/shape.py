@@ -12,9 +12,9 @@ from collections.abc import Callable
 import numpy as np
 from hypothesis import strategies as st
 
-from ... import numpy_api as N
 from ... import ops
-from ...box import Box
+from ...core.box import Box
+from ...ops import surface as N
 from ..builder import Builder, Op
 from ..values import floats, shapes
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from .box import Box, Constant, Input, Parameter
-from .broadcast import unbroadcast
-from .errors import GradientCheckError, describe
-from .graph import FlowGraph
+from ..core.box import Box, Constant, Input, Parameter
+from ..core.broadcast import unbroadcast
+from ..core.graph import FlowGraph
+from ..errors import GradientCheckError, describe
 
 CBRT_EPS = float(np.cbrt(np.finfo(np.float64).eps))
 

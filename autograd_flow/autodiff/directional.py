@@ -1,14 +1,7 @@
-"""Gradients as flow graphs: :func:`grad` writes d output / d wrt with boxes, so a
-gradient can be run, drawn and differentiated again; :func:`hvp` and :func:`jvp` are
-built on it.
-
-``grad`` does what :meth:`FlowGraph.bprop` does, once, with boxes instead of numbers:
-it visits the boxes in reverse topological order, asks each for its gradient in box
-form (``bprop_boxes``; a box without one runs its numeric ``bprop`` as one box), sums
-the gradients of a box used several times with Add boxes in the order bprop sums them,
-and undoes broadcasting with SumLike boxes where bprop calls ``unbroadcast``. So the
-boxes evaluate to the numbers bprop gives.
-"""
+"""Directional derivatives from gradient graphs: :func:`hvp` (the Hessian times vectors,
+without forming the Hessian) and :func:`jvp` (forward mode, the Jacobian times
+tangents), both built with :func:`~.grad.grad` twice and kept on the FlowGraph they
+were derived from, so that repeated calls only run them."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -16,89 +9,15 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
-from .box import Box, Constant, Input, Leaf, Parameter, as_box, scope
-from .errors import FlowGraphError, describe, one_per_input
-from .graph import FlowGraph, topological_order
-from .ops.gradient import NumericBprop, Seed, SeedAs, SumLike, ZerosLike
-
-
-def grad(output: Box, wrt: Box | Sequence[Box], seed: Any = None) -> Box | list[Box]:
-    """d output / d wrt as boxes: a Box for one ``wrt``, a list for a sequence.
-
-    ``output`` must evaluate to a scalar unless ``seed`` (a box or an array shaped like
-    the output, d loss / d output) is given. The result evaluates, in any FlowGraph fed
-    like the output's, to what ``FlowGraph(output, wrt=...).bprop(seed)`` returns, and
-    it can be given to ``grad`` again::
-
-        x = af.Parameter(np.array(2.0))
-        dy = af.grad(x ** 3, x)              # 3 x**2, a box
-        d2y = af.grad(dy, x)                 # 6 x
-        af.FlowGraph([dy, d2y]).fprop()      # (12.0, 12.0)
-
-    The new boxes belong to scopes of kind "bprop" (``box.scopes[-1].of`` is the
-    forward box each differentiates), so pictures can tell them apart.
-    """
-    if not isinstance(output, Box):
-        raise TypeError(f"af.grad differentiates a box, got {type(output).__name__} {output!r}")
-    single = isinstance(wrt, Box)
-    targets: list[Box] = [wrt] if isinstance(wrt, Box) else list(wrt)
-    order = topological_order([output])
-    members = set(map(id, order))
-    for target in targets:
-        _check_target(target, output, members)
-    needs = set(map(id, targets))
-    for box in order:
-        if any(id(i) in needs for i in box.inputs):
-            needs.add(id(box))
-    grads: dict[int, Box] = {}
-    if id(output) in needs:
-        grads[id(output)] = Seed(output, name="seed") if seed is None else SeedAs(
-            as_box(seed), output, name="seed")
-    for box in reversed(order):
-        upstream = grads.get(id(box))
-        if upstream is None or isinstance(box, Leaf):
-            continue
-        wanted = [id(i) in needs for i in box.inputs]
-        if not any(wanted):
-            continue
-        with scope("bprop", f"d {box.name}", of=box):
-            contributions = _box_form(box, upstream, wanted)
-            for source, want, contribution in zip(box.inputs, wanted, contributions):
-                if not want or contribution is None:
-                    continue
-                if len(box.inputs) > 1:
-                    contribution = SumLike(contribution, source, name="unbroadcast")
-                previous = grads.get(id(source))
-                grads[id(source)] = contribution if previous is None else ops.Add(
-                    previous, contribution, name=f"d {source.name}")
-    result: list[Box] = [grads[id(t)] if id(t) in grads else ZerosLike(t, name=f"d {t.name}")
-                         for t in targets]
-    return result[0] if single else result
-
-
-def _check_target(target: Any, output: Box, members: set[int]) -> None:
-    if not isinstance(target, Box):
-        raise TypeError(f"af.grad: wrt holds {type(target).__name__} {target!r}, not a box")
-    if isinstance(target, Constant):
-        raise FlowGraphError(f"af.grad: {describe(target)} is a Constant: it has no gradient "
-                             "to ask for (make it a Parameter or an Input).")
-    if id(target) not in members:
-        raise FlowGraphError(f"af.grad: {describe(target)} is not in the graph of "
-                             f"{describe(output)}: the output does not depend on it.")
-
-
-def _box_form(box: Box, upstream: Box, wanted: list[bool]) -> tuple[Any, ...]:
-    """The box's gradient per input as boxes (None where there is none)."""
-    result = box.bprop_boxes(upstream, *box.inputs)
-    if result is NotImplemented:  # a box with a numeric bprop only
-        return tuple(NumericBprop(upstream, box, k) if want else None
-                     for k, want in enumerate(wanted))
-    return tuple(None if r is None else as_box(r)
-                 for r in one_per_input(result, box, "bprop_boxes"))
-
-
-# -- numbers from gradient graphs ------------------------------------------------------
+from ..core.box import Box, Constant, Input, Parameter
+from ..core.graph import FlowGraph
+from ..core.order import topological_order
+from ..core.scope import scope
+from ..errors import FlowGraphError, describe
+from ..ops.arithmetic import Add, Mul
+from ..ops.plumbing import ZerosLike
+from ..ops.reduce import Sum
+from .grad import grad
 
 
 def _boxes(gradient: Box | list[Box]) -> list[Box]:
@@ -164,9 +83,9 @@ def _hvp_boxes(output: Box, params: Sequence[Box]) -> _Derived:
     gradient = _boxes(grad(output, params))
     vectors = [Input(f"v[{p.name}]") for p in params]
     with scope("hvp", "<grad, v>"):
-        total: Box = ops.Sum(ops.Mul(gradient[0], vectors[0]))
+        total: Box = Sum(Mul(gradient[0], vectors[0]))
         for g, v in zip(gradient[1:], vectors[1:]):
-            total = ops.Add(total, ops.Sum(ops.Mul(g, v)))
+            total = Add(total, Sum(Mul(g, v)))
     return _Derived([output], params, _boxes(grad(total, params)), vectors, "hvp")
 
 
@@ -181,7 +100,7 @@ def _cached(graph: FlowGraph | Box, key: tuple, build: Any) -> Any:
     """A derived graph kept on the FlowGraph (built again for a bare box)."""
     if not isinstance(graph, FlowGraph):
         return build()
-    cache = graph._derived
+    cache = graph.derived
     if key not in cache:
         cache[key] = build()
     return cache[key]
@@ -211,11 +130,12 @@ def _jvp_boxes(outputs: Sequence[Box], wrt: list[Box]) -> _Derived:
         total: Box = Constant(0.0)
         for output, u in zip(outputs, cotangents):
             for vjp, t in zip(grad(output, wrt, seed=u), tangents):
-                total = ops.Add(total, ops.Sum(ops.Mul(vjp, t)))
+                total = Add(total, Sum(Mul(vjp, t)))
         members = set(map(id, topological_order([total])))
         reached = [u for u in cotangents if id(u) in members]
         directional = dict(zip(map(id, reached), grad(total, reached))) if reached else {}
-    derived = [directional.get(id(u)) or ZerosLike(o) for u, o in zip(cotangents, outputs)]
+    derived = [directional[id(u)] if id(u) in directional else ZerosLike(o)
+               for u, o in zip(cotangents, outputs)]
     return _Derived(outputs, wrt, derived, tangents, "jvp")
 
 

@@ -22,12 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from .box import Box, Parameter
-from .errors import FlowGraphError, describe
-from .extras import tqdm_class
+from ..core.box import Box, Parameter
+from ..core.graph import FlowGraph
+from ..errors import FlowGraphError, describe
+from ..extras import tqdm_class
+from .directional import hvp_graph
 from .gradcheck import CBRT_EPS, float64_feed, in_float64
-from .gradients import hvp_graph
-from .graph import FlowGraph
 
 MAX_PARAMETERS = 2000
 METHODS = ("exact", "differences")

@@ -1,10 +1,9 @@
 """The composites of the lecture: functions that only wire primitive boxes together
 (``linear``, ``softmax``, ``log_softmax``, ``softmax_cross_entropy``,
 ``mean_squared_error``, ``binary_cross_entropy_with_logits``, ``l1_penalty``,
-``l2_penalty``, and numpy's ``var``, ``std``, ``diff``). They define no bprop of their
-own. Each records its :class:`~autograd_flow.box.Scope` so a drawing can show it
-collapsed. (The function of
-each primitive box is in :mod:`autograd_flow.numpy_api`.)
+``l2_penalty``). They define no bprop of their own. Each records its
+:class:`~autograd_flow.core.scope.Scope` so a drawing can show it collapsed, and each
+is a function of the ``af`` namespace, declared with :func:`autograd_flow.ops.function`.
 """
 from __future__ import annotations
 
@@ -13,10 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
-from .box import Box, as_box, composite
+from .. import ops
+from ..core.box import Box, as_box
+from ..core.scope import composite
+from ..ops.registry import function
 
 
+@function("linear")
 @composite("linear")
 def linear(h: Any, W: Any, b: Any = None, name: str | None = None) -> Box:
     """Pre-activation a = b + W h (lecture), batched over rows of h: h @ W.T + b.
@@ -31,64 +33,7 @@ def linear(h: Any, W: Any, b: Any = None, name: str | None = None) -> Box:
     return ops.Add(a, b, name=name or "b + W h")
 
 
-@composite("var")
-def var(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False,
-        name: str | None = None) -> Box:
-    """Variance over ``axis``, as ``np.var``: sum((a - mean(a))**2) / (n - ddof), n the
-    number of entries reduced (numpy's two-pass formula, so the same rounding)."""
-    centered = ops.Sub(a, ops.Mean(a, axis=axis, keepdims=True), name="a - mean")
-    count = ops.Sum(ops.Add(ops.ZerosLike(a), 1), axis=axis, keepdims=keepdims, name="n")
-    total = ops.Sum(ops.Square(centered), axis=axis, keepdims=keepdims)
-    return ops.Div(total, count - ddof if ddof else count, name=name or "var")
-
-
-@composite("std")
-def std(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False,
-        name: str | None = None) -> Box:
-    """Standard deviation over ``axis``, as ``np.std``: sqrt(var(a)); its gradient is
-    infinite where the variance is 0 (as the square root's at 0)."""
-    return ops.Sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims), name=name or "std")
-
-
-def _along(axis: int, part: slice) -> tuple[Any, ...]:
-    """The index taking ``part`` of ``axis`` (negative axes counted from the end, so the
-    index works before the array's number of axes is known)."""
-    if axis < 0:
-        return (Ellipsis, part) + (slice(None),) * (-axis - 1)
-    return (slice(None),) * axis + (part,)
-
-
-@composite("diff")
-def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None,
-         name: str | None = None) -> Box:
-    """The n-th discrete difference along ``axis``, as ``np.diff``: out[i] = a[i+1] - a[i],
-    applied n times, after joining ``prepend`` / ``append`` (a number is repeated along
-    the axis's edge, as numpy does). Slices and a subtraction: each entry's gradient is
-    the difference of the two outputs it feeds."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"diff: order n must be an integer >= 0, got {n!r}.")
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"diff: axis must be an integer, got {axis!r}.")
-    a = as_box(a)
-    if n == 0:
-        return a
-
-    def edge(value: Any) -> Any:
-        if isinstance(value, Box) or np.ndim(value) > 0:
-            return value
-        first = ops.GetItem(a, _along(axis, slice(0, 1)))
-        return ops.Add(ops.ZerosLike(first), value, name="edge")
-
-    if prepend is not None or append is not None:
-        a = ops.Concatenate(*([edge(prepend)] if prepend is not None else []), a,
-                            *([edge(append)] if append is not None else []), axis=int(axis))
-    for k in range(n):
-        a = ops.Sub(ops.GetItem(a, _along(axis, slice(1, None))),
-                    ops.GetItem(a, _along(axis, slice(None, -1))),
-                    name=(name or "diff") if k == n - 1 else "diff")
-    return a
-
-
+@function("log_softmax")
 @composite("log_softmax")
 def log_softmax(a: Any, axis: int = -1, name: str | None = None) -> Box:
     """log softmax(a) = (a - m) - log sum exp(a - m) along ``axis``, with m = max(a) held
@@ -100,12 +45,14 @@ def log_softmax(a: Any, axis: int = -1, name: str | None = None) -> Box:
                    name=name or "log_softmax")
 
 
+@function("softmax")
 @composite("softmax")
 def softmax(a: Any, axis: int = -1, name: str | None = None) -> Box:
     """softmax(a)_c = exp(a_c) / sum_c' exp(a_c') (the lecture's output o(a))."""
     return ops.Exp(log_softmax(a, axis=axis), name=name or "softmax")
 
 
+@function("softmax_cross_entropy")
 @composite("softmax_cross_entropy")
 def softmax_cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean",
                           weight: Any = None, ignore_index: int | None = None,
@@ -207,6 +154,7 @@ def reduce_loss(losses: Box, reduction: str) -> Box:
     return losses
 
 
+@function("mean_squared_error")
 @composite("mean_squared_error")
 def mean_squared_error(prediction: Any, target: Any, reduction: str = "mean",
                        name: str | None = None) -> Box:
@@ -224,12 +172,14 @@ def mean_squared_error(prediction: Any, target: Any, reduction: str = "mean",
     return out
 
 
+@function("l1_penalty")
 @composite("l1_penalty")
 def l1_penalty(weights: Sequence[Any], name: str | None = None) -> Box:
     """Omega = sum_k sum_ij |W^(k)_ij|; gradient sign(W) (lecture, L1 regularization)."""
     return _penalty([ops.Sum(ops.Abs(W)) for W in _as_list(weights)], name or "l1")
 
 
+@function("l2_penalty")
 @composite("l2_penalty")
 def l2_penalty(weights: Sequence[Any], name: str | None = None) -> Box:
     """Omega = sum_k ||W^(k)||_F^2 = sum_k W^(k) . W^(k); gradient 2 W (lecture, L2
@@ -253,6 +203,7 @@ def _as_list(weights: Any) -> list[Box]:
     return boxes
 
 
+@function("binary_cross_entropy_with_logits")
 @composite("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str = "mean",
                                      weight: Any = None, pos_weight: Any = None,

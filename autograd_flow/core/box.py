@@ -1,0 +1,258 @@
+"""Boxes: the nodes of a flow graph, and the leaves Input, Parameter, Constant.
+
+A box is an object with ``fprop`` (its value from its inputs' values) and ``bprop``
+(given d loss / d its value, d loss / d each input). Creating a box with input boxes
+makes a node; nothing is computed until a :class:`~autograd_flow.FlowGraph` runs it.
+
+Boxes take part in numpy's own protocols (NEP 13 and 18): ``box + 1``, ``np.exp(box)``
+and ``np.sum(box, axis=0)`` build boxes. That is how one bprop formula runs on arrays
+(the backward pass) and on boxes (:func:`autograd_flow.grad`). The core knows no
+primitive: :mod:`autograd_flow.ops` declares them and fills the tables numpy's calls are
+looked up in (:mod:`.numpy_protocol`), and attaches ndarray's methods (``.sum``,
+``.reshape``, ``.T``, ``box[index]``, ...).
+"""
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from types import FrameType
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from numpy.lib.mixins import NDArrayOperatorsMixin
+
+from ..errors import BoxError, describe
+from .numpy_protocol import call_function, call_ufunc
+from .scope import current_scopes
+
+#: where code that makes boxes on the user's behalf lives: this package, and numpy
+#: (whose operators and functions build boxes through its protocols)
+_NOT_THE_USER = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,
+                 os.path.dirname(os.path.abspath(np.__file__)) + os.sep)
+
+
+def user_site() -> str:
+    """file:line of the first frame outside this package and numpy: where the user made
+    the box."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and (
+            frame.f_code.co_filename.startswith(_NOT_THE_USER)
+            or (frame.f_code.co_name == "__init__"
+                and isinstance(frame.f_locals.get("self"), Box))):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    return f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+
+
+_ARITY: dict[type, int | None] = {}
+
+
+def fprop_arity(cls: type) -> int | None:
+    """How many inputs ``cls.fprop`` takes (None if it takes *args); cached per class."""
+    if cls not in _ARITY:
+        parameters = list(inspect.signature(cls.fprop).parameters.values())[1:]  # type: ignore[attr-defined]
+        if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+            _ARITY[cls] = None
+        else:
+            _ARITY[cls] = len(parameters)
+    return _ARITY[cls]
+
+
+def _unknown_until_run(box: Box, what: str) -> TypeError:
+    return TypeError(f"{describe(box)}: {what} is known only when the graph runs (a box is a "
+                     "node of the graph, not an array); read box.value after fprop, or build "
+                     "the computation with af functions and operators.")
+
+
+class Box(NDArrayOperatorsMixin):
+    """A node of a flow graph.
+
+    Subclass it and define ``fprop(self, *input_values) -> value`` and
+    ``bprop(self, grad, *input_values) -> gradient per input`` (a tuple when there are
+    several; ``None`` for an input that needs no gradient). Inside ``bprop``,
+    ``self.value`` is the box's own output. Instantiate with input boxes (numbers and
+    arrays become :class:`Constant`) to add a node: ``Cube(x, name="cube")``.
+
+    One bprop serves both ways of differentiating: the backward pass calls it with
+    arrays, and :func:`autograd_flow.grad` (second derivatives, Hessians) calls it with
+    boxes, where ``self.value`` is the box itself. Written with operators and numpy or
+    ``af`` functions of its arguments and of ``self.value``, it works both ways; a bprop
+    that only works on arrays still gives first derivatives, and a second derivative
+    through it is a clear error.
+    """
+
+    #: Set by :mod:`autograd_flow.ops` on the primitives it declares: their values and
+    #: gradients are numpy arrays by construction, so runs do not check them.
+    primitive: ClassVar[bool] = False
+    #: Positions of the inputs the box is linear in (jointly): :func:`autograd_flow.grad`
+    #: then differentiates bprop itself (an ``Adjoint`` box) instead of running it on
+    #: boxes. A class setting, or a box's own (a join of any number of inputs).
+    linear_in: tuple[int, ...] = ()
+    #: With ``linear_in``: linear in each of those inputs separately (a product), not jointly.
+    multilinear: bool = False
+
+    # boxes are compared and hashed by identity (they key dicts and feeds); np.equal
+    # builds an Equal box
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+    def __init__(self, *inputs: Any, name: str | None = None) -> None:
+        self.inputs: tuple[Box, ...] = tuple(as_box(i) for i in inputs)
+        self.name: str = name if name is not None else type(self).__name__.lower()
+        self.value: Any = None
+        self.grad: Any = None
+        self.created_at: str = user_site()
+        self.scopes = current_scopes()
+        arity = fprop_arity(type(self))
+        if arity is not None and arity != len(self.inputs):
+            raise BoxError(
+                f"{type(self).__name__} '{self.name}' (created at {self.created_at}): "
+                f"fprop takes {arity} input(s) but the box was given {len(self.inputs)}.")
+
+    def fprop(self, *values: Any) -> Any:
+        """The box's value from its inputs' values."""
+        raise NotImplementedError(f"{type(self).__name__} must define fprop")
+
+    def bprop(self, grad: Any, *values: Any) -> Any:
+        """Given d loss / d self.value, return d loss / d each input."""
+        raise NotImplementedError(f"{type(self).__name__} must define bprop")
+
+    # -- numpy's protocols -------------------------------------------------------------
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return call_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        return call_function(func, args, kwargs)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        raise _unknown_until_run(self, "its array")
+
+    # ``box += 1`` makes a new box and rebinds the name, as for any immutable value
+    __iadd__ = NDArrayOperatorsMixin.__add__
+    __isub__ = NDArrayOperatorsMixin.__sub__
+    __imul__ = NDArrayOperatorsMixin.__mul__
+    __imatmul__ = NDArrayOperatorsMixin.__matmul__
+    __itruediv__ = NDArrayOperatorsMixin.__truediv__
+    __ipow__ = NDArrayOperatorsMixin.__pow__
+    __imod__ = NDArrayOperatorsMixin.__mod__
+
+    def __bool__(self) -> bool:
+        raise _unknown_until_run(self, "its truth value")
+
+    def __float__(self) -> float:
+        raise _unknown_until_run(self, "its number")
+
+    def __int__(self) -> int:
+        raise _unknown_until_run(self, "its number")
+
+    def __len__(self) -> int:
+        raise _unknown_until_run(self, "its length")
+
+    def __iter__(self) -> Iterator[Box]:
+        raise TypeError(
+            f"{type(self).__name__} '{self.name}' is not iterable: its length is known only "
+            "when the graph runs; index it (box[0], box[1]) or use af.split.")
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        raise TypeError(
+            f"{type(self).__name__} '{self.name}': a box's value cannot be assigned to "
+            "(a graph computes it); build the new array instead, e.g. with af.where(mask, "
+            "value, box), af.concatenate or af.stack.")
+
+    if TYPE_CHECKING:  # attached by autograd_flow.ops (the GetItem primitive)
+        def __getitem__(self, index: Any) -> Box: ...
+
+    def __getattr__(self, name: str) -> Any:
+        """Called only for an attribute not set. ``value``: a box whose value a compiled
+        plan left unset (inside a pattern it runs as one step) computes it from its
+        inputs' values when first read. ndarray's methods are attached by
+        :mod:`autograd_flow.ops`."""
+        if name == "value" and "inputs" in self.__dict__:
+            value = self.__dict__["value"] = self.fprop(*[i.value for i in self.inputs])
+            return value
+        if name in ("shape", "ndim", "dtype", "size") and "inputs" in self.__dict__:
+            raise AttributeError(f"{describe(self)}: its {name} is known only when the graph "
+                                 f"runs; read box.value.{name} after fprop.")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __repr__(self) -> str:
+        shape = "" if self.value is None else f", shape={np.shape(self.value)}"
+        return f"{type(self).__name__}('{self.name}'{shape})"
+
+
+class Leaf(Box):
+    """A box with no inputs whose value is set from outside (feed, parameter, constant)."""
+
+    def fprop(self) -> Any:
+        return self.value
+
+    def bprop(self, grad: Any) -> None:
+        return None
+
+
+class Input(Leaf):
+    """A value fed at run time: ``x = af.Input("x")``; ``graph.fprop({x: X})`` or ``{"x": X}``.
+
+    ``shape`` (``None`` for any size along an axis) and ``dtype`` are optional checks
+    made when the input is fed: ``af.Input("x", shape=(None, 64), dtype=np.float32)``.
+    """
+
+    def __init__(self, name: str, shape: Sequence[int | None] | None = None,
+                 dtype: Any = None) -> None:
+        super().__init__(name=name)
+        self.shape = None if shape is None else tuple(shape)
+        self.dtype = None if dtype is None else np.dtype(dtype)
+
+
+class Parameter(Leaf):
+    """A trainable array: optimizers update ``.value`` in place from ``.grad``."""
+
+    def __init__(self, value: Any, name: str = "parameter") -> None:
+        super().__init__(name=name)
+        array = np.asarray(value)
+        refuse_complex(array, f"Parameter {name!r}")
+        if array.dtype.kind != "f":
+            array = array.astype(np.float64)
+        self.value = array
+
+
+def refuse_complex(value: Any, what: str, error: type[Exception] = TypeError) -> None:
+    """Complex numbers have no place in a real-valued flow graph: say so where they enter
+    (a Parameter, a Constant, a feed)."""
+    if np.iscomplexobj(value):
+        raise error(f"{what}: complex values ({np.result_type(value)}, shape "
+                    f"{np.shape(value)}) are not supported; autograd_flow differentiates "
+                    "real arrays: use the real and imaginary parts as two real arrays.")
+
+
+class Constant(Leaf):
+    """A value that is never trained. Python numbers stay Python numbers, so they do
+    not promote a float32 graph to float64."""
+
+    def __init__(self, value: Any, name: str | None = None) -> None:
+        if isinstance(value, Box):
+            raise TypeError(f"Constant wraps a number or an array, not a box ({value!r})")
+        if isinstance(value, np.generic) and value.dtype.kind in "iuf":
+            value = value.item()  # a numpy scalar is a number: keep it weak, like 0.5
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            value = np.asarray(value)
+        refuse_complex(value, "Constant" if name is None else f"Constant {name!r}")
+        label = name if name is not None else (
+            repr(value) if np.ndim(value) == 0 else f"const{np.shape(value)}")
+        super().__init__(name=label)
+        self.value = value
+
+
+def as_box(value: Any) -> Box:
+    """A box as it is; a number or an array as a :class:`Constant`."""
+    if isinstance(value, Box):
+        return value
+    if isinstance(value, (int, float, complex, np.ndarray, np.generic, list, tuple)):
+        return Constant(value)  # which refuses complex numbers with the reason
+    raise TypeError(
+        f"cannot use {type(value).__name__} {value!r} in a flow graph: "
+        "pass a Box, a number or a numpy array")

@@ -1,0 +1,48 @@
+"""numpy's own calls on boxes (NEP 13 and NEP 18): ``np.exp(box)``, ``box + 1`` and
+``np.sum(box, axis=0)`` build boxes, so a bprop written with numpy runs on arrays and on
+boxes alike.
+
+The core knows no primitive: the tables below are filled at import by the module that
+declares the primitives (:mod:`autograd_flow.ops.registry`), and never change after.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+#: numpy ufunc -> the function that builds its box (``np.add`` -> ``af.add``)
+UFUNCS: dict[np.ufunc, Callable[..., Any]] = {}
+#: numpy function -> the function that builds its box from numpy's own arguments
+FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+
+def _no_box_form(what: str) -> TypeError:
+    return TypeError(
+        f"{what} has no box form in autograd_flow: a box is a node of a flow graph, "
+        "computed only when the graph runs. Use the af function of the same name where "
+        "there is one, or compute it inside the fprop of a Box of your own.")
+
+
+def call_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
+               kwargs: dict[str, Any]) -> Any:
+    """``ufunc(*inputs)`` where an input is a box: the box of that primitive."""
+    build = UFUNCS.get(ufunc)
+    if build is None or method != "__call__":
+        name = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+        raise _no_box_form(name)
+    if kwargs:
+        raise TypeError(f"np.{ufunc.__name__} on boxes takes no keyword arguments "
+                        f"({', '.join(kwargs)}): a box's value is computed by its graph, "
+                        "so there is no out=, where= or dtype= to give.")
+    return build(*inputs)
+
+
+def call_function(function: Callable[..., Any], args: tuple[Any, ...],
+                  kwargs: dict[str, Any]) -> Any:
+    """``function(*args, **kwargs)`` (a numpy function) where an argument is a box."""
+    build = FUNCTIONS.get(function)
+    if build is None:
+        raise _no_box_form(f"np.{getattr(function, '__name__', function)}")
+    return build(*args, **kwargs)

@@ -1,0 +1,78 @@
+"""numpy's statistics and differences written with primitives (composites: no bprop of
+their own): ``var``, ``std`` (also Box methods) and ``diff``."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core.box import Box, as_box
+from ..core.scope import composite
+from .arithmetic import Add, Div, Sub
+from .elementwise import Sqrt, Square
+from .indexing import GetItem
+from .join import Concatenate
+from .plumbing import ZerosLike
+from .reduce import Mean, Sum
+from .registry import function
+
+
+@function("var", numpy=np.var, method="var")
+@composite("var")
+def var(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False,
+        name: str | None = None) -> Box:
+    """Variance over ``axis``, as ``np.var``: sum((a - mean(a))**2) / (n - ddof), n the
+    number of entries reduced (numpy's two-pass formula, so the same rounding)."""
+    centered = Sub(a, Mean(a, axis=axis, keepdims=True), name="a - mean")
+    count = Sum(Add(ZerosLike(a), 1), axis=axis, keepdims=keepdims, name="n")
+    total = Sum(Square(centered), axis=axis, keepdims=keepdims)
+    return Div(total, count - ddof if ddof else count, name=name or "var")
+
+
+@function("std", numpy=np.std, method="std")
+@composite("std")
+def std(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False,
+        name: str | None = None) -> Box:
+    """Standard deviation over ``axis``, as ``np.std``: sqrt(var(a)); its gradient is
+    infinite where the variance is 0 (as the square root's at 0)."""
+    return Sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims), name=name or "std")
+
+
+def _along(axis: int, part: slice) -> tuple[Any, ...]:
+    """The index taking ``part`` of ``axis`` (negative axes counted from the end, so the
+    index works before the array's number of axes is known)."""
+    if axis < 0:
+        return (Ellipsis, part) + (slice(None),) * (-axis - 1)
+    return (slice(None),) * axis + (part,)
+
+
+@function("diff", numpy=np.diff)
+@composite("diff")
+def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None,
+         name: str | None = None) -> Box:
+    """The n-th discrete difference along ``axis``, as ``np.diff``: out[i] = a[i+1] - a[i],
+    applied n times, after joining ``prepend`` / ``append`` (a number is repeated along
+    the axis's edge, as numpy does). Slices and a subtraction: each entry's gradient is
+    the difference of the two outputs it feeds."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"diff: order n must be an integer >= 0, got {n!r}.")
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"diff: axis must be an integer, got {axis!r}.")
+    a = as_box(a)
+    if n == 0:
+        return a
+
+    def edge(value: Any) -> Any:
+        if isinstance(value, Box) or np.ndim(value) > 0:
+            return value
+        first = GetItem(a, _along(axis, slice(0, 1)))
+        return Add(ZerosLike(first), value, name="edge")
+
+    if prepend is not None or append is not None:
+        a = Concatenate(*([edge(prepend)] if prepend is not None else []), a,
+                            *([edge(append)] if append is not None else []), axis=int(axis))
+    for k in range(n):
+        a = Sub(GetItem(a, _along(axis, slice(1, None))),
+                    GetItem(a, _along(axis, slice(None, -1))),
+                    name=(name or "diff") if k == n - 1 else "diff")
+    return a
