@@ -11,7 +11,7 @@ from typing import NoReturn
 
 from .errors import FlowGraphError
 from .extras import MissingExtraError, explain
-from .files import one_line
+from .learn.files import one_line
 
 # (name, module under autograd_flow.commands, one-line help)
 COMMANDS = (

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .memory import check_fits
-from .tables import (
+from .learn.memory import check_fits
+from .learn.tables import (
     LARGEST_EXACT_INTEGER,
     DataError,
     Table,

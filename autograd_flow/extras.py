@@ -11,53 +11,10 @@ import importlib.util
 import sys
 from typing import Any
 
-# top-level module -> (extra, what to install)
-EXTRAS: dict[str, tuple[str, str]] = {
-    "sklearn": ("learn", "scikit-learn"),
-    "matplotlib": ("learn", "matplotlib"),
-    "tqdm": ("learn", "tqdm"),
-    "joblib": ("search", "joblib"),
-    "yaml": ("search", "pyyaml"),
-    "dask": ("search", "dask[distributed]"),
-    "distributed": ("search", "dask[distributed]"),
-    "hypothesis": ("testing", "hypothesis"),
-}
+from .errors import EXTRAS, MissingExtraError, install_hint
 
-
-class MissingExtraError(ModuleNotFoundError):
-    """A feature needs a package of an extra that is not installed; the message is one
-    line that says which ``pip install`` brings it. ``name`` is the missing module and
-    ``feature`` what needs it; a ModuleNotFoundError, so ``except ModuleNotFoundError``
-    and ``pytest.importorskip`` treat it as the missing module it is."""
-
-    def __init__(self, module: str, feature: str = "this") -> None:
-        super().__init__(self._hint(module, feature), name=module)
-        self.feature = feature
-
-    def hint(self, feature: str) -> str:
-        """The message with ``feature`` in place of the one given; "" names only the
-        package, for a line that already says what needs it (the command line's
-        "autograd-flow train: error: ...")."""
-        return self._hint(self.name or "", feature)
-
-    @staticmethod
-    def _hint(module: str, feature: str) -> str:
-        return install_hint(module, feature) or (
-            f"{feature} needs the module {module}, which is not installed" if feature
-            else f"the module {module} is not installed")
-
-
-def install_hint(module: str, feature: str = "this") -> str | None:
-    """The one-line hint for a missing ``module`` of an extra, or None if it belongs to
-    no extra. ``feature`` says what needs it ("": nothing, only the package)."""
-    top = module.partition(".")[0]
-    if top not in EXTRAS:
-        return None
-    extra, package = EXTRAS[top]
-    install = f'pip install "autograd_flow[{extra}]"'
-    if not feature:
-        return f"{package} is not installed: {install}"
-    return f"{feature} needs {package}, which is not installed: {install}"
+__all__ = ["EXTRAS", "MissingExtraError", "install_hint", "explain", "require",
+           "progress_bar", "tqdm_class"]
 
 
 def explain(error: ModuleNotFoundError, feature: str = "this") -> MissingExtraError | None:

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .files import ModelFileError, one_line, read_archive, write_archive
-from .model import TASKS, Model
+from .learn.files import ModelFileError, one_line, read_archive, write_archive
+from .learn.model import TASKS, Model
 from .nn import ACTIVATIONS, MLP
 
 __all__ = ["save_model", "load_model", "Model", "ModelFileError", "read_archive",

@@ -33,8 +33,9 @@ except ModuleNotFoundError as error:  # scikit-learn: say which extra brings it
     raise explain(error, "autograd_flow.sklearn") or error from None
 
 from .data import Splits, split_rows
-from .model import Model
-from .train import DEFAULT_OPTIMIZER, TrainConfig, TrainResult, train
+from .learn.model import Model
+from .learn.training import TrainConfig, TrainResult, train
+from .optim.registry import DEFAULT_OPTIMIZER
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 

@@ -30,15 +30,12 @@ from .core.box import Box, Constant, Input, Leaf, Parameter
 from .core.graph import FlowGraph
 from .core.order import topological_order
 from .core.scope import Scope
-from .errors import FlowGraphError
-from .files import atomic_file
+from .errors import INSTALL_HINT, GraphvizNotFoundError
+from .learn.files import atomic_file
 from .viz_gradients import GradientView
 
 Collapse = bool | str | Iterable[str]
 
-INSTALL_HINT = ("Install Graphviz: 'sudo apt-get install graphviz' (Debian/Ubuntu), "
-                "'brew install graphviz' (macOS) or 'conda install -c conda-forge graphviz', "
-                "then make sure 'dot' is on your PATH.")
 FORMATS = ("svg", "png", "pdf")
 
 _FONT = "Helvetica"
@@ -55,19 +52,6 @@ _KIND_COLOR = "#6b7280"
 _GAP = "&#160;&#160;"  # non-breaking: SVG viewers keep it between name and kind
 _FAULT_COLOR, _FAILED_COLOR, _BPROP_COLOR, _SKIPPED_COLOR = (
     "#dc2626", "#ea580c", "#b45309", "#9ca3af")
-
-
-class GraphvizNotFoundError(FlowGraphError, RuntimeError):
-    """The Graphviz ``dot`` program is missing; ``.dot_path`` holds the DOT source written
-    instead of the picture."""
-
-    def __init__(self, path: Path, dot_path: Path) -> None:
-        super().__init__(
-            f"cannot draw {path}: the Graphviz 'dot' program was not found. {INSTALL_HINT} "
-            f"The graph's DOT source was written to {dot_path}; draw it later with "
-            f"'dot -T{path.suffix.lstrip('.') or 'svg'} {dot_path} -o {path}'.")
-        self.path = path
-        self.dot_path = dot_path
 
 
 class FlowDiagram(graphviz.Digraph):

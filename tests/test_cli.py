@@ -44,7 +44,7 @@ def test_version(capsys):
 
 
 def test_gradcheck_defaults_are_the_training_defaults(capsys):
-    from autograd_flow.train import TrainConfig
+    from autograd_flow.learn.training import TrainConfig
 
     assert cli.main(["gradcheck", "--max-entries", "20"]) == 0
     out = capsys.readouterr().out
@@ -57,7 +57,7 @@ def test_gradcheck_checks_a_saved_model_with_its_own_loss(tmp_path, capsys):
     import numpy as np
 
     from autograd_flow.io import save_model
-    from autograd_flow.model import Model
+    from autograd_flow.learn.model import Model
     from autograd_flow.nn import MLP
 
     regression = Model(MLP([3, 4, 1]), np.zeros(3), np.ones(3), task="regression",

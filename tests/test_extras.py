@@ -70,7 +70,7 @@ def test_a_missing_extra_is_one_line_that_says_what_to_install(tmp_path, args, b
     (tmp_path / "space.yaml").write_text("method: grid\nspace:\n  lr: [0.1]\n")
     if args[0] == "predict":
         from autograd_flow.io import save_model
-        from autograd_flow.model import Model
+        from autograd_flow.learn.model import Model
         from autograd_flow.nn import MLP
 
         save_model(tmp_path / "model.npz", Model(MLP([2, 3, 2]), [0, 0], [1, 1]))

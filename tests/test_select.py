@@ -171,7 +171,7 @@ def test_the_best_trial_is_chosen_on_validation_and_tested_once():
 
 
 def test_training_trials_never_see_the_test_set(monkeypatch):
-    import autograd_flow.train as train_module
+    import autograd_flow.learn.training as train_module
 
     calls = []
     real_train = train_module.train
@@ -408,7 +408,7 @@ def test_resume_of_a_grid_search_refuses_trials(tmp_path, capsys):
 def test_search_help_states_the_defaults_trials_use(capsys):
     from dataclasses import asdict
 
-    from autograd_flow.train import TrainConfig
+    from autograd_flow.learn.training import TrainConfig
 
     with pytest.raises(SystemExit):
         main(["search", "--help"])

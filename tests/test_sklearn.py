@@ -112,7 +112,7 @@ def test_r_squared_is_scikit_learns_r2_score_averaged_over_targets():
     """The R^2 of train's metrics and of predict, one function: per column, then averaged."""
     from sklearn.metrics import r2_score
 
-    from autograd_flow.objective import r_squared
+    from autograd_flow.learn.objective import r_squared
 
     rng = np.random.default_rng(3)
     target = rng.standard_normal((40, 3)) * [1.0, 5.0, 20.0]

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 import autograd_flow as af
-from autograd_flow import objective as objective_module
-from autograd_flow import train as train_module
+import autograd_flow.learn.objective as objective_module
+import autograd_flow.learn.training as train_module
 from autograd_flow.data import load_dataset
 from autograd_flow.io import ModelFileError, read_archive, write_archive
+from autograd_flow.learn.objective import evaluate, objective, prepare
+from autograd_flow.learn.training import TrainConfig, train
 from autograd_flow.nn import MLP
-from autograd_flow.objective import evaluate, objective, prepare
-from autograd_flow.train import TrainConfig, train
 
 
 @pytest.fixture(scope="module")

@@ -24,17 +24,13 @@ import numpy as np
 
 from ..core.box import Box, Parameter
 from ..core.graph import FlowGraph
-from ..errors import FlowGraphError, describe
+from ..errors import FlowGraphError, TooManyParametersError, describe
 from ..extras import tqdm_class
 from .directional import hvp_graph
 from .gradcheck import CBRT_EPS, float64_feed, in_float64
 
 MAX_PARAMETERS = 2000
 METHODS = ("exact", "differences")
-
-
-class TooManyParametersError(FlowGraphError, ValueError):
-    """A Hessian (or a Newton step) was asked for more parameter entries than allowed."""
 
 
 def count_entries(params: Sequence[Parameter]) -> int:

@@ -103,7 +103,7 @@ def mark_origin(graph: Any, command: str) -> None:
 
 def add_optimizer_arguments(group: Any, defaults: Any) -> None:
     """--optimizer, --lr, --momentum, --betas, --eps, --rmsprop-alpha (train's options)."""
-    from ..train import DEFAULT_LR, DEFAULT_MOMENTUM, DEFAULT_OPTIMIZER, OPTIMIZERS
+    from ..optim.registry import DEFAULT_LR, DEFAULT_MOMENTUM, DEFAULT_OPTIMIZER, OPTIMIZERS
 
     group.add_argument("--optimizer", default=None, choices=OPTIMIZERS,
                        help="sgd (the lecture's, with momentum), adam or rmsprop (default: "

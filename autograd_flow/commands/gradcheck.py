@@ -22,10 +22,11 @@ from autograd_flow.commands import (
 )
 from autograd_flow.data import NAMES, TASKS
 from autograd_flow.io import load_model
-from autograd_flow.memory import check_fits, describe_sizes, mlp_bytes
+from autograd_flow.learn.memory import check_fits, describe_sizes, mlp_bytes
+from autograd_flow.learn.objective import objective, prepare
 from autograd_flow.nn import ACTIVATIONS, MLP
-from autograd_flow.objective import objective, prepare
-from autograd_flow.train import TrainConfig
+
+from ..learn.training import TrainConfig
 
 DEFAULTS = TrainConfig()
 

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..runfolder import RunFolder
+from ..learn.runfolder import RunFolder
 from . import search, train
 
 RUN_KINDS = (train.RUN_KIND, search.RUN_KIND)  # each kind of run folder, as RunFolder takes it

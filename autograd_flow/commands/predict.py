@@ -17,11 +17,11 @@ import numpy as np
 
 from ..data import NAMES, DataError, csv_columns, load_dataset, read_dataset
 from ..data import targets as read_targets
-from ..files import atomic_file
 from ..io import load_model
-from ..model import Model
-from ..objective import class_codes, r_squared
-from ..train import MODEL
+from ..learn.files import atomic_file
+from ..learn.model import Model
+from ..learn.objective import class_codes, r_squared
+from ..learn.training import MODEL
 from .output import add_overwrite_argument, check_output
 
 

@@ -33,9 +33,10 @@ from typing import Any
 from .. import select
 from ..data import NAMES, TASKS
 from ..extras import require
-from ..files import one_line, read_run_settings, write_json
-from ..runfolder import RunFolder, RunFolderError, new_run_dir, note
-from ..train import OPTIMIZERS, TrainConfig
+from ..learn.files import one_line, read_run_settings, write_json
+from ..learn.runfolder import RunFolder, RunFolderError, new_run_dir, note
+from ..learn.training import TrainConfig
+from ..optim.registry import OPTIMIZERS
 from . import SEED, count, dataset_setting, default_dataset, default_run_dir
 
 
@@ -157,7 +158,7 @@ def build_space(args: argparse.Namespace) -> tuple[str, dict[str, Any], int]:
 def _train_options() -> list[str]:
     from dataclasses import fields
 
-    from ..train import TrainConfig
+    from ..learn.training import TrainConfig
 
     return [f.name for f in fields(TrainConfig)]
 
@@ -312,7 +313,7 @@ def _check_trials(configs: list[dict[str, Any]], splits: Any, seed: int) -> None
     """Refuse a search with a trial that cannot start (an option out of range, such as
     epochs=0, or a network too large for memory) before any trial runs, as train refuses
     its options."""
-    from ..train import check_training_memory
+    from ..learn.training import check_training_memory
 
     trial = select.TrainObjective(splits)
     for index, config in enumerate(configs):

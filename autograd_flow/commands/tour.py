@@ -8,7 +8,7 @@ import numpy as np
 
 import autograd_flow as af
 
-from ..memory import check_fits, mlp_bytes
+from ..learn.memory import check_fits, mlp_bytes
 from . import SEED, count
 
 

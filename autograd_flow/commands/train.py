@@ -14,20 +14,17 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from ..checkpoint import read_checkpoint
 from ..data import NAMES, TASKS, Splits, load_dataset, natural_task
 from ..errors import NonFiniteError
 from ..extras import require
-from ..files import read_run_settings, write_json
-from ..nn import ACTIVATIONS
-from ..runfolder import RunFolder, RunFolderError, new_run_dir, note
-from ..train import (
+from ..learn.checkpoint import read_checkpoint
+from ..learn.files import read_run_settings, write_json
+from ..learn.runfolder import RunFolder, RunFolderError, new_run_dir, note
+from ..learn.training import (
     CHECKPOINT,
-    DEFAULT_OPTIMIZER,
     HISTORY,
     METRICS,
     MODEL,
-    OPTIMIZER_BUFFERS,
     TrainConfig,
     TrainResult,
     check_training_memory,
@@ -35,6 +32,8 @@ from ..train import (
     train,
     training_fingerprint,
 )
+from ..nn import ACTIVATIONS
+from ..optim.registry import DEFAULT_OPTIMIZER, OPTIMIZER_BUFFERS
 from . import (
     SEED,
     add_optimizer_arguments,
@@ -276,7 +275,7 @@ def _interrupted(folder: RunFolder, target: Path, run_dir: Path, staged: bool) -
 def _draw(result: TrainResult, splits: Splits, run_dir: Path) -> list[str]:
     """Write curves.png, regions.png (2-D classification) and graph.svg; return their
     names."""
-    from .. import plots
+    from ..learn import plots
 
     drawn = []
     if result.history:

@@ -17,9 +17,9 @@ import numpy as np
 from .. import viz
 from ..data import TASKS
 from ..io import load_model
-from ..memory import check_fits, describe_sizes, mlp_bytes
+from ..learn.memory import check_fits, describe_sizes, mlp_bytes
+from ..learn.training import MODEL, TrainConfig
 from ..nn import ACTIVATIONS, MLP
-from ..train import MODEL, TrainConfig
 from . import SEED, count, layer_sizes, mark_origin, non_negative, saved_penalty
 from .output import add_overwrite_argument, check_output
 
@@ -78,7 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..objective import objective  # the learning part is only needed here
+    from ..learn.objective import objective
 
     for name in UNSET:
         vars(args).setdefault(name, None)

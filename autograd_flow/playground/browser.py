@@ -15,15 +15,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..errors import BrowserMissing
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage", "--hide-scrollbars")
-
-
-class BrowserMissing(RuntimeError):
-    """Chromium, its driver or Selenium is not installed."""
 
 
 def missing() -> str | None:

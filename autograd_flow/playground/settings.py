@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from ..errors import SettingsError
 from ..nn import ACTIVATIONS
 from ..optim.base import check_fraction, check_schedule
 
@@ -27,14 +28,6 @@ MAX_BATCH = 100_000
 # The others (learning rate, momentum, decay, penalties, batch size, speed) apply to the
 # network being trained, so their effect shows on the running curves.
 RESTART = ("dataset", "noise", "hidden", "activation", "seed")
-
-
-class SettingsError(ValueError):
-    """Bad settings: ``problems`` maps each bad field to a one-line message."""
-
-    def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("; ".join(problems.values()))
-        self.problems = problems
 
 
 @dataclass(frozen=True)

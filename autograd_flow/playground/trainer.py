@@ -20,9 +20,10 @@ import numpy as np
 
 from ..core.box import Box, Input
 from ..core.graph import FlowGraph
+from ..errors import TrainingDiverged
+from ..learn.objective import evaluate, objective
 from ..nn import MLP
 from ..nn import functions as F
-from ..objective import evaluate, objective
 from ..optim.sgd import SGD
 from .datasets import PlaneData
 from .settings import Settings
@@ -31,10 +32,6 @@ GRID = 100            # the decision regions: GRID x GRID points of the plane
 UNIT_STRIDE = 4       # hidden units are drawn from every 4th grid point (25 x 25)
 MAX_UNITS_SHOWN = 16  # per layer
 MAX_CURVE_POINTS = 400
-
-
-class TrainingDiverged(ValueError):
-    """The loss or a parameter became NaN or infinite."""
 
 
 @dataclass

@@ -21,7 +21,6 @@ and the search goes on. With ``results_path`` each finished trial is appended to
 JSON-lines file as soon as it ends, and a later search with the same file skips the
 trials already there.
 """
-from .objective import TrainObjective, train_config
 from .results import SearchResult, Trial
 from .runners import Objective, grid_search, random_search, read_results, run_search, run_trial
 from .space import (
@@ -39,6 +38,7 @@ from .space import (
     read_space,
     sample_points,
 )
+from .trials import TrainObjective, train_config
 
 __all__ = [
     "grid_search", "random_search", "run_search", "run_trial", "read_results", "Objective",

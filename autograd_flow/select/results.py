@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..files import atomic_file, save_figure
+from ..learn.files import atomic_file, save_figure
 from .space import format_value, plain_value
 
 # ---------------------------------------------------------------- trials and results

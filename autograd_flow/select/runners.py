@@ -14,10 +14,10 @@ from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..files import parse_json
-from .objective import TrainObjective
+from ..learn.files import parse_json
 from .results import SearchResult, Trial, rank
 from .space import describe_space, grid_points, plain_value, sample_points
+from .trials import TrainObjective
 
 # ---------------------------------------------------------------- running the trials
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..files import parse_json
+from ..learn.files import parse_json
 
 # ---------------------------------------------------------------- distributions
 

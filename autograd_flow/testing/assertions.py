@@ -18,31 +18,10 @@ import numpy as np
 from ..autodiff.gradcheck import GradcheckReport, default_wrt, fed_array, float64_feed, gradcheck
 from ..core.box import Box, Input, Leaf
 from ..core.graph import FlowGraph
-from ..errors import FlowGraphError, GradientCheckError
+from ..errors import GradientMismatch, PropertyError
 from .codegen import to_python
 
 Feed = Mapping[Any, Any]
-
-
-class PropertyError(FlowGraphError, AssertionError):
-    """A gradient property does not hold; ``.code`` reproduces the case."""
-
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(f"{message}\n\nReproduce with:\n{code}")
-        self.code = code
-
-
-class GradientMismatch(GradientCheckError):
-    """bprop disagrees with central differences (a :class:`GradientCheckError` whose
-    message also holds the code that rebuilds the graph); ``.report``, ``.code``."""
-
-    def __init__(self, report: GradcheckReport, code: str) -> None:
-        super().__init__(report)
-        self.args = (f"{report}\n\nReproduce with:\n{code}",)
-        self.code = code
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 def _output(target: FlowGraph | Box) -> Box:

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from autograd_flow import cli
-from autograd_flow.memory import TooLargeError, check_fits, format_bytes, memory_limit
+from autograd_flow.learn.memory import TooLargeError, check_fits, format_bytes, memory_limit
 
 SEARCH = ["search", "--dataset", "moons", "--n-samples", "100", "--set", "epochs=1",
           "--set", "hidden=4", "--jobs", "1", "--no-progress", "--no-test"]

@@ -7,7 +7,7 @@ import os
 import pytest
 from hostile_support import run_cli, start_cli, wait_for
 
-from autograd_flow.runfolder import LOCK, FolderBusyError, RunFolder, new_run_dir
+from autograd_flow.learn.runfolder import LOCK, FolderBusyError, RunFolder, new_run_dir
 
 LONG = ["--dataset", "moons", "--n-samples", "300", "--hidden", "64", "--epochs", "5000",
         "--patience", "5000", "--no-progress", "--no-plots"]

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from autograd_flow.data import DataError, load_dataset, standardization
+from autograd_flow.learn.training import TrainConfig, train
 from autograd_flow.select import read_results, read_space
-from autograd_flow.train import TrainConfig, train
 
 
 def moons_csv(path, scale=1.0):
@@ -84,7 +84,7 @@ def test_an_npz_declaring_2_to_the_40_rows_is_refused_before_any_allocation(tmp_
 def test_an_npz_that_truly_holds_more_than_memory_is_refused_with_the_amount(tmp_path,
                                                                             monkeypatch):
     np.savez(tmp_path / "big.npz", X=np.zeros((1000, 2)), y=np.arange(1000) % 2)
-    monkeypatch.setattr("autograd_flow.memory.memory_limit", lambda: 10_000)
+    monkeypatch.setattr("autograd_flow.learn.memory.memory_limit", lambda: 10_000)
     with pytest.raises(ValueError, match=r"loading the NPZ file .*big.npz would need about "
                                          r"23.4 KiB of memory, more than this machine's "
                                          r"9.77 KiB"):

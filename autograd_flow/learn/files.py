@@ -31,6 +31,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from ..errors import ModelFileError
 from .memory import check_fits, format_bytes
 
 META = "__meta__"
@@ -43,10 +44,6 @@ TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp$")
 _NPY_MAGIC = b"\x93NUMPY"
 _PICKLE_HINT = ("Python objects whose loading can run code; autograd_flow files hold only "
                 "numeric arrays and JSON")
-
-
-class ModelFileError(ValueError):
-    """A model or checkpoint file that cannot be loaded safely (message names the file)."""
 
 
 def write_archive(path: str | Path, arrays: Mapping[str, np.ndarray],

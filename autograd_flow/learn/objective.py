@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from .core.box import Box, Input
-from .core.graph import FlowGraph
-from .data import DataError, Splits, standardization
-from .nn import MLP
-from .nn import functions as F
+from ..core.box import Box, Input
+from ..core.graph import FlowGraph
+from ..data import DataError, Splits, standardization
+from ..nn import MLP
+from ..nn import functions as F
 
 
 @dataclass

@@ -27,32 +27,31 @@ from typing import Any
 
 import numpy as np
 
+from ..data import Splits
+from ..errors import NonFiniteError
+from ..extras import progress_bar
+from ..io import RUN_MODEL, save_model
+from ..nn import ACTIVATIONS, MLP
+from ..optim import Optimizer
+from ..optim.base import check_fraction, check_schedule
+from ..optim.registry import (
+    DEFAULT_LR,
+    DEFAULT_MOMENTUM,
+    OPTIMIZER_BUFFERS,
+    OPTIMIZERS,
+    make_optimizer,
+)
 from .checkpoint import TrainingState, fingerprint, load_checkpoint, save_checkpoint
-from .data import Splits
-from .errors import NonFiniteError
-from .extras import progress_bar
 from .files import atomic_file, write_json
-from .io import RUN_MODEL, save_model
 from .memory import check_fits, describe_sizes, mlp_bytes
 from .model import Model
-from .nn import ACTIVATIONS, MLP
 from .objective import Objective, evaluate, objective, prepare
-from .optim import SGD, Adam, Optimizer, RMSprop
-from .optim.base import check_fraction, check_schedule
 
 CHECKPOINT = "checkpoint.npz"
 MODEL = RUN_MODEL  # model.npz
 METRICS = "metrics.json"
 HISTORY = "history.csv"
 DTYPES = ("float32", "float64")
-OPTIMIZERS = ("sgd", "adam", "rmsprop")
-DEFAULT_LR = {"sgd": 0.1, "adam": 1e-3, "rmsprop": 1e-3}
-# what the CLI and the scikit-learn estimators use when no optimizer is given: SGD at
-# lr 0.1 with momentum 0.9 diverges on a squared error (inf within a dozen epochs on
-# diabetes), Adam at 0.001 does not
-DEFAULT_OPTIMIZER = {"classification": "sgd", "regression": "adam"}
-DEFAULT_MOMENTUM = {"sgd": 0.9, "adam": 0.0, "rmsprop": 0.0}
-OPTIMIZER_BUFFERS = {"sgd": SGD.buffers, "adam": Adam.buffers, "rmsprop": RMSprop.buffers}
 
 
 @dataclass
@@ -175,17 +174,13 @@ def training_fingerprint(splits: Splits) -> str:
     return fingerprint(splits.X_train, splits.y_train, splits.X_valid, splits.y_valid)
 
 
-def make_optimizer(config: TrainConfig, params: Sequence[Any]) -> Optimizer:
+def optimizer_of(config: TrainConfig, params: Sequence[Any]) -> Optimizer:
     """The optimizer ``config`` describes, on ``params``."""
-    lr, momentum = float(config.lr or 0.0), float(config.momentum or 0.0)
-    decay, rate, warmup = config.decay, config.decay_rate, config.warmup
-    if config.optimizer == "adam":
-        return Adam(params, lr, config.betas, config.eps, decay=decay, decay_rate=rate,
-                    warmup=warmup)
-    if config.optimizer == "rmsprop":
-        return RMSprop(params, lr, config.rmsprop_alpha, config.eps, momentum, decay=decay,
-                       decay_rate=rate, warmup=warmup)
-    return SGD(params, lr, momentum, decay, rate, warmup)
+    return make_optimizer(config.optimizer, params, lr=float(config.lr or 0.0),
+                          momentum=float(config.momentum or 0.0), decay=config.decay,
+                          decay_rate=config.decay_rate, warmup=config.warmup,
+                          betas=config.betas, eps=config.eps,
+                          rmsprop_alpha=config.rmsprop_alpha)
 
 
 @dataclass
@@ -237,7 +232,7 @@ def train(config: TrainConfig, splits: Splits, *, run_dir: str | Path | None = N
     obj = objective(mlp, config.l1, config.l2, task=splits.task)
     if splits.task == "regression":
         obj.target_scale = data.target_std ** 2
-    optimizer = make_optimizer(config, mlp.parameters)
+    optimizer = optimizer_of(config, mlp.parameters)
     state = TrainingState(rng=np.random.default_rng([config.seed, 1]))
     checkpoint = None if run_dir is None else run_dir / CHECKPOINT
     data_id = training_fingerprint(splits)

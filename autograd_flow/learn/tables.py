@@ -12,13 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import DataError
 from .files import CORRUPT_ERRORS, check_npz
 
 LARGEST_EXACT_INTEGER = 2 ** 53  # the whole numbers a float64 holds exactly
-
-
-class DataError(ValueError):
-    """A data set that cannot be used: the message says what is wrong and where."""
 
 
 @dataclass

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from .core.box import Input
-from .core.graph import FlowGraph
-from .nn import MLP
-from .nn import functions as F
+from ..core.box import Input
+from ..core.graph import FlowGraph
+from ..nn import MLP
+from ..nn import functions as F
 
 TASKS = ("classification", "regression")
 _CHECKED_ROWS = 30  # the fewest rows for which "already standardized?" is asked

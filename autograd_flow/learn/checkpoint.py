@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import OtherRunError
+from ..nn import MLP
+from ..optim.base import Optimizer
 from .files import ModelFileError, read_archive, write_archive
-from .nn import MLP
-from .optim.base import Optimizer
 
 CHECKPOINT_FORMAT = "autograd_flow.checkpoint"
 CHECKPOINT_VERSION = 2  # 2: raw data fingerprint, any optimizer's buffers
@@ -37,10 +38,6 @@ class TrainingState:
     best_score: tuple[float, float] = (math.inf, math.inf)
     best_values: list[np.ndarray] | None = None
     bad_epochs: int = 0
-
-
-class OtherRunError(ValueError):
-    """The checkpoint belongs to a run with other settings or other data."""
 
 
 def fingerprint(*arrays: np.ndarray) -> str:

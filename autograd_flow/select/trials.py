@@ -28,14 +28,14 @@ class TrainObjective:
         """The TrainConfig of a trial (unknown option names are an error); unless set,
         the optimizer is the task's default, as for ``autograd-flow train`` (Adam for
         regression)."""
-        from ..train import DEFAULT_OPTIMIZER
+        from ..optim.registry import DEFAULT_OPTIMIZER
 
         task = getattr(self.splits, "task", "classification")
         return train_config({"optimizer": DEFAULT_OPTIMIZER[task], **self.base, "seed": seed,
                              **options})
 
     def __call__(self, options: Mapping[str, Any], seed: int) -> dict[str, Any]:
-        from ..train import train
+        from ..learn.training import train
 
         result = train(self.config(options, seed), self.splits, evaluate_test=False)
         best: dict[str, Any] = next(
@@ -46,7 +46,7 @@ class TrainObjective:
                 "task": result.task}
 
     def test(self, options: Mapping[str, Any], seed: int) -> dict[str, Any]:
-        from ..train import train
+        from ..learn.training import train
 
         result = train(self.config(options, seed), self.splits, evaluate_test=True)
         return {"test_error": result.test_error, "valid_error": result.valid_error,
@@ -57,7 +57,7 @@ class TrainObjective:
 def train_config(options: Mapping[str, Any]) -> Any:
     """A TrainConfig from plain values: names checked, numbers cast to the field's
     type, ``hidden`` from an int (one layer), a list, or text such as "100x50"."""
-    from ..train import TrainConfig
+    from ..learn.training import TrainConfig
 
     known = {f.name: f for f in fields(TrainConfig)}
     values = {}

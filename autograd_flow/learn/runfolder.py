@@ -36,19 +36,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ..errors import FolderBusyError, RunFolderError
 from .files import TEMPORARY, parse_json, write_json
 
 LOCK = ".autograd-flow.lock"
 STAGING = ".autograd-flow-new"
 READY = ".ready"
-
-
-class RunFolderError(ValueError):
-    """The run folder cannot be used as asked (the message says why and what to do)."""
-
-
-class FolderBusyError(RunFolderError):
-    """Another run holds the folder's lock."""
 
 
 def new_run_dir(base: Path) -> Path:

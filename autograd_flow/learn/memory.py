@@ -15,11 +15,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..errors import TooLargeError
+
 _CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
-
-
-class TooLargeError(ValueError):
-    """The work would need more memory than the machine has (the message says how much)."""
 
 
 def memory_limit() -> int:
