@@ -20,9 +20,9 @@ from typing import Protocol
 
 import graphviz
 
-from .core.box import Box, Constant, Leaf
-from .core.scope import Scope
-from .ops.plumbing import (
+from ..core.box import Box, Constant, Leaf
+from ..core.scope import Scope
+from ..ops.plumbing import (
     Adjoint,
     AstypeLike,
     BroadcastLike,
@@ -32,7 +32,7 @@ from .ops.plumbing import (
     SumLike,
     ZerosLike,
 )
-from .ops.reduce import ExpandReduced
+from ..ops.reduce import ExpandReduced
 
 BPROP = "bprop"  # the scope kind af.grad gives the boxes of one box's gradient
 SEEDS = (Seed, SeedAs)
@@ -314,7 +314,7 @@ def _gradients(order: Sequence[Box]) -> dict[int, Box]:
 
 
 class DrawnNode(Protocol):
-    """What the layout reads of one drawn node (viz's ``_Node``)."""
+    """What the layout reads of one drawn node (:mod:`.layout`'s ``_Node``)."""
 
     id: str
     boxes: list[Box]
