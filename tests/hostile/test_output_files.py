@@ -9,7 +9,7 @@ from hostile_support import temporaries
 
 import autograd_flow as af
 from autograd_flow import cli, viz
-from autograd_flow.commands.output import run_owning
+from autograd_flow.cli.output import run_owning
 from autograd_flow.learn.files import atomic_file
 
 

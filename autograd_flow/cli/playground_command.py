@@ -17,6 +17,7 @@ DEFAULT_PORT = 8765
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``autograd-flow playground``."""
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on; 0.0.0.0 lets other machines reach it "
                              "(with a warning: there is no login)")
@@ -28,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``autograd-flow playground``; returns the exit status."""
     from ..playground.server import is_loopback
 
     port = args.port

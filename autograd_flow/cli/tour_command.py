@@ -9,15 +9,17 @@ import numpy as np
 import autograd_flow as af
 
 from ..learn.memory import check_fits, mlp_bytes
-from . import SEED, count
+from .arguments import SEED, count
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``autograd-flow tour``."""
     parser.add_argument("--batch", type=count(), default=4, help="examples in the batch")
     parser.add_argument("--seed", type=SEED, default=0, help="random seed")
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``autograd-flow tour``; returns the exit status."""
     # the tour's network is 3-5-2; gradcheck keeps a few float64 copies of its values
     check_fits(mlp_bytes([3, 5, 2], 8, rows=args.batch, copies=6, row_copies=6),
                f"the tour on a batch of {args.batch:,} examples", "use a smaller --batch")

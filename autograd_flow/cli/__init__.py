@@ -1,5 +1,8 @@
-"""The ``autograd-flow`` command line: one sub-command per module of
-:mod:`autograd_flow.commands`, each with ``add_arguments(parser)`` and ``run(args)``."""
+"""The ``autograd-flow`` command line: one sub-command per module
+``autograd_flow.cli.<verb>_command``, each with ``add_arguments(parser)`` and
+``run(args)``; the option types and the data options they share are in
+:mod:`autograd_flow.cli.arguments`, the checks of the files they write where the user
+names them in :mod:`autograd_flow.cli.output`."""
 from __future__ import annotations
 
 import argparse
@@ -9,19 +12,19 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from .errors import FlowGraphError
-from .extras import MissingExtraError, explain
-from .learn.files import one_line
+from ..errors import FlowGraphError
+from ..extras import MissingExtraError, explain
+from ..learn.files import one_line
 
-# (name, module under autograd_flow.commands, one-line help)
+# (name, module under autograd_flow.cli, one-line help)
 COMMANDS = (
-    ("train", "train", "train an MLP the lecture's way (the main job)"),
-    ("predict", "predict", "apply a saved model to a data file"),
-    ("search", "search", "grid or random search of training options"),
-    ("viz", "viz", "draw a flow graph as SVG"),
-    ("gradcheck", "gradcheck", "check a model's gradients against finite differences"),
-    ("tour", "tour", "build a small flow graph, run fprop/bprop and print the gradients"),
-    ("playground", "playground", "watch an MLP learn 2-D data in the browser, live"),
+    ("train", "train_command", "train an MLP the lecture's way (the main job)"),
+    ("predict", "predict_command", "apply a saved model to a data file"),
+    ("search", "search_command", "grid or random search of training options"),
+    ("viz", "viz_command", "draw a flow graph as SVG"),
+    ("gradcheck", "gradcheck_command", "check a model's gradients against finite differences"),
+    ("tour", "tour_command", "build a small flow graph, run fprop/bprop and print the gradients"),
+    ("playground", "playground_command", "watch an MLP learn 2-D data in the browser, live"),
 )
 
 
@@ -41,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module_name, summary in COMMANDS:
-        module = importlib.import_module(f"autograd_flow.commands.{module_name}")
+        module = importlib.import_module(f"{__name__}.{module_name}")
         sub = subparsers.add_parser(name, help=summary, description=module.__doc__,
                                     formatter_class=HelpFormatter)
         module.add_arguments(sub)
@@ -51,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def version() -> str:
     """The installed package's version (from its metadata)."""
-    from . import __version__
+    from .. import __version__
 
     return __version__
 
@@ -105,7 +108,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     print(f"{command}: error: {one_line(message)}", file=sys.stderr)
     return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,13 +1,18 @@
-"""Sub-commands of the ``autograd-flow`` command line (see :mod:`autograd_flow.cli`),
-and the option parsing they share."""
+"""The option parsing that the sub-commands of the ``autograd-flow`` command line (see
+:mod:`autograd_flow.cli`) share: option types, the data options of ``train`` and
+``search`` (:func:`add_data_arguments`), the optimizer options, and helpers for the
+settings a run saves."""
 from __future__ import annotations
 
 import argparse
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ..data import TASKS
 
 
 def layer_sizes(text: str) -> tuple[int, ...]:
@@ -53,6 +58,44 @@ def count(minimum: int = 1, maximum: int | None = None) -> Callable[[str], int]:
 
 
 SEED = count(0, 2 ** 32 - 1)  # what numpy's generators and scikit-learn's splits take
+
+#: the destinations of the options of :func:`add_data_arguments`, in their order
+DATA_OPTIONS = ("dataset", "task", "label_column", "n_samples", "valid_fraction",
+                "test_fraction")
+
+
+@dataclass(frozen=True)
+class DataHelp:
+    """What a command's --help says of each data option: ``train`` and ``search`` word
+    them for their own use; the options themselves (names, types, defaults, checks) are
+    declared once, by :func:`add_data_arguments`."""
+
+    dataset: str
+    task: str
+    label_column: str
+    n_samples: str
+    valid_fraction: str
+    test_fraction: str
+    n_samples_metavar: str | None = None  # None: argparse's own, N_SAMPLES
+
+
+def add_data_arguments(parser: argparse.ArgumentParser,
+                       texts: DataHelp) -> argparse._ArgumentGroup:
+    """The "data" group of ``train`` and ``search``: --dataset (--data), --task,
+    --label-column, --n-samples, --valid-fraction and --test-fraction (their
+    destinations: :data:`DATA_OPTIONS`), described by ``texts``; returns the group."""
+    data = parser.add_argument_group("data")
+    data.add_argument("--dataset", "--data", default=None, metavar="NAME|PATH",
+                      help=texts.dataset)
+    data.add_argument("--task", default=None, choices=TASKS, help=texts.task)
+    data.add_argument("--label-column", default=None, metavar="NAME|INDEX",
+                      help=texts.label_column)
+    data.add_argument("--n-samples", type=count(), default=None,
+                      metavar=texts.n_samples_metavar, help=texts.n_samples)
+    data.add_argument("--valid-fraction", type=float, default=0.2,
+                      help=texts.valid_fraction)
+    data.add_argument("--test-fraction", type=float, default=0.2, help=texts.test_fraction)
+    return data
 
 
 def is_data_file(dataset: str) -> bool:

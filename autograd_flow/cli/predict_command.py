@@ -26,6 +26,7 @@ from .output import add_overwrite_argument, check_output
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``autograd-flow predict``."""
     parser.add_argument("model", type=Path, help="model.npz, or a run folder holding one")
     parser.add_argument("data", help="a .csv / .npz file, or a built-in data set name "
                                      f"({', '.join(NAMES)}, spirals:K): its test split")
@@ -42,6 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``autograd-flow predict``; returns the exit status."""
     if args.out is not None:
         check_output(args.out, "--out", args.overwrite,
                      reads=(args.model, args.model / MODEL, Path(args.data)))

@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..learn.runfolder import RunFolder
-from . import search, train
+from . import search_command, train_command
 
-RUN_KINDS = (train.RUN_KIND, search.RUN_KIND)  # each kind of run folder, as RunFolder takes it
+#: each kind of run folder, as RunFolder takes it
+RUN_KINDS = (train_command.RUN_KIND, search_command.RUN_KIND)
 
 
 def add_overwrite_argument(parser: argparse.ArgumentParser, option: str) -> None:

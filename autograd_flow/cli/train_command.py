@@ -14,7 +14,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from ..data import NAMES, TASKS, Splits, load_dataset, natural_task
+from ..data import NAMES, Splits, load_dataset, natural_task
 from ..errors import NonFiniteError
 from ..extras import require
 from ..learn.checkpoint import read_checkpoint
@@ -34,8 +34,11 @@ from ..learn.training import (
 )
 from ..nn import ACTIVATIONS
 from ..optim.registry import DEFAULT_OPTIMIZER, OPTIMIZER_BUFFERS
-from . import (
+from .arguments import (
+    DATA_OPTIONS,
     SEED,
+    DataHelp,
+    add_data_arguments,
     add_optimizer_arguments,
     count,
     dataset_setting,
@@ -51,31 +54,25 @@ ARTEFACTS = (MODEL, CHECKPOINT, RUN_SETTINGS, METRICS, HISTORY, "curves.png", "r
 #: a train run folder, as RunFolder takes it: its settings file, the files a run may
 #: write, the settings key of folders made before the files were listed, the command
 RUN_KIND = (RUN_SETTINGS, ARTEFACTS, "config", "autograd-flow train")
-SETTING_KEYS = ("dataset", "task", "label_column", "n_samples", "valid_fraction",
-                "test_fraction", "config")
+SETTING_KEYS = (*DATA_OPTIONS, "config")
 DEFAULTS = TrainConfig()  # one set of defaults, shared with the Python API and search
+DATA_HELP = DataHelp(
+    dataset=f"{', '.join(NAMES)} (spirals:K for K arms), or a .csv / .npz file (npz: arrays "
+            "X and y) (default: digits, or diabetes with --task regression)",
+    task="classification (softmax cross-entropy, error rate) or regression (mean squared "
+         "error, R^2) (default: the data set's own: regression for diabetes, else "
+         "classification)",
+    label_column="CSV label column by header name or 0-based index (default: the last "
+                 "column)",
+    n_samples="points drawn for synthetic sets (default 1000); a random subset of that "
+              "size for the others (default: all)",
+    valid_fraction="fraction of the examples held out for validation",
+    test_fraction="fraction of the examples held out for the test error")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    data = parser.add_argument_group("data")
-    data.add_argument("--dataset", "--data", default=None, metavar="NAME|PATH",
-                      help=f"{', '.join(NAMES)} (spirals:K for K arms), or a .csv / .npz "
-                           "file (npz: arrays X and y) (default: digits, or diabetes with "
-                           f"--task regression)")
-    data.add_argument("--task", default=None, choices=TASKS,
-                      help="classification (softmax cross-entropy, error rate) or regression "
-                           "(mean squared error, R^2) (default: the data set's own: "
-                           "regression for diabetes, else classification)")
-    data.add_argument("--label-column", default=None, metavar="NAME|INDEX",
-                      help="CSV label column by header name or 0-based index "
-                           "(default: the last column)")
-    data.add_argument("--n-samples", type=count(), default=None,
-                      help="points drawn for synthetic sets (default 1000); a random subset "
-                           "of that size for the others (default: all)")
-    data.add_argument("--valid-fraction", type=float, default=0.2,
-                      help="fraction of the examples held out for validation")
-    data.add_argument("--test-fraction", type=float, default=0.2,
-                      help="fraction of the examples held out for the test error")
+    """The options of ``autograd-flow train``."""
+    add_data_arguments(parser, DATA_HELP)
     model = parser.add_argument_group("model")
     model.add_argument("--hidden", type=layer_sizes, default=",".join(map(str, DEFAULTS.hidden)),
                        metavar="H1,H2,...",
@@ -184,6 +181,7 @@ def _planned(splits: Splits, no_plots: bool) -> set[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``autograd-flow train``; returns the exit status."""
     require("sklearn", *(() if args.no_progress else ("tqdm",)),
             *(() if args.no_plots else ("matplotlib",)), feature="autograd-flow train")
     # everything is checked before the run folder is touched

@@ -20,7 +20,7 @@ from ..io import load_model
 from ..learn.memory import check_fits, describe_sizes, mlp_bytes
 from ..learn.training import MODEL, TrainConfig
 from ..nn import ACTIVATIONS, MLP
-from . import SEED, count, layer_sizes, mark_origin, non_negative, saved_penalty
+from .arguments import SEED, count, layer_sizes, mark_origin, non_negative, saved_penalty
 from .output import add_overwrite_argument, check_output
 
 DEFAULTS = TrainConfig()  # the training defaults, for a model described by options
@@ -30,6 +30,7 @@ UNSET = ("output", "format", "collapse", "l1", "l2") + ARCHITECTURE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``autograd-flow viz``."""
     parser.add_argument("model", nargs="?", type=Path, default=None,
                         help="a model saved by 'autograd-flow train' (.npz), or its run "
                              "folder; omit it to draw the MLP described by "
@@ -78,6 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``autograd-flow viz``; returns the exit status."""
     from ..learn.objective import objective
 
     for name in UNSET:

@@ -37,7 +37,16 @@ from ..learn.files import one_line, read_run_settings, write_json
 from ..learn.runfolder import RunFolder, RunFolderError, new_run_dir, note
 from ..learn.training import TrainConfig
 from ..optim.registry import OPTIMIZERS
-from . import SEED, count, dataset_setting, default_dataset, default_run_dir
+from .arguments import (
+    DATA_OPTIONS,
+    SEED,
+    DataHelp,
+    add_data_arguments,
+    count,
+    dataset_setting,
+    default_dataset,
+    default_run_dir,
+)
 
 
 def _defaults() -> str:
@@ -53,7 +62,18 @@ RESULTS_LOG = "results.jsonl"
 SETTINGS = "search.json"
 FILES = (SETTINGS, RESULTS_LOG, "results.csv", "results.json", "validation_error.png",
          "best_model.npz")
-RUN_KIND = (SETTINGS, FILES, "dataset", "autograd-flow search")  # as train.RUN_KIND
+RUN_KIND = (SETTINGS, FILES, "dataset", "autograd-flow search")  # as train_command's
+DATA_HELP = DataHelp(
+    dataset=f"{', '.join(NAMES)}, or a .csv/.npz file (default: digits, or diabetes with "
+            "--task regression)",
+    task="classification or regression (default: the data set's own: regression for "
+         "diabetes)",
+    label_column="CSV label column (default: the last)",
+    n_samples="examples drawn for a synthetic set (a random subset for digits and files, at "
+              "most all of their rows)",
+    valid_fraction="fraction held out for validation (chooses the configuration)",
+    test_fraction="fraction held out for the test error of the best configuration",
+    n_samples_metavar="N")
 
 
 def _jobs(text: str) -> int:
@@ -73,6 +93,8 @@ def _assignment(text: str) -> tuple[str, str]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``autograd-flow search`` (and its description, with TrainConfig's
+    defaults filled in)."""
     parser.description = (parser.description or __doc__ or "").replace(
         "{defaults}", _defaults())
     space = parser.add_argument_group("search space (training options of TrainConfig)")
@@ -92,21 +114,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     space.add_argument("--optimizer", choices=OPTIMIZERS, help="the optimizer of every trial "
                        "(as --set optimizer=NAME; search several with --grid "
                        "optimizer=sgd,adam)")
-    data = parser.add_argument_group("data")
-    data.add_argument("--dataset", "--data", default=None, metavar="NAME|PATH",
-                      help=f"{', '.join(NAMES)}, or a .csv/.npz file (default: digits, or "
-                           "diabetes with --task regression)")
-    data.add_argument("--task", choices=TASKS, help="classification or regression "
-                      "(default: the data set's own: regression for diabetes)")
-    data.add_argument("--label-column", metavar="NAME|INDEX",
-                      help="CSV label column (default: the last)")
-    data.add_argument("--n-samples", type=count(), metavar="N", help="examples drawn for a "
-                      "synthetic set (a random subset for digits and files, at most all of "
-                      "their rows)")
-    data.add_argument("--valid-fraction", type=float, default=0.2,
-                      help="fraction held out for validation (chooses the configuration)")
-    data.add_argument("--test-fraction", type=float, default=0.2,
-                      help="fraction held out for the test error of the best configuration")
+    add_data_arguments(parser, DATA_HELP)
     run = parser.add_argument_group("running")
     run.add_argument("--out", "--run-dir", type=Path, metavar="DIR",
                      help="run folder (default: runs/search-<dataset>-<date>-<time>)")
@@ -164,8 +172,7 @@ def _train_options() -> list[str]:
 
 
 _SPACE_OPTIONS = ("grid", "random", "set", "space", "trials", "optimizer")
-_DATA_OPTIONS = ("dataset", "task", "label_column", "n_samples", "valid_fraction",
-                 "test_fraction", "seed")
+_DATA_OPTIONS = (*DATA_OPTIONS, "seed")
 
 
 def _settings(args: argparse.Namespace, trials: int) -> dict[str, Any]:
@@ -251,6 +258,7 @@ def _saved_settings(run_dir: Path | None) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``autograd-flow search``; returns the exit status."""
     from ..data import load_dataset
 
     require("sklearn", "matplotlib", feature="autograd-flow search")

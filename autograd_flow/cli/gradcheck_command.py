@@ -12,14 +12,6 @@ from typing import Any
 import numpy as np
 
 import autograd_flow as af
-from autograd_flow.commands import (
-    SEED,
-    count,
-    layer_sizes,
-    mark_origin,
-    non_negative,
-    saved_penalty,
-)
 from autograd_flow.data import NAMES, TASKS
 from autograd_flow.io import load_model
 from autograd_flow.learn.memory import check_fits, describe_sizes, mlp_bytes
@@ -27,11 +19,13 @@ from autograd_flow.learn.objective import objective, prepare
 from autograd_flow.nn import ACTIVATIONS, MLP
 
 from ..learn.training import TrainConfig
+from .arguments import SEED, count, layer_sizes, mark_origin, non_negative, saved_penalty
 
 DEFAULTS = TrainConfig()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``autograd-flow gradcheck``."""
     parser.add_argument("model", nargs="?", help="a saved model (.npz), or its run folder; "
                         "default: a new MLP built from --hidden, --activation, --n-in and "
                         "--n-out")
@@ -69,6 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``autograd-flow gradcheck``; returns the exit status."""
     saved = load_model(args.model) if args.model else None
     l1 = args.l1 if args.l1 is not None else saved_penalty(saved, "l1") if saved else DEFAULTS.l1
     l2 = args.l2 if args.l2 is not None else saved_penalty(saved, "l2") if saved else DEFAULTS.l2
