@@ -19,11 +19,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..core.box import Box, Constant, Leaf, as_box
+from ..core.box import Box, Constant, Leaf, Twin, as_box
 from ..core.interpreter import run_state
 from ..core.order import needs, topological_order
 from ..core.scope import scope
-from ..errors import BoxError, FlowGraphError, describe, one_per_input
+from ..errors import FlowGraphError, describe, one_per_input
 from ..ops.arithmetic import Add
 from ..ops.plumbing import Adjoint, NumericBprop, Seed, SeedAs, SumLike, ZerosLike
 
@@ -94,6 +94,7 @@ def box_gradients(box: Box, upstream: Box, wanted: list[bool]) -> tuple[Box | No
     """The box's gradient per input as boxes (None where there is none): its bprop run on
     boxes, the adjoint of a linear box, or its numeric bprop as one box."""
     cls = type(box)
+    bprop: Any = cls.bprop  # run on the box's twin (see :func:`twin`)
     legacy = getattr(box, "bprop_boxes", None)  # a second method, still accepted
     if legacy is not None:
         return _as_boxes(legacy(upstream, *box.inputs), box, "bprop_boxes")
@@ -101,9 +102,9 @@ def box_gradients(box: Box, upstream: Box, wanted: list[bool]) -> tuple[Box | No
         return tuple(Adjoint(upstream, box, k) if k in box.linear_in and want else None
                      for k, want in enumerate(wanted))
     if cls.primitive:  # the one formula of a primitive runs on boxes by construction
-        return _as_boxes(cls.bprop(twin(box), upstream, *box.inputs), box)
+        return _as_boxes(bprop(twin(box), upstream, *box.inputs), box)
     try:
-        return _as_boxes(cls.bprop(twin(box), upstream, *box.inputs), box)
+        return _as_boxes(bprop(twin(box), upstream, *box.inputs), box)
     except Exception:  # noqa: BLE001 (any failure on boxes: the numeric bprop, first order)
         return tuple(NumericBprop(upstream, box, k) if want else None
                      for k, want in enumerate(wanted))
@@ -116,24 +117,8 @@ def _as_boxes(result: Any, box: Box, method: str = "bprop") -> tuple[Box | None,
     return tuple(None if g is None else as_box(g) for g in gradients)
 
 
-class _Unread:
-    """``self.inputs`` of a box whose bprop runs on boxes: a bprop reads its arguments
-    (the inputs' values), never its input boxes' arrays."""
-
-    def __init__(self, box: Box) -> None:
-        self._of = box
-
-    def __getattr__(self, name: str) -> Any:
-        raise BoxError(f"{describe(self._of)}: its bprop reads self.inputs; read its "
-                       "arguments instead (they are the inputs' values).")
-
-
-def twin(box: Box) -> Box:
+def twin(box: Box) -> Twin:
     """The box as its bprop sees it when it runs on boxes: its settings, ``value`` the
-    box itself, no run-time state (attributes its fprop set), unreadable ``inputs``."""
-    state = run_state(box)
-    copy = object.__new__(type(box))
-    copy.__dict__.update({k: v for k, v in box.__dict__.items() if k not in state})
-    copy.__dict__["value"] = box
-    copy.__dict__["inputs"] = tuple(_Unread(box) for _ in box.inputs)
-    return copy
+    box itself, and neither its ``inputs`` (a bprop reads its arguments) nor what its
+    fprop stored on it (run-time state)."""
+    return Twin(box, box, run_state(box) | {"inputs"})

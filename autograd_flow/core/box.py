@@ -16,8 +16,8 @@ from __future__ import annotations
 import inspect
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from types import FrameType
+from collections.abc import Iterable, Iterator, Sequence
+from types import FrameType, FunctionType, MethodType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -93,6 +93,9 @@ class Box(NDArrayOperatorsMixin):
     linear_in: tuple[int, ...] = ()
     #: With ``linear_in``: linear in each of those inputs separately (a product), not jointly.
     multilinear: bool = False
+    #: Set on primitives that run a user's code (NumericBprop runs a user's bprop): like
+    #: a user's own box, they are only ever run, never traced nor run twice by a plan.
+    runs_user_code: bool = False
 
     # boxes are compared and hashed by identity (they key dicts and feeds); np.equal
     # builds an Equal box
@@ -170,11 +173,17 @@ class Box(NDArrayOperatorsMixin):
         """Called only for an attribute not set. ``value``: a box whose value a compiled
         plan left unset (inside a pattern it runs as one step) computes it from its
         inputs' values when first read. ndarray's methods are attached by
-        :mod:`autograd_flow.ops`."""
-        if name == "value" and "inputs" in self.__dict__:
-            value = self.__dict__["value"] = self.fprop(*[i.value for i in self.inputs])
+        :mod:`autograd_flow.ops`. (Reads attributes without ``self.__dict__``, which
+        would slow every later store into the box.)"""
+        try:
+            inputs = object.__getattribute__(self, "inputs")
+        except AttributeError:  # not initialized (copying, unpickling)
+            inputs = None
+        if name == "value" and inputs is not None:
+            value = self.fprop(*[i.value for i in inputs])
+            object.__setattr__(self, "value", value)
             return value
-        if name in ("shape", "ndim", "dtype", "size") and "inputs" in self.__dict__:
+        if name in ("shape", "ndim", "dtype", "size") and inputs is not None:
             raise AttributeError(f"{describe(self)}: its {name} is known only when the graph "
                                  f"runs; read box.value.{name} after fprop.")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
@@ -182,6 +191,42 @@ class Box(NDArrayOperatorsMixin):
     def __repr__(self) -> str:
         shape = "" if self.value is None else f", shape={np.shape(self.value)}"
         return f"{type(self).__name__}('{self.name}'{shape})"
+
+
+def opaque(box: Box) -> bool:
+    """Whether running the box runs a user's code (a user's box, or a primitive running
+    one): a compiled plan calls it, and never calls it more often than the interpreter."""
+    return not box.primitive or box.runs_user_code
+
+
+_MISSING = object()
+
+
+class Twin:
+    """A box as its bprop sees it when the formula runs on other values than arrays: on
+    boxes (:func:`autograd_flow.grad`) or on the traced arrays of a plan. ``value`` is
+    the box's output in that form; every other attribute is the box's (its settings),
+    its methods bound to the twin, and the attributes in ``hidden`` do not exist (so a
+    bprop reading them fails and is run on arrays instead). A twin copies nothing:
+    reading a box's ``__dict__`` would slow every later store into the box."""
+
+    __slots__ = ("_box", "value", "_hidden")
+
+    def __init__(self, box: Box, value: Any, hidden: Iterable[str] = ()) -> None:
+        self._box = box
+        self.value = value
+        self._hidden = frozenset(hidden)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._hidden:
+            raise AttributeError(f"{describe(self._box)}: its bprop reads {name!r}, which is "
+                                 "not a setting of the box")
+        attribute = inspect.getattr_static(type(self._box), name, _MISSING)
+        if isinstance(attribute, FunctionType):
+            return MethodType(attribute, self)
+        if isinstance(attribute, property) and attribute.fget is not None:
+            return attribute.fget(self)
+        return getattr(self._box, name)
 
 
 class Leaf(Box):

@@ -13,7 +13,8 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> np.ndarray:
     added in front or stretched from length 1. Raises ValueError when ``grad``'s shape
     cannot have come from broadcasting ``shape``.
     """
-    grad = np.asarray(grad)
+    if not hasattr(grad, "shape"):  # a number (an array-like that records its calls stays)
+        grad = np.asarray(grad)
     if grad.shape == shape:
         return grad
     if grad.ndim < len(shape):

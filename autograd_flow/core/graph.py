@@ -33,6 +33,13 @@ class Runner(Protocol):
     def interpreted(self) -> None:
         """The interpreter ran this step's fprop (a compiler counts signatures)."""
 
+    def observing(self) -> bool:
+        """Whether the interpreter's coming bprop should keep what users' boxes return
+        (a plan is compiled from this step)."""
+
+    def interpreted_bprop(self, observed: dict[int, Any]) -> None:
+        """The interpreter ran this step's bprop; ``observed``: what users' boxes returned."""
+
     def bprop(self, seed: Any) -> tuple[Any, ...] | None:
         """The gradients of wrt after a fprop it ran, or None (the interpreter runs it)."""
 
@@ -131,7 +138,7 @@ class FlowGraph:
         The first two times the graph is fed arrays of given shapes and dtypes (a
         signature), the interpreter runs it; then the graph compiles a plan for that
         signature (see :meth:`source`), which runs from the third time on, with the same
-        values and gradients (bit for bit where no rewrite applies)."""
+        values and gradients (bit for bit)."""
         self._feeder.feed(feed or {})
         runner = self._runner
         if runner is not None:
@@ -157,7 +164,12 @@ class FlowGraph:
                 self.ran["bprop"] = "plan"
                 return self._no_gradient_for_integers(dict(zip(self.wrt, grads)))
         self.ran["bprop"] = "interpreter"
-        self._interpreter.bprop(seed)
+        runner = self._runner
+        observed: dict[int, Any] | None = {} if runner is not None and runner.observing() \
+            else None
+        self._interpreter.bprop(seed, observed)
+        if runner is not None and observed is not None:
+            runner.interpreted_bprop(observed)
         result = {}
         returned: set[int] = set()
         for box in self.wrt:

@@ -21,7 +21,7 @@ from ..errors import (
     describe_array,
     one_per_input,
 )
-from .box import Box
+from .box import Box, opaque
 from .broadcast import unbroadcast
 from .order import Schedule
 
@@ -51,7 +51,7 @@ def checked_fprop(box: Box) -> Any:
 
 def run_state(box: Box) -> set[str]:
     """The attributes a user box's fprop set (a cache of its last run, say)."""
-    return box.__dict__.get("_run_state", set())
+    return getattr(box, "_run_state", set())
 
 
 def checked_bprop(box: Box) -> Any:
@@ -122,9 +122,11 @@ class Interpreter:
             return outputs[0].value
         return tuple(o.value for o in outputs)
 
-    def bprop(self, seed: Any) -> None:
+    def bprop(self, seed: Any, observed: dict[int, Any] | None = None) -> None:
         """Every gradient from ``seed`` at the first output back to the boxes of wrt
-        (``.grad`` of each box of the schedule's reset list; None where none arrived)."""
+        (``.grad`` of each box of the schedule's reset list; None where none arrived).
+        With ``observed``, what each box running a user's code returned is kept there
+        (by id of the box), for a plan to be compiled from this step."""
         for box in self.schedule.reset:
             box.grad = None
         self.schedule.outputs[0].grad = seed
@@ -139,6 +141,8 @@ class Interpreter:
                     grads = bprop(grad, first.value, second.value)
                 else:
                     grads = bprop(grad, *[i.value for i in inputs])
+                if observed is not None and opaque(box):
+                    observed[id(box)] = grads
                 for position, source in targets:
                     source_grad = grads if position < 0 else grads[position]
                     if source_grad is None:

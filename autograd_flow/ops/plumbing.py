@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.box import Box
+from ..core.box import Box, opaque
 from ..core.broadcast import unbroadcast
 from ..errors import BoxError, describe, one_per_input
 from .registry import builds, primitive
@@ -167,6 +167,11 @@ class Adjoint(Box):
         self.of, self.position = of, position
         super().__init__(grad, *of.inputs, name=f"{type(of).__name__.lower()}^T")
 
+    @property
+    def runs_user_code(self) -> bool:  # type: ignore[override]
+        """Whether ``of`` is a user's box (which may declare itself linear)."""
+        return opaque(self.of)
+
     def fprop(self, grad, *values):
         return unbroadcast(_part(self.of, self.position, grad, values),
                            np.shape(values[self.position]))
@@ -221,6 +226,8 @@ class NumericBprop(Box):
     arrays only: d x_k = of.bprop(d y, x_1, ..., x_n)[k], summed back to x_k's shape.
     Its inputs are (d y, the box itself, x_1, ..., x_n), so the box's value is computed
     first; it cannot be differentiated (a clear error says why)."""
+
+    runs_user_code = True
 
     def __init__(self, grad: Box, of: Box, position: int) -> None:
         self.of, self.position = of, position

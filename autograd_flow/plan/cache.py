@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.box import opaque
 from ..core.graph import NOT_RUN
 from ..core.order import Schedule
 from . import jit
@@ -36,7 +37,11 @@ class PlanCache:
         self.plans: OrderedDict[tuple, Plan | None] = OrderedDict()
         self.seen: dict[tuple, int] = {}
         self.active: Plan | None = None
-
+        self._key: tuple = ()
+        #: a user's box in the bprop: a plan is compiled after an interpreted bprop,
+        #: from what that box returned there (its code never runs an extra time)
+        self.observe = any(opaque(step.box) for step in schedule.steps)
+        self.pending: tuple | None = None  # the signature waiting for that bprop
     def signature(self) -> tuple:
         """What a plan is made for: the shapes, dtypes and memory layouts of the fed
         Inputs and of the Parameters (a sum adds in memory order, so the layout decides
@@ -69,9 +74,10 @@ class PlanCache:
         return values
 
     def interpreted(self) -> None:
-        """Count an interpreted step of a signature; compile its plan at the second.
-        A signature whose plan failed where the interpreter ran (a shape that follows
-        the data) stays interpreted, so no step runs twice."""
+        """Count an interpreted step of a signature; compile its plan at the second
+        (after that step's bprop, when a user's box has a bprop to observe). A
+        signature whose plan failed where the interpreter ran (a shape that follows the
+        data) stays interpreted, so no step runs twice."""
         if not self.enabled:
             return
         key = self._key
@@ -83,8 +89,22 @@ class PlanCache:
             del self.seen[next(iter(self.seen))]
         if count < 2:
             return
+        if self.observe and self.pending != key:
+            self.pending = key
+            return
+        self._compile(key, None)  # (no bprop came: a plan of fprop only)
+
+    def observing(self) -> bool:
+        return self.pending is not None and self.pending == self._key and self.active is None
+
+    def interpreted_bprop(self, observed: dict[int, Any]) -> None:
+        if self.pending == self._key:
+            self._compile(self._key, observed)
+
+    def _compile(self, key: tuple, observed: dict[int, Any] | None) -> None:
+        self.pending = None
         try:
-            plan: Plan | None = compile_plan(self.schedule, self.jit)
+            plan: Plan | None = compile_plan(self.schedule, self.jit, observed)
         except Exception:  # a graph the compiler does not cover stays interpreted
             plan = None
         self.plans[key] = plan
@@ -104,5 +124,5 @@ class PlanCache:
         """The code of the plan for the arrays last fed (compiled now if there is none)."""
         plan = self.plans.get(self.signature()) if self.enabled else None
         if plan is None:
-            plan = compile_plan(self.schedule, False)
+            plan = compile_plan(self.schedule, False, None)
         return plan.source

@@ -1,36 +1,37 @@
-"""Elementwise chains run by numba (``FlowGraph(..., jit=True)``, the ``jit`` extra).
+"""Runs of elementwise calls done by numba (``FlowGraph(..., jit=True)``, the ``jit``
+extra).
 
-A run of elementwise boxes of one shape and float dtype (x * c, + c, tanh, ...), next to
-each other in topological order, is run by two numba kernels (:mod:`.jit_kernels`)
-from a table of op codes: the forward one computes every box of the run into the rows
-of one array (so every box keeps its value), the backward one takes the gradients that
-arrive from outside the run and gives the gradients of the run's inputs (the boxes
-inside the run keep no ``.grad``). One call instead of one numpy call per box: the
-Python and numpy cost per call of a small array disappears.
+A plan is a tape of numpy calls (:mod:`.trace`). A run is a stretch of that tape, in
+fprop or in bprop, of consecutive elementwise ufunc calls (add, multiply, tanh, exp,
+...) on arrays of one shape and float dtype: :mod:`.jit_kernels` runs it in one call
+that writes every result into a row of one table (so every box keeps its value), where
+numpy would make one call per ufunc, each paying Python's and numpy's cost for a small
+array. The calls are the formulas' own, derivatives included: the kernel knows ufuncs,
+not boxes.
 
-The kernels are the same for every graph: numba compiles them the first time they run
-with a dtype (seconds) and caches the machine code (``__pycache__`` beside the module,
-or numba's user cache when the package folder is read-only), so later processes load
-them in milliseconds. The math library is LLVM's, not numpy's: tanh, exp and log may
+The kernel is the same for every graph: numba compiles it the first time it runs with a
+dtype (seconds) and caches the machine code (``__pycache__`` beside the module, or
+numba's user cache when the package folder is read-only), so later processes load it
+in milliseconds. The math library is LLVM's, not numpy's: tanh, exp and log may
 differ from numpy's in the last bit, so jit plans are not bit for bit the interpreter
-(tests/test_jit.py states the tolerance).
+(tests/plan/test_jit.py states the tolerance).
 """
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from .. import ops
-from ..core.box import Box, Constant, Leaf
+from .trace import Node
 
 #: Runs shorter than this stay numpy calls (a kernel call costs about a microsecond).
-MIN_BOXES = 4
+MIN_CALLS = 4
 
-OPS = (ops.Add, ops.Sub, ops.Mul, ops.Div, ops.Neg, ops.Identity, ops.Square, ops.Tanh,
-       ops.Exp, ops.Log, ops.Relu, ops.Sigmoid)  # op code = position (see .jit_kernels)
+#: the ufuncs the kernel runs, op code = position (see .jit_kernels)
+UFUNCS = (np.add, np.subtract, np.multiply, np.true_divide, np.negative, np.tanh, np.exp,
+          np.log, np.absolute, np.sqrt, np.maximum, np.minimum)
 
 
 def available() -> bool:
@@ -38,98 +39,92 @@ def available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-def _number(box: Box) -> bool:
-    return isinstance(box, Constant) and type(box.value) in (int, float)
+def _scalar(value: Any) -> bool:
+    """A number (or 0-d array) a run reads as a row of that number."""
+    return np.ndim(value) == 0
 
 
-def _fits(box: Box, shape: tuple[int, ...], dtype: Any) -> bool:
-    value = np.asarray(box.value)
-    return value.shape == shape and value.dtype == dtype
+def _fits(node: Node, shape: tuple[int, ...], dtype: np.dtype) -> bool:
+    """A ufunc call of the kernel's, whose result has the run's shape and dtype and
+    whose array inputs have its shape (numbers are rows of one value)."""
+    if node.kind != "ufunc" or node.fn not in UFUNCS or node.errstate:
+        return False
+    value = node.value
+    if not isinstance(value, np.ndarray) or value.shape != shape or value.dtype != dtype:
+        return False
+    for arg in node.args:
+        arg_value = arg.value if isinstance(arg, Node) else arg
+        if not (_scalar(arg_value) or np.shape(arg_value) == shape):
+            return False
+    return True
 
 
-def runs(order: Sequence[Box], skip: set[int]) -> list[list[Box]]:
-    """Maximal runs of jittable boxes (elementwise, one float shape and dtype, inputs of
-    that shape or Python numbers), contiguous among the non-leaf boxes of ``order``."""
-    found: list[list[Box]] = []
-    current: list[Box] = []
-    shape, dtype = None, None
-    for box in order:
-        if isinstance(box, Leaf):
+def runs(nodes: Sequence[Node], live: set[int]) -> list[list[Node]]:
+    """Maximal runs of kernel calls among the live nodes of a tape section, each at
+    least :data:`MIN_CALLS` long, on float arrays of one shape and dtype."""
+    found: list[list[Node]] = []
+    current: list[Node] = []
+    for node in nodes:
+        if node.index not in live or node.kind in ("leaf", "const", "seed"):
             continue
-        value = np.asarray(box.value)
-        ok = (type(box) in OPS and id(box) not in skip and value.dtype.kind == "f"
-              and value.ndim > 0)
-        if ok:
-            ok = all(_number(i) or _fits(i, value.shape, value.dtype) for i in box.inputs)
-        if ok and current and (value.shape, value.dtype) == (shape, dtype):
-            current.append(box)
+        value = node.value
+        kind = isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.ndim > 0
+        if kind and current and _fits(node, current[0].value.shape, current[0].value.dtype):
+            current.append(node)
             continue
-        if len(current) >= MIN_BOXES:
+        if len(current) >= MIN_CALLS:
             found.append(current)
-        current = [box] if ok else []
-        shape, dtype = (value.shape, value.dtype) if ok else (None, None)
-    if len(current) >= MIN_BOXES:
+        current = [node] if kind and _fits(node, value.shape, value.dtype) else []
+    if len(current) >= MIN_CALLS:
         found.append(current)
     return found
 
 
 class Run:
-    """One run as the kernels see it: a table whose rows are the boxes' values (views
-    shaped like the boxes, so box.value can be a row), the run's inputs from outside
-    (copied in each step) and its constants; op codes and rows per box."""
+    """One run as the kernel sees it: a table whose first rows are the calls' results
+    (views shaped like them, read as their values), then a row per input from outside
+    (copied in at each call; a 0-d one fills its row) and per number; op codes and rows
+    per call."""
 
-    def __init__(self, boxes: list[Box], incoming: list[Box], wanted: set[int]) -> None:
+    def __init__(self, nodes: list[Node]) -> None:
         from . import jit_kernels  # numba is imported only when jit is asked for
 
-        self.kernels = jit_kernels
-        self.boxes, self.incoming = boxes, incoming
-        value = np.asarray(boxes[0].value)
-        self.shape, dtype, size = value.shape, value.dtype, value.size
-        row = {id(b): k for k, b in enumerate(boxes)}
-        self.inputs: list[Box] = []
-        constants: dict[float, int] = {}
-        for box in boxes:
-            for i in box.inputs:
-                if id(i) in row:
-                    continue
-                if _number(i):
-                    constants.setdefault(float(i.value), -1)
-                else:
-                    row[id(i)] = len(boxes) + len(self.inputs)
-                    self.inputs.append(i)
-        for k, constant in enumerate(constants):
-            constants[constant] = len(boxes) + len(self.inputs) + k
-        self.table = np.empty((len(boxes) + len(self.inputs) + len(constants), size), dtype)
-        for constant, k in constants.items():
-            self.table[k] = constant
-        self.grads = np.empty_like(self.table)
-        self.unit = np.ones(1, dtype)
-        self.opcodes = np.array([OPS.index(type(b)) for b in boxes], np.int64)
-        slots = [[row[id(i)] if id(i) in row else constants[float(i.value)]
-                  for i in b.inputs] for b in boxes]
-        self.first = np.array([s[0] for s in slots], np.int64)
-        self.second = np.array([s[-1] for s in slots], np.int64)
-        self.out = np.arange(len(boxes), dtype=np.int64)
-        self.values = [self.table[k].reshape(self.shape) for k in range(len(boxes))]
-        self.input_rows = [self.table[row[id(i)]].reshape(self.shape) for i in self.inputs]
-        self.arriving = [self.grads[row[id(b)]].reshape(self.shape) for b in incoming]
-        self.sources = [i for i in self.inputs if id(i) in wanted]
-        self.source_rows = [self.grads[row[id(i)]].reshape(self.shape) for i in self.sources]
+        self.kernel: Callable[..., None] = jit_kernels.run
+        self.nodes = nodes
+        shape, dtype = nodes[0].value.shape, nodes[0].value.dtype
+        rows: dict[Any, int] = {("node", n.index): k for k, n in enumerate(nodes)}
+        self.inputs: list[Node] = []  # copied in at each call, in this order
+        numbers: list[tuple[int, Any]] = []
+        slots = []
+        for node in nodes:
+            mine = []
+            for arg in node.args:
+                if isinstance(arg, Node) and arg.kind == "const":
+                    arg = arg.value  # a number written into the code: a row filled once
+                key = ("node", arg.index) if isinstance(arg, Node) \
+                    else ("number", type(arg).__name__, arg)
+                if key not in rows:
+                    rows[key] = len(rows)
+                    if isinstance(arg, Node):
+                        self.inputs.append(arg)
+                    else:
+                        numbers.append((rows[key], arg))
+                mine.append(rows[key])
+            slots.append(mine)
+        self.table = np.empty((len(rows), int(np.prod(shape))), dtype)
+        for row, number in numbers:
+            self.table[row] = number
+        self.rows = [self.table[k].reshape(shape) for k in range(len(nodes))]
+        self._targets = [self.table[rows[("node", n.index)]] if _scalar(n.value)
+                         else self.table[rows[("node", n.index)]].reshape(shape)
+                         for n in self.inputs]
+        self.opcodes = np.array([UFUNCS.index(n.fn) for n in nodes], np.int64)
+        self.first = np.array([mine[0] for mine in slots], np.int64)
+        self.second = np.array([mine[-1] for mine in slots], np.int64)
+        self.out = np.arange(len(nodes), dtype=np.int64)
 
-    def fprop(self, *inputs: Any) -> None:
-        """Every box's value from the inputs from outside (in ``self.inputs`` order)."""
-        for target, value in zip(self.input_rows, inputs):
+    def __call__(self, *inputs: Any) -> None:
+        """Every call's result, from the inputs from outside (in ``self.inputs`` order)."""
+        for target, value in zip(self._targets, inputs):
             np.copyto(target, value)
-        self.kernels.forward(self.opcodes, self.first, self.second, self.out, self.table,
-                             self.unit)
-
-    def bprop(self, *arriving: Any) -> list[np.ndarray]:
-        """The gradients of ``self.sources`` (new arrays) from the gradients arriving at
-        ``self.incoming`` (None: none arrived)."""
-        self.grads.fill(0)
-        for target, grad in zip(self.arriving, arriving):
-            if grad is not None:
-                np.copyto(target, grad)
-        self.kernels.backward(self.opcodes, self.first, self.second, self.out, self.table,
-                              self.grads, self.unit)
-        return [row.copy() for row in self.source_rows]
+        self.kernel(self.opcodes, self.first, self.second, self.out, self.table)

@@ -1,71 +1,54 @@
 """Writing Python source for a plan: readable names from the boxes' own names, the
-objects the code reads (boxes, buffers, bound methods) in its namespace, and what is
-known about each gradient variable (so a buffer is only written where that is safe)."""
+objects the code reads (boxes, buffers, functions, settings) in its namespace, and
+numbers written as they are."""
 from __future__ import annotations
 
 import builtins
 import keyword
+import math
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..core.box import Box
-from ..core.broadcast import unbroadcast
 
 
 class Fallback(Exception):
     """The generated code cannot run this step (a box returned a value of another shape
-    than it had when the plan was made): the interpreter runs the step instead."""
+    than it had when the plan was made, labels out of range, another seed): the
+    interpreter runs the step instead."""
 
 
-def accumulate(previous: Any, contribution: Any) -> Any:
-    """previous + contribution where either may be None (no gradient)."""
-    if contribution is None:
-        return previous
-    return contribution if previous is None else previous + contribution
+def literal(value: Any) -> str | None:
+    """``value`` as Python source when it reads back as the same object's value and
+    type (None, bools, ints, finite floats, strings and tuples of them), else None."""
+    if value is None or isinstance(value, (bool, str)) or type(value) is int:
+        return repr(value)
+    if type(value) is float:
+        return repr(value) if math.isfinite(value) else None
+    if type(value) is tuple:
+        items = [literal(v) for v in value]
+        if any(item is None for item in items):
+            return None
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"  # type: ignore[arg-type]
+    return None
 
 
-@dataclass
-class Grad:
-    """A gradient in generated bprop code. ``kind``: "fresh" (a new array of this step,
-    read by nobody else), "buffer" (an array of the plan's own, rewritten every step,
-    read by nobody else), or "alias" (shared: the seed, a view, another box's gradient),
-    which code must never write into. ``maybe_none``: None at run time when no gradient
-    arrived (only after a box whose bprop may return None). ``c``: known to be
-    C-contiguous in the plan and in the interpreter alike (numpy lays a result out as
-    its operands are laid out, and a sum over an axis adds in memory order, so a plan
-    writes into its C-ordered buffers only where the interpreter's array is C-ordered
-    too: then both add in the same order)."""
-
-    name: str
-    kind: str
-    maybe_none: bool = False
-    c: bool = False  # C-contiguous, in the plan and in the interpreter alike
-
-    @property
-    def owned(self) -> bool:
-        return self.kind in ("fresh", "buffer") and not self.maybe_none
-
-
-_TAKEN = set(keyword.kwlist) | set(dir(builtins)) | {"np", "Fallback", "unbroadcast",
-                                                    "accumulate", "seed", "fprop", "bprop", "box",
-                                                    "make", "attributes"}
+_TAKEN = set(keyword.kwlist) | set(dir(builtins)) | {"np", "Fallback", "seed", "fprop",
+                                                    "bprop", "box", "make", "attributes"}
 
 
 class Writer:
     """Lines of source and the namespace they run in."""
 
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {"np": np, "Fallback": Fallback,
-                                          "unbroadcast": unbroadcast,
-                                          "accumulate": accumulate}
+        self.namespace: dict[str, Any] = {"np": np, "Fallback": Fallback}
         self.taken = set(_TAKEN)
         self.lines: list[str] = []
         self.indent = 1
         self.variables: list[str] = []
-        #: the arrays the code writes into every step (its buffers and jit tables)
+        #: the arrays the code writes into every step (its buffers)
         self.written: list[np.ndarray] = []
 
     def identifier(self, hint: str) -> str:
