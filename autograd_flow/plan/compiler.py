@@ -29,7 +29,7 @@ import numpy as np
 
 from ..core.box import Box
 from ..core.order import Schedule
-from . import jit
+from .memory import FRESH, Memory
 from .step import Step, trace_step
 from .trace import Node
 from .writer import Fallback, Writer, literal
@@ -64,19 +64,10 @@ class Plan:
         return any(np.may_share_memory(value, array) for array in self.written)
 
 
-FRESH = "fresh"  # a new array each step, made by numpy
-#: Arrays smaller than this are made anew each step: numpy allocates small arrays
-#: faster than a call reads an ``out=`` argument.
-MIN_BUFFER = 512
 #: ufuncs of an operator, written as the operator where they have no ``out=`` (the same
 #: call, without looking up numpy's function)
 _OPERATORS = {np.add: "+", np.subtract: "-", np.multiply: "*", np.true_divide: "/",
               np.matmul: "@", np.power: "**"}
-
-#: ufuncs computed entry by entry, whose ``out`` may be one of their inputs
-_ELEMENTWISE_IN_PLACE = frozenset(u for u in vars(np).values()
-                                  if isinstance(u, np.ufunc) and u is not np.matmul)
-
 
 #: numpy reductions and the ufunc whose reduce they call on an ndarray (with axis and
 #: keepdims only: the same call, without numpy's dispatch in Python)
@@ -103,82 +94,13 @@ class _Compiler:
                                       for b in self.schedule.order}
         self.in_bprop = False
         self.shared: set[str] = set()  # variables fprop sets and bprop reads
-        outputs = [step.values[id(o)].node for o in self.schedule.outputs]
-        self.returned = {n.index for n in outputs}
-        wrt = [step.grads.get(id(b)) for b in self.schedule.wrt]
-        self.returned |= {t.node.index for t in wrt if t is not None}
-        self.roots = self._roots()
-        self.live = self._live()
-        self.last_use, self.root_of, self.external = self._lifetimes()
-        self.in_run: dict[int, jit.Run] = {}  # node index -> the numba run computing it
-        self.run_end: dict[int, jit.Run] = {}  # last node of a run -> the run
-        if jit_runs:
-            self._runs()
-        self.lender: dict[int, Node | None] = {}
-        self.storage = self._storage()
-
-    def _runs(self) -> None:
-        """Stretches of elementwise calls done by one numba call each: their results are
-        rows of the run's table, which the code reads under bound names."""
-        end = self.step.fprop_end
-        for section in (self.nodes[:end], self.nodes[end:]):
-            for nodes in jit.runs(section, self.live):
-                run = jit.Run(nodes)
-                self.w.written.append(run.table)
-                self.run_end[nodes[-1].index] = run
-                for node, row in zip(nodes, run.rows):
-                    self.in_run[node.index] = run
-                    self.names[node.index] = self.w.bind(row, (node.hint or "t") + "_row")
-
-    # -- what the code needs ----------------------------------------------------------
-    def _roots(self) -> set[int]:
-        """Nodes whose values leave the step: boxes' values and gradients, the outputs,
-        and the checks."""
-        step = self.step
-        roots = {t.node.index for k, t in step.values.items()}
-        roots |= {t.node.index for t in step.grads.values() if t is not None}
-        roots |= {n.index for n in self.nodes if n.effect}
-        return roots
-
-    def _live(self) -> set[int]:
-        live: set[int] = set()
-        work = list(self.roots)
-        while work:
-            index = work.pop()
-            if index in live:
-                continue
-            live.add(index)
-            work.extend(n.index for n in self.nodes[index].inputs)
-        return live
-
-    def _lifetimes(self) -> tuple[dict[int, int], dict[int, int], set[int]]:
-        """For each node: the last node that reads it (views followed to the array they
-        view), the node whose memory it is, and the memories that outlive the step."""
-        root_of: dict[int, int] = {}
-        for node in self.nodes:
-            root_of[node.index] = node.index
-            if node.kind == "inplace":
-                root_of[node.index] = root_of[node.args[0].index]
-            elif node.kind in ("func", "getitem") and isinstance(node.value, np.ndarray):
-                for source in node.inputs:
-                    if isinstance(source.value, np.ndarray) and np.may_share_memory(
-                            node.value, source.value):
-                        root_of[node.index] = root_of[source.index]
-        last_use: dict[int, int] = {}
-        for node in self.nodes:
-            if node.index in self.live:
-                for source in node.inputs:
-                    root = root_of[source.index]
-                    last_use[root] = max(last_use.get(root, -1), node.index)
-        external = {root_of[i] for i in self.roots | self.returned}
-        shared = {root_of[source.index] for node in self.nodes[self.step.fprop_end:]
-                  for source in node.inputs if source.index < self.step.fprop_end}
-        return last_use, root_of, external | shared
+        self.memory = memory = Memory(step, self.w, jit_runs)
+        self.names.update(memory.rows)  # a numba run's results: rows of its table
 
     # -- names -------------------------------------------------------------------------
     def name(self, node: Node) -> str:
         if self.in_bprop and node.index < self.step.fprop_end and node.kind not in (
-                "seed", "const") and node.index not in self.in_run:
+                "seed", "const") and node.index not in self.memory.in_run:
             self.shared.add(self.name_of(node))
         return self.name_of(node)
 
@@ -211,77 +133,20 @@ class _Compiler:
             return f"np.{name}"
         return self.w.bind(fn, name or "function")
 
-    # -- buffers -----------------------------------------------------------------------
-    def _storage(self) -> dict[int, Any]:
-        """Where each ufunc's result lives: a buffer's name, FRESH (a new array each step,
-        as numpy makes it), or BORROWED from an input that nothing reads afterwards
-        (``out=`` that input: an in-place step). A gradient handed to the user is fresh,
-        and so is the chain of temporaries it is summed into, which then needs no copy."""
-        fresh_chain: set[int] = set()
-        work = [n for n in self.nodes if n.index in self.returned]
-        while work:
-            node = work.pop()
-            lender = self._lender(node)
-            if lender is not None and lender.index not in fresh_chain:
-                fresh_chain.add(lender.index)
-                work.append(lender)
-        storage: dict[int, Any] = {}
-        for node in self.nodes:
-            if node.index not in self.live or not self._writable(node):
-                continue
-            lender = self._lender(node)
-            wants_fresh = node.index in self.returned or node.index in fresh_chain
-            if lender is not None and (not wants_fresh or storage[lender.index] is FRESH):
-                storage[node.index] = storage[lender.index]  # the lender's memory
-                self.lender[node.index] = lender
-            elif wants_fresh:
-                storage[node.index] = FRESH
-            else:
-                value = node.value
-                storage[node.index] = self.w.buffer(value.shape, value.dtype,
-                                                    self.name_of(node) + "_buf")
-        return storage
-
-    def _writable(self, node: Node) -> bool:
-        """A ufunc's result numpy makes C-ordered (so a C-ordered buffer holds it as the
-        interpreter's array is laid out, and sums over it add in the same order), and
-        not a row of a numba run."""
-        value = node.value
-        return node.kind in ("ufunc", "reduce") and node.index not in self.in_run \
-            and isinstance(value, np.ndarray) \
-            and value.size >= MIN_BUFFER and value.flags.c_contiguous \
-            and value.dtype.kind in "biuf"
-
-    def _lender(self, node: Node) -> Node | None:
-        """An input whose memory ``node`` may write into: an elementwise call's
-        temporary of the same shape and dtype, which nothing reads after it, outside the
-        values and gradients boxes keep and the fprop values bprop reads."""
-        if node.kind != "ufunc" or node.fn not in _ELEMENTWISE_IN_PLACE \
-                or not self._writable(node):
-            return None
-        for source in node.inputs:
-            if (self._writable(source) and self.root_of[source.index] == source.index
-                    and source.index not in self.external
-                    and self.last_use.get(source.index) == node.index
-                    and source.value.shape == node.value.shape
-                    and source.value.dtype == node.value.dtype):
-                return source
-        return None
-
     def out(self, node: Node) -> str:
         """``, out=<memory>`` for a ufunc whose result lives in an input's memory or in
         a buffer of the plan's ("" for a new array)."""
-        lender = self.lender.get(node.index)
+        lender = self.memory.lender.get(node.index)
         if lender is not None:
             return f", out={self.name(lender)}"
-        where = self.storage.get(node.index)
+        where = self.memory.storage.get(node.index)
         return "" if where is None or where is FRESH else f", out={where}"
 
     # -- code --------------------------------------------------------------------------
     def line(self, node: Node) -> None:
         """The code of one node."""
         w, kind = self.w, node.kind
-        run = self.run_end.get(node.index)
+        run = self.memory.run_end.get(node.index)
         if run is not None:
             first, last = run.nodes[0], run.nodes[-1]
             w.line(f"# {len(run.nodes)} calls from {first.hint} to {last.hint}: one numba "
@@ -289,8 +154,8 @@ class _Compiler:
             inputs = ", ".join(self.name(n) for n in run.inputs)
             w.line(f"{w.bind(run, last.hint + '_run')}({inputs})")
             return
-        if node.index not in self.live or kind in ("seed", "const") \
-                or node.index in self.in_run:
+        if node.index not in self.memory.live or kind in ("seed", "const") \
+                or node.index in self.memory.in_run:
             return
         target = self.name(node)
         if kind == "leaf":
@@ -449,11 +314,12 @@ class _Compiler:
                 w.line(f"{name} = np.zeros_like({value})")
             else:
                 node = traced.node
-                where = self.storage.get(node.index)
+                where = self.memory.storage.get(node.index)
                 fresh = node.kind in ("ufunc", "reduce", "func") \
-                    and node.index not in self.in_run \
+                    and node.index not in self.memory.in_run \
                     and (where is None or where is FRESH) \
-                    and node.index not in handed and self.root_of[node.index] == node.index
+                    and node.index not in handed \
+                    and self.memory.root_of[node.index] == node.index
                 name = self.name(node)
                 if not fresh:
                     name = w.identifier(f"d_{box.name}_out")

@@ -11,8 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from ..core.box import Box
-
 
 class Fallback(Exception):
     """The generated code cannot run this step (a box returned a value of another shape
@@ -83,8 +81,3 @@ class Writer:
 
     def line(self, text: str) -> None:
         self.lines.append("    " * self.indent + text)
-
-    def comment(self, box: Box, what: str = "") -> None:
-        inputs = ", ".join(i.name for i in box.inputs)
-        self.line(f"# {box.name} = {type(box).__name__}({inputs}){what}"
-                  f"   [{box.created_at}]")

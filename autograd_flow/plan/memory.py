@@ -1,0 +1,170 @@
+"""Where each value of a traced step lives. From the tape alone (:mod:`.trace`): which
+calls the code needs at all (the others are left out), which arrays outlive the step
+(boxes' values and gradients, what bprop reads of fprop, what is handed to the user),
+which stretches of calls one numba kernel runs (``jit=True``), and for each ufunc's
+result a buffer of the plan's (``out=``), a new array each step, or the memory of an
+input that nothing reads afterwards (an in-place step).
+
+Buffers hold only what numpy itself makes C-ordered, so every array of the plan is
+laid out as the interpreter's is and every sum adds in the same order: the plan's
+numbers are the interpreter's, bit for bit.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import jit
+from .step import Step
+from .trace import Node
+from .writer import Writer
+
+FRESH = "fresh"  # a new array each step, made by numpy
+#: Arrays smaller than this are made anew each step: numpy allocates small arrays
+#: faster than a call reads an ``out=`` argument.
+MIN_BUFFER = 512
+#: ufuncs computed entry by entry, whose ``out`` may be one of their inputs
+_ELEMENTWISE_IN_PLACE = frozenset(u for u in vars(np).values()
+                                  if isinstance(u, np.ufunc) and u is not np.matmul)
+
+
+
+
+class Memory:
+    """The lifetimes and storage of a traced step's values (see the module doc)."""
+
+    def __init__(self, step: Step, w: Writer, jit_runs: bool) -> None:
+        self.step, self.w = step, w
+        self.nodes = step.tracer.nodes
+        schedule = step.schedule
+        outputs = [step.values[id(o)].node for o in schedule.outputs]
+        #: nodes handed to the user: the outputs, the gradients of wrt
+        self.returned = {n.index for n in outputs}
+        wrt = [step.grads.get(id(b)) for b in schedule.wrt]
+        self.returned |= {t.node.index for t in wrt if t is not None}
+        self.roots = self._roots()
+        self.live = self._live()
+        self.last_use, self.root_of, self.external = self._lifetimes()
+        self.in_run: dict[int, jit.Run] = {}  # node index -> the numba run computing it
+        self.run_end: dict[int, jit.Run] = {}  # last node of a run -> the run
+        self.rows: dict[int, str] = {}  # a run's node -> the bound name of its row
+        if jit_runs:
+            self._runs()
+        self.lender: dict[int, Node] = {}
+        self.storage = self._storage()
+
+    def _runs(self) -> None:
+        """Stretches of elementwise calls done by one numba call each: their results are
+        rows of the run's table, which the code reads under bound names."""
+        end = self.step.fprop_end
+        for section in (self.nodes[:end], self.nodes[end:]):
+            for nodes in jit.runs(section, self.live):
+                run = jit.Run(nodes)
+                self.w.written.append(run.table)
+                self.run_end[nodes[-1].index] = run
+                for node, row in zip(nodes, run.rows):
+                    self.in_run[node.index] = run
+                    self.rows[node.index] = self.w.bind(row, (node.hint or "t") + "_row")
+
+    # -- what the code needs ----------------------------------------------------------
+    def _roots(self) -> set[int]:
+        """Nodes whose values leave the step: boxes' values and gradients, the outputs,
+        and the checks."""
+        step = self.step
+        roots = {t.node.index for k, t in step.values.items()}
+        roots |= {t.node.index for t in step.grads.values() if t is not None}
+        roots |= {n.index for n in self.nodes if n.effect}
+        return roots
+
+    def _live(self) -> set[int]:
+        live: set[int] = set()
+        work = list(self.roots)
+        while work:
+            index = work.pop()
+            if index in live:
+                continue
+            live.add(index)
+            work.extend(n.index for n in self.nodes[index].inputs)
+        return live
+
+    def _lifetimes(self) -> tuple[dict[int, int], dict[int, int], set[int]]:
+        """For each node: the last node that reads it (views followed to the array they
+        view), the node whose memory it is, and the memories that outlive the step."""
+        root_of: dict[int, int] = {}
+        for node in self.nodes:
+            root_of[node.index] = node.index
+            if node.kind == "inplace":
+                root_of[node.index] = root_of[node.args[0].index]
+            elif node.kind in ("func", "getitem") and isinstance(node.value, np.ndarray):
+                for source in node.inputs:
+                    if isinstance(source.value, np.ndarray) and np.may_share_memory(
+                            node.value, source.value):
+                        root_of[node.index] = root_of[source.index]
+        last_use: dict[int, int] = {}
+        for node in self.nodes:
+            if node.index in self.live:
+                for source in node.inputs:
+                    root = root_of[source.index]
+                    last_use[root] = max(last_use.get(root, -1), node.index)
+        external = {root_of[i] for i in self.roots | self.returned}
+        shared = {root_of[source.index] for node in self.nodes[self.step.fprop_end:]
+                  for source in node.inputs if source.index < self.step.fprop_end}
+        return last_use, root_of, external | shared
+
+    def _storage(self) -> dict[int, Any]:
+        """Where each ufunc's result lives: a buffer's name, FRESH (a new array each step,
+        as numpy makes it), or BORROWED from an input that nothing reads afterwards
+        (``out=`` that input: an in-place step). A gradient handed to the user is fresh,
+        and so is the chain of temporaries it is summed into, which then needs no copy."""
+        fresh_chain: set[int] = set()
+        work = [n for n in self.nodes if n.index in self.returned]
+        while work:
+            node = work.pop()
+            lender = self._lender(node)
+            if lender is not None and lender.index not in fresh_chain:
+                fresh_chain.add(lender.index)
+                work.append(lender)
+        storage: dict[int, Any] = {}
+        for node in self.nodes:
+            if node.index not in self.live or not self._writable(node):
+                continue
+            lender = self._lender(node)
+            wants_fresh = node.index in self.returned or node.index in fresh_chain
+            if lender is not None and (not wants_fresh or storage[lender.index] is FRESH):
+                storage[node.index] = storage[lender.index]  # the lender's memory
+                self.lender[node.index] = lender
+            elif wants_fresh:
+                storage[node.index] = FRESH
+            else:
+                value = node.value
+                storage[node.index] = self.w.buffer(value.shape, value.dtype,
+                                                    (node.hint or "t") + "_buf")
+        return storage
+
+    def _writable(self, node: Node) -> bool:
+        """A ufunc's result numpy makes C-ordered (so a C-ordered buffer holds it as the
+        interpreter's array is laid out, and sums over it add in the same order), and
+        not a row of a numba run."""
+        value = node.value
+        return node.kind in ("ufunc", "reduce") and node.index not in self.in_run \
+            and isinstance(value, np.ndarray) \
+            and value.size >= MIN_BUFFER and value.flags.c_contiguous \
+            and value.dtype.kind in "biuf"
+
+    def _lender(self, node: Node) -> Node | None:
+        """An input whose memory ``node`` may write into: an elementwise call's
+        temporary of the same shape and dtype, which nothing reads after it, outside the
+        values and gradients boxes keep and the fprop values bprop reads."""
+        if node.kind != "ufunc" or node.fn not in _ELEMENTWISE_IN_PLACE \
+                or not self._writable(node):
+            return None
+        for source in node.inputs:
+            if (self._writable(source) and self.root_of[source.index] == source.index
+                    and source.index not in self.external
+                    and self.last_use.get(source.index) == node.index
+                    and source.value.shape == node.value.shape
+                    and source.value.dtype == node.value.dtype):
+                return source
+        return None
+
