@@ -18,7 +18,7 @@ from ..core.scope import composite
 from ..ops.registry import function
 
 
-@function("linear")
+@function("linear", dims=(1, 2), common=True)
 @composite("linear")
 def linear(h: Any, W: Any, b: Any = None, name: str | None = None) -> Box:
     """Pre-activation a = b + W h (lecture), batched over rows of h: h @ W.T + b.
@@ -33,7 +33,7 @@ def linear(h: Any, W: Any, b: Any = None, name: str | None = None) -> Box:
     return ops.Add(a, b, name=name or "b + W h")
 
 
-@function("log_softmax")
+@function("log_softmax", dims=(1, 3), common=True)
 @composite("log_softmax")
 def log_softmax(a: Any, axis: int = -1, name: str | None = None) -> Box:
     """log softmax(a) = (a - m) - log sum exp(a - m) along ``axis``, with m = max(a) held
@@ -45,14 +45,14 @@ def log_softmax(a: Any, axis: int = -1, name: str | None = None) -> Box:
                    name=name or "log_softmax")
 
 
-@function("softmax")
+@function("softmax", dims=(1, 3), common=True)
 @composite("softmax")
 def softmax(a: Any, axis: int = -1, name: str | None = None) -> Box:
     """softmax(a)_c = exp(a_c) / sum_c' exp(a_c') (the lecture's output o(a))."""
     return ops.Exp(log_softmax(a, axis=axis), name=name or "softmax")
 
 
-@function("softmax_cross_entropy")
+@function("softmax_cross_entropy", dims=(2, 2), common=True)
 @composite("softmax_cross_entropy")
 def softmax_cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean",
                           weight: Any = None, ignore_index: int | None = None,
@@ -154,7 +154,7 @@ def reduce_loss(losses: Box, reduction: str) -> Box:
     return losses
 
 
-@function("mean_squared_error")
+@function("mean_squared_error", graphs=False)
 @composite("mean_squared_error")
 def mean_squared_error(prediction: Any, target: Any, reduction: str = "mean",
                        name: str | None = None) -> Box:
@@ -172,14 +172,14 @@ def mean_squared_error(prediction: Any, target: Any, reduction: str = "mean",
     return out
 
 
-@function("l1_penalty")
+@function("l1_penalty", domain="kinkfree", common=True)
 @composite("l1_penalty")
 def l1_penalty(weights: Sequence[Any], name: str | None = None) -> Box:
     """Omega = sum_k sum_ij |W^(k)_ij|; gradient sign(W) (lecture, L1 regularization)."""
     return _penalty([ops.Sum(ops.Abs(W)) for W in _as_list(weights)], name or "l1")
 
 
-@function("l2_penalty")
+@function("l2_penalty", common=True)
 @composite("l2_penalty")
 def l2_penalty(weights: Sequence[Any], name: str | None = None) -> Box:
     """Omega = sum_k ||W^(k)||_F^2 = sum_k W^(k) . W^(k); gradient 2 W (lecture, L2
@@ -203,7 +203,7 @@ def _as_list(weights: Any) -> list[Box]:
     return boxes
 
 
-@function("binary_cross_entropy_with_logits")
+@function("binary_cross_entropy_with_logits", graphs=False)
 @composite("binary_cross_entropy_with_logits")
 def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str = "mean",
                                      weight: Any = None, pos_weight: Any = None,

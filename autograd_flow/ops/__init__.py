@@ -29,7 +29,7 @@ from . import (  # noqa: F401 (loading a module runs its declarations)
 )
 from .registry import DECLARATIONS, NAMESPACE, Declaration, builds, function, method, primitive
 
-_surface = {d.box for d in DECLARATIONS if d.box is not None and d.vocabulary}
+_surface = {d.box for d in DECLARATIONS if d.box is not None and (d.name or d.op)}
 #: the boxes of the numpy surface, in declaration order
 PRIMITIVES: tuple[type, ...] = tuple(dict.fromkeys(
     d.box for d in DECLARATIONS if d.box is not None and d.box in _surface))

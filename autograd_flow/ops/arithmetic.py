@@ -49,7 +49,7 @@ class Mul(Box):
         return grad * b, grad * a
 
 
-@primitive("divide", numpy=np.divide, op="div", common=True)
+@primitive("divide", numpy=np.divide, op="div", common=True, domain=("real", "nonzero"))
 class Div(Box):
     """y = a / b;   d a = d y / b,  d b = -d y * y / b"""
 
@@ -61,7 +61,7 @@ class Div(Box):
         return grad_a, -grad_a * self.value
 
 
-@primitive(op="pow", common=True)
+@primitive(op="pow", bound=4.0, common=True)
 class Pow(Box):
     """y = a**p for a number p;   d a = d y * p a**(p - 1)"""
 
@@ -121,7 +121,7 @@ class Minimum(Box):
         return grad_a, grad - grad_a
 
 
-@primitive("power", common=True)
+@primitive("power", common=True, domain="positive", bound=4.0)
 class Power(Box):
     """y = a**b for a box exponent b;   d a = d y * b a**(b - 1),
     d b = d y * y log(a) where a > 0, and 0 where a <= 0 (no real logarithm)"""

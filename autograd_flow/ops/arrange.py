@@ -44,7 +44,7 @@ class Flip(Box):
         return np.flip(grad, self.axis)
 
 
-@primitive("rot90", numpy=np.rot90)
+@primitive("rot90", numpy=np.rot90, dims=(2, 3))
 class Rot90(Box):
     """y = a rotated by k quarter turns in the plane of axes (from the first axis towards
     the second);   d a = d y rotated by -k"""
@@ -245,7 +245,7 @@ class Pad(Box):
         return grad[middle], sums
 
 
-@primitive("sort", numpy=np.sort)
+@primitive("sort", numpy=np.sort, dims=(1, 3))
 class Sort(Box):
     """y = a sorted along axis (the flattened a when axis is None);   d a = d y put back
     through the sorting permutation (tied entries in numpy's stable order)"""
@@ -312,13 +312,13 @@ def pad(a: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0
     return Pad(a, constant_values, pad_width=pad_width, mode=mode, name=name)
 
 
-@function("fliplr", box=Flip, numpy=np.fliplr)
+@function("fliplr", box=Flip, numpy=np.fliplr, graphs=False)
 def fliplr(a: Any, name: str | None = None) -> Box:
     """a flipped along axis 1 (left to right), as ``np.fliplr``."""
     return Flip(a, axis=1, name=name or "fliplr")
 
 
-@function("flipud", box=Flip, numpy=np.flipud)
+@function("flipud", box=Flip, numpy=np.flipud, graphs=False)
 def flipud(a: Any, name: str | None = None) -> Box:
     """a flipped along axis 0 (up to down), as ``np.flipud``."""
     return Flip(a, axis=0, name=name or "flipud")

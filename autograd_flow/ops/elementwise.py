@@ -15,7 +15,7 @@ from .plumbing import on_boxes
 from .registry import builds, method, primitive
 
 
-@primitive("exp", numpy=np.exp, common=True)
+@primitive("exp", numpy=np.exp, common=True, bound=4.0)
 class Exp(Box):
     """y = exp(a);   d a = d y * y"""
 
@@ -26,7 +26,7 @@ class Exp(Box):
         return grad * self.value
 
 
-@primitive("log", numpy=np.log, common=True)
+@primitive("log", numpy=np.log, common=True, domain="positive")
 class Log(Box):
     """y = log(a) for a > 0;   d a = d y / a"""
 
@@ -70,7 +70,7 @@ def sigmoid(a: Any) -> Any:
     return np.where(a >= 0, 1, e) / (1 + e)
 
 
-@primitive("relu", common=True)
+@primitive("relu", common=True, domain="kinkfree")
 class Relu(Box):
     """y = max(0, a);   d a = d y * 1[a > 0]   (subgradient 0 at a = 0)"""
 
@@ -92,7 +92,7 @@ class Identity(Box):
         return grad
 
 
-@primitive("square", numpy=np.square, common=True)
+@primitive("square", numpy=np.square, common=True, bound=10.0)
 class Square(Box):
     """y = a**2;   d a = 2 a d y"""
 
@@ -103,7 +103,7 @@ class Square(Box):
         return 2 * a * grad
 
 
-@primitive("abs", numpy=(np.absolute, np.fabs), aliases=("fabs",), common=True)
+@primitive("abs", numpy=(np.absolute, np.fabs), aliases=("fabs",), common=True, domain="kinkfree")
 class Abs(Box):
     """y = |a|;   d a = sign(a) d y   (lecture: sign(a) = 1[a > 0] - 1[a < 0], 0 at a = 0)"""
 
@@ -132,7 +132,7 @@ class _PiecewiseConstant(Box):
         return None
 
 
-@primitive("sign", numpy=np.sign, common=True)
+@primitive("sign", numpy=np.sign, common=True, domain="kinkfree")
 class Sign(_PiecewiseConstant):
     """y = sign(a) (-1, 0 or 1);   d a = 0 (piecewise constant: no gradient)"""
 
@@ -140,7 +140,7 @@ class Sign(_PiecewiseConstant):
         return np.sign(a)
 
 
-@primitive("sqrt", numpy=np.sqrt)
+@primitive("sqrt", numpy=np.sqrt, domain="positive")
 class Sqrt(Box):
     """y = sqrt(a) for a > 0;   d a = d y / (2 y)"""
 
@@ -151,7 +151,7 @@ class Sqrt(Box):
         return grad / (2 * self.value)
 
 
-@primitive("cbrt", numpy=np.cbrt)
+@primitive("cbrt", numpy=np.cbrt, domain="nonzero")
 class Cbrt(Box):
     """y = a**(1/3) (real, any sign);   d a = d y / (3 y**2) for a != 0"""
 
@@ -163,7 +163,7 @@ class Cbrt(Box):
         return grad / (3 * (y * y))
 
 
-@primitive("log1p", numpy=np.log1p)
+@primitive("log1p", numpy=np.log1p, bound=0.9)
 class Log1p(Box):
     """y = log(1 + a) for a > -1 (accurate for small a);   d a = d y / (1 + a)"""
 
@@ -174,7 +174,7 @@ class Log1p(Box):
         return grad / (1 + a)
 
 
-@primitive("expm1", numpy=np.expm1)
+@primitive("expm1", numpy=np.expm1, bound=4.0)
 class Expm1(Box):
     """y = exp(a) - 1 (accurate for small a);   d a = d y * (y + 1)"""
 
@@ -185,7 +185,7 @@ class Expm1(Box):
         return grad * (self.value + 1)
 
 
-@primitive("log2", numpy=np.log2)
+@primitive("log2", numpy=np.log2, domain="positive")
 class Log2(Box):
     """y = log2(a) for a > 0;   d a = d y / (a log 2)"""
 
@@ -196,7 +196,7 @@ class Log2(Box):
         return grad / (a * math.log(2))
 
 
-@primitive("log10", numpy=np.log10)
+@primitive("log10", numpy=np.log10, domain="positive")
 class Log10(Box):
     """y = log10(a) for a > 0;   d a = d y / (a log 10)"""
 
@@ -207,7 +207,7 @@ class Log10(Box):
         return grad / (a * math.log(10))
 
 
-@primitive("exp2", numpy=np.exp2)
+@primitive("exp2", numpy=np.exp2, bound=4.0)
 class Exp2(Box):
     """y = 2**a;   d a = d y * y log 2"""
 

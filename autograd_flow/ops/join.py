@@ -172,7 +172,7 @@ def _entry(value: Any) -> Any:
     return array(value) if isinstance(value, (list, tuple)) and _holds_box(value) else value
 
 
-@function("array", box=Stack)
+@function("array", box=Stack, graphs=False)
 def array(object: Any, name: str | None = None) -> Box:  # noqa: A002 (numpy's name)
     """An array from a (nested) list of boxes, numbers and arrays, as ``np.array`` builds
     one: the entries of each list (of one shape) are stacked, so
@@ -209,7 +209,7 @@ def _parts(a: Any, indices_or_sections: int | Sequence[int], axis: int, equal: b
             for k in range(max(count, 1))]
 
 
-@function("split", box=Split, numpy=np.split)
+@function("split", box=Split, numpy=np.split, dims=(1, 3))
 def split(a: Any, indices_or_sections: int | Sequence[int], axis: int = 0,
           name: str | None = None) -> list[Box]:
     """The parts of ``a`` along ``axis`` as a list of boxes, as ``np.split``: N equal
@@ -217,7 +217,7 @@ def split(a: Any, indices_or_sections: int | Sequence[int], axis: int = 0,
     return _parts(a, indices_or_sections, axis, True, name)
 
 
-@function("array_split", box=Split, numpy=np.array_split)
+@function("array_split", box=Split, numpy=np.array_split, graphs=False)
 def array_split(a: Any, indices_or_sections: int | Sequence[int], axis: int = 0,
                 name: str | None = None) -> list[Box]:
     """As :func:`split`, but N parts need not be equal (the first ones are one longer),

@@ -11,7 +11,7 @@ from ..errors import BoxError, describe
 from .registry import primitive
 
 
-@primitive("matmul", numpy=np.matmul, common=True)
+@primitive("matmul", numpy=np.matmul, common=True, dims=(1, 2))
 class MatMul(Box):
     """y = a @ b;   d a = d y @ b^T,  d b = a^T @ d y
     (lecture: grad W = (grad a) h^T and grad h = W^T (grad a), batched)"""
@@ -53,7 +53,7 @@ def transposed_product(a: np.ndarray, grad: np.ndarray) -> np.ndarray:
     return np.swapaxes(np.swapaxes(grad, -1, -2) @ a, -1, -2)
 
 
-@primitive("vdot", numpy=np.vdot)
+@primitive("vdot", numpy=np.vdot, bound=10.0)
 class Vdot(Box):
     """y = sum_i a_i b_i over the flattened arrays (``np.vdot`` of real arrays);
     d a = d y * b,  d b = d y * a, each in the other's shape (lecture: the L2 penalty

@@ -29,7 +29,7 @@ class _Triangle(Box):
                            "a 0-d array.")
 
 
-@primitive("triu", numpy=np.triu)
+@primitive("triu", numpy=np.triu, dims=(1, 3))
 class Triu(_Triangle):
     """y = a with the entries below the k-th diagonal zeroed (on the last two axes; a 1-D
     a is broadcast to a square matrix, as numpy);   d a = triu(d y, k), summed back over
@@ -43,7 +43,7 @@ class Triu(_Triangle):
         return np.triu(grad, self.k)
 
 
-@primitive("tril", numpy=np.tril)
+@primitive("tril", numpy=np.tril, dims=(1, 3))
 class Tril(_Triangle):
     """y = a with the entries above the k-th diagonal zeroed (on the last two axes; a 1-D
     a is broadcast to a square matrix, as numpy);   d a = tril(d y, k), summed back over
@@ -69,7 +69,7 @@ def embed_diagonal(grad: Any, shape: tuple[int, ...], offset: int, axis1: int,
     return result
 
 
-@primitive("diagonal", numpy=np.diagonal, method="diagonal")
+@primitive("diagonal", numpy=np.diagonal, method="diagonal", dims=(2, 3))
 class Diagonal(Box):
     """y[..., i] = a[..., i, i + offset] over axes (axis1, axis2), the other axes kept in
     order and the diagonal last (np.diagonal);   d a = d y on that diagonal, zero elsewhere"""
@@ -94,7 +94,7 @@ class Diagonal(Box):
         return embed_diagonal(grad, np.shape(a), self.offset, *self.axes(a))
 
 
-@primitive("diag", numpy=np.diag)
+@primitive("diag", numpy=np.diag, dims=(1, 2))
 class Diag(Box):
     """np.diag: for a 1-D v, y = the square matrix with v on its k-th diagonal and
     d v = the k-th diagonal of d y; for a 2-D v, y = its k-th diagonal and d v = d y on
@@ -147,7 +147,7 @@ class Kron(Box):
 
 
 
-@function("trace", box=Diagonal, numpy=np.trace, method="trace")
+@function("trace", box=Diagonal, numpy=np.trace, method="trace", graphs=False)
 def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1,
           name: str | None = None) -> Box:
     """The sum of the ``offset`` diagonal of axes (axis1, axis2), as ``np.trace``:

@@ -112,7 +112,7 @@ class SeedAs(Box):
         return grad, None
 
 
-@primitive("stop_gradient", common=True)
+@primitive("stop_gradient", graphs=False)
 class StopGradient(Box):
     """y = a;   no gradient flows back (d a = 0): a value used as a constant"""
 

@@ -127,7 +127,7 @@ class Mean(_Reduction):
         return np.broadcast_to(keep_dims(grad, np.shape(a), axes), np.shape(a))
 
 
-@primitive("logsumexp", common=True)
+@primitive("logsumexp", common=True, dims=(1, 3))
 class LogSumExp(_Reduction):
     """y = log sum_c exp(a_c) = m + log sum_c exp(a_c - m), m = max_c a_c, over axis
     (the last by default; no overflow; -inf over no entries, as
@@ -199,7 +199,7 @@ class Min(_Extremum):
         return self._reduce(a, np.min)
 
 
-@primitive("prod", numpy=np.prod, method="prod", common=True)
+@primitive("prod", numpy=np.prod, method="prod", common=True, bound=3.0)
 class Prod(_Reduction):
     """y = product of a over axis (all axes by default);   d a_i = d y * product of the
     other entries, exactly where a has zeros: with no zero in a slice y / a_i, with one
@@ -296,7 +296,7 @@ def running_product(a: Any, axis: int) -> Any:
     return np.cumprod(x, axis=axis)
 
 
-@function("cumsum", box=Cumsum, numpy=np.cumsum, method="cumsum", common=True)
+@function("cumsum", box=Cumsum, numpy=np.cumsum, method="cumsum", common=True, dims=(1, 3))
 def cumsum(a: Any, axis: int | None = None, name: str | None = None) -> Box:
     """Running sum along ``axis``, as ``np.cumsum`` (``axis=None``: of the flattened array)."""
     if axis is None:
@@ -304,7 +304,8 @@ def cumsum(a: Any, axis: int | None = None, name: str | None = None) -> Box:
     return Cumsum(a, axis=axis, name=name)
 
 
-@function("cumprod", box=Cumprod, numpy=np.cumprod, method="cumprod", common=True)
+@function("cumprod", box=Cumprod, numpy=np.cumprod, method="cumprod", common=True,
+          dims=(1, 3), bound=3.0)
 def cumprod(a: Any, axis: int | None = None, name: str | None = None) -> Box:
     """Running product along ``axis``, as ``np.cumprod`` (``axis=None``: of the flattened
     array); its gradient is exact where entries are zero."""

@@ -1,7 +1,7 @@
 """One declaration per primitive. A primitive box class (or a function that builds
 boxes) is declared once, in the ops module that defines it::
 
-    @primitive("tanh", numpy=np.tanh, domain="real")
+    @primitive("tanh", numpy=np.tanh, common=True)
     class Tanh(Box):
         \"\"\"y = tanh(a);   d a = d y * (1 - y**2)\"\"\"
         def fprop(self, a): ...
@@ -35,25 +35,31 @@ class Declaration:
 
     ``name``: the af function (numpy's name where numpy has one); ``function`` builds
     the box; ``box``: the primitive class it builds (None for a function that wires
-    several); ``op``: its name in random-graph vocabularies (default ``name``);
-    ``domain``, ``dims``, ``bound``: where its first input may lie in random graphs
-    (a domain of :mod:`autograd_flow.testing`, the ranks, the largest magnitude);
-    ``sample``: how a random graph adds it (``sample(builder, a) -> box or None``, see
-    :class:`autograd_flow.testing.builder.Builder`), by default from its number of
-    inputs; ``common``: an op every graph library has (random graphs shrink to those
-    first); ``kind``: the module that declares it."""
+    several); ``kind``: the module that declares it.
+
+    For the random graphs of :mod:`autograd_flow.testing`: ``op`` its name there
+    (default ``name``); ``domain`` where its inputs may lie (a domain of
+    :mod:`autograd_flow.testing.domains`, or one per input); ``dims`` the ranks of
+    its first input; ``bound`` the largest magnitude it takes; ``common``: an op every
+    graph library has (random graphs shrink towards those first); ``graphs``: drawn
+    in random graphs at all. A primitive of one or two inputs is drawn on its own;
+    one with settings worth drawing has a recipe in :mod:`autograd_flow.testing`."""
 
     name: str | None
     function: Callable[..., Any] | None
     box: type[Box] | None
     kind: str
     op: str | None = None
-    domain: str = "real"
+    domain: str | tuple[str, ...] = "real"
     dims: tuple[int, int] = (0, 3)
     bound: float | None = None
-    sample: Callable[..., Any] | None = None
     common: bool = False
-    vocabulary: bool = True
+    graphs: bool = True
+
+    @property
+    def vocabulary_name(self) -> str:
+        """Its name in random graphs."""
+        return self.op or self.name or (self.box.__name__ if self.box else "?")
 
 
 #: every declaration, in the order the modules declare them
@@ -124,9 +130,9 @@ def primitive(name: str | None = None, *, numpy: Any = None, aliases: tuple[str,
         assert issubclass(cls, Box)
         cls.primitive = True
         function = _function_of(cls, name or cls.__name__) if name or aliases else None
-        vocabulary = testing.pop("vocabulary", name is not None or "op" in testing)
-        _enroll(Declaration(name, function, cls, _kind(cls.__module__),
-                            vocabulary=vocabulary, **testing), aliases, numpy, method)
+        graphs = testing.pop("graphs", name is not None or "op" in testing)
+        _enroll(Declaration(name, function, cls, _kind(cls.__module__), graphs=graphs,
+                            **testing), aliases, numpy, method)
         return cls
 
     return declare
@@ -143,9 +149,7 @@ def function(name: str, *, box: type[Box] | None = None, numpy: Any = None,
         assert callable(fn)
         kind = _kind(fn.__module__)
         fn.__module__ = "autograd_flow"
-        vocabulary = testing.pop("vocabulary", True)
-        _enroll(Declaration(name, fn, box, kind, vocabulary=vocabulary, **testing),
-                aliases, numpy, method)
+        _enroll(Declaration(name, fn, box, kind, **testing), aliases, numpy, method)
         return fn
 
     return declare

@@ -33,7 +33,7 @@ class Reshape(Box):
         return np.reshape(grad, np.shape(a))
 
 
-@primitive("transpose", numpy=np.transpose)
+@primitive("transpose", numpy=np.transpose, dims=(2, 3), common=True)
 class Transpose(Box):
     """y = a with its axes permuted (reversed by default);   d a = d y permuted back"""
 
@@ -99,7 +99,7 @@ class Squeeze(Box):
         return np.reshape(grad, np.shape(a))
 
 
-@primitive("swapaxes", numpy=np.swapaxes, method="swapaxes")
+@primitive("swapaxes", numpy=np.swapaxes, method="swapaxes", dims=(1, 3))
 class SwapAxes(Box):
     """y = a with axes axis1 and axis2 interchanged;   d a = d y with them interchanged"""
 
@@ -119,7 +119,7 @@ class SwapAxes(Box):
         return np.swapaxes(grad, self.axis1, self.axis2)
 
 
-@primitive("moveaxis", numpy=np.moveaxis)
+@primitive("moveaxis", numpy=np.moveaxis, dims=(1, 3))
 class MoveAxis(Box):
     """y = a with axes source moved to positions destination (the others keep their
     order);   d a = d y with destination moved back to source"""
@@ -222,7 +222,7 @@ def check_labels(box: Any, scores: Any, labels: Any) -> None:
                          f"{classes} classes; got {bad[:5].tolist()}.")
 
 
-@primitive("pick", common=True)
+@primitive("pick", common=True, dims=(2, 2))
 class Pick(Box):
     """y_n = a[n, labels_n] for a of shape (N, C) and integer labels in [0, C);
     d a = d y scattered into the picked entries (zero elsewhere); labels get no gradient"""
@@ -264,13 +264,13 @@ def _transposed(self: Box) -> Box:
     return Transpose(self)
 
 
-@function("ravel", box=Reshape, numpy=np.ravel, method="ravel")
+@function("ravel", box=Reshape, numpy=np.ravel, method="ravel", graphs=False)
 def ravel(a: Any, name: str | None = None) -> Box:
     """a as a 1-D array (C order), as ``np.ravel``: a Reshape to (-1,)."""
     return Reshape(a, shape=(-1,), name=name or "ravel")
 
 
-@function("flatten", box=Reshape, method="flatten")
+@function("flatten", box=Reshape, method="flatten", graphs=False)
 def flatten(a: Any, name: str | None = None) -> Box:
     """a as a 1-D array (C order), as ``ndarray.flatten``: a Reshape to (-1,)."""
     return Reshape(a, shape=(-1,), name=name or "flatten")

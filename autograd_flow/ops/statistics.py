@@ -17,7 +17,7 @@ from .reduce import Mean, Sum
 from .registry import function
 
 
-@function("var", numpy=np.var, method="var")
+@function("var", numpy=np.var, method="var", graphs=False)
 @composite("var")
 def var(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False,
         name: str | None = None) -> Box:
@@ -29,7 +29,7 @@ def var(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False,
     return Div(total, count - ddof if ddof else count, name=name or "var")
 
 
-@function("std", numpy=np.std, method="std")
+@function("std", numpy=np.std, method="std", graphs=False)
 @composite("std")
 def std(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False,
         name: str | None = None) -> Box:
@@ -46,7 +46,7 @@ def _along(axis: int, part: slice) -> tuple[Any, ...]:
     return (slice(None),) * axis + (part,)
 
 
-@function("diff", numpy=np.diff)
+@function("diff", numpy=np.diff, graphs=False)
 @composite("diff")
 def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None,
          name: str | None = None) -> Box:

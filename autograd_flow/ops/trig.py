@@ -33,7 +33,7 @@ class Cos(Box):
         return -grad * np.sin(a)
 
 
-@primitive("tan", numpy=np.tan)
+@primitive("tan", numpy=np.tan, bound=1.2)
 class Tan(Box):
     """y = tan(a) for a away from pi/2 + k pi;   d a = d y * (1 + y**2)"""
 
@@ -44,7 +44,7 @@ class Tan(Box):
         return grad * (1 + self.value * self.value)
 
 
-@primitive("arcsin", numpy=np.arcsin)
+@primitive("arcsin", numpy=np.arcsin, bound=0.9)
 class Arcsin(Box):
     """y = arcsin(a) for |a| < 1;   d a = d y / sqrt((1 - a)(1 + a))"""
 
@@ -55,7 +55,7 @@ class Arcsin(Box):
         return grad / np.sqrt((1 - a) * (1 + a))
 
 
-@primitive("arccos", numpy=np.arccos)
+@primitive("arccos", numpy=np.arccos, bound=0.9)
 class Arccos(Box):
     """y = arccos(a) for |a| < 1;   d a = -d y / sqrt((1 - a)(1 + a))"""
 
@@ -77,7 +77,7 @@ class Arctan(Box):
         return grad / (1 + a * a)
 
 
-@primitive("sinh", numpy=np.sinh)
+@primitive("sinh", numpy=np.sinh, bound=4.0)
 class Sinh(Box):
     """y = sinh(a);   d a = d y * cosh(a)"""
 
@@ -88,7 +88,7 @@ class Sinh(Box):
         return grad * np.cosh(a)
 
 
-@primitive("cosh", numpy=np.cosh)
+@primitive("cosh", numpy=np.cosh, bound=4.0)
 class Cosh(Box):
     """y = cosh(a);   d a = d y * sinh(a)"""
 
@@ -110,7 +110,7 @@ class Arcsinh(Box):
         return grad / np.sqrt(a * a + 1)
 
 
-@primitive("arccosh", numpy=np.arccosh)
+@primitive("arccosh", numpy=np.arccosh, domain="positive")
 class Arccosh(Box):
     """y = arccosh(a) for a > 1;   d a = d y / sqrt((a - 1)(a + 1))"""
 
@@ -121,7 +121,7 @@ class Arccosh(Box):
         return grad / np.sqrt((a - 1) * (a + 1))
 
 
-@primitive("arctanh", numpy=np.arctanh)
+@primitive("arctanh", numpy=np.arctanh, bound=0.9)
 class Arctanh(Box):
     """y = arctanh(a) for |a| < 1;   d a = d y / ((1 - a)(1 + a))"""
 
@@ -180,7 +180,7 @@ class Deg2rad(Box):
         return grad * _RADIANS_PER_DEGREE
 
 
-@primitive("rad2deg", numpy=(np.rad2deg, np.degrees))
+@primitive("rad2deg", numpy=(np.rad2deg, np.degrees), bound=1.5)
 class Rad2deg(Box):
     """y = a 180 / pi (radians to degrees);   d a = d y 180 / pi"""
 

@@ -15,6 +15,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..core.box import Box, Input, Parameter
+from .domains import DOMAINS
 from .values import SearchStrategy, Shape, arrays, floats, labels
 
 LIMIT = 100.0  # largest |value| a random graph keeps: differences stay accurate
@@ -59,6 +60,10 @@ class Builder:
         self.feed[box] = box.value
         return box
 
+    def boolean(self) -> bool:
+        """True or False."""
+        return bool(self.draw(st.booleans()))
+
     def partner(self, a: Box, domain: str) -> Any:
         """A second operand that broadcasts with ``a``: a box from the pool (``a``
         itself gives fan-out), a new leaf of a broadcast-reduced shape, or a number."""
@@ -86,17 +91,9 @@ class Builder:
 
 
 def domain_ok(value: Any, domain: str) -> bool:
-    """Whether values lie in a domain; "kinkfree" (for relu, abs, l1): |v| >= 0.01, so
-    a difference step never straddles the kink at 0 (where x|x|, say, has no
-    accurate central difference)."""
-    array = np.asarray(value)
-    if domain == "positive":
-        return bool(np.all(array >= 0.1))
-    if domain == "nonzero":
-        return bool(np.all(np.abs(array) >= 0.3))
-    if domain == "kinkfree":
-        return bool(np.all(np.abs(array) >= 0.01))
-    return True
+    """Whether values lie in a domain of :data:`~.domains.DOMAINS` ("kinkfree", for
+    relu, abs, l1: |v| >= 0.01, so a difference step never straddles the kink at 0)."""
+    return DOMAINS[domain].contains(value)
 
 
 def _broadcast_size(a: Any, b: Any) -> int:
@@ -104,6 +101,11 @@ def _broadcast_size(a: Any, b: Any) -> int:
         return int(np.prod(np.broadcast_shapes(np.shape(a), np.shape(b))))
     except ValueError:
         return 10**9
+
+
+#: How a random graph adds one box of a kind: ``recipe(builder, a)`` extends box ``a``
+#: (settings drawn with the builder), or returns None to add nothing.
+Recipe = Callable[["Builder", Box], "Box | None"]
 
 
 @dataclass(frozen=True)

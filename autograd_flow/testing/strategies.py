@@ -10,9 +10,9 @@ The strategies live in :mod:`.values` (floats, shapes and arrays) and :mod:`.gra
 (flow graphs), the ops a random graph is made of in :mod:`.vocabulary`; this module is
 where to import them from.
 """
+from .domains import DOMAINS, Domain, domain
 from .graphs import RandomGraph, flow_graphs
 from .values import (
-    DOMAINS,
     SearchStrategy,
     Shape,
     arrays,
@@ -27,6 +27,6 @@ from .vocabulary import BUILTIN_OPS, PRIMITIVE_OPS
 
 __all__ = [
     "floats", "shapes", "arrays", "mutually_broadcastable_shapes", "matmul_shapes",
-    "labels", "box_inputs", "DOMAINS", "flow_graphs", "RandomGraph", "BUILTIN_OPS",
-    "PRIMITIVE_OPS", "SearchStrategy", "Shape",
+    "labels", "box_inputs", "DOMAINS", "Domain", "domain", "flow_graphs", "RandomGraph",
+    "BUILTIN_OPS", "PRIMITIVE_OPS", "SearchStrategy", "Shape",
 ]

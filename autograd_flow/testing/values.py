@@ -14,28 +14,16 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ..core.box import fprop_arity
+from . import domains
 
 SearchStrategy = st.SearchStrategy
 Shape = tuple[int, ...]
 
-#: Element ranges per domain: "real" for any box, "positive" for log and fractional
-#: powers, "nonzero" for divisors (and away from the kinks of relu, abs, maximum).
-DOMAINS = ("real", "positive", "nonzero")
-
-
 def floats(domain: str = "real", *, max_magnitude: float | None = None) -> SearchStrategy[float]:
-    """Finite float64 numbers of a domain: "real" in [-2, 2], "positive" in [0.1, 3],
-    "nonzero" with 0.3 <= |x| <= 2 (away from 0, so away from kinks). No subnormals,
-    so differences never divide by a denormal."""
-    if domain not in DOMAINS:
-        raise ValueError(f"domain must be one of {DOMAINS}, got {domain!r}")
-    low, high = {"real": (0.0, 2.0), "positive": (0.1, 3.0), "nonzero": (0.3, 2.0)}[domain]
-    high = high if max_magnitude is None else max_magnitude
-    magnitude = st.floats(low, high, allow_nan=False, allow_infinity=False,
-                          allow_subnormal=False)
-    if domain == "positive":
-        return magnitude
-    return st.tuples(magnitude, st.booleans()).map(lambda t: -t[0] if t[1] else t[0])
+    """Finite float64 numbers of a domain of :data:`~.domains.DOMAINS`: "real" in
+    [-2, 2], "positive" in [0.1, 3], "nonzero" with 0.3 <= |x| <= 2 (away from 0, so
+    away from kinks), ... No subnormals, so differences never divide by a denormal."""
+    return domains.domain(domain).floats(max_magnitude)
 
 
 def shapes(*, min_dims: int = 0, max_dims: int = 2, min_side: int = 1,

@@ -3,16 +3,20 @@
 A row of a table (:class:`Case`) says how to build a box (its class or its ``af``
 function), on inputs of which shapes and domains (or non-differentiable arrays such as
 labels and indices, :class:`Aux`), and which numpy function computes the same value.
-Each row is then checked five ways (:data:`CHECKS`):
+Each row is then checked seven ways (:data:`CHECKS`):
 
 - ``fprop``: the value equals numpy's (shape and entries, rtol 1e-12);
-- ``bprop``: the numeric bprop equals central differences in float64 (gradcheck);
-- ``box_form``: the gradient written with boxes (``bprop_boxes``, through
-  ``af.grad``) evaluates to the numeric bprop's numbers (bit for bit unless the row
-  says otherwise);
+- ``bprop``: the bprop on arrays equals central differences in float64 (gradcheck);
+- ``box_form``: the same bprop run on boxes (through ``af.grad``) evaluates to the
+  numbers it gives on arrays (bit for bit unless the row says otherwise);
 - ``second_order``: the gradient graph's own gradients (so second derivatives) equal
   central differences of the gradient (gradcheck of <grad, r> for a random r);
-- ``float32``: float32 inputs give float32 values and gradients, both ways.
+- ``float32``: float32 inputs give float32 values and gradients, both ways;
+- ``plan``: the compiled plan (the traced formula, and any rewrite or second form it
+  runs) gives the interpreter's value and gradients bit for bit;
+- ``noncontiguous``: inputs that are strided views give the same value and gradients
+  as contiguous ones (to rtol 1e-12: a sum may add in another order), and the plan
+  for them the interpreter's, bit for bit.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ import pytest
 
 import autograd_flow as af
 from autograd_flow.core.box import Leaf
+from autograd_flow.testing.domains import DOMAINS
 
 Shape = tuple[int, ...]
 
@@ -35,22 +40,6 @@ class Aux:
 
     make: Callable[[np.random.Generator], Any]
     label: str = "aux"
-
-
-#: How each domain draws values: away from kinks and singularities, so float64 central
-#: differences are accurate to ~1e-8.
-DOMAINS: dict[str, Callable[[np.random.Generator, Shape], np.ndarray]] = {
-    "real": lambda rng, s: rng.standard_normal(s),
-    "positive": lambda rng, s: rng.uniform(0.5, 2.0, size=s),
-    "nonzero": lambda rng, s: rng.choice([-1.0, 1.0], size=s) * rng.uniform(0.5, 2.0, size=s),
-    "unit": lambda rng, s: rng.uniform(-0.8, 0.8, size=s),  # |a| < 1: arcsin, arctanh
-    "above1": lambda rng, s: rng.uniform(1.2, 3.0, size=s),  # arccosh
-    "distinct": lambda rng, s: (rng.permutation(int(np.prod(s, dtype=int))).reshape(s)
-                                + rng.uniform(0.1, 0.4, size=s)) / 2,  # no ties: sort, max
-    # issue 15: elementwise, trigonometric and arithmetic
-    "wide": lambda rng, s: rng.uniform(-30.0, 30.0, size=s),  # softplus tails, mod, round
-    "small": lambda rng, s: rng.uniform(-0.15, 0.15, size=s),  # both branches of sinc'
-}
 
 
 @dataclass(frozen=True)
@@ -98,7 +87,7 @@ class Case:
             if isinstance(spec, Aux):
                 arrays.append(spec.make(rng))
             else:
-                arrays.append(DOMAINS[self.domain_of(k)](rng, spec).astype(dtype))
+                arrays.append(DOMAINS[self.domain_of(k)].sample(rng, spec).astype(dtype))
         return arrays
 
     def build(self, arrays: Sequence[Any]) -> tuple[af.Box, list[af.Parameter]]:
@@ -208,12 +197,81 @@ def check_float32(case: Case) -> None:
         assert np.result_type(boxed) == np.float32, (p.name, np.result_type(boxed))
 
 
+def _same(a: Any, b: Any) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+
+
+def _steps(box: af.Box, params: list[af.Parameter], seed: Any, **options: Any) -> Any:
+    """Three fprop + bprop steps (the third runs a compiled plan): what the last gave."""
+    graph = af.FlowGraph(box, wrt=params, **options)
+    for _ in range(3):
+        value = np.array(graph.fprop())
+        grads = [np.array(g) for g in graph.bprop(seed).values()] if params else []
+    return value, grads, graph.ran
+
+
+def _plan_matches(case: Case, arrays: list[Any]) -> None:
+    box, params = case.build(arrays)
+    if not case.differentiable:
+        params = []
+    value = af.FlowGraph(box, compile=False).fprop()
+    seed = _rng(case, 7).standard_normal(np.shape(value)).astype(np.result_type(value))
+    seed = seed if np.ndim(value) else np.result_type(value).type(seed)
+    compiled = _steps(box, params, seed)
+    reference = _steps(box, params, seed, compile=False)
+    assert compiled[2]["fprop"] == "plan", compiled[2]
+    assert _same(compiled[0], reference[0]), (compiled[0], reference[0])
+    for got, expected in zip(compiled[1], reference[1]):
+        assert _same(got, expected), (got, expected)
+
+
+def check_plan(case: Case) -> None:
+    _plan_matches(case, case.arrays(_rng(case, 6)))
+
+
+def _strided(array: Any) -> Any:
+    """The same values as a view that is not contiguous (every other entry of a larger
+    array along the last axis); 0-d arrays and Aux inputs stay as they are."""
+    if not isinstance(array, np.ndarray) or array.ndim == 0 or array.dtype.kind != "f":
+        return array
+    wide = np.zeros(array.shape[:-1] + (2 * array.shape[-1],), array.dtype)
+    view = wide[..., ::2]
+    view[...] = array
+    return view
+
+
+def check_noncontiguous(case: Case) -> None:
+    arrays = case.arrays(_rng(case, 8))
+    strided = [_strided(a) for a in arrays]
+    if all(s is a for s, a in zip(strided, arrays)) or not any(
+            isinstance(s, np.ndarray) and s.size and not s.flags.c_contiguous
+            for s in strided):
+        pytest.skip("no array input with entries to lay out otherwise")
+    box, params = case.build(arrays)
+    strided_box, strided_params = case.build(strided)
+    assert all(not p.value.flags.c_contiguous for p in strided_params if p.value.size > 1
+               and p.value.ndim)
+    graph, strided_graph = af.FlowGraph(box), af.FlowGraph(strided_box)
+    value, strided_value = graph.fprop(), strided_graph.fprop()
+    np.testing.assert_allclose(strided_value, value, rtol=1e-12, atol=1e-12)
+    if params and case.differentiable:
+        seed = _rng(case, 9).standard_normal(np.shape(value)).astype(np.result_type(value))
+        seed = seed if np.ndim(value) else np.result_type(value).type(seed)
+        grads, strided_grads = graph.bprop(seed), strided_graph.bprop(seed)
+        for p, q in zip(params, strided_params):
+            np.testing.assert_allclose(strided_grads[q], grads[p], rtol=1e-12, atol=1e-12)
+    _plan_matches(case, strided)
+
+
 CHECKS: dict[str, Callable[[Case], None]] = {
     "fprop": check_fprop,
     "bprop": check_bprop,
     "box_form": check_box_form,
     "second_order": check_second_order,
     "float32": check_float32,
+    "plan": check_plan,
+    "noncontiguous": check_noncontiguous,
 }
 
 

@@ -30,7 +30,7 @@ def _unsorted(g, a, axis=-1):
 
 
 def _distinct(shape) -> Aux:
-    return Aux(lambda rng: DOMAINS["distinct"](rng, shape), "a")
+    return Aux(lambda rng: DOMAINS["distinct"].sample(rng, shape), "a")
 
 
 TABLE: list[Case] = [

@@ -1,61 +1,97 @@
-"""The vocabulary of random flow graphs: for every built-in primitive and composite, an
-Op that adds its box to a graph being drawn, in modules by kind (elementwise, reduce,
-shape, indexing, linalg, composites), assembled here in the order hypothesis shrinks
-towards.
+"""The vocabulary of random flow graphs, derived from the declarations of the primitives
+and composites (:mod:`autograd_flow.ops.registry`): each declared op is drawn where its
+declaration says its inputs may lie (its domain, ranks and bound), by a recipe of the
+modules here when it has settings worth drawing (axes, shapes, a partner of a fitting
+shape, values kept away from a kink), else from its inputs alone. A new primitive of one
+or two inputs is in random graphs with nothing added here.
+
+Hypothesis shrinks towards earlier ops: the ops every graph library has come first
+(``common=True`` in their declarations), arithmetic before the rest of them, then the
+other ops, each in declaration order.
 """
 from __future__ import annotations
 
-from collections import Counter
-
-from ..builder import Op
+from ...core.box import Box, fprop_arity
+from ...nn import functions  # noqa: F401 (declares the composites)
+from ...ops import DECLARATIONS, PRIMITIVES, Declaration
+from ..builder import LIMIT, Builder, Op, Recipe
+from ..domains import DOMAINS
 from . import composites, elementwise, indexing, linalg, reduce, shape
 
-_KINDS = (elementwise, reduce, shape, indexing, linalg, composites)
-
-#: Every op by name, simplest first: hypothesis shrinks towards earlier ops, so a
-#: failing graph shrinks to arithmetic before einsum. First the ops every graph library
-#: has, then the rest of numpy's elementwise functions, shapes and arrangements, indexing,
-#: joins and products.
-_SHRINK_ORDER = (
-    "add", "identity", "neg", "sub", "mul", "div", "sum", "mean", "square", "pow", "tanh",
-    "sigmoid", "relu", "abs", "maximum", "minimum", "sign", "greater", "greater_equal", "less",
-    "less_equal", "equal", "not_equal", "power", "where", "exp", "log", "matmul", "logsumexp",
-    "max", "min", "prod", "cumsum", "cumprod", "reshape", "transpose", "pick", "linear",
-    "softmax", "log_softmax", "softmax_cross_entropy", "l1_penalty", "l2_penalty",
-    # the rest of numpy's elementwise functions
-    "sqrt", "cbrt", "log1p", "expm1", "log2", "log10", "exp2", "softplus", "log_sigmoid",
-    "floor", "ceil", "round", "nan_to_num", "sin", "cos", "tan", "arcsin", "arccos", "arctan",
-    "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "sinc", "deg2rad", "rad2deg", "arctan2",
-    "hypot", "logaddexp", "fmax", "fmin", "mod", "clip",
-    # shapes, arrangements and matrix structure
-    "expand_dims", "squeeze", "swapaxes", "moveaxis", "broadcast_to", "astype", "pad", "flip",
-    "rot90", "roll", "tile", "repeat", "sort", "triu", "tril", "diagonal", "diag", "kron",
-    # indexing, joins and products
-    "getitem", "concatenate", "stack", "split", "dot", "vdot", "outer", "tensordot", "einsum",
-)
+RECIPES: dict[str, Recipe] = {**elementwise.RECIPES, **reduce.RECIPES, **shape.RECIPES,
+                              **indexing.RECIPES, **linalg.RECIPES, **composites.RECIPES}
 
 
-def _in_shrink_order() -> dict[str, Op]:
-    """The ops of every kind by name, in :data:`_SHRINK_ORDER` (which names each op of
-    the kinds exactly once)."""
-    defined = Counter(op.name for kind in _KINDS for op in kind.OPS)
-    named = Counter(_SHRINK_ORDER)
-    if defined != named:
-        raise RuntimeError(f"_SHRINK_ORDER must name each op of the vocabulary once: "
-                           f"{sorted(defined - named)} are defined more often than named, "
-                           f"{sorted(named - defined)} named more often than defined")
-    by_name = {op.name: op for kind in _KINDS for op in kind.OPS}
-    return {name: by_name[name] for name in _SHRINK_ORDER}
+def _domains(declaration: Declaration) -> tuple[str, str]:
+    """The domains of an op's first input and of a partner."""
+    domain = declaration.domain
+    if isinstance(domain, str):
+        return domain, domain
+    return domain[0], domain[-1]
 
 
-#: Every built-in primitive and composite, by the name of the af function (or box)
-#: that makes it. Order matters only for shrinking: earlier ops are "simpler".
-BUILTIN_OPS: dict[str, Op] = _in_shrink_order()
+def _drawn(declaration: Declaration) -> Recipe:
+    """An op of one input applied to ``a``, or of two to ``a`` and a partner that
+    broadcasts with it (in either order when both are real)."""
+    function = declaration.function
+    box = declaration.box
+    arity = fprop_arity(box) if box is not None else None
+    if function is None or arity not in (1, 2):
+        raise RuntimeError(f"{declaration.vocabulary_name} takes settings or more inputs: "
+                           "give it a recipe in autograd_flow.testing.vocabulary, or "
+                           "graphs=False in its declaration")
+    first, other = _domains(declaration)
+
+    def unary(b: Builder, a: Box) -> Box:
+        return function(a)
+
+    def binary(b: Builder, a: Box) -> Box:
+        partner = b.partner(a, other)
+        if first == other == "real" and b.boolean():
+            return function(partner, a)
+        return function(a, partner)
+
+    return unary if arity == 1 else binary
+
+
+def _op(declaration: Declaration) -> Op:
+    name = declaration.vocabulary_name
+    first, _ = _domains(declaration)
+    if first not in DOMAINS:
+        raise RuntimeError(f"{name}: unknown domain {first!r}")
+    low, high = declaration.dims
+    bound = LIMIT if declaration.bound is None else declaration.bound
+    return Op(name, RECIPES.get(name) or _drawn(declaration), min_dims=low, max_dims=high,
+              domain=first, bound=bound)
+
+
+#: The kinds of op (the modules declaring them) in the order random graphs shrink towards
+SIMPLEST_FIRST = ("arithmetic", "elementwise", "reduce", "compare", "linalg", "shape",
+                  "indexing", "functions")
+
+
+def _simplicity(declaration: Declaration) -> int:
+    kind = declaration.kind
+    return SIMPLEST_FIRST.index(kind) if kind in SIMPLEST_FIRST else len(SIMPLEST_FIRST)
+
+
+def _vocabulary() -> dict[str, Op]:
+    drawn = [d for d in DECLARATIONS if d.graphs]
+    ordered = sorted((d for d in drawn if d.common), key=_simplicity) + [
+        d for d in drawn if not d.common]
+    unused = set(RECIPES) - {d.vocabulary_name for d in drawn}
+    if unused:
+        raise RuntimeError(f"recipes of no declared op: {sorted(unused)}")
+    return {d.vocabulary_name: _op(d) for d in ordered}
+
+
+#: Every built-in primitive and composite drawn in random graphs, by name, simplest
+#: first (the order hypothesis shrinks in).
+BUILTIN_OPS: dict[str, Op] = _vocabulary()
 
 #: The box class each primitive op makes (Pow through ``**``, Neg through unary ``-``).
 PRIMITIVE_OPS: dict[type, str] = {
-    **elementwise.PRIMITIVES, **reduce.PRIMITIVES, **shape.PRIMITIVES,
-    **indexing.PRIMITIVES, **linalg.PRIMITIVES,
-}
+    d.box: d.vocabulary_name for d in DECLARATIONS
+    if d.graphs and d.box is not None and d.box in PRIMITIVES}
 
-__all__ = ["BUILTIN_OPS", "PRIMITIVE_OPS"]
+__all__ = ["BUILTIN_OPS", "PRIMITIVE_OPS", "RECIPES"]

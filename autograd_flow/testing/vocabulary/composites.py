@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ...core.box import Box
 from ...nn import functions as F
-from ..builder import Builder, Op, domain_ok
+from ..builder import Builder, Recipe, domain_ok
 
 
 def _cross_entropy(b: Builder, a: Box) -> Box:
@@ -38,12 +38,12 @@ def _softmax_like(function: Callable[..., Box]) -> Callable[[Builder, Box], Box]
     return lambda b, a: function(a, axis=b.draw(st.sampled_from(range(-np.ndim(a.value), 0))))
 
 
-#: The composites, each with the ranks and domain of its input.
-OPS = [
-    Op("linear", _linear, min_dims=1, max_dims=2),
-    Op("softmax", _softmax_like(F.softmax), min_dims=1),
-    Op("log_softmax", _softmax_like(F.log_softmax), min_dims=1),
-    Op("softmax_cross_entropy", _cross_entropy, min_dims=2, max_dims=2),
-    Op("l1_penalty", _penalty(F.l1_penalty), domain="kinkfree"),
-    Op("l2_penalty", _penalty(F.l2_penalty)),
-]
+#: How a random graph draws the composites (each counts as one op), by the op's name.
+RECIPES: dict[str, Recipe] = {
+    "linear": _linear,
+    "softmax": _softmax_like(F.softmax),
+    "log_softmax": _softmax_like(F.log_softmax),
+    "softmax_cross_entropy": _cross_entropy,
+    "l1_penalty": _penalty(F.l1_penalty),
+    "l2_penalty": _penalty(F.l2_penalty),
+}

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ... import ops
 from ...core.box import Box
 from ...ops import surface as N
-from ..builder import Builder, Op, domain_ok
+from ..builder import Builder, Recipe, domain_ok
 from ..values import floats
 
 
@@ -131,86 +131,29 @@ def _mod_ok(a: Any, divisor: Any) -> Any:
     return (distance >= 0.01) & (distance * np.abs(divisor) >= 0.01)
 
 
-#: The elementwise ops, each with the domain, ranks and bound of its first input (the
-#: order hypothesis shrinks in is set in ``vocabulary/__init__.py``).
-OPS = [
-    Op("add", _binary(ops.Add)),
-    Op("identity", _unary(ops.Identity)),
-    Op("neg", _unary(ops.Neg)),
-    Op("sub", _binary(ops.Sub)),
-    Op("mul", _binary(ops.Mul)),
-    Op("div", _binary(ops.Div, "nonzero")),
-    Op("square", _unary(ops.Square), bound=10.0),
-    Op("pow", _pow, bound=4.0),
-    Op("tanh", _unary(ops.Tanh)),
-    Op("sigmoid", _unary(ops.Sigmoid)),
-    Op("relu", _unary(ops.Relu), domain="kinkfree"),
-    Op("abs", _unary(ops.Abs), domain="kinkfree"),
-    Op("maximum", _maximum),
-    Op("minimum", _minimum),
-    Op("sign", _unary(ops.Sign), domain="kinkfree"),
-    Op("greater", _mask(ops.Greater)),
-    Op("greater_equal", _mask(ops.GreaterEqual)),
-    Op("less", _mask(ops.Less)),
-    Op("less_equal", _mask(ops.LessEqual)),
-    Op("equal", _mask(ops.Equal)),
-    Op("not_equal", _mask(ops.NotEqual)),
-    Op("power", _power, domain="positive", bound=4.0),
-    Op("where", _where),
-    Op("exp", _unary(ops.Exp), bound=4.0),
-    Op("log", _unary(ops.Log), domain="positive"),
-    Op("sqrt", _unary(ops.Sqrt), domain="positive"),
-    Op("cbrt", _unary(ops.Cbrt), domain="nonzero"),
-    Op("log1p", _unary(ops.Log1p), bound=0.9),
-    Op("expm1", _unary(ops.Expm1), bound=4.0),
-    Op("log2", _unary(ops.Log2), domain="positive"),
-    Op("log10", _unary(ops.Log10), domain="positive"),
-    Op("exp2", _unary(ops.Exp2), bound=4.0),
-    Op("softplus", _unary(ops.Softplus)),
-    Op("log_sigmoid", _unary(ops.LogSigmoid)),
-    Op("floor", _kept_if(_unary(ops.Floor), _off_grid)),
-    Op("ceil", _kept_if(_unary(ops.Ceil), _off_grid)),
-    Op("round", _round),
-    Op("nan_to_num", _unary(ops.NanToNum)),  # drawn values are finite
-    Op("sin", _unary(ops.Sin)),
-    Op("cos", _unary(ops.Cos)),
-    Op("tan", _unary(ops.Tan), bound=1.2),
-    Op("arcsin", _unary(ops.Arcsin), bound=0.9),
-    Op("arccos", _unary(ops.Arccos), bound=0.9),
-    Op("arctan", _unary(ops.Arctan)),
-    Op("sinh", _unary(ops.Sinh), bound=4.0),
-    Op("cosh", _unary(ops.Cosh), bound=4.0),
-    Op("arcsinh", _unary(ops.Arcsinh)),
-    Op("arccosh", _kept_if(_unary(ops.Arccosh), lambda a: a >= 1.1), domain="positive"),
-    Op("arctanh", _unary(ops.Arctanh), bound=0.9),
-    Op("sinc", _unary(ops.Sinc)),
-    Op("deg2rad", _unary(ops.Deg2rad)),
-    Op("rad2deg", _unary(ops.Rad2deg), bound=1.5),
-    Op("arctan2", _kept_if(_binary(ops.Arctan2), _arctan2_ok)),
-    Op("hypot", _kept_if(_binary(ops.Hypot), lambda a, b: np.hypot(a, b) >= 0.1)),
-    Op("logaddexp", _binary(ops.Logaddexp)),
-    Op("fmax", _untied(ops.Fmax)),
-    Op("fmin", _untied(ops.Fmin)),
-    Op("mod", _kept_if(_binary(ops.Mod, "nonzero"), _mod_ok)),
-    Op("clip", _clip),
-]
-
-#: The box class each op makes (Pow through ``**``, Neg through unary ``-``).
-PRIMITIVES: dict[type, str] = {
-    ops.Add: "add", ops.Sub: "sub", ops.Mul: "mul", ops.Div: "div", ops.Pow: "pow",
-    ops.Maximum: "maximum", ops.Abs: "abs", ops.Exp: "exp", ops.Identity: "identity",
-    ops.Log: "log", ops.Neg: "neg", ops.Relu: "relu", ops.Sigmoid: "sigmoid",
-    ops.Square: "square", ops.Tanh: "tanh", ops.Minimum: "minimum",
-    ops.Sign: "sign", ops.Greater: "greater", ops.GreaterEqual: "greater_equal",
-    ops.Less: "less", ops.LessEqual: "less_equal", ops.Equal: "equal",
-    ops.NotEqual: "not_equal", ops.Power: "power", ops.Where: "where",
-    ops.Sqrt: "sqrt", ops.Cbrt: "cbrt", ops.Log1p: "log1p", ops.Expm1: "expm1",
-    ops.Log2: "log2", ops.Log10: "log10", ops.Exp2: "exp2", ops.Softplus: "softplus",
-    ops.LogSigmoid: "log_sigmoid", ops.Floor: "floor", ops.Ceil: "ceil", ops.Round: "round",
-    ops.NanToNum: "nan_to_num", ops.Sin: "sin", ops.Cos: "cos", ops.Tan: "tan",
-    ops.Arcsin: "arcsin", ops.Arccos: "arccos", ops.Arctan: "arctan", ops.Sinh: "sinh",
-    ops.Cosh: "cosh", ops.Arcsinh: "arcsinh", ops.Arccosh: "arccosh", ops.Arctanh: "arctanh",
-    ops.Sinc: "sinc", ops.Deg2rad: "deg2rad", ops.Rad2deg: "rad2deg", ops.Arctan2: "arctan2",
-    ops.Hypot: "hypot", ops.Logaddexp: "logaddexp", ops.Fmax: "fmax", ops.Fmin: "fmin",
-    ops.Mod: "mod", ops.Clip: "clip",
+#: How a random graph draws the elementwise ops that need more than their inputs
+#: (settings, or values kept away from a kink): by the op's name. The others are drawn
+#: from their declarations (:mod:`autograd_flow.ops`) alone.
+RECIPES: dict[str, Recipe] = {
+    "pow": _pow,
+    "maximum": _maximum,
+    "minimum": _minimum,
+    "greater": _mask(ops.Greater),
+    "greater_equal": _mask(ops.GreaterEqual),
+    "less": _mask(ops.Less),
+    "less_equal": _mask(ops.LessEqual),
+    "equal": _mask(ops.Equal),
+    "not_equal": _mask(ops.NotEqual),
+    "power": _power,
+    "where": _where,
+    "floor": _kept_if(_unary(ops.Floor), _off_grid),
+    "ceil": _kept_if(_unary(ops.Ceil), _off_grid),
+    "round": _round,
+    "arccosh": _kept_if(_unary(ops.Arccosh), lambda a: a >= 1.1),
+    "arctan2": _kept_if(_binary(ops.Arctan2), _arctan2_ok),
+    "hypot": _kept_if(_binary(ops.Hypot), lambda a, b: np.hypot(a, b) >= 0.1),
+    "fmax": _untied(ops.Fmax),
+    "fmin": _untied(ops.Fmin),
+    "mod": _kept_if(_binary(ops.Mod, "nonzero"), _mod_ok),
+    "clip": _clip,
 }

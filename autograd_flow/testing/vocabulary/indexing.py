@@ -11,10 +11,9 @@ import hypothesis.extra.numpy as hnp
 import numpy as np
 from hypothesis import strategies as st
 
-from ... import ops
 from ...core.box import Box, Input
 from ...ops import surface as N
-from ..builder import Builder, Op
+from ..builder import Builder, Recipe
 from ..values import Shape
 
 
@@ -97,17 +96,11 @@ def _split(b: Builder, a: Box) -> Box:
     return N.concatenate(parts[::-1], axis=axis)
 
 
-#: The indexing and join ops, each with the ranks of its input.
-OPS = [
-    Op("pick", _pick, min_dims=2, max_dims=2),
-    Op("getitem", _getitem),
-    Op("concatenate", _concatenate),
-    Op("stack", _stack),
-    Op("split", _split, min_dims=1),
-]
-
-#: The box class each op makes.
-PRIMITIVES: dict[type, str] = {
-    ops.Pick: "pick", ops.GetItem: "getitem", ops.Concatenate: "concatenate",
-    ops.Stack: "stack", ops.Split: "split",
+#: How a random graph draws indexing and the joins, by the op's name.
+RECIPES: dict[str, Recipe] = {
+    "pick": _pick,
+    "getitem": _getitem,
+    "concatenate": _concatenate,
+    "stack": _stack,
+    "split": _split,
 }

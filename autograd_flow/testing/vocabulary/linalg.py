@@ -9,10 +9,9 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from ... import ops
 from ...core.box import Box
 from ...ops import surface as N
-from ..builder import Builder, Op
+from ..builder import Builder, Recipe
 from ..values import Shape, shapes
 
 
@@ -118,18 +117,12 @@ def _einsum(b: Builder, a: Box) -> Box:
     return N.einsum(subscripts, *operands)
 
 
-#: The products, each with the ranks and bound of its first input.
-OPS = [
-    Op("matmul", _matmul, min_dims=1, max_dims=2),
-    Op("dot", _dot),
-    Op("vdot", _vdot, bound=10.0),
-    Op("outer", _outer),
-    Op("tensordot", _tensordot),
-    Op("einsum", _einsum),
-]
-
-#: The box class each op makes.
-PRIMITIVES: dict[type, str] = {
-    ops.MatMul: "matmul", ops.Dot: "dot", ops.Vdot: "vdot", ops.Outer: "outer",
-    ops.TensorDot: "tensordot", ops.Einsum: "einsum",
+#: How a random graph draws the products (a partner of a fitting shape), by the op's name.
+RECIPES: dict[str, Recipe] = {
+    "matmul": _matmul,
+    "dot": _dot,
+    "vdot": _vdot,
+    "outer": _outer,
+    "tensordot": _tensordot,
+    "einsum": _einsum,
 }

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from ... import ops
 from ...core.box import Box
 from ...ops import surface as N
-from ..builder import Builder, Op
+from ..builder import Builder, Recipe
 
 
 def _axis(b: Builder, ndim: int, allow_tuple: bool = True) -> Any:
@@ -51,20 +51,14 @@ def _logsumexp(b: Builder, a: Box) -> Box:
                        keepdims=b.draw(st.booleans()))
 
 
-#: The reductions, each with the ranks and bound of its input.
-OPS = [
-    Op("sum", _reduction(ops.Sum)),
-    Op("mean", _reduction(ops.Mean)),
-    Op("logsumexp", _logsumexp, min_dims=1),
-    Op("max", _extremum(ops.Max)),
-    Op("min", _extremum(ops.Min)),
-    Op("prod", _reduction(ops.Prod), bound=3.0),
-    Op("cumsum", _cumulative(ops.Cumsum), min_dims=1),
-    Op("cumprod", _cumulative(ops.Cumprod), min_dims=1, bound=3.0),
-]
-
-#: The box class each op makes.
-PRIMITIVES: dict[type, str] = {
-    ops.Sum: "sum", ops.Mean: "mean", ops.LogSumExp: "logsumexp", ops.Max: "max",
-    ops.Min: "min", ops.Prod: "prod", ops.Cumsum: "cumsum", ops.Cumprod: "cumprod",
+#: How a random graph draws the reductions (their axes), by the op's name.
+RECIPES: dict[str, Recipe] = {
+    "sum": _reduction(ops.Sum),
+    "mean": _reduction(ops.Mean),
+    "logsumexp": _logsumexp,
+    "max": _extremum(ops.Max),
+    "min": _extremum(ops.Min),
+    "prod": _reduction(ops.Prod),
+    "cumsum": _cumulative(ops.Cumsum),
+    "cumprod": _cumulative(ops.Cumprod),
 }

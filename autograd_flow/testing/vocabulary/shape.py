@@ -12,10 +12,9 @@ from collections.abc import Callable
 import numpy as np
 from hypothesis import strategies as st
 
-from ... import ops
 from ...core.box import Box
 from ...ops import surface as N
-from ..builder import Builder, Op
+from ..builder import Builder, Recipe
 from ..values import floats, shapes
 
 
@@ -154,36 +153,27 @@ def _kron(b: Builder, a: Box) -> Box:
     return N.kron(a, other) if b.draw(st.booleans()) else N.kron(other, a)
 
 
-#: The shape ops, each with the ranks of its input.
-OPS = [
-    Op("reshape", _reshape),
-    Op("transpose", _transpose, min_dims=2),
-    Op("expand_dims", _expand_dims),
-    Op("squeeze", _squeeze),
-    Op("swapaxes", _swapaxes, min_dims=1),
-    Op("moveaxis", _moveaxis, min_dims=1),
-    Op("broadcast_to", _broadcast_to),
-    Op("astype", _astype),
-    Op("pad", _pad),
-    Op("flip", _flip),
-    Op("rot90", _rot90, min_dims=2),
-    Op("roll", _roll),
-    Op("tile", _tile),
-    Op("repeat", _repeat),
-    Op("sort", _sort, min_dims=1),
-    Op("triu", _triangle(N.triu), min_dims=1),
-    Op("tril", _triangle(N.tril), min_dims=1),
-    Op("diagonal", _diagonal, min_dims=2),
-    Op("diag", _diag, min_dims=1, max_dims=2),
-    Op("kron", _kron),
-]
-
-#: The box class each op makes.
-PRIMITIVES: dict[type, str] = {
-    ops.Reshape: "reshape", ops.Transpose: "transpose",
-    ops.ExpandDims: "expand_dims", ops.Squeeze: "squeeze", ops.SwapAxes: "swapaxes",
-    ops.MoveAxis: "moveaxis", ops.BroadcastTo: "broadcast_to", ops.Astype: "astype",
-    ops.Pad: "pad", ops.Flip: "flip", ops.Rot90: "rot90", ops.Roll: "roll",
-    ops.Tile: "tile", ops.Repeat: "repeat", ops.Sort: "sort", ops.Triu: "triu",
-    ops.Tril: "tril", ops.Diagonal: "diagonal", ops.Diag: "diag", ops.Kron: "kron",
+#: How a random graph draws the shape ops (their settings, drawn
+#: from the input's shape), by the op's name.
+RECIPES: dict[str, Recipe] = {
+    "reshape": _reshape,
+    "transpose": _transpose,
+    "expand_dims": _expand_dims,
+    "squeeze": _squeeze,
+    "swapaxes": _swapaxes,
+    "moveaxis": _moveaxis,
+    "broadcast_to": _broadcast_to,
+    "astype": _astype,
+    "pad": _pad,
+    "flip": _flip,
+    "rot90": _rot90,
+    "roll": _roll,
+    "tile": _tile,
+    "repeat": _repeat,
+    "sort": _sort,
+    "triu": _triangle(N.triu),
+    "tril": _triangle(N.tril),
+    "diagonal": _diagonal,
+    "diag": _diag,
+    "kron": _kron,
 }
