@@ -202,7 +202,7 @@ def test_a_second_derivative_through_an_array_only_bprop_is_an_error_naming_the_
     graph = af.FlowGraph(cls(x, name="cube").sum())
     graph.fprop()
     with pytest.raises(af.BoxError, match=rf"{cls.__name__} 'cube' \(created at "
-                                          r"test_gradients.py:\d+\) needs its bprop to run on "
+                                          r"test_grad.py:\d+\) needs its bprop to run on "
                                           r"boxes, and it works on arrays only"):
         af.hvp(graph, [np.ones(2)])
 
