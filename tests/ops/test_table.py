@@ -31,8 +31,7 @@ def _package_box_classes() -> set[type]:
     """Every Box subclass defined in the autograd_flow package (its importable modules
     loaded first), without the leaves and private bases."""
     for module in pkgutil.walk_packages(af.__path__, prefix="autograd_flow."):
-        if not module.name.startswith(("autograd_flow.commands", "autograd_flow.cli",
-                                       "autograd_flow.playground")):
+        if not module.name.startswith(("autograd_flow.cli", "autograd_flow.playground")):
             importlib.import_module(module.name)
     found: set[type] = set()
     stack = [af.Box]
