@@ -7,9 +7,10 @@ label column, the other columns numeric features, optional header row) or a ``.n
 file (arrays ``X`` and ``y``).
 
 The splits hold the data as it is: raw features and the data's own labels (or float
-targets for regression). Standardizing is the model's job: :func:`autograd_flow.train.train`
-computes the training split's mean and standard deviation (:func:`standardization`) and
-the model applies them to every input, so ``model.predict(splits.X_test)`` is right.
+targets for regression). Standardizing is the model's job:
+:func:`autograd_flow.learn.training.train` computes the training split's mean and
+standard deviation (:func:`standardization`) and the model applies them to every input,
+so ``model.predict(splits.X_test)`` is right.
 """
 from __future__ import annotations
 

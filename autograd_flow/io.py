@@ -1,6 +1,6 @@
-"""Models on disk: :func:`save_model` writes a trained :class:`~autograd_flow.model.Model`
+"""Models on disk: :func:`save_model` writes a trained :class:`~autograd_flow.learn.model.Model`
 (architecture, parameters, standardization, task, classes) as one archive of numeric
-arrays and JSON (:mod:`autograd_flow.files`), and :func:`load_model` reads it back
+arrays and JSON (:mod:`autograd_flow.learn.files`), and :func:`load_model` reads it back
 without running any code, checking every entry before use: the architecture's types
 and sizes, each array's shape and dtype, finite parameters and statistics, a positive
 standard deviation. A file that fails a check raises :class:`ModelFileError` naming the
@@ -21,7 +21,7 @@ from .nn import ACTIVATIONS, MLP
 __all__ = ["save_model", "load_model", "Model", "ModelFileError", "read_archive",
            "write_archive", "MODEL_FORMAT", "FORMAT_VERSION"]
 
-MODEL_FORMAT = "autograd_flow.model"
+MODEL_FORMAT = "autograd_flow.learn.model"
 FORMAT_VERSION = 2  # 2: the task, regression targets' statistics, classes as in the data
 READABLE_VERSIONS = (1, 2)
 RUN_MODEL = "model.npz"  # the model in a run folder of autograd-flow train

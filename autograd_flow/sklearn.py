@@ -1,7 +1,7 @@
-"""scikit-learn estimators: the lecture's MLP trained by :func:`autograd_flow.train.train`.
+"""scikit-learn estimators: the lecture's MLP trained by :func:`autograd_flow.learn.training.train`.
 
 ``MLPClassifier`` and ``MLPRegressor`` take the training options of
-:class:`~autograd_flow.train.TrainConfig` as constructor parameters (``hidden``,
+:class:`~autograd_flow.learn.training.TrainConfig` as constructor parameters (``hidden``,
 ``optimizer``, ``lr``, ``l2``, ``epochs``, ``patience``, ...) plus ``valid_fraction``,
 the share of the training examples held out for early stopping (0: train every epoch
 and keep the last). They pass scikit-learn's ``check_estimator`` and work in
@@ -111,12 +111,12 @@ class MLPClassifier(ClassifierMixin, _MLP):
     """The lecture's MLP as a scikit-learn classifier: softmax outputs, mean
     cross-entropy plus L1/L2 penalties on the weights, early stopping on the error rate
     of ``valid_fraction`` of the training examples. The options are those of
-    :class:`~autograd_flow.train.TrainConfig` (the same defaults: ``optimizer=None`` is
+    :class:`~autograd_flow.learn.training.TrainConfig` (the same defaults: ``optimizer=None`` is
     SGD with learning rate 0.1 and momentum 0.9; one hidden layer of 100 tanh units, L2
     1e-4).
 
     After ``fit``: ``classes_``, ``n_features_in_``, ``model_`` (an
-    :class:`autograd_flow.model.Model`), ``history_`` (per-epoch losses and errors),
+    :class:`autograd_flow.learn.model.Model`), ``history_`` (per-epoch losses and errors),
     ``best_epoch_``, ``n_epochs_``.
     """
 
@@ -148,7 +148,7 @@ class MLPRegressor(RegressorMixin, _MLP):
     squared error of the standardized targets plus L1/L2 penalties on the weights,
     early stopping on the mean squared error of ``valid_fraction`` of the training
     examples; one or several targets. The options are those of
-    :class:`~autograd_flow.train.TrainConfig`, but ``optimizer=None`` means Adam
+    :class:`~autograd_flow.learn.training.TrainConfig`, but ``optimizer=None`` means Adam
     (learning rate 0.001): SGD at TrainConfig's 0.1 with momentum 0.9 diverges on a
     squared error.
 

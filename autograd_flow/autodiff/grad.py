@@ -19,8 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..core.box import Box, Constant, Leaf, Twin, as_box
-from ..core.interpreter import run_state
+from ..core.box import Box, Constant, Leaf, Twin, as_box, run_state
 from ..core.order import needs, topological_order
 from ..core.scope import scope
 from ..errors import FlowGraphError, describe, one_per_input

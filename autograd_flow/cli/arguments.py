@@ -117,7 +117,7 @@ def dataset_setting(dataset: str) -> str:
 
 def default_run_dir(dataset: str, prefix: str = "") -> Path:
     """runs/<prefix><dataset>-<date>-<time> (made with
-    :func:`autograd_flow.runfolder.new_run_dir`, which adds -2, -3, ... when two runs
+    :func:`autograd_flow.learn.runfolder.new_run_dir`, which adds -2, -3, ... when two runs
     start in the same second)."""
     stem = Path(dataset).stem if is_data_file(dataset) else dataset.replace(":", "")
     return Path("runs") / f"{prefix}{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -141,7 +141,7 @@ def mark_origin(graph: Any, command: str) -> None:
     built them, so each box's own record would point at the console script
     ("autograd-flow:6"), which tells a reader of a tooltip or an error nothing."""
     for box in graph.order:
-        box.created_at = f"autograd-flow {command} (autograd_flow.objective)"
+        box.created_at = f"autograd-flow {command} (autograd_flow.learn.objective)"
 
 
 def add_optimizer_arguments(group: Any, defaults: Any) -> None:

@@ -57,7 +57,7 @@ def check_output(path: Path, option: str, overwrite: bool, reads: Iterable[Path]
 
 def run_owning(path: Path) -> str | None:
     """The command whose run wrote (or will write) ``path`` in its run folder, or None
-    when no run claims the file (see :meth:`autograd_flow.runfolder.RunFolder.owned`)."""
+    when no run claims the file (see :meth:`autograd_flow.learn.runfolder.RunFolder.owned`)."""
     folder = path.parent.resolve()
     for kind in RUN_KINDS:
         run = RunFolder(folder, *kind)

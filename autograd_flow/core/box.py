@@ -17,6 +17,7 @@ import inspect
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from functools import wraps
 from types import FrameType, FunctionType, MethodType
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -115,6 +116,24 @@ class Box(NDArrayOperatorsMixin):
             raise BoxError(
                 f"{type(self).__name__} '{self.name}' (created at {self.created_at}): "
                 f"fprop takes {arity} input(s) but the box was given {len(self.inputs)}.")
+        if type(self).__init__ is Box.__init__:
+            _constructed(self)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A user's box remembers its settings once made (see :func:`run_state`): its
+        ``__init__`` (the outermost one) ends by noting its attributes."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+
+        @wraps(init)
+        def made(self: Box, *args: Any, **kwargs: Any) -> None:
+            init(self, *args, **kwargs)
+            if type(self).__init__ is made:  # the outermost __init__ of the box's class
+                _constructed(self)
+
+        cls.__init__ = made  # type: ignore[method-assign]
 
     def fprop(self, *values: Any) -> Any:
         """The box's value from its inputs' values."""
@@ -191,6 +210,25 @@ class Box(NDArrayOperatorsMixin):
     def __repr__(self) -> str:
         shape = "" if self.value is None else f", shape={np.shape(self.value)}"
         return f"{type(self).__name__}('{self.name}'{shape})"
+
+
+def _constructed(box: Box) -> None:
+    """Note a user's box's attributes once it is made: its settings. (Primitives skip
+    this: reading a box's ``__dict__`` slows every later store into it.)"""
+    if not type(box).primitive:
+        object.__setattr__(box, "_settings", dict(vars(box)))
+
+
+def run_state(box: Box) -> set[str]:
+    """The attributes of a user's box set or changed since it was made (a cache its
+    fprop keeps, say): run-time state, which :func:`autograd_flow.grad` never reads, so
+    that a gradient graph cannot freeze one run's arrays into its formula."""
+    settings = getattr(box, "_settings", None)
+    if settings is None:
+        return set()
+    return {name for name, value in vars(box).items()
+            if name not in ("value", "grad", "_settings")
+            and (name not in settings or settings[name] is not value)}
 
 
 def opaque(box: Box) -> bool:

@@ -27,18 +27,11 @@ from .order import Schedule
 
 
 def checked_fprop(box: Box) -> Any:
-    """A user box's fprop: its result as an array, or a BoxError naming the box. The
-    attributes fprop sets on the box are remembered as run-time state
-    (:func:`run_state`), which :func:`autograd_flow.grad` never reads."""
+    """A user box's fprop: its result as an array, or a BoxError naming the box."""
     fprop = box.fprop
 
     def call(*values: Any) -> Any:
-        before = dict(box.__dict__)
         result = fprop(*values)
-        state = [k for k, v in box.__dict__.items()
-                 if k != "value" and before.get(k, before) is not v]
-        if state:
-            box.__dict__.setdefault("_run_state", set()).update(state)
         value = result if isinstance(result, (np.ndarray, np.generic)) else np.asarray(result)
         if value.dtype.kind not in "biufc":
             raise BoxError(f"{describe(box)}: fprop returned {type(result).__name__} "
@@ -47,11 +40,6 @@ def checked_fprop(box: Box) -> Any:
         return value
 
     return call
-
-
-def run_state(box: Box) -> set[str]:
-    """The attributes a user box's fprop set (a cache of its last run, say)."""
-    return getattr(box, "_run_state", set())
 
 
 def checked_bprop(box: Box) -> Any:

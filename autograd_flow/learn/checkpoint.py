@@ -1,5 +1,5 @@
 """Training checkpoints: everything a run needs to continue bit for bit, in one archive
-(:func:`autograd_flow.files.write_archive`, written atomically after every epoch).
+(:func:`autograd_flow.learn.files.write_archive`, written atomically after every epoch).
 
 A checkpoint holds the parameters, the optimizer's state (its update count and every
 buffer: SGD's momentum, Adam's moving averages, ...), the best epoch's parameters, the
@@ -23,7 +23,7 @@ from ..nn import MLP
 from ..optim.base import Optimizer
 from .files import ModelFileError, read_archive, write_archive
 
-CHECKPOINT_FORMAT = "autograd_flow.checkpoint"
+CHECKPOINT_FORMAT = "autograd_flow.learn.checkpoint"
 CHECKPOINT_VERSION = 2  # 2: raw data fingerprint, any optimizer's buffers
 
 

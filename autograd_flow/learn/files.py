@@ -4,7 +4,7 @@ Writes go to a temporary file in the same folder (``.<name>.<pid>.<hex>.tmp``), 
 to disk, then moved onto the target with ``os.replace`` (or, when no file may be
 replaced, hard-linked to the free name): a crash or ``kill -9`` never leaves half a file
 behind, and the next run in a run folder removes the temporary files
-a killed process left (:mod:`autograd_flow.runfolder`).
+a killed process left (:mod:`autograd_flow.learn.runfolder`).
 
 Archives (models, checkpoints: :func:`write_archive` / :func:`read_archive`) are ``.npz``
 files of plain numeric arrays plus a JSON document (the array ``__meta__``). They are

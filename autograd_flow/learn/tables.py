@@ -130,7 +130,7 @@ def _column_index(path: Path, names: list[str], has_header: bool,
 def read_npz(path: str | Path, *, require_labels: bool = True) -> Table:
     """Read a ``.npz`` file with a 2-D numeric array ``X`` and a 1-D array ``y`` of
     labels (``y`` may be absent when ``require_labels`` is False). No pickles: the
-    archive is checked before numpy reads it (:func:`autograd_flow.files.check_npz`)."""
+    archive is checked before numpy reads it (:func:`autograd_flow.learn.files.check_npz`)."""
     path = Path(path)
     shapes = check_npz(path, f"the NPZ file {path}", DataError,
                        " (a CSV file? give it the .csv suffix)")

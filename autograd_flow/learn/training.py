@@ -146,7 +146,7 @@ def _whole(value: Any) -> bool:
 
 
 def check_training_memory(config: TrainConfig, splits: Splits) -> None:
-    """Raise :class:`~autograd_flow.memory.TooLargeError` when training the MLP of
+    """Raise :class:`~autograd_flow.learn.memory.TooLargeError` when training the MLP of
     ``config`` on ``splits`` cannot fit in memory (checked before anything is built):
     its parameters with their gradients, optimizer state and best copy, and the
     values of every unit for the largest split (evaluated at once) and a mini-batch."""

@@ -8,7 +8,7 @@ samples each hyper-parameter independently from a declared distribution
 
 A trial is any callable ``objective(config: dict, seed: int) -> dict`` returning at
 least ``"valid_error"``; the default, :class:`TrainObjective`, trains an MLP with
-:func:`autograd_flow.train.train` (early stopping on validation error, never touching
+:func:`autograd_flow.learn.training.train` (early stopping on validation error, never touching
 the test set); after the search the best configuration is retrained with the same seed
 (training is deterministic, so it is the same model) and its test error measured once,
 with the model kept as ``SearchResult.best_model``.

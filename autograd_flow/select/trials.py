@@ -1,4 +1,4 @@
-"""The default trial: train an MLP with :func:`autograd_flow.train.train` on the
+"""The default trial: train an MLP with :func:`autograd_flow.learn.training.train` on the
 trial's options (early stopping on the validation error, never the test set)."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .space import parse_value
 
 @dataclass
 class TrainObjective:
-    """Train an MLP with ``autograd_flow.train.train`` on ``splits`` for a trial: the
+    """Train an MLP with ``autograd_flow.learn.training.train`` on ``splits`` for a trial: the
     trial's options over ``base`` (fixed TrainConfig options), the trial's seed unless
     ``seed`` is searched. Trials never evaluate the test set (``evaluate_test=False``);
     :meth:`test` retrains the chosen configuration (same seed, so the same model:
