@@ -213,9 +213,10 @@ class Box(NDArrayOperatorsMixin):
 
 
 def _constructed(box: Box) -> None:
-    """Note a user's box's attributes once it is made: its settings. (Primitives skip
-    this: reading a box's ``__dict__`` slows every later store into it.)"""
-    if not type(box).primitive:
+    """Note a user's box's attributes once it is made: its settings. (Primitives and
+    leaves, which have no bprop of a user's, skip this: reading a box's ``__dict__``
+    slows every later store into it.)"""
+    if not type(box).primitive and not isinstance(box, Leaf):
         object.__setattr__(box, "_settings", dict(vars(box)))
 
 

@@ -81,50 +81,74 @@ def runs(nodes: Sequence[Node], live: set[int]) -> list[list[Node]]:
 
 
 class Run:
-    """One run as the kernel sees it: a table whose first rows are the calls' results
-    (views shaped like them, read as their values), then a row per input from outside
-    (copied in at each call; a 0-d one fills its row) and per number; op codes and rows
-    per call."""
+    """One run as the kernel sees it: op codes and the rows each call reads and writes in
+    a table shared by the plan's runs of one shape and dtype (:func:`build`). A call's
+    result is a row (a view shaped like it, read as its value); an input from outside
+    the plan's runs is copied into its row at each call (a 0-d one fills it), and a
+    number's row is filled once. A run reads an earlier run's results in place."""
 
-    def __init__(self, nodes: list[Node]) -> None:
+    def __init__(self, nodes: list[Node], table: np.ndarray, rows: dict[Any, int],
+                 inputs: list[Node], slots: list[list[int]]) -> None:
         from . import jit_kernels  # numba is imported only when jit is asked for
 
         self.kernel: Callable[..., None] = jit_kernels.run
-        self.nodes = nodes
-        shape, dtype = nodes[0].value.shape, nodes[0].value.dtype
-        rows: dict[Any, int] = {("node", n.index): k for k, n in enumerate(nodes)}
-        self.inputs: list[Node] = []  # copied in at each call, in this order
-        numbers: list[tuple[int, Any]] = []
-        slots = []
-        for node in nodes:
-            mine = []
-            for arg in node.args:
-                if isinstance(arg, Node) and arg.kind == "const":
-                    arg = arg.value  # a number written into the code: a row filled once
-                key = ("node", arg.index) if isinstance(arg, Node) \
-                    else ("number", type(arg).__name__, arg)
-                if key not in rows:
-                    rows[key] = len(rows)
-                    if isinstance(arg, Node):
-                        self.inputs.append(arg)
-                    else:
-                        numbers.append((rows[key], arg))
-                mine.append(rows[key])
-            slots.append(mine)
-        self.table = np.empty((len(rows), int(np.prod(shape))), dtype)
-        for row, number in numbers:
-            self.table[row] = number
-        self.rows = [self.table[k].reshape(shape) for k in range(len(nodes))]
-        self._targets = [self.table[rows[("node", n.index)]] if _scalar(n.value)
-                         else self.table[rows[("node", n.index)]].reshape(shape)
-                         for n in self.inputs]
+        self.nodes, self.table, self.inputs = nodes, table, inputs
+        shape = nodes[0].value.shape
+        self.rows = [table[rows[("node", n.index)]].reshape(shape) for n in nodes]
+        self._targets = [table[rows[("node", n.index)]] if _scalar(n.value)
+                         else table[rows[("node", n.index)]].reshape(shape)
+                         for n in inputs]
         self.opcodes = np.array([UFUNCS.index(n.fn) for n in nodes], np.int64)
         self.first = np.array([mine[0] for mine in slots], np.int64)
         self.second = np.array([mine[-1] for mine in slots], np.int64)
-        self.out = np.arange(len(nodes), dtype=np.int64)
+        self.out = np.array([rows[("node", n.index)] for n in nodes], np.int64)
 
     def __call__(self, *inputs: Any) -> None:
         """Every call's result, from the inputs from outside (in ``self.inputs`` order)."""
         for target, value in zip(self._targets, inputs):
             np.copyto(target, value)
         self.kernel(self.opcodes, self.first, self.second, self.out, self.table)
+
+
+def build(found: list[list[Node]]) -> list[Run]:
+    """The runs of a plan (in tape order), one table per shape and dtype: a backward run
+    reads the forward run's results from their rows, with no copy."""
+    groups: dict[Any, list[list[Node]]] = {}
+    for nodes in found:
+        groups.setdefault((nodes[0].value.shape, nodes[0].value.dtype.str), []).append(nodes)
+    built: dict[int, Run] = {}
+    for group in groups.values():
+        rows: dict[Any, int] = {}  # the runs' results first, then inputs and numbers
+        for nodes in group:
+            rows.update((("node", n.index), len(rows)) for n in nodes)
+        computed = len(rows)
+        numbers: list[tuple[int, Any]] = []
+        wiring = []
+        for nodes in group:
+            inputs: list[Node] = []  # copied in at each call, in this order
+            slots = []
+            for node in nodes:
+                mine = []
+                for arg in node.args:
+                    if isinstance(arg, Node) and arg.kind == "const":
+                        arg = arg.value  # a number written into the code: a row filled once
+                    key = ("node", arg.index) if isinstance(arg, Node) \
+                        else ("number", type(arg).__name__, arg)
+                    if key not in rows:
+                        rows[key] = len(rows)
+                        if not isinstance(arg, Node):
+                            numbers.append((rows[key], arg))
+                    if isinstance(arg, Node) and rows[key] >= computed \
+                            and all(arg is not n for n in inputs):
+                        inputs.append(arg)  # from outside the runs: each run copies it in
+                    mine.append(rows[key])
+                slots.append(mine)
+            wiring.append((nodes, inputs, slots))
+        shape, dtype = group[0][0].value.shape, group[0][0].value.dtype
+        table = np.empty((len(rows), int(np.prod(shape))), dtype)
+        for row, number in numbers:
+            table[row] = number
+        for nodes, inputs, slots in wiring:
+            built[nodes[0].index] = Run(nodes, table, rows, inputs, slots)
+    return [built[nodes[0].index] for nodes in found]
+

@@ -58,14 +58,15 @@ class Memory:
         """Stretches of elementwise calls done by one numba call each: their results are
         rows of the run's table, which the code reads under bound names."""
         end = self.step.fprop_end
-        for section in (self.nodes[:end], self.nodes[end:]):
-            for nodes in jit.runs(section, self.live):
-                run = jit.Run(nodes)
+        found = [nodes for section in (self.nodes[:end], self.nodes[end:])
+                 for nodes in jit.runs(section, self.live)]
+        for run in jit.build(found):
+            if all(run.table is not t for t in self.w.written):
                 self.w.written.append(run.table)
-                self.run_end[nodes[-1].index] = run
-                for node, row in zip(nodes, run.rows):
-                    self.in_run[node.index] = run
-                    self.rows[node.index] = self.w.bind(row, (node.hint or "t") + "_row")
+            self.run_end[run.nodes[-1].index] = run
+            for node, row in zip(run.nodes, run.rows):
+                self.in_run[node.index] = run
+                self.rows[node.index] = self.w.bind(row, (node.hint or "t") + "_row")
 
     # -- what the code needs ----------------------------------------------------------
     def _roots(self) -> set[int]:

@@ -3,12 +3,16 @@ values and gradients to a few ulps (LLVM's tanh/exp/log, not numpy's), keep ever
 value, and say what to install when numba is missing."""
 from __future__ import annotations
 
+import copy
 import re
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import autograd_flow as af
+import autograd_flow.testing.strategies as S
 from autograd_flow import plan as plan_module
 
 pytest.importorskip("numba")
@@ -97,6 +101,60 @@ def test_a_graph_that_shares_a_run_puts_its_values_back() -> None:
     graph.fprop({x: a})
     np.testing.assert_allclose(h.value, af.FlowGraph(h, compile=False).fprop({x: a}),
                                rtol=1e-13)
+
+
+ELEMENTWISE = ["add", "sub", "mul", "div", "neg", "tanh", "exp", "log", "square", "relu",
+               "sigmoid", "abs", "sqrt"]
+RANDOM = settings(max_examples=80, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+def _close(a, b) -> None:
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.shape == b.shape and a.dtype == b.dtype, (a, b)
+    rtol = 1e-11 if a.dtype == np.float64 else 1e-4  # ulps compound along a run
+    np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol)
+
+
+@RANDOM
+@given(S.flow_graphs(ELEMENTWISE, max_boxes=14), st.integers(0, 2**32 - 1))
+def test_random_elementwise_graphs_give_the_interpreters_numbers_fed_back_or_not(
+        random, salt) -> None:
+    """Random graphs of the kernel's ufuncs (runs in fprop and bprop, a bprop run
+    reading a fprop run's rows in place), with a box's value or gradient fed back as
+    the next step's Input, against a deep copy run by the interpreter."""
+    twin = copy.deepcopy((random.output, random.feed))
+    graphs = [af.FlowGraph(random.output, jit=True), af.FlowGraph(twin[0], compile=False)]
+    feeds = [dict(random.feed), dict(twin[1])]
+    rng = np.random.default_rng(salt)
+    ran = set()
+    with np.errstate(all="ignore"):
+        for _step in range(5):
+            results = []
+            for graph, feed in zip(graphs, feeds):
+                try:
+                    results.append((graph.fprop(feed), [graph.bprop()[b] for b in graph.wrt]))
+                except af.FlowGraphError as error:
+                    results.append(type(error))
+            if any(isinstance(r, type) for r in results):
+                assert results[0] == results[1], results
+                return
+            ran.add(graphs[0].ran["fprop"])
+            _close(results[0][0], results[1][0])
+            for got, expected in zip(results[0][1], results[1][1]):
+                _close(got, expected)
+            for k, box in enumerate(graphs[0].order):  # each Input: a box's array, as is
+                if not isinstance(box, af.Input):
+                    continue
+                same = [(j, attribute) for j, b in enumerate(graphs[0].order)
+                        for attribute in ("value", "grad") if b is not box
+                        and isinstance(getattr(b, attribute), np.ndarray)
+                        and getattr(b, attribute).shape == box.value.shape]
+                if same:
+                    j, attribute = same[rng.integers(len(same))]
+                    for graph, feed in zip(graphs, feeds):
+                        feed[graph.order[k]] = getattr(graph.order[j], attribute)
+    assert "plan" in ran  # (a feed of another memory layout waits for its own plan)
 
 
 def test_jit_without_numba_says_what_to_install(monkeypatch) -> None:
