@@ -83,6 +83,11 @@ def _shape_and_dtype(value: Any) -> tuple[tuple[int, ...], np.dtype]:
     return np.shape(value), np.result_type(value)
 
 
+#: A gradient of at least this many bytes is let go at the start of bprop (as the
+#: interpreter lets every one go) so the step never holds the last one and the new one.
+FREE_FIRST = 1 << 16
+
+
 class _Compiler:
     def __init__(self, step: Step, jit_runs: bool = False) -> None:
         self.step = step
@@ -290,6 +295,10 @@ class _Compiler:
         contiguous = " or not seed.flags.c_contiguous" if np.ndim(seed) else ""
         w.line(f"if {self._differs('seed', seed)}{contiguous}:")
         w.line("    raise Fallback  # another seed than the traced one")
+        for box in self.schedule.wrt:  # as the interpreter: large gradients go first
+            traced = self.step.grads.get(id(box))
+            if traced is not None and np.asarray(traced.node.value).nbytes >= FREE_FIRST:
+                w.line(f"{self.bound[id(box)]}.grad = None  # (memory for the new one)")
         self.section(self.step.fprop_end, len(self.nodes))
         self.finish()
         return w.lines

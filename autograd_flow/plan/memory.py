@@ -97,8 +97,12 @@ class Memory:
             root_of[node.index] = node.index
             if node.kind == "inplace":
                 root_of[node.index] = root_of[node.args[0].index]
-            elif node.kind in ("func", "getitem") and isinstance(node.value, np.ndarray):
-                for source in node.inputs:
+            elif node.kind in ("func", "getitem", "call", "item") \
+                    and isinstance(node.value, np.ndarray):
+                sources = node.inputs  # (a box's method may hand back a view of its input)
+                if node.kind == "item":
+                    sources = sources + sources[0].inputs
+                for source in sources:
                     if isinstance(source.value, np.ndarray) and np.may_share_memory(
                             node.value, source.value):
                         root_of[node.index] = root_of[source.index]
@@ -127,6 +131,7 @@ class Memory:
                 fresh_chain.add(lender.index)
                 work.append(lender)
         storage: dict[int, Any] = {}
+        owner: dict[int, int] = {}  # node -> the node that first wrote its buffer
         for node in self.nodes:
             if node.index not in self.live or not self._writable(node):
                 continue
@@ -135,13 +140,69 @@ class Memory:
             if lender is not None and (not wants_fresh or storage[lender.index] is FRESH):
                 storage[node.index] = storage[lender.index]  # the lender's memory
                 self.lender[node.index] = lender
+                if lender.index in owner:  # (a lender's memory is a buffer or FRESH)
+                    owner[node.index] = owner[lender.index]
             elif wants_fresh:
                 storage[node.index] = FRESH
             else:
-                value = node.value
-                storage[node.index] = self.w.buffer(value.shape, value.dtype,
-                                                    (node.hint or "t") + "_buf")
+                storage[node.index] = "buffer"  # named below, once every lifetime is known
+                owner[node.index] = node.index
+        names = self._buffers(owner)
+        storage.update((index, names[first]) for index, first in owner.items())
         return storage
+
+    def _buffers(self, owner: dict[int, int]) -> dict[int, str]:
+        """A buffer for each first writer in ``owner``. A memory that leaves the step
+        (a box's value or gradient, what bprop reads) has its own; temporaries share
+        slots: one whose last read is past gives its slot to a later one (the smallest
+        that fits, else the largest, grown), so the plan holds about as much as the
+        interpreter has alive at its peak, not the sum of every temporary."""
+        run_end = {n.index: run.nodes[-1].index for run in self.run_end.values()
+                   for n in run.nodes}  # a run reads its inputs when its kernel runs
+        writers: dict[int, list[int]] = {}
+        for index, first in owner.items():
+            writers.setdefault(first, []).append(index)
+        readers: dict[int, int] = {}
+        for node in self.nodes:
+            if node.index in self.live:
+                at = run_end.get(node.index, node.index)
+                for source in node.inputs:
+                    root = self.root_of[source.index]
+                    readers[root] = max(readers.get(root, -1), at)
+        slots: list[int] = []  # bytes of each slot
+        free: list[int] = []
+        busy: list[tuple[int, int]] = []  # (last read, slot)
+        placed: dict[int, int] = {}
+        for first, chain in writers.items():
+            value = self.nodes[first].value
+            if any(i in self.external for i in chain):
+                continue
+            for end, slot in [b for b in busy if b[0] < first]:
+                busy.remove((end, slot))
+                free.append(slot)
+            fits = [k for k in free if slots[k] >= value.nbytes]
+            if fits or free:
+                slot = min(fits, key=slots.__getitem__) if fits \
+                    else max(free, key=slots.__getitem__)
+                free.remove(slot)
+                slots[slot] = max(slots[slot], value.nbytes)
+            else:
+                slot = len(slots)
+                slots.append(value.nbytes)
+            placed[first] = slot
+            busy.append((max(readers.get(i, i) for i in chain), slot))
+        arrays = [np.empty(size, np.uint8) for size in slots]
+        self.w.written.extend(arrays)
+        names = {}
+        for first in writers:
+            value = self.nodes[first].value
+            hint = (self.nodes[first].hint or "t") + "_buf"
+            if first in placed:
+                view = arrays[placed[first]][:value.nbytes].view(value.dtype)
+                names[first] = self.w.bind(view.reshape(value.shape), hint)
+            else:
+                names[first] = self.w.buffer(value.shape, value.dtype, hint)
+        return names
 
     def _writable(self, node: Node) -> bool:
         """A ufunc's result numpy makes C-ordered (so a C-ordered buffer holds it as the

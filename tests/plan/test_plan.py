@@ -92,6 +92,23 @@ def test_values_fed_back_as_inputs_give_the_interpreters_numbers(random, salt) -
     carry an RNN's state, gave wrong gradients once the plan ran (the fed array was the
     plan's own buffer, overwritten by fprop before bprop read it). The interpreter runs
     a copy of the boxes, so each graph feeds back its own arrays."""
+    _check_fed_back(random, salt)
+
+
+@settings(RANDOM, max_examples=200)
+@given(S.flow_graphs(max_boxes=8), st.integers(0, 2**32 - 1))
+def test_random_graphs_with_every_array_in_a_buffer_give_the_interpreters_numbers(
+        random, salt) -> None:
+    """The memory plan on small arrays too (buffers, in-place steps, temporaries that
+    share a slot once their last reader ran), fed back or not."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(plan_module.memory, "MIN_BUFFER", 1)
+        _check_fed_back(random, salt)
+
+
+def _check_fed_back(random, salt) -> None:
+    """Six steps of a compiled graph and of the interpreter on a deep copy, each feeding
+    back the same boxes' arrays as its Inputs from the second step on."""
     twin = copy.deepcopy((random.output, random.feed))
     graphs = [af.FlowGraph(random.output), af.FlowGraph(twin[0], compile=False)]
     feeds = [dict(random.feed), dict(twin[1])]
