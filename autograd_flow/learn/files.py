@@ -1,10 +1,10 @@
 """Files on disk, written atomically and read without surprises.
 
-Writes go to a temporary file in the same folder (``.<name>.<pid>.<hex>.tmp``), flushed
-to disk, then moved onto the target with ``os.replace`` (or, when no file may be
-replaced, hard-linked to the free name): a crash or ``kill -9`` never leaves half a file
-behind, and the next run in a run folder removes the temporary files
-a killed process left (:mod:`autograd_flow.learn.runfolder`).
+Writes go to a temporary file in the same folder (``.<name>.<pid>.<hex>.tmp``, the name
+cut short to fit the file system's limit), flushed to disk, then moved onto the target
+with ``os.replace`` (or, when no file may be replaced, hard-linked to the free name): a
+crash or ``kill -9`` never leaves half a file behind, and the next run in a run folder
+removes the temporary files a killed process left (:mod:`autograd_flow.learn.runfolder`).
 
 Archives (models, checkpoints: :func:`write_archive` / :func:`read_archive`) are ``.npz``
 files of plain numeric arrays plus a JSON document (the array ``__meta__``). They are
@@ -147,8 +147,23 @@ def read_json(path: str | Path, what: str | None = None) -> Any:
 
 def temporary_name(path: Path) -> Path:
     """A fresh name next to ``path`` (same folder, so os.replace is atomic), matching
-    :data:`TEMPORARY`."""
-    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    :data:`TEMPORARY`: ``.<name>.<pid>.<hex>.tmp``, with ``name`` cut short when the
+    whole would pass the file system's limit on the length of a name (255 bytes)."""
+    suffix = f".{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    room = _name_max(path.parent) - len(f".{suffix}")
+    name = path.name
+    while len(os.fsencode(name)) > room:
+        name = name[:-1]
+    return path.with_name(f".{name}{suffix}")
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name (in bytes) the file system of ``folder`` takes."""
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # no pathconf (Windows), or no answer
+        return 255
+    return limit if limit > 0 else 255  # -1: no limit
 
 
 def check_npz(path: str | Path, description: str, error: type[ValueError] = ModelFileError,
