@@ -19,13 +19,14 @@ from .learn.files import ModelFileError, one_line, read_archive, write_archive
 from .learn.model import TASKS, Model
 from .nn import ACTIVATIONS, MLP
 
-__all__ = ["save_model", "load_model", "Model", "ModelFileError", "read_archive",
-           "write_archive", "MODEL_FORMAT", "FORMAT_VERSION"]
+__all__ = ["save_model", "load_model", "model_file", "Model", "ModelFileError",
+           "read_archive", "write_archive", "MODEL_FORMAT", "FORMAT_VERSION"]
 
 MODEL_FORMAT = "autograd_flow.learn.model"
 FORMAT_VERSION = 2  # 2: the task, regression targets' statistics, classes as in the data
 READABLE_VERSIONS = (1, 2)
 RUN_MODEL = "model.npz"  # the model in a run folder of autograd-flow train
+SEARCH_MODEL = "best_model.npz"  # the best configuration's, in one of autograd-flow search
 
 
 def save_model(path: str | Path, model: Model) -> Path:
@@ -41,17 +42,26 @@ def save_model(path: str | Path, model: Model) -> Path:
     return write_archive(path, arrays, meta)
 
 
+def model_file(path: str | Path) -> Path:
+    """The model file ``path`` names: the file ``path``, or in the run folder ``path`` its
+    model.npz (a run of ``autograd-flow train``) or best_model.npz (a search's)."""
+    path = Path(path)
+    if not path.is_dir():
+        return path
+    for name in (RUN_MODEL, SEARCH_MODEL):
+        if (path / name).exists():
+            return path / name
+    raise ModelFileError(f"{path} is a folder without a {RUN_MODEL} (a run of 'autograd-flow "
+                         f"train') or {SEARCH_MODEL} (a search's): give a model file, or the "
+                         "folder of such a run")
+
+
 def load_model(path: str | Path) -> Model:
     """Read a model written by :func:`save_model` (no code runs; see module doc), from
-    the file ``path`` or the run folder ``path`` (its model.npz). Every entry is checked
-    before use: the architecture's types and sizes, each array's shape and dtype, finite
-    parameters and statistics, a positive standard deviation."""
-    path = Path(path)
-    if path.is_dir():
-        if not (path / RUN_MODEL).exists():
-            raise ModelFileError(f"{path} is a folder without a {RUN_MODEL}: give a model "
-                                 "file, or the run folder of 'autograd-flow train'")
-        path = path / RUN_MODEL
+    the file ``path`` or the run folder ``path`` (:func:`model_file`). Every entry is
+    checked before use: the architecture's types and sizes, each array's shape and
+    dtype, finite parameters and statistics, a positive standard deviation."""
+    path = model_file(path)
     arrays, meta = read_archive(path, "model", lambda meta: _model_arrays(path, meta))
     try:
         sizes, activation, dtype, task = _architecture(meta)
