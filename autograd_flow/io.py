@@ -2,9 +2,10 @@
 (architecture, parameters, standardization, task, classes) as one archive of numeric
 arrays and JSON (:mod:`autograd_flow.learn.files`), and :func:`load_model` reads it back
 without running any code, checking every entry before use: the architecture's types
-and sizes, each array's shape and dtype, finite parameters and statistics, a positive
-standard deviation. A file that fails a check raises :class:`ModelFileError` naming the
-file and the entry.
+and sizes, each array's declared size against the architecture before any array is
+unpacked (a small file can unpack to gigabytes), each array's shape and dtype, finite
+parameters and statistics, a positive standard deviation. A file that fails a check
+raises :class:`ModelFileError` naming the file and the entry.
 """
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ from .learn.files import ModelFileError, one_line, read_archive, write_archive
 from .learn.model import TASKS, Model
 from .nn import ACTIVATIONS, MLP
 
-__all__ = ["save_model", "load_model", "Model", "ModelFileError", "read_archive",
-           "write_archive", "MODEL_FORMAT", "FORMAT_VERSION"]
+__all__ = ["save_model", "load_model", "model_file", "Model", "ModelFileError",
+           "read_archive", "write_archive", "MODEL_FORMAT", "FORMAT_VERSION"]
 
 MODEL_FORMAT = "autograd_flow.learn.model"
 FORMAT_VERSION = 2  # 2: the task, regression targets' statistics, classes as in the data
 READABLE_VERSIONS = (1, 2)
 RUN_MODEL = "model.npz"  # the model in a run folder of autograd-flow train
+SEARCH_MODEL = "best_model.npz"  # the best configuration's, in one of autograd-flow search
 
 
 def save_model(path: str | Path, model: Model) -> Path:
@@ -40,28 +42,30 @@ def save_model(path: str | Path, model: Model) -> Path:
     return write_archive(path, arrays, meta)
 
 
+def model_file(path: str | Path) -> Path:
+    """The model file ``path`` names: the file ``path``, or in the run folder ``path`` its
+    model.npz (a run of ``autograd-flow train``) or best_model.npz (a search's)."""
+    path = Path(path)
+    if not path.is_dir():
+        return path
+    for name in (RUN_MODEL, SEARCH_MODEL):
+        if (path / name).exists():
+            return path / name
+    raise ModelFileError(f"{path} is a folder without a {RUN_MODEL} (a run of 'autograd-flow "
+                         f"train') or {SEARCH_MODEL} (a search's): give a model file, or the "
+                         "folder of such a run")
+
+
 def load_model(path: str | Path) -> Model:
     """Read a model written by :func:`save_model` (no code runs; see module doc), from
-    the file ``path`` or the run folder ``path`` (its model.npz). Every entry is checked
-    before use: the architecture's types and sizes, each array's shape and dtype, finite
-    parameters and statistics, a positive standard deviation."""
-    path = Path(path)
-    if path.is_dir():
-        if not (path / RUN_MODEL).exists():
-            raise ModelFileError(f"{path} is a folder without a {RUN_MODEL}: give a model "
-                                 "file, or the run folder of 'autograd-flow train'")
-        path = path / RUN_MODEL
-    arrays, meta = read_archive(path, "model")
-    if meta.get("format") != MODEL_FORMAT:
-        raise ModelFileError(f"{path} is not an autograd_flow model (format "
-                             f"{meta.get('format')!r}); was it a checkpoint?")
-    if meta.get("version") not in READABLE_VERSIONS:
-        raise ModelFileError(f"{path} has model format version {meta.get('version')!r}; "
-                             f"this autograd_flow reads versions "
-                             f"{', '.join(map(str, READABLE_VERSIONS))}")
+    the file ``path`` or the run folder ``path`` (:func:`model_file`). Every entry is
+    checked before use: the architecture's types and sizes, each array's shape and
+    dtype, finite parameters and statistics, a positive standard deviation."""
+    path = model_file(path)
+    arrays, meta = read_archive(path, "model", lambda meta: _model_arrays(path, meta))
     try:
         sizes, activation, dtype, task = _architecture(meta)
-        values = _parameter_arrays(arrays, sizes, dtype)
+        values = _parameter_arrays(arrays, sizes)
         n_in, n_out = sizes[0], sizes[-1]
         statistics = {name: _statistic(arrays, name, n, positive=name.endswith("std"))
                       for name, n in (("mean", n_in), ("std", n_in), ("target_mean", n_out),
@@ -85,8 +89,39 @@ def load_model(path: str | Path) -> Model:
                      target_std=statistics["target_std"],
                      single_target=meta.get("single_target", True) is not False)
     except (KeyError, ValueError, TypeError) as error:
-        raise ModelFileError(f"model file {path} is inconsistent or tampered with: "
-                             f"{type(error).__name__}: {one_line(error)}") from None
+        raise _tampered(path, error) from None
+
+
+def _tampered(path: Path, error: Exception) -> ModelFileError:
+    return ModelFileError(f"model file {path} is inconsistent or tampered with: "
+                          f"{type(error).__name__}: {one_line(error)}")
+
+
+def _model_arrays(path: Path, meta: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:
+    """The arrays a model file with the metadata ``meta`` holds and their shapes, from
+    its architecture (its format and version are checked first)."""
+    if meta.get("format") != MODEL_FORMAT:
+        raise ModelFileError(f"{path} is not an autograd_flow model (format "
+                             f"{meta.get('format')!r}); was it a checkpoint?")
+    if meta.get("version") not in READABLE_VERSIONS:
+        raise ModelFileError(f"{path} has model format version {meta.get('version')!r}; "
+                             f"this autograd_flow reads versions "
+                             f"{', '.join(map(str, READABLE_VERSIONS))}")
+    try:
+        sizes = _architecture(meta)[0]
+    except ValueError as error:
+        raise _tampered(path, error) from None
+    n_in, n_out = sizes[0], sizes[-1]
+    return {**_parameter_shapes(sizes), "mean": (n_in,), "std": (n_in,),
+            "target_mean": (n_out,), "target_std": (n_out,)}
+
+
+def _parameter_shapes(sizes: list[int]) -> dict[str, tuple[int, ...]]:
+    """{name: shape} of W1, b1, W2, ... of an MLP with layer sizes ``sizes``."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for k, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        shapes.update({f"W{k}": (fan_out, fan_in), f"b{k}": (fan_out,)})
+    return shapes
 
 
 def _architecture(meta: Mapping[str, Any]) -> tuple[list[int], str, str, str]:
@@ -107,21 +142,19 @@ def _architecture(meta: Mapping[str, Any]) -> tuple[list[int], str, str, str]:
     return sizes, activation, dtype, task
 
 
-def _parameter_arrays(arrays: Mapping[str, np.ndarray], sizes: list[int],
-                      dtype: str) -> list[np.ndarray]:
+def _parameter_arrays(arrays: Mapping[str, np.ndarray], sizes: list[int]) -> list[np.ndarray]:
     """W1, b1, W2, ... of the architecture ``sizes``: present, of the right shapes, real
     floats and finite."""
     values = []
-    for k, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
-        for name, shape in ((f"W{k}", (fan_out, fan_in)), (f"b{k}", (fan_out,))):
-            value = arrays[name]
-            if value.shape != shape or value.dtype.kind != "f":
-                raise ValueError(f"array {name} has shape {value.shape} dtype {value.dtype}, "
-                                 f"the architecture needs {shape} floats")
-            if not np.isfinite(value).all():
-                raise ValueError(f"array {name} holds {int(np.sum(~np.isfinite(value)))} NaN "
-                                 "or infinite value(s): its predictions would be NaN")
-            values.append(value)
+    for name, shape in _parameter_shapes(sizes).items():
+        value = arrays[name]
+        if value.shape != shape or value.dtype.kind != "f":
+            raise ValueError(f"array {name} has shape {value.shape} dtype {value.dtype}, "
+                             f"the architecture needs {shape} floats")
+        if not np.isfinite(value).all():
+            raise ValueError(f"array {name} holds {int(np.sum(~np.isfinite(value)))} NaN "
+                             "or infinite value(s): its predictions would be NaN")
+        values.append(value)
     return values
 
 

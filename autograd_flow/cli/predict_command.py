@@ -1,10 +1,10 @@
-"""Apply a saved model (model.npz, or a run folder holding one) to data: a .csv or .npz
-file, or the name of a built-in data set (then its test split, as made when the model
-was trained). Prints a summary: how many examples, and when the data has labels the
-error rate (classification) or the mean squared error and R^2 (regression).
-Predictions, in the data's own labels, go to --out as CSV (with one probability per
-class for a classifier; a file that exists is replaced only with --overwrite, and never
-a file of a run), or to standard output with --print."""
+"""Apply a saved model (a model file, or the run folder of train or of search: its
+best model) to data: a .csv or .npz file, or the name of a built-in data set (then its
+test split, as made when the model was trained). Prints a summary: how many examples,
+and when the data has labels the error rate (classification) or the mean squared error
+and R^2 (regression). Predictions, in the data's own labels, go to --out as CSV (with
+one probability per class for a classifier; a file that exists is replaced only with
+--overwrite, and never a file of a run), or to standard output with --print."""
 from __future__ import annotations
 
 import argparse
@@ -17,17 +17,19 @@ import numpy as np
 
 from ..data import NAMES, DataError, csv_columns, load_dataset, read_dataset
 from ..data import targets as read_targets
-from ..io import load_model
+from ..io import SEARCH_MODEL, load_model, model_file
 from ..learn.files import atomic_file
 from ..learn.model import Model
 from ..learn.objective import class_codes, r_squared
-from ..learn.training import MODEL
+from ..learn.runfolder import note
 from .output import add_overwrite_argument, check_output
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``autograd-flow predict``."""
-    parser.add_argument("model", type=Path, help="model.npz, or a run folder holding one")
+    parser.add_argument("model", type=Path,
+                        help="a model file, or the run folder of train (its model.npz) or "
+                             "of search (its best_model.npz)")
     parser.add_argument("data", help="a .csv / .npz file, or a built-in data set name "
                                      f"({', '.join(NAMES)}, spirals:K): its test split")
     parser.add_argument("--label-column", default=None, metavar="NAME|INDEX",
@@ -44,19 +46,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``autograd-flow predict``; returns the exit status."""
+    path = model_file(args.model)
     if args.out is not None:
-        check_output(args.out, "--out", args.overwrite,
-                     reads=(args.model, args.model / MODEL, Path(args.data)))
-    model = load_model(args.model)
+        check_output(args.out, "--out", args.overwrite, reads=(path, Path(args.data)))
+    model = load_model(path)
+    summary: TextIO = sys.stderr if args.print_predictions else sys.stdout
+    if path.name == SEARCH_MODEL and path != args.model:
+        note([f"{args.model} is the folder of a search: using its best configuration's "
+              f"model, {path}"], summary)
     X, labels, source = _read(args.data, model, args.label_column)
     header, rows, predicted = _predictions(model, X, source)
-    summary: TextIO = sys.stdout
     if args.out is not None:  # atomically: a failure keeps what the file held
         with atomic_file(args.out, "w", exclusive=not args.overwrite, newline="") as file:
             csv.writer(file).writerows([header, *rows])
     if args.print_predictions:
         csv.writer(sys.stdout).writerows([header, *rows])
-        summary = sys.stderr
     written = f"; written to {args.out}" if args.out is not None else ""
     print(f"{len(rows)} predictions for {source}{written}", file=summary)
     if labels is not None:

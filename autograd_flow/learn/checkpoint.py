@@ -77,13 +77,19 @@ def read_checkpoint(path: Path, config: Any, data: str, shapes: Mapping[str, tup
     if not path.exists():
         raise ModelFileError(f"cannot resume: there is no checkpoint {path} (the run never "
                              "finished an epoch: start it again with --overwrite)")
-    arrays, meta = read_archive(path, "checkpoint")
-    if meta.get("format") != CHECKPOINT_FORMAT:
-        raise ModelFileError(f"{path} is not an autograd_flow checkpoint")
-    if meta.get("version") != CHECKPOINT_VERSION:
-        raise ModelFileError(f"{path} was written by another version of autograd_flow "
-                             f"(checkpoint version {meta.get('version', 1)}, this one "
-                             f"reads {CHECKPOINT_VERSION}): start a new run")
+
+    def expected(meta: dict[str, Any]) -> dict[str, tuple[int, ...]]:
+        """The arrays the checkpoint should hold (its format checked first)."""
+        if meta.get("format") != CHECKPOINT_FORMAT:
+            raise ModelFileError(f"{path} is not an autograd_flow checkpoint")
+        if meta.get("version") != CHECKPOINT_VERSION:
+            raise ModelFileError(f"{path} was written by another version of autograd_flow "
+                                 f"(checkpoint version {meta.get('version', 1)}, this one "
+                                 f"reads {CHECKPOINT_VERSION}): start a new run")
+        return {f"{group}/{name}": tuple(shape) for group in ("param", *buffers, "best")
+                for name, shape in shapes.items()}
+
+    arrays, meta = read_archive(path, "checkpoint", expected)
     try:
         _check_same_run(path, config, data, meta)
         _check_counters(meta)

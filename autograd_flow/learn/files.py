@@ -1,19 +1,22 @@
 """Files on disk, written atomically and read without surprises.
 
-Writes go to a temporary file in the same folder (``.<name>.<pid>.<hex>.tmp``), flushed
-to disk, then moved onto the target with ``os.replace`` (or, when no file may be
-replaced, hard-linked to the free name): a crash or ``kill -9`` never leaves half a file
-behind, and the next run in a run folder removes the temporary files
-a killed process left (:mod:`autograd_flow.learn.runfolder`).
+Writes go to a temporary file in the same folder (``.<name>.<pid>.<hex>.tmp``, the name
+cut short to fit the file system's limit), flushed to disk, then moved onto the target
+with ``os.replace`` (or, when no file may be replaced, hard-linked to the free name): a
+crash or ``kill -9`` never leaves half a file behind, and the next run in a run folder
+removes the temporary files a killed process left (:mod:`autograd_flow.learn.runfolder`).
 
 Archives (models, checkpoints: :func:`write_archive` / :func:`read_archive`) are ``.npz``
 files of plain numeric arrays plus a JSON document (the array ``__meta__``). They are
 read with ``allow_pickle=False``, so loading never runs code, and before numpy reads one
 the header of every array in it is checked (:func:`check_npz`): it must be a ``.npy``
 array of numbers or text, hold as many bytes as its shape declares, and all of them
-must fit in memory. A file that carries a pickle, declares 2**40 rows, or is truncated
-or tampered with raises a one-line error naming the file. JSON nested too deeply to
-read is an error too, not a RecursionError.
+must fit in memory. :func:`read_archive` then reads the metadata alone and checks each
+array's declared size against what the file should hold (a model's architecture, a
+checkpoint's parameters) before it unpacks any: a file of a few MiB whose zeros unpack
+to gigabytes is refused unread. A file that carries a pickle, declares 2**40 rows, or
+is truncated or tampered with raises a one-line error naming the file. JSON nested too
+deeply to read is an error too, not a RecursionError.
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ import re
 import secrets
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -35,6 +38,7 @@ from ..errors import ModelFileError
 from .memory import check_fits, format_bytes
 
 META = "__meta__"
+META_LIMIT = 64 * 2 ** 20  # the most bytes of metadata text an archive may declare
 
 # what the zip and npy readers raise on a truncated or damaged file
 CORRUPT_ERRORS = (EOFError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error,
@@ -143,8 +147,23 @@ def read_json(path: str | Path, what: str | None = None) -> Any:
 
 def temporary_name(path: Path) -> Path:
     """A fresh name next to ``path`` (same folder, so os.replace is atomic), matching
-    :data:`TEMPORARY`."""
-    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    :data:`TEMPORARY`: ``.<name>.<pid>.<hex>.tmp``, with ``name`` cut short when the
+    whole would pass the file system's limit on the length of a name (255 bytes)."""
+    suffix = f".{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    room = _name_max(path.parent) - len(f".{suffix}")
+    name = path.name
+    while len(os.fsencode(name)) > room:
+        name = name[:-1]
+    return path.with_name(f".{name}{suffix}")
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name (in bytes) the file system of ``folder`` takes."""
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # no pathconf (Windows), or no answer
+        return 255
+    return limit if limit > 0 else 255  # -1: no limit
 
 
 def check_npz(path: str | Path, description: str, error: type[ValueError] = ModelFileError,
@@ -155,7 +174,15 @@ def check_npz(path: str | Path, description: str, error: type[ValueError] = Mode
     fitting in memory. Returns {array name: shape}; raises ``error`` (a one-line message
     starting with ``description``, e.g. "model file m.npz"; ``text_hint`` is added when
     the file is something else, e.g. text) otherwise."""
-    path = Path(path)
+    entries = _npz_entries(Path(path), description, error, text_hint)
+    check_fits(_bytes(entries.values()), f"loading {description}")
+    return {name: shape for name, (shape, _) in entries.items()}
+
+
+def _npz_entries(path: Path, description: str, error: type[ValueError] = ModelFileError,
+                 text_hint: str = "") -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """{array name: (shape, dtype)} of the ``.npz`` file at ``path``, checked as
+    :func:`check_npz` says (but for the memory they need)."""
     try:
         with open(path, "rb") as file:
             head = file.read(64)
@@ -167,8 +194,7 @@ def check_npz(path: str | Path, description: str, error: type[ValueError] = Mode
         archive = zipfile.ZipFile(path)
     except (OSError, *CORRUPT_ERRORS) as problem:
         raise error(_not_an_archive(description, head, problem, text_hint)) from None
-    shapes: dict[str, tuple[int, ...]] = {}
-    total = 0
+    entries: dict[str, tuple[tuple[int, ...], np.dtype]] = {}
     with archive:
         for info in archive.infolist():
             name = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
@@ -190,10 +216,13 @@ def check_npz(path: str | Path, description: str, error: type[ValueError] = Mode
                             f"{dtype} ({format_bytes(needed)}) but holds "
                             f"{format_bytes(info.file_size)}: the file is truncated or "
                             "damaged")
-            shapes[name] = shape
-            total += needed
-    check_fits(total, f"loading {description}")
-    return shapes
+            entries[name] = shape, dtype
+    return entries
+
+
+def _bytes(entries: Iterable[tuple[tuple[int, ...], np.dtype]]) -> int:
+    """The bytes arrays of these (shape, dtype) take."""
+    return sum(math.prod(shape) * dtype.itemsize for shape, dtype in entries)
 
 
 def _npy_header(member: IO[bytes]) -> tuple[tuple[int, ...], np.dtype]:
@@ -239,15 +268,76 @@ def one_line(problem: object) -> str:
     return text or (type(problem).__name__ if isinstance(problem, BaseException) else "")
 
 
-def read_archive(path: str | Path, kind: str = "file") -> tuple[dict[str, np.ndarray], dict]:
+def read_archive(path: str | Path, kind: str = "file",
+                 expected: Callable[[dict[str, Any]], Mapping[str, tuple[int, ...]]]
+                 | None = None) -> tuple[dict[str, np.ndarray], dict]:
     """Read a file written by :func:`write_archive`: (arrays, meta). ``kind`` names the file
-    in messages ("model", "checkpoint")."""
+    in messages ("model", "checkpoint").
+
+    Nothing is unpacked before it is checked (a file of a few MiB can unpack to
+    gigabytes): first the header of every entry (:func:`check_npz`), then the metadata,
+    if it declares at most :data:`META_LIMIT` bytes; then ``expected``, given the
+    metadata, checks it and returns the shape of every array the file should hold (a
+    model's follow from its architecture): an entry it does not name, or one that
+    declares more bytes than that shape of float64 numbers, is refused unread."""
     path = Path(path)
     description = f"{kind} file {path}"
-    check_npz(path, description)
+    entries = _npz_entries(path, description)
+    if META not in entries:
+        raise ModelFileError(f"{path} is not an autograd_flow {kind} file: it has no "
+                             f"{META!r} entry (arrays: {', '.join(entries) or 'none'})")
+    meta = _metadata(path, description, *entries.pop(META))
+    if expected is not None:
+        shapes = expected(meta)
+        for name, (shape, dtype) in entries.items():
+            _check_entry(description, kind, name, shape, dtype, shapes.get(name))
+    check_fits(_bytes(entries.values()), f"loading {description}")
+    return _unpack(path, list(entries), description), meta
+
+
+def _metadata(path: Path, description: str, shape: tuple[int, ...],
+              dtype: np.dtype) -> dict[str, Any]:
+    """The JSON object in the entry ``__meta__`` (of ``shape`` and ``dtype``) of the
+    archive at ``path``, read only if it is one text of at most META_LIMIT bytes."""
+    if dtype.kind != "U" or shape != ():
+        raise ModelFileError(f"{description}: its {META!r} entry is not a JSON text")
+    if dtype.itemsize > META_LIMIT:
+        raise ModelFileError(f"{description}: its {META!r} entry declares "
+                             f"{format_bytes(dtype.itemsize)} of text, more than the "
+                             f"{format_bytes(META_LIMIT)} of metadata any autograd_flow file "
+                             "holds: the file is damaged or tampered with")
+    text = str(_unpack(path, [META], description)[META])
+    try:
+        meta = parse_json(text, f"{description}: its metadata")
+    except ValueError as error:
+        raise ModelFileError(f"{error} (the file is damaged)") from None
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"{description}: its JSON metadata is not an object")
+    return meta
+
+
+def _check_entry(description: str, kind: str, name: str, shape: tuple[int, ...],
+                 dtype: np.dtype, expected: tuple[int, ...] | None) -> None:
+    """Refuse the entry ``name`` (declaring ``shape`` and ``dtype``) when the file should
+    not hold it (``expected`` None) or it declares more bytes than ``expected`` float64
+    numbers take."""
+    if expected is None:
+        raise ModelFileError(f"{description}: its entry {name!r} is not part of a {kind} "
+                             "file: the file is damaged or tampered with (refused before "
+                             "unpacking it)")
+    declared = math.prod(shape) * dtype.itemsize
+    if declared > math.prod(expected) * np.dtype(np.float64).itemsize:
+        raise ModelFileError(f"{description}: its entry {name!r} declares shape {shape} "
+                             f"{dtype} ({format_bytes(declared)}) but should hold shape "
+                             f"{tuple(expected)}: the file is damaged or tampered with "
+                             "(refused before unpacking it)")
+
+
+def _unpack(path: Path, names: list[str], description: str) -> dict[str, np.ndarray]:
+    """The arrays ``names`` of the archive at ``path`` (its headers checked first)."""
     try:
         with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
+            return {name: npz[name] for name in names}
     except ValueError as error:  # check_npz refused pickles and missing files first
         raise ModelFileError(f"cannot read {description}: it is truncated or corrupted "
                              f"({one_line(error)})") from None
@@ -256,19 +346,6 @@ def read_archive(path: str | Path, kind: str = "file") -> tuple[dict[str, np.nda
                              f"({type(error).__name__}: {one_line(error)})") from None
     except OSError as error:
         raise ModelFileError(f"cannot read {description}: {error}") from None
-    if META not in arrays:
-        raise ModelFileError(f"{path} is not an autograd_flow {kind} file: it has no "
-                             f"{META!r} entry (arrays: {', '.join(arrays) or 'none'})")
-    meta_array = arrays.pop(META)
-    if meta_array.dtype.kind != "U" or meta_array.shape != ():
-        raise ModelFileError(f"{description}: its {META!r} entry is not a JSON text")
-    try:
-        meta = parse_json(str(meta_array), f"{description}: its metadata")
-    except ValueError as error:
-        raise ModelFileError(f"{error} (the file is damaged)") from None
-    if not isinstance(meta, dict):
-        raise ModelFileError(f"{kind} file {path}: its JSON metadata is not an object")
-    return arrays, meta
 
 
 def read_run_settings(run_dir: Path | None, name: str) -> Any:

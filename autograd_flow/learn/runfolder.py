@@ -9,6 +9,10 @@ the user's lost, nothing of a killed run left behind.
   must be told from a live run, and pids are reused). The file holds the holder's pid
   for the message and is removed when the run ends (a run that finds the file it locked
   unlinked locks the new one instead). Windows uses ``msvcrt.locking`` (not tested here).
+- **No links.** Nothing is written through a symbolic link: a lock file that is one (or
+  is no regular file, or has another name), a staging folder or a file of the run that
+  is one makes the run refuse before it writes anything; what the link points to is
+  left as it is.
 - **Ownership.** The run's settings file (``run.json``, ``search.json``) lists the files
   the run writes (``"files"``). Only those are ever replaced or removed: a file of the
   user's with the name of an artefact (a ``graph.svg`` drawn by ``autograd-flow viz``,
@@ -29,6 +33,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import stat
 import sys
 import time
 from collections.abc import Collection, Iterable
@@ -83,7 +88,7 @@ class RunFolder:
         self.path.mkdir(parents=True, exist_ok=True)
         lock = self.path / LOCK
         while True:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = _open_lock(lock)
             if not _try_lock(fd):
                 holder = os.read(fd, 200).decode("utf-8", "replace").strip()
                 os.close(fd)
@@ -97,10 +102,15 @@ class RunFolder:
             if current:
                 break
             os.close(fd)
+        self._lock = fd
+        try:
+            _check_names(self.path, self.artefacts)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
         os.ftruncate(fd, 0)
         os.write(fd, f"pid {os.getpid()}, {self.command}, since "
                      f"{time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
-        self._lock = fd
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -203,6 +213,54 @@ class RunFolder:
             if name in self.artefacts:
                 (self.path / name).unlink(missing_ok=True)
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _open_lock(lock: Path) -> int:
+    """Open (or create) the lock file ``lock`` for reading and writing, never through a
+    symbolic link, and only if it is a regular file with no other name (a hard link):
+    what the run writes into it must land nowhere else."""
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(lock, flags, 0o644)
+    except OSError as error:
+        if os.path.islink(lock):  # O_NOFOLLOW: ELOOP on Linux, EMLINK on FreeBSD
+            raise RunFolderError(_link_message(lock)) from None
+        if os.path.lexists(lock) and not os.path.isfile(lock):
+            raise RunFolderError(_not_a_file_message(lock)) from None
+        raise RunFolderError(f"cannot open the lock file {lock}: "
+                             f"{error.strerror or error}") from None
+    status = os.fstat(fd)
+    if stat.S_ISREG(status.st_mode) and status.st_nlink == 1:
+        return fd
+    os.close(fd)
+    if not stat.S_ISREG(status.st_mode):
+        raise RunFolderError(_not_a_file_message(lock))
+    raise RunFolderError(f"{lock} has other names (hard links), so writing the lock would "
+                         "change another file: remove it (autograd-flow makes its own), or "
+                         "choose another --out")
+
+
+def _not_a_file_message(lock: Path) -> str:
+    return (f"{lock} is not a regular file (autograd-flow keeps its lock there): remove "
+            "it, or choose another --out")
+
+
+def _link_message(path: Path) -> str:
+    return (f"{path} is a symbolic link; autograd-flow never writes through one (the file "
+            "it points to is left as it is): remove the link, or choose another --out")
+
+
+def _check_names(folder: Path, artefacts: Iterable[str]) -> None:
+    """Raise RunFolderError if the staging folder or one of the ``artefacts`` in
+    ``folder`` is a symbolic link (a run writes its files itself, never through one), or
+    the staging folder is something else than a folder."""
+    for name in [STAGING, *sorted(artefacts)]:
+        if (folder / name).is_symlink():
+            raise RunFolderError(_link_message(folder / name))
+    staging = folder / STAGING
+    if staging.exists() and not staging.is_dir():
+        raise RunFolderError(f"{staging} is not a folder (autograd-flow stages a new run "
+                             "there): remove it, or choose another --out")
 
 
 def _try_lock(fd: int) -> bool:

@@ -2,10 +2,19 @@
 an infinite or enormous size, NaN weights, a zero standard deviation, deeply nested
 metadata or a checkpoint whose counters were edited is a ModelFileError naming the file
 and the entry, never an OverflowError, a MemoryError, a RecursionError or NaN
-predictions; and predictions that are not finite are an error, not class 0."""
+predictions; and predictions that are not finite are an error, not class 0. A small
+file whose entry unpacks to far more than its architecture holds (a zip bomb) is refused
+before anything is unpacked, in little memory."""
 import json
+import math
+import re
+import shutil
+import subprocess
+import sys
 import tracemalloc
+import zipfile
 
+import hostile_support
 import numpy as np
 import pytest
 
@@ -162,3 +171,101 @@ def test_a_saved_model_with_a_string_penalty_is_an_error_in_viz_and_gradcheck(ru
                     ["gradcheck", str(tmp_path / "m.npz")]):
         assert cli.main(command) == 2
         assert "l2 = 'lots', not a number >= 0: give --l2" in capsys.readouterr().err
+
+
+def bomb(path, arrays, meta, name, shape):
+    """An archive like write_archive's whose entry ``name`` declares ``shape`` float32
+    zeros: a few MiB on disk that unpack to ``4 * prod(shape)`` bytes."""
+    content = {**arrays, "__meta__": np.array(json.dumps(meta))}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for key, value in content.items():
+            with archive.open(f"{key}.npy", "w", force_zip64=True) as member:
+                if key != name:
+                    np.lib.format.write_array(member, np.asarray(value))
+                    continue
+                header = {"descr": "<f4", "fortran_order": False, "shape": shape}
+                np.lib.format.write_array_header_1_0(member, header)
+                for _ in range(math.prod(shape) * 4 // 2 ** 24):
+                    member.write(bytes(2 ** 24))
+    return path
+
+
+BOMB = (16384, 8192)  # 512 MiB of float32
+
+
+def test_a_model_that_unpacks_to_a_huge_array_is_refused_before_it_is_unpacked(run,
+                                                                                 tmp_path):
+    arrays, meta = read_archive(run / "model.npz", "model")
+    path = bomb(tmp_path / "model.npz", arrays, meta, "W1", BOMB)
+    assert path.stat().st_size < 2 ** 23
+    tracemalloc.start()
+    with pytest.raises(ModelFileError, match=re.escape(
+            f"model file {path}: its entry 'W1' declares shape (16384, 8192) float32 "
+            "(512 MiB) but should hold shape (4, 2): the file is damaged or tampered with")):
+        load_model(path)
+    assert tracemalloc.get_traced_memory()[1] < 2 ** 24
+    tracemalloc.stop()
+
+
+def test_a_checkpoint_that_unpacks_to_a_huge_array_is_refused_before_it_is_unpacked(
+        run, tmp_path):
+    arrays, meta = read_archive(run / "checkpoint.npz", "checkpoint")
+    path = bomb(tmp_path / "checkpoint.npz", arrays, meta, "velocity/W2", BOMB)
+    tracemalloc.start()
+    with pytest.raises(ModelFileError, match=re.escape(
+            f"checkpoint file {path}: its entry 'velocity/W2' declares shape (16384, 8192)")):
+        read_checkpoint(path, *checkpoint_of(run))
+    assert tracemalloc.get_traced_memory()[1] < 2 ** 24
+    tracemalloc.stop()
+
+
+def test_an_entry_no_model_has_is_refused_unread(run, tmp_path):
+    arrays, meta = read_archive(run / "model.npz", "model")
+    path = bomb(tmp_path / "model.npz", {**arrays, "extra": np.zeros(1)}, meta, "extra", BOMB)
+    tracemalloc.start()
+    with pytest.raises(ModelFileError, match=f"{path}: its entry 'extra' is not part of a "
+                                             "model file"):
+        load_model(path)
+    assert tracemalloc.get_traced_memory()[1] < 2 ** 24
+    tracemalloc.stop()
+
+
+def test_metadata_that_unpacks_to_a_huge_text_is_refused_unread(run, tmp_path):
+    arrays, meta = read_archive(run / "model.npz", "model")
+    path = tmp_path / "model.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for key, value in arrays.items():
+            with archive.open(f"{key}.npy", "w") as member:
+                np.lib.format.write_array(member, value)
+        with archive.open("__meta__.npy", "w", force_zip64=True) as member:
+            header = {"descr": f"<U{2 ** 27}", "fortran_order": False, "shape": ()}
+            np.lib.format.write_array_header_1_0(member, header)
+            for _ in range(2 ** 29 // 2 ** 24):
+                member.write(bytes(2 ** 24))
+    tracemalloc.start()
+    with pytest.raises(ModelFileError, match="its '__meta__' entry declares 512 MiB of "
+                                             "text"):
+        load_model(path)
+    assert tracemalloc.get_traced_memory()[1] < 2 ** 24
+    tracemalloc.stop()
+
+
+def test_predict_refuses_a_zip_bomb_in_little_memory(run, tmp_path):
+    arrays, meta = read_archive(run / "model.npz", "model")
+    bomb(tmp_path / "bomb.npz", arrays, meta, "W1", BOMB)
+    peak = {}
+    for model in ("model.npz", "bomb.npz"):  # an honest model, then the bomb
+        if model == "model.npz":
+            shutil.copy(run / "model.npz", tmp_path / model)
+        measured = [sys.executable, "-c", "import resource, subprocess, sys; "
+                    "subprocess.run(sys.argv[1:]); print(resource.getrusage("
+                    "resource.RUSAGE_CHILDREN).ru_maxrss)",
+                    *hostile_support.command("predict", model, "moons")]
+        done = subprocess.run(measured, cwd=tmp_path, capture_output=True, text=True,
+                              timeout=120, env=hostile_support.environment())
+        peak[model] = int(done.stdout.split()[-1]) * 1024
+    assert done.stderr.strip() == (
+        "autograd-flow predict: error: model file bomb.npz: its entry 'W1' declares shape "
+        "(16384, 8192) float32 (512 MiB) but should hold shape (4, 2): the file is damaged "
+        "or tampered with (refused before unpacking it)")
+    assert peak["bomb.npz"] < peak["model.npz"] + 2 ** 26, peak

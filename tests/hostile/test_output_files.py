@@ -4,13 +4,16 @@ wrote in its run folder; a file that appears while another is written keeps its
 content (the write fails instead); viz, like predict and gradcheck, takes a run folder
 for its model. (The refusals, one line each with every file unchanged, are rows of
 test_cli_table.py.)"""
+import json
+import os
+
 import pytest
-from hostile_support import temporaries
+from hostile_support import run_cli, temporaries
 
 import autograd_flow as af
 from autograd_flow import cli, viz
 from autograd_flow.cli.output import run_owning
-from autograd_flow.learn.files import atomic_file
+from autograd_flow.learn.files import TEMPORARY, atomic_file, temporary_name
 
 
 @pytest.mark.parametrize("command, prefix", [
@@ -61,3 +64,38 @@ def test_viz_and_gradcheck_take_a_run_folder_as_predict_does(run, tmp_path, caps
     assert cli.main(["predict", str(run), "moons"]) == 0
     assert cli.main(["viz", str(tmp_path), "-o", str(tmp_path / "h.dot")]) == 2
     assert f"{tmp_path} is a folder without a model.npz" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["p" * 240 + ".csv", "q" * 251 + ".csv",
+                                  "é" * 124 + "ab.csv"])  # 244, 255 and 254 bytes
+def test_a_long_file_name_is_written_as_any_other(run, tmp_path, capsys, name):
+    path = tmp_path / name
+    assert cli.main(["predict", str(run), "moons", "--out", str(path)]) == 0, \
+        capsys.readouterr().err
+    assert path.read_text().startswith("prediction,p_0,p_1")
+    assert os.listdir(tmp_path) == [name]  # no temporary file left
+    temporary = temporary_name(path)
+    assert len(os.fsencode(temporary.name)) <= 255 and temporary.parent == tmp_path
+    assert TEMPORARY.match(temporary.name)
+
+
+def test_predict_takes_a_search_folder_and_says_it_uses_its_best_model(tmp_path):
+    search = ["search", "--grid", "lr=0.1,0.3", "--set", "epochs=2", "--set", "hidden=4",
+              "--dataset", "moons", "--n-samples", "200", "--jobs", "1", "--no-progress",
+              "--out", "s"]
+    assert run_cli(search, tmp_path).returncode == 0
+    test_error = json.loads((tmp_path / "s" / "results.json").read_text())["test_error"]
+    done = run_cli(["predict", "s", "moons", "--out", "p.csv"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "note: s is the folder of a search: using its best configuration's model, "
+        "s/best_model.npz",
+        "40 predictions for the moons test split; written to p.csv",
+        f"error rate on the moons test split: {test_error:.2%} "
+        f"({round(test_error * 40)} of 40 wrong)"]  # the search's own test error
+    (tmp_path / "s" / "best_model.npz").unlink()  # as when every trial failed
+    done = run_cli(["predict", "s", "moons"], tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == ("autograd-flow predict: error: s is a folder without a model.npz "
+                           "(a run of 'autograd-flow train') or best_model.npz (a search's): "
+                           "give a model file, or the folder of such a run\n")
