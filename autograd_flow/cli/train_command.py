@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
+from ..core.graph import FlowGraph
 from ..data import NAMES, Splits, load_dataset, natural_task
 from ..errors import NonFiniteError
 from ..extras import require
@@ -271,33 +273,55 @@ def _interrupted(folder: RunFolder, target: Path, run_dir: Path, staged: bool) -
 
 
 def _draw(result: TrainResult, splits: Splits, run_dir: Path) -> list[str]:
-    """Write curves.png, regions.png (2-D classification) and graph.svg; return their
-    names."""
+    """Write curves.png, regions.png (2-D classification) and graph.svg; return the names
+    of the files written. A picture that cannot be drawn costs only itself: one warning
+    line says which and why, and the run (finished, its files written) stands."""
     from ..learn import plots
 
-    drawn = []
-    if result.history:
+    def curves() -> str:
         plots.learning_curves(result.history, run_dir / "curves.png", result.best_epoch,
                               title=f"{splits.name}: MLP {list(result.model.mlp.sizes)}",
                               task=result.task)
-        drawn.append("curves.png")
-    if splits.n_features == 2 and splits.task == "classification":
+        return "curves.png"
+
+    def regions() -> str:
         plots.decision_regions(result.model, splits.X_train, splits.y_train,
                                run_dir / "regions.png",
                                title=f"{splits.name}: decision regions (training examples)")
-        drawn.append("regions.png")
-    from ..viz import GraphvizNotFoundError, to_svg
+        return "regions.png"
 
+    pictures: list[tuple[str, Callable[[], str]]] = []
+    if result.history:
+        pictures.append(("curves.png", curves))
+    if splits.n_features == 2 and splits.task == "classification":
+        pictures.append(("regions.png", regions))
     graph = result.objective.graph if result.objective is not None else None
     if graph is not None:
-        mark_origin(graph, "train")
+        pictures.append(("graph.svg", lambda: _graph(graph, run_dir / "graph.svg")))
+    drawn = []
+    for name, draw in pictures:
         try:
-            to_svg(graph, run_dir / "graph.svg", collapse=True, annotate=False)
-            drawn.append("graph.svg")
-        except GraphvizNotFoundError as error:  # the run's results matter more than its picture
-            print(f"note: {error}")
-            drawn.append(error.dot_path.name)
+            drawn.append(draw())
+        except Exception as error:  # whatever failed, the finished run matters more
+            (run_dir / name).unlink(missing_ok=True)  # a resumed run's picture is stale
+            reason = " ".join(f"{type(error).__name__}: {error}".split())
+            print(f"warning: {name} was not drawn ({reason}); the run is complete without it",
+                  file=sys.stderr)
     return drawn
+
+
+def _graph(graph: FlowGraph, path: Path) -> str:
+    """Draw the training graph into ``path``; the name of the file written (its DOT
+    source, with a note, when Graphviz is not installed)."""
+    from ..viz import GraphvizNotFoundError, to_svg
+
+    mark_origin(graph, "train")
+    try:
+        to_svg(graph, path, collapse=True, annotate=False)
+    except GraphvizNotFoundError as error:  # the run's results matter more than its picture
+        print(f"note: {error}")
+        return error.dot_path.name
+    return path.name
 
 
 def _report(result: TrainResult, artefacts: list[str], run_dir: Path) -> None:

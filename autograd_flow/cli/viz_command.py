@@ -73,7 +73,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run fprop and bprop on N random examples first, to show value "
                              "statistics and gradient norms (0: draw the structure only)")
     parser.add_argument("--rankdir", choices=("TB", "LR"), default="TB",
-                        help="data flows top to bottom (TB) or left to right (LR)")
+                        help="data flows top to bottom (TB) or left to right (LR: a deep "
+                             "network makes a wide picture instead of a tall one)")
     parser.add_argument("--seed", type=SEED, default=0,
                         help="seed of a new model's weights and of --examples' data")
 

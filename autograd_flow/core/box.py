@@ -135,6 +135,14 @@ class Box(NDArrayOperatorsMixin):
 
         cls.__init__ = made  # type: ignore[method-assign]
 
+    def named(self, name: str) -> Box:
+        """This box, renamed ``name`` (as pictures and errors call it): names a box an
+        operator made, inline, ``a1 = (x @ W.T + b).named("a1")``."""
+        if not isinstance(name, str):
+            raise TypeError(f"a box's name is a str, not {type(name).__name__} {name!r:.60}")
+        self.name = name
+        return self
+
     def fprop(self, *values: Any) -> Any:
         """The box's value from its inputs' values."""
         raise NotImplementedError(f"{type(self).__name__} must define fprop")

@@ -1,11 +1,16 @@
 """Pictures of a training run: learning curves and, for 2-D data, decision regions.
 
 Figures are made with matplotlib's object API (``matplotlib.figure.Figure``), which
-renders with Agg and never opens a window, so it works on servers and in tests.
+renders with Agg and never opens a window, so it works on servers and in tests. Text
+from the data (the data set's name, column names, class labels) is drawn as written:
+a ``$`` in it is no formula, and characters the font lacks (CJK, emoji) are drawn
+with matplotlib's fallback font without a warning per character.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +21,16 @@ from .files import save_figure
 from .model import Model
 
 
+@contextmanager
+def _data_text() -> Iterator[None]:
+    """Silence matplotlib's "Glyph ... missing from font(s)" while a figure is made and
+    saved: it draws such a character with its Last Resort font (a box naming its block)
+    and warns once per character, five lines for a CSV with CJK column names."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
+        yield
+
+
 def learning_curves(history: Sequence[Mapping[str, Any]], path: str | Path | None = None,
                     best_epoch: int | None = None, title: str | None = None,
                     task: str = "classification") -> Figure:
@@ -24,6 +39,12 @@ def learning_curves(history: Sequence[Mapping[str, Any]], path: str | Path | Non
     of ``path``) when ``path`` is given."""
     if not history:
         raise ValueError("no epochs in the history: nothing to plot")
+    with _data_text():
+        return _learning_curves(history, path, best_epoch, title, task)
+
+
+def _learning_curves(history: Sequence[Mapping[str, Any]], path: str | Path | None,
+                     best_epoch: int | None, title: str | None, task: str) -> Figure:
     epochs = [h["epoch"] for h in history]
     figure = Figure(figsize=(10, 4), layout="constrained")
     loss_axes, error_axes = figure.subplots(1, 2)
@@ -49,7 +70,7 @@ def learning_curves(history: Sequence[Mapping[str, Any]], path: str | Path | Non
     if not regression:
         error_axes.yaxis.set_major_formatter(lambda value, _: f"{value:g}%")
     if title:
-        figure.suptitle(title)
+        figure.suptitle(title, parse_math=False)
     if path is not None:
         save_figure(figure, path, dpi=100)
     return figure
@@ -65,6 +86,12 @@ def decision_regions(model: Model, X: np.ndarray, y: np.ndarray,
     if X.ndim != 2 or X.shape[1] != 2 or model.n_features != 2:
         raise ValueError(f"decision regions need 2-D data and a 2-feature model, got data "
                          f"of shape {X.shape} and a model of {model.n_features} features")
+    with _data_text():
+        return _decision_regions(model, X, y, path, resolution, title)
+
+
+def _decision_regions(model: Model, X: np.ndarray, y: np.ndarray, path: str | Path | None,
+                      resolution: int, title: str | None) -> Figure:
     low, high = X.min(axis=0), X.max(axis=0)
     margin = 0.1 * (high - low) + 1e-9
     grid_x, grid_y = np.meshgrid(np.linspace(low[0] - margin[0], high[0] + margin[0], resolution),
@@ -84,10 +111,11 @@ def decision_regions(model: Model, X: np.ndarray, y: np.ndarray,
         mine = np.asarray(y) == model.classes[c]
         axes.scatter(X[mine, 0], X[mine, 1], s=12, color=colors[c], edgecolors="k",
                      linewidths=0.3, label=f"class {model.classes[c]}")
-    axes.set_xlabel(model.feature_names[0])
-    axes.set_ylabel(model.feature_names[1])
-    axes.legend(loc="best", fontsize="small")
-    axes.set_title(title or "decision regions")
+    axes.set_xlabel(model.feature_names[0], parse_math=False)
+    axes.set_ylabel(model.feature_names[1], parse_math=False)
+    for label in axes.legend(loc="best", fontsize="small").get_texts():
+        label.set_parse_math(False)
+    axes.set_title(title or "decision regions", parse_math=False)
     if path is not None:
         save_figure(figure, path, dpi=100)
     return figure

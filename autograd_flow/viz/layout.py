@@ -18,6 +18,7 @@ from ..core.box import Box, Input, Leaf, Parameter
 from ..core.graph import FlowGraph
 from ..core.scope import Scope
 from . import backprop as gradients
+from . import style
 from .backprop import GradientView
 from .style import BPROP_COLOR, FAILED_COLOR, FAULT_COLOR, SKIPPED_COLOR, look
 
@@ -72,8 +73,9 @@ def bounded(order: list[Box], collapse: Collapse | None, max_nodes: int | None,
                  f"{len(order):,} boxes in topological order: the drawing keeps "
                  f"{max_nodes:,} nodes<BR/>(to_dot/to_svg max_nodes=None draws all; "
                  "Graphviz then takes minutes)</FONT>>",
-        "tooltip": f"{count} between {head[-1].boxes[-1].name!r} and "
-                   f"{tail[0].boxes[0].name!r} in topological order are not drawn"})
+        "tooltip": style.tooltip([f"{count} between '{head[-1].boxes[-1].name}' and "
+                                  f"'{tail[0].boxes[0].name}' in topological order are not "
+                                  "drawn"])})
     node_of = {id(box): elided for box in boxes} | {
         id(box): node for node in head + tail for box in node.boxes}
     return head + [elided] + tail, node_of, title
@@ -144,7 +146,7 @@ def clusters(nodes: list[_Node], view: GradientView) -> dict[Scope, _Cluster]:
                 "style": "rounded,dashed", "color": "#7c3aed", "fontcolor": "#5b21b6"}
             label = view.label(scope)
             subgraph = graphviz.Digraph(name=f"cluster_{len(clusters)}", graph_attr={
-                "label": graphviz.nohtml(label), **look, "fontsize": "10", "labeljust": "l"})
+                "label": style.plain_label(label), **look, "fontsize": "10", "labeljust": "l"})
             clusters[scope] = _Cluster(subgraph, node.clusters[depth - 1] if depth else None,
                                        depth, view.level_of(node))
     return clusters
@@ -227,8 +229,9 @@ def mark_report(nodes: list[_Node], node_of: dict[int, _Node],
                              f"'{fault.box.name}', which is not in this graph: pass the "
                              "report of this graph's gradcheck")
         source = fault.box.inputs[fault.input_position]
+        name = html.escape(style.shown(source.name))
         node.extra.append(f'<FONT COLOR="{FAULT_COLOR}"><B>✗ bprop wrong for input '
-                          f'#{fault.input_position} ({html.escape(source.name)})</B></FONT>')
+                          f'#{fault.input_position} ({name})</B></FONT>')
         node.attrs.update(color=FAULT_COLOR, penwidth="3")
     failed = Counter(id(e.box) for e in report.failures)
     checked = Counter(id(e.box) for e in report.entries)

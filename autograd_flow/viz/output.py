@@ -40,6 +40,7 @@ class FlowDiagram(graphviz.Digraph):
 
 
 MAX_NODES = 1500  # Graphviz lays out this many nodes in about a second; 20,000 take minutes
+RANKDIRS = ("TB", "LR", "BT", "RL")  # top to bottom, left to right, and back
 
 
 def to_dot(target: FlowGraph | Box | Sequence[Box], *, collapse: Collapse | None = None,
@@ -71,6 +72,9 @@ def to_dot(target: FlowGraph | Box | Sequence[Box], *, collapse: Collapse | None
       drawn red, boxes whose gradient entries failed orange.
     - ``bprop``: number each box by the position at which the scheduler calls its bprop
       and draw the boxes it skips dashed and grey (a Box target gets ``FlowGraph(box)``).
+    - ``rankdir``: the way data flows, Graphviz's: ``"TB"`` top to bottom (the default),
+      ``"LR"`` left to right (a deep graph then makes a wide picture, not a tall one),
+      ``"BT"`` or ``"RL"``.
 
     Gradients drawn with their forward graph (``to_dot([loss, *af.grad(loss, params)])``)
     get a column of their own beside it, flowing up from the seed beside the loss, each
@@ -97,6 +101,9 @@ def to_dot(target: FlowGraph | Box | Sequence[Box], *, collapse: Collapse | None
         order, outputs = graph.order, tuple(graph.outputs)
     else:
         order, outputs = topological_order(boxes), tuple(boxes)
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)} (top to bottom, left "
+                         f"to right, ...), got {rankdir!r}")
     if not 0 < grad_range[0] < grad_range[1]:
         raise ValueError(f"grad_range must be (low, high) with 0 < low < high, got {grad_range}")
     ran = annotate and all(o.value is not None for o in outputs)

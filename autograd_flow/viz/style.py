@@ -8,9 +8,12 @@ gradient norms, and the drawing's title and legend. Reads a node through
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any, Protocol
 
+import graphviz
 import numpy as np
 
 from ..core.box import Box, Constant, Input, Leaf, Parameter
@@ -32,6 +35,46 @@ _KIND_COLOR = "#6b7280"
 _GAP = "&#160;&#160;"  # non-breaking: SVG viewers keep it between name and kind
 FAULT_COLOR, FAILED_COLOR, BPROP_COLOR, SKIPPED_COLOR = (
     "#dc2626", "#ea580c", "#b45309", "#9ca3af")
+NAME_WIDTH, TITLE_WIDTH, TOOLTIP_WIDTH = 60, 300, 500  # characters drawn at most
+_HIDDEN = {"Cc", "Cf", "Cs", "Zl", "Zp"}  # control, format, surrogate, line/paragraph breaks
+
+
+def visible(text: str) -> str:
+    """``text`` with each control or invisible character shown as its Python escape (a
+    newline as ``\\n``, ESC as ``\\x1b``, a right-to-left override as ``\\u202e``): a name
+    is drawn as it is spelled, and Graphviz and SVG get no character they refuse."""
+    if text.isprintable():
+        return text
+    return "".join(c.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(c) in _HIDDEN else c for c in text)
+
+
+def shown(text: str, width: int = NAME_WIDTH) -> str:
+    """``text`` as a drawing shows it: :func:`visible`, and at most ``width`` characters
+    (an ellipsis ends a longer one)."""
+    text = visible(text)
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def html_label(markup: str) -> str:
+    """A Graphviz HTML-like label of ``markup`` (names in it escaped by :mod:`html`):
+    control characters :func:`visible`, backslashes doubled (else Graphviz reads
+    ``\\N`` as the node's id, ``\\G`` as the graph's name)."""
+    return "<" + visible(markup).replace("\\", "\\\\") + ">"
+
+
+def plain_label(text: str) -> str:
+    """A Graphviz plain-text label showing ``text`` (:func:`shown`): Graphviz reads
+    backslash escapes (``\\G``: the graph's name) and entities (``&amp;``) in it."""
+    return graphviz.escape(shown(text).replace("&", "&amp;"))
+
+
+def tooltip(lines: Iterable[str]) -> str:
+    """A tooltip attribute of these lines, each :func:`shown`, in Graphviz's escaping:
+    entities are read (``&amp;`` is "&") and backslashes twice (``\\\\N`` is the node's
+    id), so "&" is written ``&amp;`` and each backslash as four."""
+    text = "\n".join(shown(line, TOOLTIP_WIDTH) for line in lines)
+    return text.replace("&", "&amp;").replace("\\", 4 * "\\").replace("\n", "\\n")
 
 
 class StyledNode(DrawnNode, Protocol):
@@ -70,8 +113,8 @@ def node_attrs(node: StyledNode, ran: bool, max_values: int,
         lines.extend(f'<FONT POINT-SIZE="9">{html.escape(line)}</FONT>'
                      for line in _annotations(box, max_values))
     lines.extend(node.extra)
-    attrs["label"] = "<" + "<BR/>".join(lines) + ">"
-    attrs["tooltip"] = _tooltip(node, view).replace("\\", "\\\\").replace("\n", "\\n")
+    attrs["label"] = html_label("<BR/>".join(lines))
+    attrs["tooltip"] = tooltip(_tooltip(node, view))
     attrs["id"] = node.id
     return attrs
 
@@ -86,15 +129,16 @@ def _heading(node: StyledNode, view: GradientView) -> str:
         summary = html.escape(_summary(node, view))
         if view.is_gradient_scope(scope):
             gives = ", ".join(map(gradients.partial, view.gives(node.boxes, scope)))
-            heading = f"<B>{html.escape(view.label(scope))}</B>"
+            heading = f"<B>{html.escape(shown(view.label(scope)))}</B>"
             if gives:
-                heading += f'<BR/><FONT POINT-SIZE="9">gives {html.escape(gives)}</FONT>'
+                heading += (f'<BR/><FONT POINT-SIZE="9">gives '
+                            f'{html.escape(shown(gives, TOOLTIP_WIDTH))}</FONT>')
             return f'{heading}<BR/><FONT POINT-SIZE="8">{summary}</FONT>'
         heading = _name_and_kind(scope.name, "" if scope.name == scope.kind else scope.kind)
         return f'{heading}<BR/><FONT POINT-SIZE="8">{summary}</FONT>'
     box = node.boxes[0]
     if isinstance(box, Constant):
-        return html.escape(box.name)
+        return html.escape(shown(box.name))
     special = view.heading(box)
     if special is not None:
         return _name_and_kind(*special)
@@ -105,10 +149,11 @@ def _heading(node: StyledNode, view: GradientView) -> str:
 
 
 def _name_and_kind(name: str, kind: str) -> str:
-    bold = f"<B>{html.escape(name)}</B>"
+    bold = f"<B>{html.escape(shown(name))}</B>"
     if not kind:
         return bold
-    return f'{bold}{_GAP}<FONT POINT-SIZE="9" COLOR="{_KIND_COLOR}">{html.escape(kind)}</FONT>'
+    return (f'{bold}{_GAP}<FONT POINT-SIZE="9" COLOR="{_KIND_COLOR}">'
+            f'{html.escape(shown(kind))}</FONT>')
 
 
 def _summary(node: StyledNode, view: GradientView, width: int = 40) -> str:
@@ -182,7 +227,7 @@ def _statistics(value: Any) -> str:
     return text
 
 
-def _tooltip(node: StyledNode, view: GradientView) -> str:
+def _tooltip(node: StyledNode, view: GradientView) -> list[str]:
     box = output(node)
     if node.scope is not None:
         scope = node.scope
@@ -200,7 +245,7 @@ def _tooltip(node: StyledNode, view: GradientView) -> str:
         lines.append(f"value {_statistics(box.value)}")
     if box.grad is not None:
         lines.append(f"gradient norm {_number(norm(box.grad))}")
-    return "\n".join(lines)
+    return lines
 
 
 def grad_fill(norm: float, grad_range: tuple[float, float]) -> dict[str, str]:
@@ -224,7 +269,7 @@ def _scale_color(t: float) -> str:
 def graph_label(title: str | None, colored: bool, grad_range: tuple[float, float],
                 bprop: bool) -> str:
     """The drawing's title, the gradient colour legend and the bprop view's key."""
-    rows = [f"<B>{html.escape(title)}</B>"] if title else []
+    rows = [f"<B>{html.escape(shown(title, TITLE_WIDTH))}</B>"] if title else []
     if colored:
         low, high = np.log10(grad_range[0]), np.log10(grad_range[1])
         cells = "".join(f'<TD BGCOLOR="{_scale_color(t)}"><FONT POINT-SIZE="8">'
@@ -240,4 +285,4 @@ def graph_label(title: str | None, colored: bool, grad_range: tuple[float, float
     if not rows:
         return ""
     body = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
-    return f'<<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="0">{body}</TABLE>>'
+    return html_label(f'<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="0">{body}</TABLE>')

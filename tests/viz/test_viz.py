@@ -551,3 +551,14 @@ def test_a_composite_of_your_own_called_bprop_is_drawn_as_any_composite():
     source = viz.to_dot(y).source
     assert "cluster_column" not in source and "bprop: mine" in source
     assert GRADIENT_FILL not in source
+
+
+def test_a_box_an_operator_made_is_named_inline_and_drawn_by_its_name():
+    x, y = af.Input("x"), af.Input("y")
+    total = x + y
+    assert total.named("total") is total and total.name == "total"
+    source = viz.to_dot(total[0].named("first")).source
+    assert "<B>total</B>" in source and ">Add</FONT>" in source
+    assert "<B>first</B>" in source and ">GetItem</FONT>" in source
+    with pytest.raises(TypeError, match="a box's name is a str, not int 3"):
+        total.named(3)
