@@ -236,7 +236,7 @@ def run_state(box: Box) -> set[str]:
     if settings is None:
         return set()
     return {name for name, value in vars(box).items()
-            if name not in ("value", "grad", "_settings")
+            if name not in ("value", "grad", "name", "_settings")  # (a name is a label)
             and (name not in settings or settings[name] is not value)}
 
 

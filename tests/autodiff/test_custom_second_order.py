@@ -104,3 +104,18 @@ def test_an_array_only_box_run_outside_a_graph_still_refuses_second_order(cls) -
     np.testing.assert_allclose(af.FlowGraph(first).fprop(), 3 * x.value ** 2)
     with pytest.raises(af.BoxError, match=rf"{cls.__name__} 'cube'"):
         af.hessian(box.sum(), [x])
+
+
+def test_a_box_renamed_after_it_was_made_keeps_its_second_order() -> None:
+    """A name is a label, not run-time state: renaming a user's box (``.named``, or
+    ``box.name = ...``) never hides anything from its bprop under af.grad."""
+
+    class LabelledCube(Cube):
+        def bprop(self, grad, a):
+            assert self.name == "cube"  # the bprop may read its name
+            return 3 * a ** 2 * grad
+
+    x = af.Parameter(np.array([0.5, -1.5]), name="x")
+    y = LabelledCube(x).named("cube")
+    hessian = af.hessian(af.sum(y), [x])
+    np.testing.assert_allclose(hessian, np.diag(6 * x.value), rtol=1e-12)
