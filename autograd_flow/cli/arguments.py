@@ -16,8 +16,9 @@ from ..data import TASKS
 
 
 def layer_sizes(text: str) -> tuple[int, ...]:
-    """``--hidden 100,50`` -> (100, 50): hidden layer sizes ("" or 0: no hidden layer)."""
-    if text.strip().lower() in ("", "none", "0"):
+    """``--hidden 100,50`` -> (100, 50): hidden layer sizes ("none" or "": no hidden
+    layer; 0 is refused, since a layer of no units is a mistake, not a way to say none)."""
+    if text.strip().lower() in ("", "none"):
         return ()
     try:
         sizes = tuple(int(part) for part in text.split(","))
@@ -25,7 +26,8 @@ def layer_sizes(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(
             f"{text!r}: give hidden sizes as comma-separated integers, e.g. 100,100") from None
     if any(s < 1 for s in sizes):
-        raise argparse.ArgumentTypeError(f"{text!r}: every hidden size must be >= 1")
+        raise argparse.ArgumentTypeError(f"{text!r}: every hidden size must be >= 1 (write "
+                                         "'none' for no hidden layer)")
     return sizes
 
 
