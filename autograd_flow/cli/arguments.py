@@ -148,10 +148,17 @@ def mark_origin(graph: Any, command: str) -> None:
 
 def add_optimizer_arguments(group: Any, defaults: Any) -> None:
     """--optimizer, --lr, --momentum, --betas, --eps, --rmsprop-alpha (train's options)."""
-    from ..optim.registry import DEFAULT_LR, DEFAULT_MOMENTUM, DEFAULT_OPTIMIZER, OPTIMIZERS
+    from ..optim.registry import (
+        DEFAULT_LR,
+        DEFAULT_MOMENTUM,
+        DEFAULT_OPTIMIZER,
+        OPTIMIZERS,
+        TAKE_MOMENTUM,
+    )
 
     group.add_argument("--optimizer", default=None, choices=OPTIMIZERS,
-                       help="sgd (the lecture's, with momentum), adam or rmsprop (default: "
+                       help="sgd (the lecture's, with momentum), adam, rmsprop or adagrad "
+                            "(default: "
                             + ", ".join(f"{o} for {task}" for task, o in
                                         DEFAULT_OPTIMIZER.items())
                             + ": sgd at its default lr diverges on a squared error)")
@@ -160,14 +167,14 @@ def add_optimizer_arguments(group: Any, defaults: Any) -> None:
                            f"{DEFAULT_LR[o]:g} for {o}" for o in OPTIMIZERS) + ")")
     group.add_argument("--momentum", type=float, default=None,
                        help="beta in bar_grad_t = grad_t + beta * bar_grad_(t-1) for sgd, "
-                            "momentum for rmsprop, none for adam (default: " + ", ".join(
-                                f"{DEFAULT_MOMENTUM[o]:g} for {o}" for o in OPTIMIZERS
-                                if o != "adam") + ")")
+                            "momentum for rmsprop, none for the others (default: "
+                            + ", ".join(f"{DEFAULT_MOMENTUM[o]:g} for {o}"
+                                        for o in TAKE_MOMENTUM) + ")")
     group.add_argument("--betas", type=_pair, default=defaults.betas, metavar="B1,B2",
                        help="adam: decay rates of the averages of the gradient and its "
                             "square")
     group.add_argument("--eps", type=float, default=defaults.eps,
-                       help="adam and rmsprop: added to the denominator")
+                       help="adam, rmsprop and adagrad: added to the denominator")
     group.add_argument("--rmsprop-alpha", type=float, default=defaults.rmsprop_alpha,
                        help="rmsprop: smoothing constant of the mean square")
 
