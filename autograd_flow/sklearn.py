@@ -49,7 +49,8 @@ class _MLP(BaseEstimator):
                  optimizer: str | None = None, lr: float | None = None,
                  momentum: float | None = None, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, rmsprop_alpha: float = 0.99, decay: str | None = None,
-                 decay_rate: float = 0.0, warmup: int = 0, batch_size: int = 32,
+                 decay_rate: float = 0.0, warmup: int = 0, decay_steps: int = 0,
+                 batch_size: int = 32,
                  epochs: int = 100, l1: float = 0.0, l2: float = 1e-4, patience: int = 20,
                  valid_fraction: float = 0.1, seed: int = 0,
                  dtype: str = "float32") -> None:
@@ -64,6 +65,7 @@ class _MLP(BaseEstimator):
         self.decay = decay
         self.decay_rate = decay_rate
         self.warmup = warmup
+        self.decay_steps = decay_steps
         self.batch_size = batch_size
         self.epochs = epochs
         self.l1 = l1
@@ -76,7 +78,8 @@ class _MLP(BaseEstimator):
     def _config(self) -> TrainConfig:
         options = {name: getattr(self, name) for name in (
             "hidden", "activation", "optimizer", "lr", "momentum", "betas", "eps",
-            "rmsprop_alpha", "decay", "decay_rate", "warmup", "batch_size", "epochs", "l1",
+            "rmsprop_alpha", "decay", "decay_rate", "warmup", "decay_steps",
+            "batch_size", "epochs", "l1",
             "l2", "patience", "seed", "dtype")}
         options["optimizer"] = self.optimizer or DEFAULT_OPTIMIZER[self._task]
         return TrainConfig(**options)

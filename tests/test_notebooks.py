@@ -1,6 +1,7 @@
 """Every notebook in notebooks/ runs top to bottom (small settings), so none rots; and is
 committed as it ran, with its outputs (what a reader on GitHub sees)."""
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -43,3 +44,15 @@ def test_notebook_is_committed_with_its_outputs(path):
 
 def test_there_are_notebooks():
     assert NOTEBOOKS, "notebooks/ should hold the project's executed examples"
+
+
+def test_the_learning_notebook_says_in_words_how_training_stopped():
+    """It printed "stopped by early after 12 of 180 epochs" (TrainResult.stopped is a
+    code, "early" or "epochs", not a phrase)."""
+    path = next(p for p in NOTEBOOKS if p.stem == "learning")
+    text = "".join(text for cell in json.loads(path.read_text())["cells"]
+                   if cell["cell_type"] == "code" for output in cell.get("outputs", [])
+                   for text in output.get("text", []))
+    assert re.search(r"^(stopped early after \d+ of \d+ epochs: \d+ without a better "
+                     r"validation error|trained all \d+ epochs)$", text, re.M), text
+    assert "stopped by" not in text

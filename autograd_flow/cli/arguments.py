@@ -16,8 +16,9 @@ from ..data import TASKS
 
 
 def layer_sizes(text: str) -> tuple[int, ...]:
-    """``--hidden 100,50`` -> (100, 50): hidden layer sizes ("" or 0: no hidden layer)."""
-    if text.strip().lower() in ("", "none", "0"):
+    """``--hidden 100,50`` -> (100, 50): hidden layer sizes ("none" or "": no hidden
+    layer; 0 is refused, since a layer of no units is a mistake, not a way to say none)."""
+    if text.strip().lower() in ("", "none"):
         return ()
     try:
         sizes = tuple(int(part) for part in text.split(","))
@@ -25,7 +26,8 @@ def layer_sizes(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(
             f"{text!r}: give hidden sizes as comma-separated integers, e.g. 100,100") from None
     if any(s < 1 for s in sizes):
-        raise argparse.ArgumentTypeError(f"{text!r}: every hidden size must be >= 1")
+        raise argparse.ArgumentTypeError(f"{text!r}: every hidden size must be >= 1 (write "
+                                         "'none' for no hidden layer)")
     return sizes
 
 
@@ -146,10 +148,17 @@ def mark_origin(graph: Any, command: str) -> None:
 
 def add_optimizer_arguments(group: Any, defaults: Any) -> None:
     """--optimizer, --lr, --momentum, --betas, --eps, --rmsprop-alpha (train's options)."""
-    from ..optim.registry import DEFAULT_LR, DEFAULT_MOMENTUM, DEFAULT_OPTIMIZER, OPTIMIZERS
+    from ..optim.registry import (
+        DEFAULT_LR,
+        DEFAULT_MOMENTUM,
+        DEFAULT_OPTIMIZER,
+        OPTIMIZERS,
+        TAKE_MOMENTUM,
+    )
 
     group.add_argument("--optimizer", default=None, choices=OPTIMIZERS,
-                       help="sgd (the lecture's, with momentum), adam or rmsprop (default: "
+                       help="sgd (the lecture's, with momentum), adam, rmsprop or adagrad "
+                            "(default: "
                             + ", ".join(f"{o} for {task}" for task, o in
                                         DEFAULT_OPTIMIZER.items())
                             + ": sgd at its default lr diverges on a squared error)")
@@ -158,14 +167,14 @@ def add_optimizer_arguments(group: Any, defaults: Any) -> None:
                            f"{DEFAULT_LR[o]:g} for {o}" for o in OPTIMIZERS) + ")")
     group.add_argument("--momentum", type=float, default=None,
                        help="beta in bar_grad_t = grad_t + beta * bar_grad_(t-1) for sgd, "
-                            "momentum for rmsprop, none for adam (default: " + ", ".join(
-                                f"{DEFAULT_MOMENTUM[o]:g} for {o}" for o in OPTIMIZERS
-                                if o != "adam") + ")")
+                            "momentum for rmsprop, none for the others (default: "
+                            + ", ".join(f"{DEFAULT_MOMENTUM[o]:g} for {o}"
+                                        for o in TAKE_MOMENTUM) + ")")
     group.add_argument("--betas", type=_pair, default=defaults.betas, metavar="B1,B2",
                        help="adam: decay rates of the averages of the gradient and its "
                             "square")
     group.add_argument("--eps", type=float, default=defaults.eps,
-                       help="adam and rmsprop: added to the denominator")
+                       help="adam, rmsprop and adagrad: added to the denominator")
     group.add_argument("--rmsprop-alpha", type=float, default=defaults.rmsprop_alpha,
                        help="rmsprop: smoothing constant of the mean square")
 

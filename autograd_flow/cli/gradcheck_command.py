@@ -83,9 +83,17 @@ def run(args: argparse.Namespace) -> int:
                           wrt=mlp.parameters, rtol=args.rtol, atol=args.atol,
                           max_entries=args.max_entries, seed=args.seed,
                           raise_on_failure=False)
-    print(f"{mlp!r}, loss {loss.loss.name}, on {len(x)} {where}")
+    print(f"{mlp!r} on {len(x)} {where}, loss: {_loss_formula(task, l1, l2)}")
     print(report)
     return 0 if report.ok else 1
+
+
+def _loss_formula(task: str, l1: float, l2: float) -> str:
+    """The loss checked, in words: "mean softmax cross-entropy + 0.0001 * sum W**2"."""
+    terms = ["mean squared error" if task == "regression" else "mean softmax cross-entropy"]
+    terms += [f"{l1:g} * sum |W|"] if l1 else []
+    terms += [f"{l2:g} * sum W**2"] if l2 else []
+    return " + ".join(terms)
 
 
 def _check_memory(sizes: Sequence[int], examples: int) -> None:

@@ -35,7 +35,7 @@ from ..learn.training import (
     training_fingerprint,
 )
 from ..nn import ACTIVATIONS
-from ..optim.registry import DEFAULT_OPTIMIZER, OPTIMIZER_BUFFERS
+from ..optim.registry import DEFAULT_OPTIMIZER, OPTIMIZER_BUFFERS, SCHEDULES
 from .arguments import (
     DATA_OPTIONS,
     SEED,
@@ -85,10 +85,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="floating-point type of parameters and data")
     sgd = parser.add_argument_group("optimization")
     add_optimizer_arguments(sgd, DEFAULTS)
-    sgd.add_argument("--decay", default="none", choices=("none", "inverse", "power"),
-                     help="learning-rate decay: alpha/(1 + delta t) or alpha/t**delta")
+    sgd.add_argument("--decay", default="none", choices=("none", *SCHEDULES[1:]),
+                     help="learning-rate decay: alpha/(1 + delta t), alpha/t**delta, or "
+                          "to decay-rate * alpha over --decay-steps updates (linearly, "
+                          "by steps, along a cosine)")
     sgd.add_argument("--decay-rate", type=float, default=DEFAULTS.decay_rate,
-                     help="delta of the decay (power: 0.5 < delta <= 1)")
+                     help="delta of the decay (power: 0.5 < delta <= 1), or the factor "
+                          "of linear, step and cosine (in [0, 1])")
+    sgd.add_argument("--decay-steps", type=count(0), default=DEFAULTS.decay_steps,
+                     help="linear, step, cosine: the updates over which alpha is multiplied "
+                          "by --decay-rate (step: every that many updates)")
     sgd.add_argument("--warmup", type=count(0), default=DEFAULTS.warmup,
                      help="updates at the constant learning rate before the decay starts")
     sgd.add_argument("--batch-size", type=count(), default=DEFAULTS.batch_size,
@@ -129,7 +135,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         lr=args.lr, momentum=args.momentum, betas=args.betas, eps=args.eps,
         rmsprop_alpha=args.rmsprop_alpha,
         decay=None if args.decay == "none" else args.decay, decay_rate=args.decay_rate,
-        warmup=args.warmup, batch_size=args.batch_size,
+        warmup=args.warmup, decay_steps=args.decay_steps, batch_size=args.batch_size,
         epochs=DEFAULTS.epochs if args.epochs is None else args.epochs, l1=args.l1,
         l2=args.l2, patience=args.patience, seed=args.seed, dtype=args.dtype)
     return {"dataset": dataset_setting(dataset), "task": task,

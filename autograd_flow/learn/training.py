@@ -39,6 +39,7 @@ from ..optim.registry import (
     DEFAULT_MOMENTUM,
     OPTIMIZER_BUFFERS,
     OPTIMIZERS,
+    TAKE_MOMENTUM,
     make_optimizer,
 )
 from .checkpoint import TrainingState, fingerprint, load_checkpoint, save_checkpoint
@@ -58,12 +59,14 @@ DTYPES = ("float32", "float64")
 class TrainConfig:
     """Hyper-parameters of one training run (see the module doc for the objective).
 
-    ``hidden``: sizes H_1..H_L of the hidden layers; ``optimizer``: "sgd", "adam" or
-    "rmsprop"; ``lr``: alpha (default 0.1 for SGD, 0.001 for Adam and RMSprop);
-    ``momentum``: beta of SGD (default 0.9) or RMSprop's momentum (default 0; Adam has
-    none); ``betas``, ``eps``: Adam's (eps also RMSprop's); ``rmsprop_alpha``: RMSprop's
-    smoothing constant; ``decay``: None, "inverse" or "power" with ``decay_rate`` delta
-    after ``warmup`` updates (any optimizer); ``batch_size`` 1 is per-example SGD;
+    ``hidden``: sizes H_1..H_L of the hidden layers; ``optimizer``: "sgd", "adam",
+    "rmsprop" or "adagrad"; ``lr``: alpha (default 0.1 for SGD, 0.001 for Adam and
+    RMSprop, 0.01 for Adagrad); ``momentum``: beta of SGD (default 0.9) or RMSprop's
+    momentum (default 0; Adam and Adagrad have none); ``betas``, ``eps``: Adam's (eps
+    also RMSprop's and Adagrad's); ``rmsprop_alpha``: RMSprop's smoothing constant;
+    ``decay``: None, "inverse" or "power" with ``decay_rate`` delta, or "linear", "step"
+    or "cosine" to ``decay_rate`` * alpha over ``decay_steps`` updates, after ``warmup``
+    updates (any optimizer); ``batch_size`` 1 is per-example SGD;
     ``epochs``: the most epochs; ``l1``/``l2``: lambda of each penalty; ``patience``:
     epochs without a better validation error before stopping; ``dtype``: "float32" or
     "float64".
@@ -83,6 +86,7 @@ class TrainConfig:
     decay: str | None = None
     decay_rate: float = 0.0
     warmup: int = 0
+    decay_steps: int = 0
     batch_size: int = 32
     epochs: int = 100
     l1: float = 0.0
@@ -122,13 +126,15 @@ class TrainConfig:
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}: choose one of "
                              f"{', '.join(OPTIMIZERS)}")
-        if self.optimizer == "adam" and self.momentum:
-            raise ValueError("Adam takes no momentum (its beta1, betas[0], averages the "
-                             "gradients): leave momentum unset or use sgd or rmsprop")
+        if self.optimizer not in TAKE_MOMENTUM and self.momentum:
+            why = " (its beta1, betas[0], averages the gradients)" \
+                if self.optimizer == "adam" else ""
+            raise ValueError(f"{self.optimizer.capitalize()} takes no momentum{why}: leave "
+                             "momentum unset or use sgd or rmsprop")
         self.lr = DEFAULT_LR[self.optimizer] if self.lr is None else float(self.lr)
         self.momentum = (DEFAULT_MOMENTUM[self.optimizer] if self.momentum is None
                          else float(self.momentum))
-        check_schedule(self.lr, self.decay, self.decay_rate, self.warmup)
+        check_schedule(self.lr, self.decay, self.decay_rate, self.warmup, self.decay_steps)
         check_fraction("momentum (beta)", self.momentum)
         self.betas = (float(self.betas[0]), float(self.betas[1]))
         check_fraction("betas[0] (beta1)", self.betas[0])
@@ -179,7 +185,7 @@ def optimizer_of(config: TrainConfig, params: Sequence[Any]) -> Optimizer:
     return make_optimizer(config.optimizer, params, lr=float(config.lr or 0.0),
                           momentum=float(config.momentum or 0.0), decay=config.decay,
                           decay_rate=config.decay_rate, warmup=config.warmup,
-                          betas=config.betas, eps=config.eps,
+                          decay_steps=config.decay_steps, betas=config.betas, eps=config.eps,
                           rmsprop_alpha=config.rmsprop_alpha)
 
 

@@ -33,20 +33,21 @@ def _check_eps(eps: float) -> None:
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015) on ``params``: ``lr`` alpha, ``betas`` (beta1, beta2)
     the decay rates of the moving averages of the gradient and its square, each in
-    [0, 1); ``eps`` added to the denominator; ``decay``, ``decay_rate``, ``warmup`` as
-    in :class:`~autograd_flow.optim.SGD`."""
+    [0, 1); ``eps`` added to the denominator; ``decay``, ``decay_rate``, ``warmup``,
+    ``decay_steps`` as in :class:`~autograd_flow.optim.SGD`."""
 
     buffers = ("exp_avg", "exp_avg_sq")
 
     def __init__(self, params: Iterable[Parameter], lr: float = 1e-3,
                  betas: Sequence[float] = (0.9, 0.999), eps: float = 1e-8, *,
-                 decay: str | None = None, decay_rate: float = 0.0, warmup: int = 0) -> None:
+                 decay: str | None = None, decay_rate: float = 0.0, warmup: int = 0,
+                 decay_steps: int = 0) -> None:
         if len(betas) != 2:
             raise ValueError(f"betas must be (beta1, beta2), got {betas!r}")
         check_fraction("beta1", betas[0])
         check_fraction("beta2", betas[1])
         _check_eps(eps)
-        super().__init__(params, lr, decay, decay_rate, warmup)
+        super().__init__(params, lr, decay, decay_rate, warmup, decay_steps)
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps = float(eps)
 
@@ -71,17 +72,19 @@ class RMSprop(Optimizer):
     """RMSprop (Hinton's lecture 6e) on ``params``: ``lr`` alpha_t's alpha, ``alpha``
     the smoothing constant of the mean square (torch's name), ``eps``, ``momentum``
     in [0, 1), ``centered`` (divide by an estimate of the gradient's variance instead
-    of its second moment); ``decay``, ``decay_rate``, ``warmup`` as in SGD."""
+    of its second moment); ``decay``, ``decay_rate``, ``warmup``, ``decay_steps`` as in
+    SGD."""
 
     buffers = ("square_avg", "momentum_buffer", "grad_avg")
 
     def __init__(self, params: Iterable[Parameter], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, momentum: float = 0.0, centered: bool = False, *,
-                 decay: str | None = None, decay_rate: float = 0.0, warmup: int = 0) -> None:
+                 decay: str | None = None, decay_rate: float = 0.0, warmup: int = 0,
+                 decay_steps: int = 0) -> None:
         check_fraction("alpha (the smoothing constant)", alpha, closed=True)
         check_fraction("momentum", momentum)
         _check_eps(eps)
-        super().__init__(params, lr, decay, decay_rate, warmup)
+        super().__init__(params, lr, decay, decay_rate, warmup, decay_steps)
         self.alpha = float(alpha)
         self.eps = float(eps)
         self.momentum = float(momentum)

@@ -1,8 +1,10 @@
 """What every optimizer shares: the parameters it trains, the learning-rate schedule
-(a constant warm-up, then alpha / (1 + delta t) or alpha / t**delta), the step
-counter, the gradient lookup, and its state as named per-parameter buffers."""
+(a constant warm-up, then the lecture's alpha / (1 + delta t) or alpha / t**delta, or a
+linear, step or cosine decay over ``decay_steps`` updates), the step counter, the
+gradient lookup, and its state as named per-parameter buffers."""
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -11,7 +13,10 @@ import numpy as np
 from ..core.box import Box, Parameter
 from ..core.graph import FlowGraph
 
-DECAYS = (None, "inverse", "power")
+DECAYS = (None, "inverse", "power")  # the lecture's, which need no horizon
+#: every schedule: the lecture's decays, and those that reach ``decay_rate`` * alpha
+#: after ``decay_steps`` updates as torch's LinearLR, StepLR and CosineAnnealingLR do
+SCHEDULES = (*DECAYS, "linear", "step", "cosine")
 Gradients = Mapping[Any, Any]  # {Parameter: gradient}, as FlowGraph.bprop() returns
 
 
@@ -30,13 +35,24 @@ def trainable(params: Iterable[Parameter], optimizer: str) -> list[Parameter]:
 
 
 def check_schedule(lr: float, decay: str | None = None, decay_rate: float = 0.0,
-                   warmup: int = 0) -> None:
+                   warmup: int = 0, decay_steps: int = 0) -> None:
     """Raise ValueError, saying what is allowed, unless these are a valid learning rate
     and decay schedule."""
     if not lr > 0 or not np.isfinite(lr):
         raise ValueError(f"the learning rate must be a positive number, got {lr}")
-    if decay not in DECAYS:
-        raise ValueError(f"unknown decay {decay!r}: choose None, 'inverse' or 'power'")
+    if decay not in SCHEDULES:
+        raise ValueError(f"unknown decay {decay!r}: choose None, "
+                         + ", ".join(repr(name) for name in SCHEDULES[1:]))
+    if decay in ("linear", "step", "cosine"):
+        if int(decay_steps) != decay_steps or decay_steps < 1:
+            raise ValueError(f"the {decay} decay needs decay_steps, the updates over which "
+                             f"it multiplies alpha by decay_rate (>= 1), got {decay_steps}")
+        step = decay == "step"  # a factor 0 every T updates would stop training
+        if not (0 < decay_rate <= 1 if step else 0 <= decay_rate <= 1):
+            what = "(0, 1]" if step else "[0, 1]"
+            raise ValueError(f"the {decay} decay needs decay_rate, the factor alpha is "
+                             f"multiplied by over decay_steps updates, in {what}, got "
+                             f"{decay_rate}")
     if decay == "inverse" and not decay_rate >= 0:
         raise ValueError(f"the inverse decay alpha/(1 + delta t) needs delta >= 0, "
                          f"got {decay_rate}")
@@ -45,6 +61,32 @@ def check_schedule(lr: float, decay: str | None = None, decay_rate: float = 0.0,
                          f"that SGD converges), got delta = {decay_rate}")
     if int(warmup) != warmup or warmup < 0:
         raise ValueError(f"warmup must be a whole number of updates >= 0, got {warmup}")
+
+
+def scheduled(lr: float, decay: str | None, decay_rate: float, decay_steps: int,
+              t: int) -> float:
+    """alpha_t for the t-th update after the warm-up (t = 1, 2, ...; alpha for t <= 0).
+    The lecture's decays count from t; the others, as torch's schedulers, from the
+    s = t - 1 updates made so far, and stay at decay_rate * alpha (the linear and
+    cosine decays) once s reaches decay_steps T:
+
+        inverse  alpha / (1 + delta t)              power   alpha / t**delta
+        linear   alpha (1 - (1 - r) min(s, T) / T)  step    alpha r**floor(s / T)
+        cosine   alpha (r + (1 - r) (1 + cos(pi min(s, T) / T)) / 2)
+    """
+    if decay is None or t <= 0:
+        return lr
+    if decay == "inverse":
+        return lr / (1.0 + decay_rate * t)
+    if decay == "power":
+        return lr / t ** decay_rate
+    s, r = t - 1, decay_rate
+    if decay == "step":
+        return lr * r ** (s // decay_steps)
+    done = min(s, decay_steps) / decay_steps
+    if decay == "linear":
+        return lr * (1.0 - (1.0 - r) * done)
+    return lr * (r + (1.0 - r) * (1.0 + math.cos(math.pi * done)) / 2.0)
 
 
 def differentiating(cache: dict[int, FlowGraph], target: FlowGraph | Box,
@@ -97,28 +139,25 @@ class Optimizer:
     buffers: tuple[str, ...] = ()
 
     def __init__(self, params: Iterable[Parameter], lr: float, decay: str | None = None,
-                 decay_rate: float = 0.0, warmup: int = 0) -> None:
+                 decay_rate: float = 0.0, warmup: int = 0, decay_steps: int = 0) -> None:
         self.params: list[Parameter] = trainable(params, type(self).__name__)
-        check_schedule(lr, decay, decay_rate, warmup)
+        check_schedule(lr, decay, decay_rate, warmup, decay_steps)
         self.lr = float(lr)
         self.decay = decay
         self.decay_rate = float(decay_rate)
         self.warmup = int(warmup)
+        self.decay_steps = int(decay_steps)
         self.t = 0  # updates made so far
         self.state: dict[str, list[np.ndarray]] = {
             name: [np.zeros_like(p.value) for p in self.params] for name in self.buffers}
 
     def learning_rate(self, t: int | None = None) -> float:
         """alpha_t for update t (1-based; default: the next update): alpha for the
-        first ``warmup`` updates, then alpha / (1 + delta t) or alpha / t**delta with t
-        counted from the end of the warm-up."""
+        first ``warmup`` updates, then the decay (:func:`scheduled`) with t counted from
+        the end of the warm-up."""
         t = self.t + 1 if t is None else t
-        decayed = t - self.warmup
-        if self.decay is None or decayed <= 0:
-            return self.lr
-        if self.decay == "inverse":
-            return self.lr / (1.0 + self.decay_rate * decayed)
-        return self.lr / decayed ** self.decay_rate
+        return scheduled(self.lr, self.decay, self.decay_rate, self.decay_steps,
+                         t - self.warmup)
 
     def step(self, grads: Gradients | FlowGraph | Box | None = None,
              feed: Mapping[Any, Any] | None = None) -> float | None:
@@ -196,4 +235,6 @@ class Optimizer:
     def _schedule_repr(self) -> str:
         if self.decay is None:
             return ""
-        return f", decay={self.decay!r}, decay_rate={self.decay_rate}, warmup={self.warmup}"
+        steps = f", decay_steps={self.decay_steps}" if self.decay not in DECAYS else ""
+        return (f", decay={self.decay!r}, decay_rate={self.decay_rate}{steps}, "
+                f"warmup={self.warmup}")

@@ -7,7 +7,9 @@ One call of :meth:`SGD.step` is one update t = 1, 2, ...:
 
 with alpha_t = alpha for the first ``warmup`` updates, then, counting t from the end of
 the warm-up, alpha / (1 + delta t) ("inverse") or alpha / t**delta ("power",
-0.5 < delta <= 1). Works on the Parameters of any flow graph; the same updates as
+0.5 < delta <= 1), or a decay to ``decay_rate`` * alpha over ``decay_steps`` updates
+("linear", "step", "cosine": see :func:`~autograd_flow.optim.base.scheduled`). Works
+on the Parameters of any flow graph; the same updates as
 ``torch.optim.SGD(params, lr, momentum)``.
 """
 from __future__ import annotations
@@ -24,16 +26,19 @@ class SGD(Optimizer):
     """Update Parameters in place from their gradients (per-example or mini-batch).
 
     ``params``: the Parameters to train; ``lr``: alpha; ``momentum``: beta in [0, 1);
-    ``decay``: None, "inverse" (alpha/(1 + delta t)) or "power" (alpha/t**delta);
-    ``decay_rate``: delta; ``warmup``: updates made at the constant alpha first.
+    ``decay``: None, "inverse" (alpha/(1 + delta t)) or "power" (alpha/t**delta), or
+    "linear", "step", "cosine"; ``decay_rate``: delta (the lecture's decays) or the
+    factor alpha is multiplied by over ``decay_steps`` updates (the others); ``warmup``:
+    updates made at the constant alpha first.
     """
 
     buffers = ("velocity",)
 
     def __init__(self, params: Iterable[Parameter], lr: float, momentum: float = 0.0,
-                 decay: str | None = None, decay_rate: float = 0.0, warmup: int = 0) -> None:
+                 decay: str | None = None, decay_rate: float = 0.0, warmup: int = 0,
+                 decay_steps: int = 0) -> None:
         check_fraction("momentum (beta)", momentum)
-        super().__init__(params, lr, decay, decay_rate, warmup)
+        super().__init__(params, lr, decay, decay_rate, warmup, decay_steps)
         self.momentum = float(momentum)
         self._scratch = [np.empty_like(p.value) for p in self.params]
 

@@ -50,7 +50,7 @@ def test_gradcheck_defaults_are_the_training_defaults(capsys):
     out = capsys.readouterr().out
     hidden = list(TrainConfig().hidden)
     assert f"MLP(sizes=[64, {', '.join(map(str, hidden))}, 10], activation='tanh')" in out
-    assert "loss loss" in out and "random standardized examples" in out  # with its L2
+    assert "loss: mean softmax cross-entropy + 0.0001 * sum W**2" in out  # with its L2
 
 
 def test_gradcheck_checks_a_saved_model_with_its_own_loss(tmp_path, capsys):
@@ -64,4 +64,4 @@ def test_gradcheck_checks_a_saved_model_with_its_own_loss(tmp_path, capsys):
                        info={"config": {"l1": 0.0, "l2": 0.0}})
     save_model(tmp_path / "m.npz", regression)
     assert cli.main(["gradcheck", str(tmp_path / "m.npz")]) == 0
-    assert "loss squared_error" in capsys.readouterr().out  # no penalty: the data loss
+    assert "loss: mean squared error\n" in capsys.readouterr().out  # no penalty

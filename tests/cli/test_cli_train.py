@@ -181,7 +181,7 @@ def test_an_explicit_optimizer_is_kept_for_regression(tmp_path, capsys):
     assert config["optimizer"] == "sgd" and config["lr"] == 0.01
 
 
-@pytest.mark.parametrize("optimizer", ["adam", "rmsprop"])
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "adagrad"])
 def test_resume_with_an_adaptive_optimizer_is_bit_identical(tmp_path, capsys, optimizer):
     options = [*SMALL, "--optimizer", optimizer, "--no-plots", "--patience", "50"]
     whole, split = tmp_path / "whole", tmp_path / "split"
@@ -194,3 +194,20 @@ def test_resume_with_an_adaptive_optimizer_is_bit_identical(tmp_path, capsys, op
         assert np.array_equal(p.value, q.value), p.name
     assert (json.loads((whole / "metrics.json").read_text())["history"]
             == json.loads((split / "metrics.json").read_text())["history"])
+
+
+def test_adagrad_and_the_new_schedules_are_named_on_the_command_line(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", *SMALL, "--optimizer", "adagrad", "--decay", "step",
+                 "--decay-rate", "0.5", "--decay-steps", "4", "--no-plots", "--out",
+                 str(run)]) == 0
+    history = json.loads((run / "metrics.json").read_text())["history"]
+    # 120 training points in batches of 32: 4 updates an epoch, so one halving an epoch
+    assert [row["lr"] for row in history] == pytest.approx([0.01, 0.005, 0.0025])
+    config = json.loads((run / "run.json").read_text())["config"]
+    assert (config["optimizer"], config["decay"], config["decay_steps"]) == \
+        ("adagrad", "step", 4)
+    capsys.readouterr()
+    assert main(["train", *SMALL, "--decay", "cosine", "--out", str(tmp_path / "r2")]) == 2
+    assert "the cosine decay needs decay_steps" in capsys.readouterr().err
+    assert not (tmp_path / "r2").exists()

@@ -98,7 +98,7 @@ def test_state_dict_resumes_identically():
 @pytest.mark.parametrize("kwargs, message", [
     ({"lr": 0.0}, "learning rate"),
     ({"lr": 0.1, "momentum": 1.0}, r"\[0, 1\)"),
-    ({"lr": 0.1, "decay": "cosine"}, "unknown decay"),
+    ({"lr": 0.1, "decay": "exponential"}, "unknown decay .* 'linear', 'step', 'cosine'"),
     ({"lr": 0.1, "decay": "power", "decay_rate": 0.5}, "0.5 < delta <= 1"),
     ({"lr": 0.1, "decay": "power", "decay_rate": 1.5}, "0.5 < delta <= 1"),
     ({"lr": 0.1, "decay": "inverse", "decay_rate": -1.0}, "delta >= 0"),
