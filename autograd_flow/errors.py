@@ -121,6 +121,11 @@ class FolderBusyError(RunFolderError):
     """Another run holds the folder's lock."""
 
 
+class ClusterLostError(FlowGraphError, ConnectionError):
+    """The Dask cluster of a search went away while trials ran (its scheduler, or the
+    workers holding the trials' data): the message says how many trials it lost."""
+
+
 class PropertyError(FlowGraphError, AssertionError):
     """A gradient property does not hold; ``.code`` reproduces the case."""
 

@@ -8,13 +8,19 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, NoReturn
 
 from ..errors import FlowGraphError
 from ..extras import MissingExtraError, explain
 from ..learn.files import one_line
+
+#: the signals that stop a command: Ctrl-C and SIGTERM
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 # (name, module under autograd_flow.cli, one-line help)
 COMMANDS = (
@@ -83,9 +89,23 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``autograd-flow``; returns the exit status: 0, 1 (a check failed,
-    e.g. gradcheck), 2 (an error, one line on standard error) or 130 (interrupted)."""
-    args = build_parser().parse_args(argv)
-    command = f"autograd-flow {args.command}"
+    e.g. gradcheck), 2 (an error, one line on standard error), 130 (interrupted by
+    Ctrl-C) or 143 (stopped by SIGTERM, which a command handles as Ctrl-C)."""
+    received: list[int] = []
+    command = "autograd-flow"
+    try:
+        with _stops_interrupt(received):
+            args = build_parser().parse_args(argv)
+            command = f"autograd-flow {args.command}"
+            status = _run(args)
+    except KeyboardInterrupt:
+        print(f"\n{command}: interrupted", file=sys.stderr)
+        status = 130
+    return 128 + received[-1] if status == 130 and received else status
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command of ``args``; its errors as one line on standard error (status 2)."""
     try:
         return int(args.run(args) or 0)
     except BrokenPipeError:  # the reader went away (| head): stop quietly
@@ -103,8 +123,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MemoryError:
         message = ("out of memory: the data or the network is too large for this machine "
                    "(use fewer examples, smaller layers or a smaller batch)")
-    except KeyboardInterrupt:
-        print(f"\n{command}: interrupted", file=sys.stderr)
-        return 130
-    print(f"{command}: error: {one_line(message)}", file=sys.stderr)
+    print(f"autograd-flow {args.command}: error: {one_line(message)}", file=sys.stderr)
     return 2
+
+
+@contextmanager
+def _stops_interrupt(received: list[int]) -> Iterator[None]:
+    """Within the block, Ctrl-C and SIGTERM raise KeyboardInterrupt, so a command stops
+    the same way for both (its files whole, what can be resumed said); the signals'
+    numbers are appended to ``received``. The earlier handlers come back after the block.
+    Does nothing outside the main thread (only it can set handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(number: int, frame: Any) -> None:
+        received.append(number)
+        raise KeyboardInterrupt
+
+    previous = {number: signal.signal(number, interrupt) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)

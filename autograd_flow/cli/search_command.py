@@ -4,9 +4,11 @@ its test error measured once. Trials run in local processes (--jobs) or on a Das
 cluster (--scheduler tcp://HOST:PORT). The run folder (--out) gets results.csv,
 results.json, validation_error.png, best_model.npz, search.json (the options) and
 results.jsonl (one line per finished trial, so --resume skips them; --resume with a
-larger --trials extends a random search). Options not in the space keep the defaults of
-TrainConfig and `autograd-flow train` (lr and momentum: those of the trial's optimizer;
-as train, a regression search uses Adam unless the space sets the optimizer):
+larger --trials extends a random search). A lost Dask cluster stops the search with an
+error; the trials it did not finish run again on --resume, failed trials only with
+--retry-failed. Options not in the space keep the defaults of TrainConfig and
+`autograd-flow train` (lr and momentum: those of the trial's optimizer; as train, a
+regression search uses Adam unless the space sets the optimizer):
 {defaults}
 
 examples:
@@ -32,11 +34,13 @@ from typing import Any
 
 from .. import select
 from ..data import NAMES, TASKS
+from ..errors import ClusterLostError
 from ..extras import require
 from ..learn.files import one_line, read_run_settings, write_json
 from ..learn.runfolder import RunFolder, RunFolderError, new_run_dir, note
 from ..learn.training import TrainConfig
 from ..optim.registry import OPTIMIZERS
+from ..select.runners import refuse_link
 from .arguments import (
     DATA_OPTIONS,
     SEED,
@@ -125,6 +129,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--resume", action="store_true",
                      help="continue the search in --out, skipping finished trials (with "
                      "its saved space and data unless a new space is given)")
+    run.add_argument("--retry-failed", action="store_true",
+                     help="with --resume: run the trials whose training failed again too "
+                     "(trials a Dask cluster lost always run again)")
     run.add_argument("--seed", type=SEED, default=0,
                      help="seed of the data split, of every trial and of random sampling")
     run.add_argument("--no-test", action="store_true",
@@ -263,6 +270,9 @@ def run(args: argparse.Namespace) -> int:
 
     require("sklearn", "matplotlib", feature="autograd-flow search")
     trials_given = args.trials is not None
+    if args.retry_failed and not args.resume:
+        raise ValueError("--retry-failed runs the failed trials of a search again: give it "
+                         "with --resume and the search's --out")
     if args.resume:
         _resume(args)
     args.dataset = args.dataset or default_dataset(args.task)
@@ -287,6 +297,7 @@ def run(args: argparse.Namespace) -> int:
     with RunFolder(run_dir, *RUN_KIND) as folder:
         note(folder.clean_leftovers())
         folder.check_no_foreign(FILES)
+        refuse_link(log)
         if log.exists() and not args.resume:
             raise RunFolderError(f"{run_dir} already holds a search ({log}): pass --resume "
                                  "to continue it, or choose another --out")
@@ -296,18 +307,25 @@ def run(args: argparse.Namespace) -> int:
               f"running on {where}; results in {run_dir}", file=sys.stderr)
         options = dict(splits=splits, seed=args.seed, n_jobs=args.jobs,
                        scheduler=args.scheduler, results_path=log,
-                       progress=not args.no_progress, evaluate_test=not args.no_test)
+                       retry_failed=args.retry_failed, progress=not args.no_progress,
+                       evaluate_test=not args.no_test)
+        resume = f"autograd-flow search --out {run_dir} --resume" + (
+            f" --scheduler {args.scheduler}" if args.scheduler else "")
         try:
             if method == "grid":
                 result = select.grid_search(space, **options)
             else:
                 result = select.random_search(space, trials, **options)
             _write_results(result, run_dir)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM
             kept = len(select.read_results(log))
             print(f"\ninterrupted: {kept} finished trial(s) are kept in {log}; continue with "
-                  f"autograd-flow search --out {run_dir} --resume", file=sys.stderr)
+                  f"{resume}", file=sys.stderr)
             return 130
+        except ClusterLostError as error:
+            kept = len(select.read_results(log))
+            raise ClusterLostError(f"{error}; {kept} finished trial(s) are kept there; once "
+                                   f"the cluster runs again, continue with {resume}") from None
     print(result)
     print(f"results in {run_dir}/: results.csv, results.json, validation_error.png"
           + (", best_model.npz" if result.best_model is not None else ""))

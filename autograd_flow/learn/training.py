@@ -344,17 +344,18 @@ def _evaluate_epoch(obj: Objective, optimizer: Optimizer, train_set: tuple, vali
 def _diverged(what: str, epoch: int, optimizer: Optimizer,
               checkpoint: Path | None) -> NonFiniteError:
     """The error of a diverged run: its message, and as attributes ``reason`` (where,
-    and what to lower) and ``kept`` (what was saved)."""
+    and what to lower) and ``kept`` (what its run folder keeps; empty without one, as
+    for a search's trial, whose results its search records)."""
     if checkpoint is not None and checkpoint.exists():
         kept = f"the last good checkpoint (epoch {epoch - 1}) is kept at {checkpoint}"
     elif checkpoint is not None:
         kept = "no epoch finished, so there is no checkpoint to keep"
     else:
-        kept = "no run folder was given, so nothing was saved"
+        kept = ""
     momentum = getattr(optimizer, "momentum", 0.0)
     lower = f" or the momentum ({momentum})" if momentum else ""
     reason = f"training diverged: {what}. Lower the learning rate (lr={optimizer.lr}){lower}"
-    error = NonFiniteError(f"{reason}; {kept}.")
+    error = NonFiniteError(f"{reason}; {kept}." if kept else f"{reason}.")
     error.reason, error.kept = reason, kept  # type: ignore[attr-defined]
     return error
 

@@ -19,8 +19,12 @@ workers need autograd_flow installed). Every trial gets the same seed, so result
 not depend on the backend. A failing trial (exception, NaN) is recorded with its error
 and the search goes on. With ``results_path`` each finished trial is appended to a
 JSON-lines file as soon as it ends, and a later search with the same file skips the
-trials already there.
+trials already there (failed ones run again with ``retry_failed=True``). A Dask cluster
+that goes away (its scheduler, or the workers holding the trials' data) stops the search
+with :class:`ClusterLostError`; the trials it did not finish are recorded as "lost" and
+run again by the next search with the same file.
 """
+from ..errors import ClusterLostError
 from .results import SearchResult, Trial
 from .runners import Objective, grid_search, random_search, read_results, run_search, run_trial
 from .space import (
@@ -45,4 +49,5 @@ __all__ = [
     "Choice", "Uniform", "LogUniform", "IntUniform", "Distribution", "DISTRIBUTIONS",
     "parse_value", "parse_distribution", "grid_points", "sample_points", "describe_space",
     "read_space", "format_value", "Trial", "SearchResult", "TrainObjective", "train_config",
+    "ClusterLostError",
 ]

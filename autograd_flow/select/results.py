@@ -16,7 +16,9 @@ from .space import format_value, plain_value
 
 @dataclass
 class Trial:
-    """One configuration tried: ``status`` is "ok", "failed" or "pending"."""
+    """One configuration tried: ``status`` is "ok", "failed" (its training raised or
+    gave no finite validation error), "lost" (a Dask cluster went away before it
+    finished; it runs again when the search resumes) or "pending"."""
 
     index: int
     config: dict[str, Any]

@@ -4,17 +4,22 @@ again), then the best configuration tested once; :func:`grid_search` and
 :func:`random_search`."""
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import math
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Generator, Mapping
+import warnings
+from collections.abc import Callable, Generator, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from ..learn.files import parse_json
+from ..errors import ClusterLostError
+from ..learn.files import one_line, parse_json
 from .results import SearchResult, Trial, rank
 from .space import describe_space, grid_points, plain_value, sample_points
 from .trials import TrainObjective
@@ -55,14 +60,58 @@ def _run_local(objective: Objective, trials: list[Trial],
     if n_jobs < 1 and n_jobs != -1:
         raise ValueError(f"n_jobs must be -1 (all cores) or a number of processes >= 1, "
                          f"got {n_jobs}")
-    with parallel_config(backend="loky", initializer=start_worker, initargs=(os.getpid(),)):
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-        outcomes = parallel(delayed(_indexed_trial)(objective, t.index, t.config, t.seed)
-                            for t in trials)
+    outcomes = None
     try:
+        with parallel_config(backend="loky", initializer=start_worker,
+                             initargs=(os.getpid(),)):
+            with _stops_deferred():  # start the workers (one small task); the trials
+                Parallel(n_jobs=n_jobs)([delayed(os.getpid)()])  # reuse them
+            parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+            outcomes = parallel(delayed(_indexed_trial)(objective, t.index, t.config, t.seed)
+                                for t in trials)
         yield from outcomes
-    finally:  # closing joblib's generator early (Ctrl-C, an error) stops its workers
-        outcomes.close()
+    finally:  # closing joblib's generator early (Ctrl-C, SIGTERM, an error) stops its workers
+        if outcomes is not None:
+            with warnings.catch_warnings():  # "N tasks ... have been cancelled": the
+                warnings.simplefilter("ignore", UserWarning)  # search says what it kept
+                outcomes.close()
+
+
+#: the signals that stop a search: Ctrl-C and SIGTERM
+STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
+@contextmanager
+def _stops_deferred() -> Iterator[None]:
+    """Put off Ctrl-C and SIGTERM until the block ends, for the worker processes it
+    starts. They are blocked in this thread, and the workers inherit the mask: a signal
+    sent to the whole process group while their Python starts (before it can ignore it;
+    it would print "Fatal Python error" and a traceback) never reaches them. In the main
+    thread, a signal that comes meanwhile (to another thread, or held) is noted and
+    raised again after the block, once the workers have started and have no task: stopping
+    joblib in the middle of handing out tasks prints a traceback of its own. POSIX only."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    from multiprocessing import resource_tracker
+
+    # joblib starts this helper process with the first worker if it is not running, and
+    # Python 3.11 unblocks the signals after starting it: start it first
+    resource_tracker.ensure_running()
+    noted: list[int] = []
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {number: signal.signal(number, lambda number, _: noted.append(number))
+                    for number in STOP_SIGNALS}
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a held signal is noted now
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        if noted:
+            signal.raise_signal(noted[0])  # as if it came now
 
 
 def _alive(pid: int) -> bool:
@@ -84,11 +133,15 @@ _WATCHER = "autograd-flow: exit with the search process"
 
 
 def start_worker(parent: int) -> None:
-    """The initializer of a search's worker processes: Ctrl-C is the search process's
-    to handle (it stops the workers; a worker interrupted in the middle of a trial would
-    print its own traceback), and the worker ends with the search process
+    """The initializer of a search's worker processes: Ctrl-C and SIGTERM are the search
+    process's to handle (it stops the workers; a worker interrupted in the middle of a
+    trial would print its own traceback), so the worker ignores them (it started with
+    them held, see :func:`_stops_deferred`), and it ends with the search process
     (:func:`exit_with_parent`)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for number in STOP_SIGNALS:
+        signal.signal(number, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     exit_with_parent(parent)
 
 
@@ -118,7 +171,9 @@ def exit_with_parent(parent: int, interval: float = 0.25) -> None:
 
 def _run_dask(objective: Objective, trials: list[Trial],
               scheduler: Any) -> Generator[tuple[int, dict], None, None]:
-    """(index, outcome) as each trial ends, on a Dask distributed cluster."""
+    """(index, outcome) as each trial ends, on a Dask distributed cluster. A trial the
+    cluster lost (its scheduler went away, or the workers holding the trial's data) ends
+    "lost", not "failed": its training did not fail, and it runs again on resume."""
     from distributed import Client, as_completed
 
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
@@ -128,21 +183,64 @@ def _run_dask(objective: Objective, trials: list[Trial],
                    for t in trials}
         for future in as_completed(futures):
             try:
-                outcome = future.result()
-            except Exception as error:  # the worker died or the task could not run
-                outcome = {"status": "failed", "metrics": {}, "seconds": 0.0,
-                           "error": f"{type(error).__name__}: {error}"}
+                outcome = future.result()  # run_trial never raises: the cluster did
+            except Exception as error:
+                outcome = {"status": LOST if _is_lost(error) else "failed", "metrics": {},
+                           "seconds": 0.0, "error": _task_error(error)}
             yield futures[future], outcome
     finally:
         if client is not scheduler:
-            client.close()
+            _close_quietly(client)
+
+
+LOST = "lost"
+
+
+def _is_lost(error: Exception) -> bool:
+    """Whether a trial's task failed because the cluster lost it (cancelled when the
+    scheduler went away or its data was lost with its workers, workers that died running
+    it, a connection closed), rather than because it could not run there."""
+    from concurrent.futures import CancelledError
+
+    from distributed import KilledWorker
+
+    return isinstance(error, (CancelledError, KilledWorker, OSError))
+
+
+def _task_error(error: Exception) -> str:
+    """What the cluster raised instead of giving a trial's outcome, in a few words."""
+    from distributed import KilledWorker
+
+    reason = getattr(error, "reason", None)
+    if reason == "scheduler-connection-lost":
+        return "the connection to the scheduler was lost"
+    if isinstance(error, KilledWorker):
+        return "the workers running it died (KilledWorker)"
+    if isinstance(reason, str):
+        return f"cancelled by the cluster: {reason}"
+    return f"{type(error).__name__}: {one_line(error)}"
+
+
+def _close_quietly(client: Any) -> None:
+    """Close a Dask client this search opened. When its scheduler went away, closing it
+    cuts short its attempts to reconnect, which distributed logs as an error with a
+    traceback: the search says what happened in one line instead."""
+    logger = logging.getLogger("distributed.client")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        client.close()
+    finally:
+        logger.setLevel(level)
 
 
 def read_results(path: str | Path) -> dict[str, Trial]:
-    """The finished trials of a JSON-lines results file, by :attr:`Trial.key` (a line
-    cut short by an interruption is ignored)."""
+    """The finished trials ("ok" or "failed") of a JSON-lines results file, by
+    :attr:`Trial.key`. Trials a Dask cluster lost are not finished (they run again), and
+    a line cut short by an interruption is ignored. A symbolic link is refused."""
     finished: dict[str, Trial] = {}
     path = Path(path)
+    refuse_link(path)
     if not path.exists():
         return finished
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
@@ -201,14 +299,7 @@ def _run_pending(objective: Objective, trials: list[Trial], pending: list[Trial]
     by_index = {t.index: t for t in trials}
     outcomes = (_run_dask(objective, pending, scheduler) if scheduler is not None
                 else _run_local(objective, pending, n_jobs))
-    log = None
-    if results_path is not None:
-        path = Path(results_path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        cut = path.exists() and path.stat().st_size and not path.read_bytes().endswith(b"\n")
-        log = path.open("a")
-        if cut:  # end the line an interruption cut short, so it stays one bad line
-            log.write("\n")
+    log = None if results_path is None else _open_log(Path(results_path))
     bar = progress_bar(total=len(trials), initial=len(trials) - len(pending), unit="trial",
                        desc=f"{method} search", disable=not progress)
     try:
@@ -221,13 +312,66 @@ def _run_pending(objective: Objective, trials: list[Trial], pending: list[Trial]
                 log.flush()
             bar.update()
             if trial.status == "ok":
-                best = min(t.valid_error for t in trials if t.status == "ok")
-                bar.set_postfix(best_valid_error=f"{best:.4g}")
+                bar.set_postfix(**_best_so_far(trials))
     finally:  # on Ctrl-C too: the finished trials are in the log, the workers stop
         outcomes.close()
         bar.close()
         if log is not None:
             log.close()
+    lost = [t for t in pending if t.status == LOST]
+    if lost:
+        where = ("" if results_path is None else f"; they are recorded as lost in "
+                 f"{results_path} and run again when the search resumes")
+        raise ClusterLostError(f"lost the Dask cluster at {_address(scheduler)}: "
+                               f"{len(lost)} of {len(pending)} trial(s) did not finish "
+                               f"({lost[0].error}){where}")
+
+
+def _best_so_far(trials: list[Trial]) -> dict[str, str]:
+    """The best validation error of the finished trials, in the unit of the results
+    table (percent for error rates), for the progress bar: {"best valid error": "3.06%"}."""
+    result = SearchResult("", {}, 0, trials, min((t for t in trials if t.status == "ok"),
+                                                 key=rank, default=None))
+    if result.best is None:
+        return {}
+    return {f"best valid {result.error_name}": result.format_error(result.best.valid_error)}
+
+
+def _address(scheduler: Any) -> str:
+    """The scheduler's address: as given, or that of a distributed.Client."""
+    return str(getattr(getattr(scheduler, "scheduler", None), "address", scheduler))
+
+
+def _open_log(path: Path) -> IO[str]:
+    """The results file, opened to append; never through a symbolic link (the file it
+    points to is not the search's). A line an interruption cut short is ended first, so
+    it stays one bad line."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    refuse_link(path)
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(path, flags, 0o666)
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # made a link since refuse_link looked
+            refuse_link(path)
+        raise
+    cut, size = False, os.fstat(descriptor).st_size
+    if size:
+        os.lseek(descriptor, size - 1, os.SEEK_SET)
+        cut = os.read(descriptor, 1) != b"\n"
+    log = os.fdopen(descriptor, "a", encoding="utf-8")
+    if cut:
+        log.write("\n")
+    return log
+
+
+def refuse_link(path: Path) -> None:
+    """Raise ValueError when ``path`` is a symbolic link: a search reads and appends its
+    results file, and never the file a link points to."""
+    if path.is_symlink():
+        raise ValueError(f"{path} is a symbolic link (to {os.readlink(path)}): a search never "
+                         "reads or writes its results through a link; remove the link, or "
+                         "choose another results file (--out)")
 
 
 def _objective(objective: Objective | None, splits: Any,

@@ -303,6 +303,51 @@ def test_a_dask_cluster_gives_the_same_results_as_local_processes():
     assert [t.status for t in failing.trials] == ["ok", "failed"]
 
 
+class Slow:
+    """A stub objective that takes ``a`` seconds (picklable, for Dask workers)."""
+
+    def __call__(self, config, seed):
+        import time
+
+        time.sleep(config["a"])
+        return {"valid_error": config["a"]}
+
+
+def test_trials_a_dask_cluster_loses_are_recorded_as_lost_and_run_again(tmp_path):
+    import os
+    import signal
+    import threading
+
+    distributed = pytest.importorskip("distributed")
+    path = tmp_path / "results.jsonl"
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        worker = next(iter(client.run(os.getpid).values()))
+
+        def kill_the_worker():  # in the middle of trial 1, with trial 2 waiting
+            while not path.exists() or not path.read_text():
+                threading.Event().wait(0.02)
+            os.kill(worker, signal.SIGKILL)
+
+        threading.Thread(target=kill_the_worker, daemon=True).start()
+        with pytest.raises(select.ClusterLostError) as lost:
+            grid_search({"a": [0, 5, 6]}, objective=Slow(), scheduler=client,
+                        results_path=path)
+    assert str(lost.value) == (
+        f"lost the Dask cluster at {cluster.scheduler_address}: 2 of 3 trial(s) did not "
+        "finish (cancelled by the cluster: already forgotten); they are recorded as lost in "
+        f"{path} and run again when the search resumes")
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [r["status"] for r in records] == ["ok", "lost", "lost"]
+    assert [t.key for t in select.read_results(path).values()] == \
+        [select.Trial(0, {"a": 0}, 0).key]  # lost trials are not finished
+    recorder = Recorder()  # resumed, here in this process: only the lost trials run
+    result = grid_search({"a": [0, 5, 6]}, objective=recorder, n_jobs=1, results_path=path)
+    assert [c for c, _ in recorder.calls] == [{"a": 5}, {"a": 6}]
+    assert [t.status for t in result.trials] == ["ok", "ok", "ok"]
+
+
 # ------------------------------------------------------------------ reports and CLI
 
 
@@ -416,6 +461,46 @@ def test_search_help_states_the_defaults_trials_use(capsys):
     for name, value in asdict(TrainConfig()).items():
         assert f"{name}={select.format_value(value)}" in text, name
     assert "epochs=100" in text and "patience=20" in text and "dtype=float32" in text
+
+
+def test_the_progress_bar_shows_the_best_error_as_the_table_does(capsys):
+    def objective(config, seed):
+        return {"valid_error": config["a"], "task": "classification"}
+
+    result = grid_search({"a": [0.05, 0.03056]}, objective=objective, n_jobs=1,
+                         progress=True)
+    bar = capsys.readouterr().err
+    assert "best valid error=3.06%" in bar and "0.03056" not in bar
+    assert "3.06%" in result.table()
+
+
+def test_a_results_file_that_is_a_symbolic_link_is_refused(tmp_path):
+    outside = tmp_path / "outside.jsonl"
+    outside.write_text("not ours\n")
+    link = tmp_path / "results.jsonl"
+    link.symlink_to(outside)
+    with pytest.raises(ValueError, match="is a symbolic link"):
+        grid_search({"a": [1, 2]}, objective=Recorder(), n_jobs=1, results_path=link)
+    assert outside.read_text() == "not ours\n"
+
+
+def test_retry_failed_runs_the_failed_trials_of_a_search_again(tmp_path, capsys):
+    out = tmp_path / "s"
+    argv = ["search", "--dataset", "moons", "--n-samples", "120", "--grid", "lr=0.1,1e6",
+            "--set", "hidden=4x4", "--set", "activation=linear", "--set", "epochs=2",
+            "--jobs", "1", "--quiet", "--no-test", "--out", str(out)]
+    assert main(argv) == 0
+    log = out / "results.jsonl"
+    assert main(["search", "--out", str(out), "--resume", "--quiet", "--jobs", "1"]) == 0
+    assert len(log.read_text().splitlines()) == 2  # nothing ran again
+    assert main(["search", "--out", str(out), "--resume", "--retry-failed", "--quiet",
+                 "--jobs", "1"]) == 0
+    assert [json.loads(line)["status"] for line in log.read_text().splitlines()] == \
+        ["ok", "failed", "failed"]  # the failed trial ran again (and failed again)
+    capsys.readouterr()
+    assert main([*argv[:-2], "--out", str(tmp_path / "t"), "--retry-failed"]) == 2
+    assert "--retry-failed runs the failed trials of a search again: give it with " \
+        "--resume" in capsys.readouterr().err
 
 
 def test_errors_show_in_percent_for_classification(tmp_path):
