@@ -73,7 +73,7 @@ bench: setup
 	$(PY) benchmarks/bench_step.py
 
 lint: setup
-	$(VENV)/bin/ruff check autograd_flow tests benchmarks
+	$(VENV)/bin/ruff check autograd_flow autograd_flow_launcher.py tests benchmarks
 	$(VENV)/bin/mypy
 
 # Execute every notebook in place at full settings, so their outputs (the numbers their
