@@ -9,7 +9,7 @@ raises :class:`ModelFileError` naming the file and the entry.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -112,12 +112,12 @@ def _model_arrays(path: Path, meta: Mapping[str, Any]) -> dict[str, tuple[int, .
     except ValueError as error:
         raise _tampered(path, error) from None
     n_in, n_out = sizes[0], sizes[-1]
-    return {**_parameter_shapes(sizes), "mean": (n_in,), "std": (n_in,),
+    return {**parameter_shapes(sizes), "mean": (n_in,), "std": (n_in,),
             "target_mean": (n_out,), "target_std": (n_out,)}
 
 
-def _parameter_shapes(sizes: list[int]) -> dict[str, tuple[int, ...]]:
-    """{name: shape} of W1, b1, W2, ... of an MLP with layer sizes ``sizes``."""
+def parameter_shapes(sizes: Sequence[int]) -> dict[str, tuple[int, ...]]:
+    """{name: shape} of the parameters of ``MLP(sizes)``: W1 (H1, n_in), b1 (H1,), ..."""
     shapes: dict[str, tuple[int, ...]] = {}
     for k, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
         shapes.update({f"W{k}": (fan_out, fan_in), f"b{k}": (fan_out,)})
@@ -146,7 +146,7 @@ def _parameter_arrays(arrays: Mapping[str, np.ndarray], sizes: list[int]) -> lis
     """W1, b1, W2, ... of the architecture ``sizes``: present, of the right shapes, real
     floats and finite."""
     values = []
-    for name, shape in _parameter_shapes(sizes).items():
+    for name, shape in parameter_shapes(sizes).items():
         value = arrays[name]
         if value.shape != shape or value.dtype.kind != "f":
             raise ValueError(f"array {name} has shape {value.shape} dtype {value.dtype}, "

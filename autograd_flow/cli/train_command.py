@@ -19,6 +19,7 @@ from ..core.graph import FlowGraph
 from ..data import NAMES, Splits, load_dataset, natural_task
 from ..errors import NonFiniteError
 from ..extras import require
+from ..io import parameter_shapes
 from ..learn.checkpoint import read_checkpoint
 from ..learn.files import read_run_settings, write_json
 from ..learn.runfolder import RunFolder, RunFolderError, new_run_dir, note
@@ -30,7 +31,6 @@ from ..learn.training import (
     TrainConfig,
     TrainResult,
     check_training_memory,
-    parameter_shapes,
     train,
     training_fingerprint,
 )

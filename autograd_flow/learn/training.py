@@ -167,14 +167,6 @@ def check_training_memory(config: TrainConfig, splits: Splits) -> None:
                "examples", "use smaller hidden layers (--hidden) or less data (--n-samples)")
 
 
-def parameter_shapes(sizes: Sequence[int]) -> dict[str, tuple[int, ...]]:
-    """{name: shape} of the parameters of ``MLP(sizes)``: W1 (H1, n_in), b1 (H1,), ..."""
-    shapes: dict[str, tuple[int, ...]] = {}
-    for k, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
-        shapes[f"W{k}"], shapes[f"b{k}"] = (fan_out, fan_in), (fan_out,)
-    return shapes
-
-
 def training_fingerprint(splits: Splits) -> str:
     """The fingerprint of the training and validation data a checkpoint records."""
     return fingerprint(splits.X_train, splits.y_train, splits.X_valid, splits.y_valid)

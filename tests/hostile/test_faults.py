@@ -20,10 +20,10 @@ from hostile_support import (
     wait_for,
 )
 
-from autograd_flow.io import load_model, read_archive
+from autograd_flow.io import load_model, parameter_shapes, read_archive
 from autograd_flow.learn.checkpoint import read_checkpoint
 from autograd_flow.learn.runfolder import LOCK, STAGING, RunFolder
-from autograd_flow.learn.training import OPTIMIZER_BUFFERS, TrainConfig, parameter_shapes
+from autograd_flow.learn.training import OPTIMIZER_BUFFERS, TrainConfig
 
 # checkpoints of ~3 MB (a 500-500 MLP with momentum and a best copy) and 24 training
 # examples: writing a checkpoint is about a quarter of an epoch, so random kills land in

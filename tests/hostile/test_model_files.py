@@ -19,10 +19,17 @@ import numpy as np
 import pytest
 
 from autograd_flow import cli
-from autograd_flow.io import ModelFileError, load_model, read_archive, save_model, write_archive
+from autograd_flow.io import (
+    ModelFileError,
+    load_model,
+    parameter_shapes,
+    read_archive,
+    save_model,
+    write_archive,
+)
 from autograd_flow.learn.checkpoint import OtherRunError, read_checkpoint
 from autograd_flow.learn.model import Model
-from autograd_flow.learn.training import OPTIMIZER_BUFFERS, TrainConfig, parameter_shapes
+from autograd_flow.learn.training import OPTIMIZER_BUFFERS, TrainConfig
 from autograd_flow.nn import MLP
 
 
