@@ -246,8 +246,9 @@ def _not_a_file_message(lock: Path) -> str:
 
 
 def _link_message(path: Path) -> str:
-    return (f"{path} is a symbolic link; autograd-flow never writes through one (the file "
-            "it points to is left as it is): remove the link, or choose another --out")
+    return (f"{path} is a symbolic link (to {os.readlink(path)}); autograd-flow never writes "
+            "through one (what it points to is left as it is): remove the link, or choose "
+            "another --out")
 
 
 def _check_names(folder: Path, artefacts: Iterable[str]) -> None:

@@ -85,9 +85,9 @@ def test_a_symlinked_results_file_is_refused_and_what_it_points_to_untouched(tmp
                    tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        f"autograd-flow search: error: s/results.jsonl is a symbolic link (to {outside}): a "
-        "search never reads or writes its results through a link; remove the link, or "
-        "choose another results file (--out)")
+        f"autograd-flow search: error: s/results.jsonl is a symbolic link (to {outside}); "
+        "autograd-flow never writes through one (what it points to is left as it is): "
+        "remove the link, or choose another --out")
     assert outside.read_text() == "my own notes\n"
     assert log.is_symlink()
 
