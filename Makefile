@@ -27,8 +27,8 @@ $(STAMP): pyproject.toml
 	    fi; \
 	  fi; \
 	fi
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
+	$(PY) -m pip install -qq --upgrade pip
+	$(PY) -m pip install -qq -e '.[$(EXTRAS)]'
 	@touch $(STAMP)
 
 dot:
@@ -69,7 +69,7 @@ test-fast: setup chromium
 bench: setup
 	@# the CPU build of torch first, so the bench extra does not pull CUDA libraries
 	$(PY) -m pip install --quiet "torch==2.13.0+cpu" 2>/dev/null || true
-	$(PY) -m pip install --quiet -e '.[$(EXTRAS),bench]' || echo "bench extra not installed: comparing with numpy only"
+	$(PY) -m pip install -qq -e '.[$(EXTRAS),bench]' || echo "bench extra not installed: comparing with numpy only"
 	$(PY) benchmarks/bench_step.py
 
 lint: setup
