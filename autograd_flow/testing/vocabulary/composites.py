@@ -1,6 +1,8 @@
 """Composites for random graphs (each counts as one op): linear with a new weight and
 an optional bias, softmax and log_softmax along a drawn axis, softmax cross-entropy
-with drawn labels, and the l1 and l2 penalties of one or two boxes.
+with drawn labels, the l1 and l2 penalties of one or two boxes, and the activations of
+:mod:`autograd_flow.nn.activations` (gelu in a drawn form, elu and celu with a drawn
+alpha).
 """
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ...core.box import Box
+from ...nn import activations as A
 from ...nn import functions as F
+from ...ops.registry import NAMESPACE
 from ..builder import Builder, Recipe, domain_ok
 
 
@@ -38,6 +42,15 @@ def _softmax_like(function: Callable[..., Box]) -> Callable[[Builder, Box], Box]
     return lambda b, a: function(a, axis=b.draw(st.sampled_from(range(-np.ndim(a.value), 0))))
 
 
+def _gelu(b: Builder, a: Box) -> Box:
+    forms = A.GELU_FORMS if "erf" in NAMESPACE else ("tanh",)  # the exact form needs af.erf
+    return A.gelu(a, approximate=b.draw(st.sampled_from(forms)))
+
+
+def _with_alpha(function: Callable[..., Box]) -> Callable[[Builder, Box], Box]:
+    return lambda b, a: function(a, alpha=b.draw(st.sampled_from([1.0, 0.5, 2.0])))
+
+
 #: How a random graph draws the composites (each counts as one op), by the op's name.
 RECIPES: dict[str, Recipe] = {
     "linear": _linear,
@@ -46,4 +59,12 @@ RECIPES: dict[str, Recipe] = {
     "softmax_cross_entropy": _cross_entropy,
     "l1_penalty": _penalty(F.l1_penalty),
     "l2_penalty": _penalty(F.l2_penalty),
+    "gelu": _gelu,
+    "silu": lambda b, a: A.silu(a),
+    "mish": lambda b, a: A.mish(a),
+    "elu": _with_alpha(A.elu),
+    "selu": lambda b, a: A.selu(a),
+    "celu": _with_alpha(A.celu),
+    "softsign": lambda b, a: A.softsign(a),
+    "hardsigmoid": lambda b, a: A.hardsigmoid(a),
 }
