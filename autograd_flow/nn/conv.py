@@ -17,7 +17,7 @@ import numpy as np
 from .. import ops
 from ..core.box import Box, Input, Leaf, Parameter, as_box
 from ..core.scope import composite
-from .layer import Layer, float_dtype, glorot_uniform, positive_int
+from .layer import Layer, float_dtype, glorot_uniform, positive_int, static_shape
 
 Pair = tuple[int, int]
 
@@ -72,7 +72,7 @@ def _known_shape(box: Box) -> tuple[int, ...] | None:
 
 def _check_image(x: Box, who: str, channels: int | None) -> None:
     """An Input declared with a shape must be (N, C, H, W), C = ``channels`` if known."""
-    shape = x.shape if isinstance(x, Input) else _known_shape(x)
+    shape = static_shape(x)
     if shape is None:
         return
     if len(shape) != 4:
