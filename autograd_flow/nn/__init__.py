@@ -15,7 +15,7 @@ graph after ``net.eval()``; call ``net.end_step()`` once after each training ste
 """
 from .activations import celu, elu, gelu, hardsigmoid, mish, selu, silu, softsign
 from .attention import AttentionHead, attention
-from .conv import Conv2d, conv2d, max_pool2d
+from .conv import Conv2d, ConvTranspose2d, conv2d, conv_transpose2d, max_pool2d
 from .dropout import Dropout
 from .example_norm import GroupNorm, LayerNorm, RMSNorm, group_norm, layer_norm, rms_norm
 from .layer import Layer, Linear, Sequential, glorot_uniform, init_bound
@@ -24,7 +24,8 @@ from .mlp import ACTIVATIONS, MLP
 from .norm import BatchNorm
 
 __all__ = ["MLP", "ACTIVATIONS", "init_bound", "glorot_uniform", "Layer", "Linear",
-           "Sequential", "Conv2d", "conv2d", "max_pool2d", "BatchNorm", "Dropout",
-           "attention", "AttentionHead", "gelu", "silu", "mish", "elu", "selu", "celu",
-           "softsign", "hardsigmoid", "l1_loss", "smooth_l1_loss", "huber_loss", "LayerNorm",
-           "GroupNorm", "RMSNorm", "layer_norm", "group_norm", "rms_norm"]
+           "Sequential", "Conv2d", "conv2d", "ConvTranspose2d", "conv_transpose2d",
+           "max_pool2d", "BatchNorm", "LayerNorm", "layer_norm", "RMSNorm", "rms_norm",
+           "GroupNorm", "group_norm", "Dropout", "attention", "AttentionHead", "gelu", "silu",
+           "mish", "elu", "selu", "celu", "softsign", "hardsigmoid", "l1_loss",
+           "smooth_l1_loss", "huber_loss"]
