@@ -18,7 +18,7 @@ from ..ops.registry import function
 from .functions import check_reduction, reduce_loss
 
 
-@function("l1_loss", graphs=False)
+@function("l1_loss")
 @composite("l1_loss")
 def l1_loss(prediction: Any, target: Any, reduction: str = "mean",
             name: str | None = None) -> Box:
@@ -30,7 +30,7 @@ def l1_loss(prediction: Any, target: Any, reduction: str = "mean",
     return out
 
 
-@function("smooth_l1_loss", graphs=False)
+@function("smooth_l1_loss")
 @composite("smooth_l1_loss")
 def smooth_l1_loss(prediction: Any, target: Any, reduction: str = "mean", beta: float = 1.0,
                    name: str | None = None) -> Box:
@@ -56,7 +56,7 @@ def smooth_l1_loss(prediction: Any, target: Any, reduction: str = "mean", beta: 
     return out
 
 
-@function("huber_loss", graphs=False)
+@function("huber_loss")
 @composite("huber_loss")
 def huber_loss(prediction: Any, target: Any, reduction: str = "mean", delta: float = 1.0,
                name: str | None = None) -> Box:

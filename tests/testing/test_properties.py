@@ -16,7 +16,7 @@ from autograd_flow.testing import strategies as S
 
 COMPOSITES = ["linear", "softmax", "log_softmax", "softmax_cross_entropy", "l1_penalty",
               "l2_penalty", "gelu", "silu", "mish", "elu", "selu", "celu", "softsign",
-              "hardsigmoid"]
+              "hardsigmoid", "l1_loss", "smooth_l1_loss", "huber_loss"]
 
 
 def test_every_primitive_and_composite_is_drawn_by_the_strategies():
