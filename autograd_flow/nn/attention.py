@@ -58,7 +58,8 @@ def attention(q: Any, k: Any, v: Any, mask: Any = None, scale: float | None = No
         weights = F.softmax(scores, axis=-1, name="attention weights")
     else:
         scores = (ops.Where(mask, scores, -np.inf, name="masked scores") if kind == "b" else
-                  ops.Add(scores, ops.AstypeLike(mask, scores), name="scores + mask"))
+                  ops.Add(scores, ops.AstypeLike(mask, scores, name="mask"),
+                          name="scores + mask"))
         weights = _safe_softmax(scores)
     return ops.MatMul(weights, v, name=label)
 

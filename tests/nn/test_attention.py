@@ -297,6 +297,11 @@ def test_bad_input_is_explained():
     with pytest.raises(af.BoxError, match=r"head: q = x W_q\^T, x \(\.\.\., L, d_model=6\)"
                                           r".*\(2, 5, 7\)"):
         head_graph.fprop({x: np.ones((2, 5, 7))})
+    feed = {q: np.ones((3, 2)), k: np.ones((4, 2)), v: np.ones((4, 2))}
+    for mask, box in [(np.zeros((3, 5)), r"scores \+ mask"), (np.ones((3, 5), bool),
+                                                            "masked scores")]:
+        with pytest.raises(af.BoxError, match=rf"'{box}'.*broadcast.*\(3, 5\)"):
+            af.FlowGraph(attention(q, k, v, mask=mask)).fprop(feed)  # 4 keys, not 5
     graph = af.FlowGraph(attention(q, k, v, name="attn"))
     with pytest.raises(af.BoxError, match=r"attn: q k\^T.*\(5, 4\).*\(3, 6\)"):
         graph.fprop({q: np.ones((5, 4)), k: np.ones((6, 3)), v: np.ones((6, 2))})
