@@ -1,5 +1,6 @@
-"""Scaled dot-product attention (Vaswani et al. 2017) as a composite, and a single
-attention head with its query, key and value projections."""
+"""Scaled dot-product attention (Vaswani et al. 2017) as a composite, with a boolean or
+an additive float mask, and a single attention head with its query, key and value
+projections."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..core.box import Box, Input, Parameter, as_box
+from ..core.box import Box, Input, Leaf, Parameter, as_box
 from ..core.scope import composite, scope
 from . import functions as F
 from .layer import Layer, float_dtype, glorot_uniform, positive_int
@@ -23,10 +24,19 @@ def attention(q: Any, k: Any, v: Any, mask: Any = None, scale: float | None = No
 
     ``q`` has shape (..., L_q, d), ``k`` (..., L_k, d), ``v`` (..., L_k, d_v); leading axes
     broadcast. ``scale`` replaces 1 / sqrt(d) (d read from q when the graph runs).
-    ``mask``: booleans broadcasting to (..., L_q, L_k), True where query i may attend to
-    key j (PyTorch's boolean attn_mask), e.g. ``np.tril(np.ones((L, L), bool))`` for
-    causal attention; masked scores become -inf, so they get weight 0 and no gradient.
-    A query whose keys are all masked gets NaN, as in PyTorch.
+    ``mask`` broadcasts to (..., L_q, L_k), as PyTorch's attn_mask:
+
+    - booleans: True where query i may attend to key j, e.g.
+      ``np.tril(np.ones((L, L), bool))`` for causal attention; masked scores become
+      -inf, so they get weight 0 and no gradient;
+    - floats: added to the scores (0 to attend, -inf not to, or a bias such as ALiBi's),
+      converted to the scores' dtype (PyTorch asks them to match), so float32 stays
+      float32; a mask that is a box gets the gradient of the scores.
+
+    Its dtype is read when the graph is built: from its value, an Input's declared
+    dtype, an ``af.astype`` box or a comparison box. A query whose scores are all -inf
+    (every key masked) gets weight 0 on every key, so output 0 and no gradient, as
+    PyTorch's (``_safe_softmax``, PyTorch 2.5 and later).
     """
     q, k, v = as_box(q), as_box(k), as_box(v)
     label = name or "attention"
@@ -34,13 +44,8 @@ def attention(q: Any, k: Any, v: Any, mask: Any = None, scale: float | None = No
         if isinstance(box, Input) and box.shape is not None and len(box.shape) < 2:
             raise ValueError(f"attention '{label}': {what} ({box.name!r}) has shape "
                              f"{box.shape}; it needs at least 2 axes (..., length, features)")
-    if mask is not None:
-        mask = as_box(mask)
-        kind = getattr(mask.value, "dtype", None) if mask.value is not None else None
-        if kind is not None and kind != np.bool_:
-            raise ValueError(f"attention '{label}': the mask must hold booleans (True = "
-                             f"attend), got {kind}; for an additive mask add it to the "
-                             "scores yourself")
+    mask = None if mask is None else as_box(mask)
+    kind = None if mask is None else _mask_kind(mask, f"attention '{label}'")
     scores: Box = ops.MatMul(q, ops.SwapAxes(k, -1, -2, name="k^T"),
                              name=f"{label}: q k^T, q (..., Lq, d), k (..., Lk, d)")
     if scale is None:
@@ -49,10 +54,55 @@ def attention(q: Any, k: Any, v: Any, mask: Any = None, scale: float | None = No
         scores = ops.Div(scores, ops.Sqrt(width), name="q k^T / sqrt(d)")
     else:
         scores = ops.Mul(scores, float(scale), name="q k^T * scale")
-    if mask is not None:
-        scores = ops.Where(mask, scores, -np.inf, name="masked scores")
-    weights = F.softmax(scores, axis=-1, name="attention weights")
+    if kind is None:
+        weights = F.softmax(scores, axis=-1, name="attention weights")
+    else:
+        scores = (ops.Where(mask, scores, -np.inf, name="masked scores") if kind == "b" else
+                  ops.Add(scores, ops.AstypeLike(mask, scores, name="mask"),
+                          name="scores + mask"))
+        weights = _safe_softmax(scores)
     return ops.MatMul(weights, v, name=label)
+
+
+def _safe_softmax(scores: Box) -> Box:
+    """softmax along the last axis, and 0 on a row whose scores are all -inf (where the
+    softmax is 0 / 0): the row's scores are replaced by 0 before the softmax, so neither
+    the value nor the gradient sees a NaN."""
+    peak = ops.Max(scores, axis=-1, keepdims=True, initial=-np.inf, name="max score")
+    closed = ops.Equal(peak, -np.inf, name="every key masked")
+    open_scores = ops.Where(closed, 0.0, scores, name="scores of rows with a key")
+    return ops.Where(closed, 0.0, F.softmax(open_scores, axis=-1),
+                     name="attention weights")
+
+
+_COMPARISONS = (ops.Greater, ops.GreaterEqual, ops.Less, ops.LessEqual, ops.Equal,
+                ops.NotEqual)
+
+
+def _mask_kind(mask: Box, who: str) -> str:
+    """The kind of the mask's dtype, "b" (booleans) or "f" (floats), as far as it is
+    known when the graph is built; a ValueError saying what to do otherwise."""
+    if isinstance(mask, _COMPARISONS):
+        return "b"
+    if isinstance(mask, ops.Astype):
+        dtype: np.dtype | None = np.dtype(mask.dtype)
+    elif isinstance(mask, Input):
+        dtype = mask.dtype
+    elif isinstance(mask, Leaf) and mask.value is not None:
+        dtype = np.asarray(mask.value).dtype
+    else:
+        dtype = None
+    if dtype is None:
+        where = (f"the Input {mask.name!r} declares no dtype" if isinstance(mask, Input) else
+                 f"the {type(mask).__name__} box {mask.name!r} makes it")
+        raise ValueError(f"{who}: the mask's dtype decides what it means (booleans: True = "
+                         f"attend; floats: added to the scores) and {where}: declare it, "
+                         "af.Input('mask', dtype=bool) or a float dtype, or convert the mask "
+                         "with af.astype(mask, bool) or af.astype(mask, float)")
+    if dtype.kind not in "bf":
+        raise ValueError(f"{who}: the mask must hold booleans (True = attend) or floats "
+                         f"(added to the scores), got {dtype}")
+    return dtype.kind
 
 
 class AttentionHead(Layer):

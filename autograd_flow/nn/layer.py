@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.box import Box, Constant, Parameter
+from ..core.box import Box, Constant, Input, Leaf, Parameter
 from . import functions as F
 
 
@@ -43,6 +43,17 @@ def positive_int(value: Any, what: str, who: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{who}: {what} must be an integer >= 1, got {value!r}")
     return int(value)
+
+
+def static_shape(box: Box) -> tuple[int | None, ...] | None:
+    """What is known of a box's shape when the graph is built: an Input's declared shape
+    (None along an axis of any size), a Parameter's or Constant's value's shape; None
+    for an undeclared Input and for a box computed when the graph runs."""
+    if isinstance(box, Input):
+        return box.shape
+    if isinstance(box, Leaf) and box.value is not None:
+        return np.shape(box.value)
+    return None
 
 
 class Layer:

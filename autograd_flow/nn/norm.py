@@ -1,7 +1,8 @@
 """Batch normalization (Ioffe and Szegedy 2015) with PyTorch's conventions, for a static
 graph: the training graph normalizes with the batch's statistics, the evaluation graph
 with the running statistics, and ``end_step()`` folds each training step's batch
-statistics into the running ones."""
+statistics into the running ones (layer, group and RMS normalization, which use each
+example's own statistics, are in :mod:`.example_norm`)."""
 from __future__ import annotations
 
 from typing import Any

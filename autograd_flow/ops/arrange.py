@@ -1,10 +1,11 @@
 """Arrangement primitives: the entries of a in another order (flip, rot90, roll, sort),
-copied (tile, repeat) or surrounded by a constant (pad). Each gradient sends every
-entry of d y back to the entry of a it came from, summing over copies."""
+copied (tile, repeat) or surrounded by a constant or copies of its edges (pad). Each
+gradient sends every entry of d y back to the entry of a it came from, summing over
+copies."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 
@@ -184,20 +185,29 @@ def pad_pairs(values: Any, ndim: int) -> np.ndarray:
     return np.broadcast_to(array, (ndim, 2))
 
 
+#: np.pad's modes a Pad box takes: a constant, or copies of the input's own entries
+PadMode = Literal["constant", "edge", "reflect", "symmetric", "wrap"]
+PAD_MODES: tuple[PadMode, ...] = get_args(PadMode)
+
+
 @primitive()
 class Pad(Box):
-    """y = a surrounded by pad_width[k] = (before, after) entries of constant_values along
-    each axis k (numpy's constant mode);   d a = the middle of d y, d constant_values =
-    d y summed over the entries each constant filled"""
+    """y = a surrounded by pad_width[k] = (before, after) entries along each axis k, as
+    np.pad: entries of constant_values (mode "constant"), or copies of a's entries: the
+    edge entry ("edge"), the entries mirrored about the edge entry ("reflect") or with it
+    repeated ("symmetric"), the entries from the other end ("wrap");
+    d a = the middle of d y, plus each copy's d y added to the entry it copies,
+    d constant_values = d y summed over the entries each constant filled"""
 
     linear_in = (0, 1)
 
     def __init__(self, a: Any, constant_values: Any = 0, pad_width: Any = 0,
                  mode: str = "constant", name: str | None = None) -> None:
         super().__init__(a, constant_values, name=name)
-        if mode != "constant":
-            raise BoxError(f"{describe(self)}: mode {mode!r} is not supported; only "
-                           "mode='constant' (padding with constant_values) is.")
+        if mode not in PAD_MODES:
+            raise BoxError(f"{describe(self)}: mode {mode!r} is not supported; the modes are "
+                           f"{', '.join(map(repr, PAD_MODES))}.")
+        self.mode = mode
         try:
             widths = np.asarray(pad_width)
         except ValueError:  # ragged
@@ -218,8 +228,23 @@ class Pad(Box):
                 f"{np.shape(a)}: give one width, one (before, after) pair, or "
                 f"{np.ndim(a)} pairs.") from None
 
+    def sources(self, a: Any) -> list[np.ndarray]:
+        """For each axis, the index along it of the entry of a that each entry of y
+        copies (np.pad applied to the indices themselves)."""
+        return [np.pad(np.arange(side), pair, mode=self.mode)
+                for side, pair in zip(np.shape(a), self.pairs(a).tolist())]
+
     def fprop(self, a, constant_values):
         pairs = self.pairs(a)
+        if not pairs.size:  # a 0-d array: nothing to pad (np.pad fails on no pairs)
+            return np.array(a)
+        if self.mode != "constant":
+            empty = [k for k, side in enumerate(np.shape(a)) if not side and pairs[k].any()]
+            if empty:
+                raise BoxError(f"{describe(self)}: mode {self.mode!r} copies entries of the "
+                               f"input, and its axis {empty[0]} (shape {np.shape(a)}) has "
+                               "none; pad it with mode='constant'.")
+            return np.pad(a, pairs, mode=self.mode)
         try:
             pad_pairs(constant_values, np.ndim(a))
         except ValueError:
@@ -227,11 +252,17 @@ class Pad(Box):
                 f"{describe(self)}: constant_values of shape {np.shape(constant_values)} do "
                 f"not fit an input of shape {np.shape(a)}: give one value, one (before, "
                 f"after) pair, or {np.ndim(a)} pairs.") from None
-        if not pairs.size:  # a 0-d array: nothing to pad (np.pad fails on no pairs)
-            return np.array(a)
         return np.pad(a, pairs, constant_values=constant_values)
 
     def bprop(self, grad, a, constant_values):
+        if self.mode != "constant":
+            for axis, source in enumerate(self.sources(a)):  # each axis's copies summed back
+                copies = np.moveaxis(grad, axis, 0)
+                total = np.zeros((np.shape(a)[axis],) + copies.shape[1:],
+                                 dtype=np.result_type(grad))
+                np.add.at(total, source, copies)
+                grad = np.moveaxis(total, 0, axis)
+            return grad, None
         shape = np.shape(a)
         pairs = self.pairs(a)
         middle = tuple(slice(before, before + side) for (before, _), side in zip(pairs, shape))
@@ -305,10 +336,14 @@ class Unsort(Box):
 @function("pad", box=Pad, numpy=np.pad)
 def pad(a: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0,
         name: str | None = None) -> Box:
-    """a surrounded by ``constant_values``, ``pad_width`` entries before and after each
-    axis (one int, one (before, after) pair, or a pair per axis), as ``np.pad`` in its
-    constant mode (the only mode). ``constant_values`` may be a box: it gets the sum of
-    the gradient over the entries it fills."""
+    """a with ``pad_width`` entries before and after each axis (one int, one (before,
+    after) pair, or a pair per axis), as ``np.pad`` in its modes "constant" (entries of
+    ``constant_values``, which may be a box: it gets the sum of the gradient over the
+    entries it fills), "edge", "reflect", "symmetric" and "wrap" (copies of a's entries,
+    each copy's gradient added to the entry it copies)."""
+    if mode != "constant" and (isinstance(constant_values, Box) or np.any(constant_values)):
+        raise BoxError(f"pad: constant_values fills mode='constant' only; mode {mode!r} pads "
+                       "with copies of the input's entries.")
     return Pad(a, constant_values, pad_width=pad_width, mode=mode, name=name)
 
 

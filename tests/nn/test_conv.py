@@ -183,7 +183,8 @@ def test_conv2d_with_a_computed_kernel_needs_its_size():
 
 @pytest.mark.parametrize("call, message", [
     (lambda x: conv2d(x, np.zeros((3, 3, 3))), r"W must have shape \(out_channels, "
-                                                r"in_channels, kh, kw\), got \(3, 3, 3\)"),
+                                                r"in_channels / groups, kh, kw\), got "
+                                                r"\(3, 3, 3\)"),
     (lambda x: conv2d(x, np.zeros((2, 1, 3, 3)), np.zeros(3)), r"b must have shape \(2,\)"),
     (lambda x: conv2d(x, np.zeros((2, 1, 3, 3)), stride=0), "stride must be an integer >= 1"),
     (lambda x: conv2d(x, np.zeros((2, 1, 3, 3)), padding=-1), "padding must be"),

@@ -14,8 +14,13 @@ LAYERS = {
     "MLP": (lambda **o: nn.MLP([4, 5, 3], **o), (6, 4)),
     "Linear": (lambda **o: nn.Linear(4, 3, **o), (6, 4)),
     "Conv2d": (lambda **o: nn.Conv2d(2, 3, 3, padding=1, **o), (2, 2, 5, 5)),
+    "ConvTranspose2d": (lambda **o: nn.ConvTranspose2d(2, 4, 3, stride=2, groups=2, **o),
+                        (2, 2, 3, 3)),
     "BatchNorm": (lambda **o: nn.BatchNorm(3, **o), (6, 3)),
     "AttentionHead": (lambda **o: nn.AttentionHead(4, 2, **o), (5, 4)),
+    "LayerNorm": (lambda **o: nn.LayerNorm(4, **o), (6, 4)),
+    "RMSNorm": (lambda **o: nn.RMSNorm(4, **o), (6, 4)),
+    "GroupNorm": (lambda **o: nn.GroupNorm(2, 4, **o), (3, 4, 2, 2)),
 }
 
 

@@ -1,5 +1,5 @@
-"""Arrangement primitives (flip, rot90, roll, tile, repeat, pad, sort) through the one
-table checker; closed forms of their gradients and their errors."""
+"""Arrangement primitives (flip, rot90, roll, tile, repeat, pad in its five modes, sort)
+through the one table checker; closed forms of their gradients and their errors."""
 from __future__ import annotations
 
 import numpy as np
@@ -58,6 +58,11 @@ TABLE: list[Case] = [
     *[Case(af.pad, (s,), np.pad, kwargs={"pad_width": w})
       for s, w in [((2, 3), 1), ((2, 3), ((1, 0), (2, 1))), ((3,), (0, 2)), ((), 2),
                    ((0, 2), 1)]],
+    # copies of the input's entries; widths beyond the axis's length copy copies, as numpy
+    *[Case(af.pad, (s,), np.pad, kwargs={"pad_width": w, "mode": m})
+      for m in ("edge", "reflect", "symmetric", "wrap")
+      for s, w in [((2, 3), ((1, 2), (2, 1))), ((4,), (5, 7)), ((3, 1, 2), 2), ((), 1),
+                   ((0, 3), ((0, 0), (1, 2)))]],
     # the constant is a box: it gets the gradient summed over the entries it fills
     *[Case(pad_with, (s, c), np_pad_with, kwargs={"pad_width": w})
       for s, c, w in [((2, 3), (), ((1, 0), (2, 1))), ((3,), (2,), 2), ((2, 3), (2, 2), 1),
@@ -125,10 +130,28 @@ def test_the_constant_of_pad_gets_the_gradient_of_the_entries_it_fills() -> None
     np.testing.assert_array_equal(grads[c], [[3.0, 3.0], [4.0, 4.0]])
 
 
+def test_the_copies_of_pad_give_their_gradient_to_the_entries_they_copy() -> None:
+    x = af.Parameter(np.array([1.0, 2.0, 3.0]), name="x")
+    seed = np.array([10.0, 20.0, 1.0, 2.0, 3.0, 30.0, 40.0])
+    expected = {  # padded with two entries each side
+        "edge": [1 + 10 + 20, 2, 3 + 30 + 40],  # 1 1 | 1 2 3 | 3 3
+        "reflect": [1 + 40, 2 + 20 + 30, 3 + 10],  # 3 2 | 1 2 3 | 2 1
+        "symmetric": [1 + 20, 2 + 10 + 40, 3 + 30],  # 2 1 | 1 2 3 | 3 2
+        "wrap": [1 + 30, 2 + 10 + 40, 3 + 20],  # 2 3 | 1 2 3 | 1 2
+    }
+    for mode, gradient in expected.items():
+        assert np.array_equal(af.FlowGraph(af.pad(x, 2, mode=mode)).fprop(),
+                              np.pad(x.value, 2, mode=mode))
+        np.testing.assert_array_equal(_gradient(af.pad(x, 2, mode=mode), x, seed), gradient,
+                                      err_msg=mode)
+
+
 @pytest.mark.parametrize(("build", "message"), [
-    (lambda x: af.pad(x, 1, mode="reflect"),
-     r"Pad 'pad' \(created at test_arrange.py:\d+\): mode 'reflect' is not supported; only "
-     "mode='constant'"),
+    (lambda x: af.pad(x, 1, mode="linear_ramp"),
+     r"Pad 'pad' \(created at test_arrange.py:\d+\): mode 'linear_ramp' is not supported; "
+     "the modes are 'constant', 'edge', 'reflect', 'symmetric', 'wrap'"),
+    (lambda x: af.pad(x, 1, mode="edge", constant_values=2.0),
+     r"constant_values fills mode='constant' only; mode 'edge' pads with copies"),
     (lambda x: af.pad(x, 1.5), r"pad_width must be non-negative integers.*got 1.5"),
     (lambda x: af.pad(x, ((1, 2), (3,))), r"pad_width must be non-negative integers"),
     (lambda x: af.pad(x, -1), r"pad_width must be non-negative integers"),
@@ -157,6 +180,9 @@ def test_bad_settings_are_refused_when_the_box_is_made(build, message) -> None:
      "give one width, one \\(before, after\\) pair, or 2 pairs"),
     (lambda x: af.pad(x, 1, constant_values=np.zeros((3, 2))), (2, 4),
      r"constant_values of shape \(3, 2\) do not fit an input of shape \(2, 4\)"),
+    (lambda x: af.pad(x, ((0, 0), (1, 0)), mode="reflect"), (2, 0),
+     r"mode 'reflect' copies entries of the input, and its axis 1 \(shape \(2, 0\)\) has "
+     "none; pad it with mode='constant'"),
     (lambda x: af.flip(x, (0, 2)), (2, 4), r"Flip 'flip' .*: axis 2 is out of range"),
     (lambda x: af.fliplr(x), (3,), r"Flip 'fliplr' .*: axis 1 is out of range .*shape \(3,\)"),
     (lambda x: af.rot90(x, axes=(0, -2)), (2, 4),

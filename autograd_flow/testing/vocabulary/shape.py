@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from ...core.box import Box
 from ...ops import surface as N
+from ...ops.arrange import PAD_MODES
 from ..builder import Builder, Recipe
 from ..values import floats, shapes
 
@@ -87,6 +88,8 @@ def _pad(b: Builder, a: Box) -> Box:
     pair = st.tuples(st.integers(0, 1), st.integers(0, 1))
     per_axis = st.lists(pair, min_size=ndim, max_size=ndim) if ndim else pair
     width = b.draw(st.integers(0, 1) | pair | per_axis)
+    if all(np.shape(a.value)) and b.draw(st.booleans()):  # copies of a's entries
+        return N.pad(a, width, mode=b.draw(st.sampled_from(PAD_MODES[1:])))
     constant = b.leaf(()) if b.draw(st.booleans()) else b.draw(floats("real"))
     return N.pad(a, width, constant_values=constant)
 
