@@ -21,6 +21,11 @@ Routes (``ID``: a session's id, one per tab)::
     POST /api/sessions/ID/{start,pause,step,reset,close}
     POST /api/sessions/ID/view                  {"expanded": true|false}
 
+Requests a page on another site sends (its ``Origin`` header names that site) get 403,
+as do requests for a host name other than a loopback one while serving on loopback
+(DNS rebinding). A client that hangs up mid-request, or sends what no parser reads,
+gets no traceback printed: only real bugs print one.
+
 A session whose last event stream ends (the tab was closed) stops training at once
 (the socket is watched, so this does not wait for the next write); it is forgotten
 30 s later unless a page reconnects.
@@ -71,6 +76,10 @@ class ClientError(Exception):
         super().__init__(message)
         self.status = status
         self.fields = fields or {}
+
+
+class ClientGone(Exception):
+    """The client closed the connection before sending the body it announced."""
 
 
 class Sessions:
@@ -191,6 +200,7 @@ class Handler(BaseHTTPRequestHandler):
 
     server: PlaygroundServer
     server_version = "autograd-flow-playground"
+    timeout = 60.0  # seconds a client may stall mid-request before its connection is dropped
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base's name)
         """Quiet: a request log is noise in a teaching tool's terminal."""
@@ -204,20 +214,28 @@ class Handler(BaseHTTPRequestHandler):
         self._dispatch(self._post)
 
     def _dispatch(self, route: Any) -> None:
-        url = urlsplit(self.path)
-        parts = [p for p in url.path.split("/") if p]
         try:
-            self._check_host()
-            route(parts, parse_qs(url.query))
-        except ClientError as error:
-            self._json({"error": str(error), "fields": error.fields}, error.status)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        except Exception as error:  # the server keeps serving; the page shows this
-            traceback.print_exc(file=sys.stderr)
-            self._json({"error": f"internal error ({type(error).__name__}: {error}); "
-                                 "the server keeps running: reset or reload the page",
-                        "fields": {}}, HTTPStatus.INTERNAL_SERVER_ERROR)
+            try:
+                self._check_host()
+                self._check_origin()
+                try:
+                    url = urlsplit(self.path)
+                except ValueError as error:
+                    raise ClientError(HTTPStatus.BAD_REQUEST, f"a malformed request path "
+                                                              f"{self.path[:80]!r}: {error}") \
+                        from None
+                route([p for p in url.path.split("/") if p], parse_qs(url.query))
+            except ClientError as error:
+                self._json({"error": str(error), "fields": error.fields}, error.status)
+            except (OSError, ClientGone):
+                raise
+            except Exception as error:  # the server keeps serving; the page shows this
+                traceback.print_exc(file=sys.stderr)
+                self._json({"error": f"internal error ({type(error).__name__}: {error}); "
+                                     "the server keeps running: reset or reload the page",
+                            "fields": {}}, HTTPStatus.INTERNAL_SERVER_ERROR)
+        except (OSError, ClientGone):  # the client went away (mid-body, or before the answer)
+            self.close_connection = True
 
     def _check_host(self) -> None:
         """Served on a loopback address, answer only requests for a loopback name: a web
@@ -225,10 +243,24 @@ class Handler(BaseHTTPRequestHandler):
         address = self.server.server_address[0]
         if not is_loopback(address if isinstance(address, str) else address.decode()):
             return
-        host = urlsplit(f"//{self.headers.get('Host', '')}").hostname or ""
+        header = self.headers.get("Host", "")
+        try:
+            host = urlsplit(f"//{header}").hostname or ""
+        except ValueError:
+            raise ClientError(HTTPStatus.BAD_REQUEST, f"the Host header {header[:80]!r} is "
+                                                      "not a host name") from None
         if not is_loopback(host):
             raise ClientError(HTTPStatus.FORBIDDEN, f"the playground answers requests for "
                                                     f"127.0.0.1 or localhost, not {host!r}")
+
+    def _check_origin(self) -> None:
+        """A request a page sends carries its ``Origin``: answer only the playground's own
+        page. Another site's page could otherwise open sessions here (a text/plain POST
+        needs no preflight) and lock this machine's own tabs out."""
+        origin = self.headers.get("Origin")
+        if origin is not None and origin.lower() != f"http://{self.headers.get('Host', '')}".lower():
+            raise ClientError(HTTPStatus.FORBIDDEN, f"the playground answers only its own "
+                                                    f"page, not a page from {origin[:80]!r}")
 
     def _get(self, parts: list[str], query: dict) -> None:
         if not parts:
@@ -308,12 +340,15 @@ class Handler(BaseHTTPRequestHandler):
             raise ClientError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                               f"the {what} is too large ({length} bytes; at most {limit})",
                               {"csv": "too large"} if what == "CSV file" else {})
-        return self.rfile.read(length)
+        body = self.rfile.read(length)
+        if len(body) < length:
+            raise ClientGone
+        return body
 
     def _body_json(self) -> dict:
         try:
             payload = json.loads(self._body(MAX_JSON_BYTES, "request") or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # RecursionError: nesting too deep for json
             payload = None
         if not isinstance(payload, dict):
             raise ClientError(HTTPStatus.BAD_REQUEST, "the request body must be a JSON "
