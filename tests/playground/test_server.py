@@ -369,3 +369,48 @@ def test_hostile_requests_get_answers_and_no_traceback():
     finally:
         process.kill()
     assert errors == ""
+
+
+def test_a_new_session_takes_the_settings_of_the_pages_url(server):
+    status, state = call(server, "/api/sessions", json.dumps(
+        {"dataset": "gauss", "hidden": "4,4,4", "lr": "zero", "features": "x1,x1x2",
+         "ratio": "40"}))
+    assert status == 200 and state["fields"].keys() == {"lr"}
+    assert state["settings"]["hidden"] == "4,4,4" and state["settings"]["lr"] == "0.03"
+    trainer = server.sessions.get(state["id"]).trainer
+    assert trainer.mlp.sizes == (2, 4, 4, 4, 2) and len(trainer.data.y_train) == 240
+    status, state = call(server, "/api/sessions", json.dumps({"dataset": "csv"}))
+    assert "choose the CSV file again" in state["fields"]["dataset"]
+    assert state["settings"]["dataset"] == "spirals"
+
+
+def test_settings_apply_field_by_field(server):
+    session = new_session(server)
+    status, answer = call(server, f"/api/sessions/{session}/settings",
+                          json.dumps({"hidden": "-3", "lr": "0.2"}))
+    assert status == 400 and list(answer["fields"]) == ["hidden"]
+    status, state = call(server, f"/api/sessions/{session}", None)
+    assert state["settings"]["lr"] == "0.2" and state["settings"]["hidden"] == "8,8"
+    status, answer = call(server, f"/api/sessions/{session}/settings",
+                          json.dumps({"decay": "power"}))
+    assert status == 200 and answer["settings"]["decay_rate"] == "0.6"
+
+
+def test_permute_capacity_and_compare_over_http(server):
+    session = new_session(server)
+    status, answer = call(server, f"/api/sessions/{session}/permute")
+    assert status == 200 and answer["message"].startswith("Swapped units")
+    status, answer = call(server, f"/api/sessions/{session}/capacity",
+                          json.dumps({"sweep": "nope"}))
+    assert status == 400 and "sweep 'nope'" in answer["error"]
+    status, answer = call(server, f"/api/sessions/{session}/capacity",
+                          json.dumps({"sweep": "l2", "epochs": 25}))
+    assert status == 200
+    wait_for(lambda: not server.sessions.get(session).latest("capacity")["running"], 120)
+    status, answer = call(server, f"/api/sessions/{session}/compare")
+    assert status == 200 and [m["name"].split(" (")[0] for m in answer["methods"]] == [
+        "gradient descent", "Newton", "NewtonCG"]
+    assert answer["parameters"] == 2 * 4 + 4 + 4 * 3 + 3
+    call(server, f"/api/sessions/{session}/settings", json.dumps({"hidden": "0"}))
+    status, answer = call(server, f"/api/sessions/{session}/permute")
+    assert status == 400 and "at least two" in answer["error"]
