@@ -66,6 +66,8 @@ STATIC = {"index.html": "text/html; charset=utf-8",
           "playground.js": "text/javascript; charset=utf-8",
           "pictures.js": "text/javascript; charset=utf-8",
           "graph.js": "text/javascript; charset=utf-8",
+          "network.js": "text/javascript; charset=utf-8",
+          "lessons.js": "text/javascript; charset=utf-8",
           "playground.css": "text/css; charset=utf-8",
           "favicon.svg": "image/svg+xml"}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "

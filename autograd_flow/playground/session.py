@@ -379,7 +379,7 @@ class Session:
         for key in ("predicted", "confidence", "value"):
             if key in plane:
                 plane[key] = _b64(plane[key])
-        for layer in [{"units": plane["inputs"]}, *plane["layers"]]:
+        for layer in [{"units": plane["inputs"]}, *plane["layers"], {"units": plane["outputs"]}]:
             for unit in layer["units"]:
                 unit["pixels"] = _b64(unit["pixels"])
         return {"running": self.running, "error": self.error, "epoch": trainer.epoch,

@@ -174,8 +174,9 @@ class Trainer:
     def plane(self) -> dict[str, Any]:
         """What the page draws over the plane (row 0 at the top): for classification
         the predicted class and its probability per grid point, for regression the value
-        predicted; each input feature's and hidden unit's value (uint8 images with the
-        value range they span); and the weights between the units drawn."""
+        predicted; each input feature's, hidden unit's and output's value (uint8 images
+        with the value range they span: a class's probability, the value predicted); and
+        the weights between the units drawn."""
         x, graph, grid = self._plane
         with np.errstate(all="ignore"):
             output, *hidden = _as_tuple(graph.fprop({x: grid}))
@@ -197,6 +198,7 @@ class Trainer:
                   for h in hidden]
         return {"grid": GRID, "extent": self.data.extent, **regions, "unit_side": side,
                 "inputs": images(grid, "linear"), "layers": layers,
+                "outputs": images(output, "sigmoid" if self.data.classes else "tanh"),
                 "weights": self.shown_weights()}
 
     def shown_weights(self) -> list[list[list[float]]]:
