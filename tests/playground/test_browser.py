@@ -446,7 +446,7 @@ def test_a_page_from_another_site_is_refused(server, browser):
         def log_message(self, *args):
             pass
 
-    evil = http.server.HTTPServer(("127.0.0.1", 0), Evil)
+    evil = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Evil)
     threading.Thread(target=evil.serve_forever, daemon=True).start()
     try:
         browser.get("about:blank")
@@ -463,3 +463,39 @@ def test_a_page_from_another_site_is_refused(server, browser):
         assert len(server.sessions.all()) == before
     finally:
         evil.shutdown()
+
+
+def test_a_stall_at_chance_is_named_and_the_curves_stay_readable(server, browser):
+    """No hidden layer cannot learn xor: the loss stays at the chance level and the
+    warning says so and what to try. The curves: epochs and loss on log scales (the
+    early learning keeps its room), training and validation lines told apart."""
+    driver = browser
+    session = open_page(driver, server, server.url + "#dataset=xor&hidden=0&speed=max")
+    assert tuple(session.trainer.mlp.sizes) == (2, 2)
+    assert not by_testid(driver, "warning").is_displayed()
+    by_testid(driver, "start").click()
+    warning = wait_until(lambda: by_testid(driver, "warning").is_displayed() and
+                         text(driver, "warning"), TIMEOUT, "the stall's warning")
+    assert "at the chance level (0.69" in warning and "no better than a guess" in warning
+    assert "more hidden units" in warning
+    wait_until(lambda: session.trainer.epoch >= 60, TIMEOUT, "60 epochs")
+    by_testid(driver, "start").click()
+    wait_until(lambda: not session.running, TIMEOUT, "the pause")
+    time.sleep(0.3)   # the last frame drawn
+    loss_chart = by_testid(driver, "curve").find_element("css selector", "svg")
+    assert "log scale" in loss_chart.find_element("css selector", ".title").text
+    # the epoch axis: epoch 10 at least a third of the way across 60+ epochs (on a linear
+    # axis it would be a sixth)
+    left, right, ten = driver.execute_script(
+        "const svg = arguments[0], axis = svg.querySelector('line.axis');"
+        "const ten = [...svg.querySelectorAll('text')].find(t => t.textContent === '10');"
+        "return [+axis.getAttribute('x1'), +axis.getAttribute('x2'), +ten.getAttribute('x')];",
+        loss_chart)
+    assert (ten - left) / (right - left) > 1 / 3
+    styles = driver.execute_script(
+        "return ['train', 'valid'].map(c => {"
+        "  const s = getComputedStyle(arguments[0].querySelector('polyline.' + c));"
+        "  return [s.stroke, s.strokeDasharray]; })", loss_chart)
+    assert styles[0][0] != styles[1][0] and styles[0][1] != styles[1][1]
+    ends = [e.text for e in loss_chart.find_elements("css selector", "text.end")]
+    assert "train" in ends and "valid" in ends
