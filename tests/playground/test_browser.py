@@ -499,3 +499,12 @@ def test_a_stall_at_chance_is_named_and_the_curves_stay_readable(server, browser
     assert styles[0][0] != styles[1][0] and styles[0][1] != styles[1][1]
     ends = [e.text for e in loss_chart.find_elements("css selector", "text.end")]
     assert "train" in ends and "valid" in ends
+
+
+def test_the_screenshot_command_writes_the_picture_and_the_hash_of_its_files(tmp_path):
+    from autograd_flow.playground.screenshot import digest_path, main, static_digest
+
+    picture = tmp_path / "docs" / "playground.png"
+    assert main(["-o", str(picture), "--epochs", "2", "--hidden", "4"]) == 0
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert digest_path(picture).read_text().split()[0] == static_digest()
