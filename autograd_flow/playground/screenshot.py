@@ -59,7 +59,7 @@ def take(output: Path, dataset: str = "spirals", hidden: str = "8,8", epochs: in
             driver.find_element(By.CSS_SELECTOR, "[data-testid=start]").click()
             wait_until(lambda: int(text(driver, "epoch")) >= epochs, 120, f"epoch {epochs}")
             wait_until(lambda: _graph_epoch(driver) >= epochs - 2, 30, "a fresh flow graph")
-            driver.find_element(By.CSS_SELECTOR, "[data-testid=graph] g.node[id=b1]").click()
+            wait_until(lambda: _click_box(driver, "b1"), 30, "a click on the box W1")
             drawn = _graph_epoch(driver)
             _fit_window(driver, width)
             wait_until(lambda: _graph_epoch(driver) > drawn, 30, "the graph after resizing")
@@ -73,6 +73,18 @@ def take(output: Path, dataset: str = "spirals", hidden: str = "8,8", epochs: in
         f"{digest}  the static files of autograd_flow/playground that {output.name} shows "
         f"(python -m autograd_flow.playground.screenshot writes both)\n")
     return output
+
+
+def _click_box(driver: Any, node_id: str) -> bool:
+    """Click a box of the flow graph; False when a redrawing replaced it under the click."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    try:
+        driver.find_element(By.CSS_SELECTOR, f"[data-testid=graph] g.node[id={node_id}]").click()
+        return True
+    except (NoSuchElementException, StaleElementReferenceException):
+        return False
 
 
 def _fit_window(driver: Any, width: int) -> None:

@@ -114,6 +114,9 @@ def test_the_page_trains_our_engine_live_and_survives_bad_settings(server, brows
     network = by_testid(driver, "network")
     assert len(network.find_elements("css selector", ".hidden canvas")) == 16
     assert len(network.find_elements("css selector", "svg.wires line")) == 2 * 8 + 8 * 8 + 8 * 2
+    colours, widths = zip(*[(line.get_attribute("stroke"), float(line.get_attribute(
+        "stroke-width"))) for line in network.find_elements("css selector", "svg.wires line")])
+    assert len(set(colours)) == 2 and max(widths) > 3 * min(widths)  # sign, and size
 
     by_testid(driver, "start").click()
     wait_until(lambda: not session.running and text(driver, "start") == "Start", TIMEOUT,
@@ -202,6 +205,12 @@ def test_the_page_trains_our_engine_live_and_survives_bad_settings(server, brows
     wait_until(lambda: "broken.csv, line 3, column 'b'" in text(driver, "error"), TIMEOUT,
                "the CSV's error")
     assert by_testid(driver, "dataset").get_attribute("value") == "moons"
+    numeric = tmp_path / "text_in_the_middle.csv"   # the page's rule, no command-line flag
+    numeric.write_text("a,label,b\n" + "1,x,2\n" * 20)
+    by_testid(driver, "csv").send_keys(str(numeric))
+    wait_until(lambda: "label from the last column" in text(driver, "error"), TIMEOUT,
+               "the CSV rule's error")
+    assert "--" not in text(driver, "error")
     good = tmp_path / "points.csv"
     good.write_text("u,v,label\n" + "".join(f"{i % 7},{(i * 3) % 5},{'pq'[i % 2]}\n"
                                              for i in range(50)))
@@ -360,7 +369,7 @@ def test_permuting_two_units_keeps_the_loss_and_the_regions(server, browser):
     by_testid(driver, "start").click()
     wait_until(lambda: not session.running and text(driver, "start") == "Start", TIMEOUT,
                "the pause")
-    time.sleep(0.3)   # the last frame drawn
+    last_frame(driver, session)
     loss, picture = text(driver, "loss"), regions_picture(driver)
     units = units_pictures(driver)
     weights = lines(driver)
@@ -373,6 +382,15 @@ def test_permuting_two_units_keeps_the_loss_and_the_regions(server, browser):
     assert text(driver, "loss") == loss and regions_picture(driver) == picture
     assert lines(driver) != weights and sorted(lines(driver)) == sorted(weights)
     assert sorted(units_pictures(driver)) == sorted(units)
+
+
+def last_frame(driver, session):
+    """Wait until the page drew the paused session's last update (then a moment more, for
+    its pictures)."""
+    wait_until(lambda: driver.find_element("id", "updates").text ==
+               str(session.trainer.updates), TIMEOUT,
+               "the last frame")
+    time.sleep(0.2)
 
 
 def units_pictures(driver):
@@ -481,7 +499,7 @@ def test_a_stall_at_chance_is_named_and_the_curves_stay_readable(server, browser
     wait_until(lambda: session.trainer.epoch >= 60, TIMEOUT, "60 epochs")
     by_testid(driver, "start").click()
     wait_until(lambda: not session.running, TIMEOUT, "the pause")
-    time.sleep(0.3)   # the last frame drawn
+    last_frame(driver, session)
     loss_chart = by_testid(driver, "curve").find_element("css selector", "svg")
     assert "log scale" in loss_chart.find_element("css selector", ".title").text
     # the epoch axis: epoch 10 at least a third of the way across 60+ epochs (on a linear
