@@ -356,6 +356,10 @@ def test_no_horizontal_scroll_with_three_hidden_layers_of_16(server, browser, wi
         for canvas in network.find_elements("css selector", "canvas"):
             assert box["x"] <= canvas.rect["x"] and \
                 canvas.rect["x"] + canvas.rect["width"] <= box["x"] + box["width"]
+        if width >= 1200:   # a wide window shows the flow graph above the fold
+            wait_until(lambda: by_testid(driver, "graph").find_elements(
+                "css selector", "g.node"), TIMEOUT, "the flow graph")
+            assert by_testid(driver, "graph").rect["y"] < height - 200
     finally:
         driver.set_window_size(1280, 1000)
 
