@@ -521,6 +521,9 @@ def test_a_stall_at_chance_is_named_and_the_curves_stay_readable(server, browser
     assert styles[0][0] != styles[1][0] and styles[0][1] != styles[1][1]
     ends = [e.text for e in loss_chart.find_elements("css selector", "text.end")]
     assert "train" in ends and "valid" in ends
+    assert driver.execute_script(  # the names are filled, not drawn with their line's dashes
+        "return [...arguments[0].querySelectorAll('text.end')]"
+        ".every(t => getComputedStyle(t).stroke === 'none')", loss_chart)
 
 
 def test_the_screenshot_command_writes_the_picture_and_the_hash_of_its_files(tmp_path):
