@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 EXTRAS := dev,learn,search,jit
 RUN ?= runs/demo
 
-.PHONY: setup dot chromium demo test test-fast bench lint notebooks clean
+.PHONY: setup dot chromium demo test test-fast bench lint notebooks playground-picture clean
 
 setup: $(STAMP) dot
 
@@ -85,6 +85,12 @@ notebooks: setup
 	  MPLBACKEND=Agg $(VENV)/bin/jupyter execute --inplace \
 	    --kernel_name=python3 "$$notebook" || exit 1; \
 	done
+
+# The README's picture of the playground (docs/playground.png) and, beside it, the hash of
+# the page's static files it shows: tests/playground/test_picture.py fails when they have
+# changed since, until this is run again.
+playground-picture: setup chromium
+	$(PY) -m autograd_flow.playground.screenshot -o docs/playground.png
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis

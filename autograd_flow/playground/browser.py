@@ -82,15 +82,26 @@ def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
 
 
 def set_control(driver: Any, testid: str, value: str) -> None:
-    """Set a select or text control by its data-testid as a person would: choose the
-    option, or select the text, type the value and press Enter (a change event)."""
+    """Set a control by its data-testid as a person would: choose a select's option,
+    tick or untick a checkbox ("1" or "0"), drag a slider to the value, or select a text
+    field's text, type the value and press Enter (each sends a change event)."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.select import Select
 
     element = driver.find_element(By.CSS_SELECTOR, f"[data-testid={testid}]")
+    kind = element.get_attribute("type")
     if element.tag_name == "select":
         Select(element).select_by_value(value)
+    elif kind == "checkbox":
+        if element.is_selected() != (value == "1"):
+            element.click()
+    elif kind == "range":  # a drag ends with the value set, an input and a change event
+        driver.execute_script(
+            "arguments[0].value = arguments[1];"
+            "for (const kind of ['input', 'change'])"
+            "  arguments[0].dispatchEvent(new Event(kind, {bubbles: true}));",
+            element, value)
     else:
         element.send_keys(Keys.CONTROL, "a")   # select the old text; typing replaces it
         element.send_keys(value, Keys.ENTER)

@@ -13,13 +13,26 @@ nothing a future release of a web framework can break.
 Routes (``ID``: a session's id, one per tab)::
 
     GET  /  /static/FILE  /favicon.ico          the page (nothing is loaded from outside)
-    POST /api/sessions                          a new session -> {"id", "settings", "choices"}
+    POST /api/sessions                          {settings...} (optional: those of the
+                                                page's URL) -> {"id", "settings",
+                                                "choices", "fields": errors}
     GET  /api/sessions/ID                       its state
-    GET  /api/sessions/ID/events                server-sent events: setup, frame, graph
-    POST /api/sessions/ID/settings              {"lr": "0.1", ...} -> 200, or 400 + errors
+    GET  /api/sessions/ID/events                server-sent events: setup, frame, graph,
+                                                capacity
+    POST /api/sessions/ID/settings              {"lr": "0.1", ...} -> 200, or 400 + an
+                                                error per bad field (the good ones apply)
     POST /api/sessions/ID/csv?name=FILE         the CSV's text -> 200, or 400 + the error
     POST /api/sessions/ID/{start,pause,step,reset,close}
+    POST /api/sessions/ID/permute               swap two first-layer units -> {"message"}
+    POST /api/sessions/ID/capacity              {"sweep": "units", "epochs": 50}: start
+                                                the bias-variance sweep (capacity events)
+    POST /api/sessions/ID/compare               Newton versus gradient descent -> result
     POST /api/sessions/ID/view                  {"expanded": true|false}
+
+Requests a page on another site sends (its ``Origin`` header names that site) get 403,
+as do requests for a host name other than a loopback one while serving on loopback
+(DNS rebinding). A client that hangs up mid-request, or sends what no parser reads,
+gets no traceback printed: only real bugs print one.
 
 A session whose last event stream ends (the tab was closed) stops training at once
 (the socket is watched, so this does not wait for the next write); it is forgotten
@@ -36,6 +49,7 @@ import sys
 import threading
 import time
 import traceback
+from dataclasses import replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -44,13 +58,16 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..data import DataError
 from ..nn import ACTIVATIONS
+from .lessons import SWEEP_EPOCHS, SWEEPS
 from .session import Session
-from .settings import DATASETS, DECAYS, SPEEDS, SettingsError
+from .settings import DATASETS, DECAYS, FEATURES, SPEEDS, Settings, read_form
 
 STATIC = {"index.html": "text/html; charset=utf-8",
           "playground.js": "text/javascript; charset=utf-8",
           "pictures.js": "text/javascript; charset=utf-8",
           "graph.js": "text/javascript; charset=utf-8",
+          "network.js": "text/javascript; charset=utf-8",
+          "lessons.js": "text/javascript; charset=utf-8",
           "playground.css": "text/css; charset=utf-8",
           "favicon.svg": "image/svg+xml"}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -73,6 +90,10 @@ class ClientError(Exception):
         self.fields = fields or {}
 
 
+class ClientGone(Exception):
+    """The client closed the connection before sending the body it announced."""
+
+
 class Sessions:
     """The open sessions by id; forgets those whose page went away."""
 
@@ -80,16 +101,21 @@ class Sessions:
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
 
-    def create(self) -> Session:
-        """A new session with the default settings (refused past MAX_SESSIONS)."""
+    def create(self, form: dict | None = None) -> tuple[Session, dict[str, str]]:
+        """A new session with the form's good settings (the defaults for the rest), and a
+        message per bad field; refused past MAX_SESSIONS."""
         self.forget_stale()
+        settings, problems = read_form(form or {})
+        if settings.dataset == "csv":  # the file is not in the URL: choose it again
+            problems["dataset"] = "data set 'csv': choose the CSV file again"
+            settings = replace(settings, dataset=Settings().dataset)
         with self._lock:
             if len(self._sessions) >= MAX_SESSIONS:
                 raise ClientError(HTTPStatus.SERVICE_UNAVAILABLE,
                                   f"{MAX_SESSIONS} playground tabs are open: close some")
-            session = Session(secrets.token_hex(8))
+            session = Session(secrets.token_hex(8), settings)
             self._sessions[session.id] = session
-            return session
+            return session, problems
 
     def get(self, session_id: str) -> Session:
         """The session, or a 404 that tells the page to reload."""
@@ -191,6 +217,7 @@ class Handler(BaseHTTPRequestHandler):
 
     server: PlaygroundServer
     server_version = "autograd-flow-playground"
+    timeout = 60.0  # seconds a client may stall mid-request before its connection is dropped
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base's name)
         """Quiet: a request log is noise in a teaching tool's terminal."""
@@ -204,20 +231,28 @@ class Handler(BaseHTTPRequestHandler):
         self._dispatch(self._post)
 
     def _dispatch(self, route: Any) -> None:
-        url = urlsplit(self.path)
-        parts = [p for p in url.path.split("/") if p]
         try:
-            self._check_host()
-            route(parts, parse_qs(url.query))
-        except ClientError as error:
-            self._json({"error": str(error), "fields": error.fields}, error.status)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        except Exception as error:  # the server keeps serving; the page shows this
-            traceback.print_exc(file=sys.stderr)
-            self._json({"error": f"internal error ({type(error).__name__}: {error}); "
-                                 "the server keeps running: reset or reload the page",
-                        "fields": {}}, HTTPStatus.INTERNAL_SERVER_ERROR)
+            try:
+                self._check_host()
+                self._check_origin()
+                try:
+                    url = urlsplit(self.path)
+                except ValueError as error:
+                    raise ClientError(HTTPStatus.BAD_REQUEST, f"a malformed request path "
+                                                              f"{self.path[:80]!r}: {error}") \
+                        from None
+                route([p for p in url.path.split("/") if p], parse_qs(url.query))
+            except ClientError as error:
+                self._json({"error": str(error), "fields": error.fields}, error.status)
+            except (OSError, ClientGone):
+                raise
+            except Exception as error:  # the server keeps serving; the page shows this
+                traceback.print_exc(file=sys.stderr)
+                self._json({"error": f"internal error ({type(error).__name__}: {error}); "
+                                     "the server keeps running: reset or reload the page",
+                            "fields": {}}, HTTPStatus.INTERNAL_SERVER_ERROR)
+        except (OSError, ClientGone):  # the client went away (mid-body, or before the answer)
+            self.close_connection = True
 
     def _check_host(self) -> None:
         """Served on a loopback address, answer only requests for a loopback name: a web
@@ -225,10 +260,24 @@ class Handler(BaseHTTPRequestHandler):
         address = self.server.server_address[0]
         if not is_loopback(address if isinstance(address, str) else address.decode()):
             return
-        host = urlsplit(f"//{self.headers.get('Host', '')}").hostname or ""
+        header = self.headers.get("Host", "")
+        try:
+            host = urlsplit(f"//{header}").hostname or ""
+        except ValueError:
+            raise ClientError(HTTPStatus.BAD_REQUEST, f"the Host header {header[:80]!r} is "
+                                                      "not a host name") from None
         if not is_loopback(host):
             raise ClientError(HTTPStatus.FORBIDDEN, f"the playground answers requests for "
                                                     f"127.0.0.1 or localhost, not {host!r}")
+
+    def _check_origin(self) -> None:
+        """A request a page sends carries its ``Origin``: answer only the playground's own
+        page. Another site's page could otherwise open sessions here (a text/plain POST
+        needs no preflight) and lock this machine's own tabs out."""
+        origin, own = self.headers.get("Origin"), f"http://{self.headers.get('Host', '')}"
+        if origin is not None and origin.lower() != own.lower():
+            raise ClientError(HTTPStatus.FORBIDDEN, f"the playground answers only its own "
+                                                    f"page, not a page from {origin[:80]!r}")
 
     def _get(self, parts: list[str], query: dict) -> None:
         if not parts:
@@ -245,20 +294,22 @@ class Handler(BaseHTTPRequestHandler):
 
     def _post(self, parts: list[str], query: dict) -> None:
         if parts == ["api", "sessions"]:
-            session = self.server.sessions.create()
-            return self._json({**session.state(), "choices": {
+            session, problems = self.server.sessions.create(self._body_json())
+            return self._json({**session.state(), "fields": problems, "choices": {
                 "dataset": DATASETS, "activation": list(ACTIVATIONS), "decay": DECAYS,
-                "speed": SPEEDS}})
+                "speed": SPEEDS, "features": FEATURES, "sweep": SWEEPS,
+                "sweep_epochs": SWEEP_EPOCHS}})
         if len(parts) != 4 or parts[:2] != ["api", "sessions"]:
             raise ClientError(HTTPStatus.NOT_FOUND, f"no such API call: {self.path}")
         session, action = self.server.sessions.get(parts[2]), parts[3]
+        answer: dict[str, Any] = {}
         if action in ACTIONS:
             getattr(session, action)()
         elif action == "settings":
-            try:
-                session.apply(self._body_json())
-            except SettingsError as error:
-                raise ClientError(HTTPStatus.BAD_REQUEST, str(error), error.problems) from None
+            problems = session.apply(self._body_json())
+            if problems:
+                raise ClientError(HTTPStatus.BAD_REQUEST, "; ".join(problems.values()),
+                                  problems)
         elif action == "csv":
             name = query.get("name", ["upload.csv"])[0]
             try:
@@ -271,11 +322,25 @@ class Handler(BaseHTTPRequestHandler):
             except DataError as error:
                 raise ClientError(HTTPStatus.BAD_REQUEST, str(error), {"csv": str(error)}) \
                     from None
+        elif action == "permute":
+            try:
+                answer["message"] = session.permute()
+            except ValueError as error:
+                raise ClientError(HTTPStatus.BAD_REQUEST, str(error),
+                                  {"hidden": str(error)}) from None
+        elif action == "capacity":
+            request = self._body_json()
+            try:
+                session.capacity(str(request.get("sweep")), int(request.get("epochs", 50)))
+            except ValueError as error:
+                raise ClientError(HTTPStatus.BAD_REQUEST, str(error)) from None
+        elif action == "compare":
+            return self._json(session.compare())
         elif action == "view":
             session.show_expanded(bool(self._body_json().get("expanded")))
         else:
             raise ClientError(HTTPStatus.NOT_FOUND, f"no such API call: {self.path}")
-        self._json(session.state())
+        self._json({**session.state(), **answer})
 
     # -- responses ------------------------------------------------------------------------
 
@@ -308,12 +373,15 @@ class Handler(BaseHTTPRequestHandler):
             raise ClientError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                               f"the {what} is too large ({length} bytes; at most {limit})",
                               {"csv": "too large"} if what == "CSV file" else {})
-        return self.rfile.read(length)
+        body = self.rfile.read(length)
+        if len(body) < length:
+            raise ClientGone
+        return body
 
     def _body_json(self) -> dict:
         try:
             payload = json.loads(self._body(MAX_JSON_BYTES, "request") or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # RecursionError: nesting too deep for json
             payload = None
         if not isinstance(payload, dict):
             raise ClientError(HTTPStatus.BAD_REQUEST, "the request body must be a JSON "

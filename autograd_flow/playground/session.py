@@ -1,15 +1,17 @@
 """One browser tab's playground: a :class:`~.trainer.Trainer`, the thread that trains it
-while the tab says "start", and the latest state the page draws, kept as three
-ready-made JSON payloads with version numbers:
+while the tab says "start", and the latest state the page draws, kept as ready-made
+JSON payloads with version numbers:
 
 - ``setup``: the settings, the data points and the equivalent Python code (changes when
   a setting does);
-- ``frame``: epoch, losses, curves, decision regions and hidden units (several times a
-  second while training);
+- ``frame``: epoch, losses, curves, a warning, decision regions, each unit's picture
+  and the weights (several times a second while training);
 - ``graph``: the training graph as SVG, coloured by gradient norm. Graphviz takes tens
   of milliseconds per drawing, so while training it is redrawn at most once a second
   (less often when a drawing takes longer), and at once after a step, a reset or a
-  change of settings.
+  change of settings;
+- ``capacity``: the bias-variance sweep (:mod:`.lessons`), point by point as a thread
+  of its own computes it.
 
 Every public method is thread-safe: the HTTP handlers call them from their threads and
 the training thread holds the same lock while it steps.
@@ -32,13 +34,22 @@ import numpy as np
 from ..data import DataError
 from ..viz import INSTALL_HINT, to_dot
 from .datasets import CsvTable, PlaneData, from_csv, parse_csv, synthetic
-from .settings import Settings, SettingsError, needs_new_network, parse_settings
+from .lessons import (
+    SWEEP_EPOCHS,
+    SWEEP_VALUES,
+    SWEEPS,
+    TINY_UNITS,
+    capacity_point,
+    newton_versus_sgd,
+    swept,
+)
+from .settings import FEATURES, Settings, needs_new_network, read_form
 from .snippet import python_code
-from .trainer import Trainer, TrainingDiverged
+from .trainer import GRID, Trainer, TrainingDiverged
 
 TICK_SECONDS = 0.1        # training time between two frames
 GRAPH_SECONDS = 1.0       # the least time between two graph drawings while training
-PAYLOADS = ("setup", "frame", "graph")
+PAYLOADS = ("setup", "frame", "graph", "capacity")
 
 
 class Session:
@@ -64,30 +75,35 @@ class Session:
         self._drawings = 0              # graph drawings started; the newest one wins
         self._last_drawing = (0.0, 0.05)  # (when it ended, how long it took)
         self._rate = (time.monotonic(), 0, 0.0)  # (since, epoch then, epochs per second)
+        self._permutations = 0          # permute presses, to vary the units swapped
+        self._sweeps = 0                # capacity sweeps started; the newest one runs
+        self._publish("capacity", {"sweep": None, "rows": [], "running": False})
         self._publish("setup", self._setup())
         self._publish("frame", self._frame())
         self._draw(self._graph_source())
 
     # -- controls (called by the server) ---------------------------------------------
 
-    def apply(self, form: dict[str, Any]) -> Settings:
-        """Apply the form's settings: a new network when the data or the network's
-        shape changes, otherwise on the one training. Raises SettingsError (the old
-        settings stay) or DataError."""
+    def apply(self, form: dict[str, Any]) -> dict[str, str]:
+        """Apply the form's good settings: a new network when the data or the network's
+        shape changes, otherwise on the one training. Returns a message per bad field
+        (those keep their value); one bad field never blocks the others."""
         with self._lock:
-            settings = parse_settings(form, self.settings)
+            settings, problems = read_form(form, self.settings)
             if settings.dataset == "csv" and self.csv is None:
-                raise SettingsError({"dataset": "data set 'csv': choose a CSV file first "
-                                                "(two feature columns, the label last)"})
+                problems["dataset"] = ("data set 'csv': choose a CSV file first (two "
+                                       "feature columns, the label last)")
+                settings = replace(settings, dataset=self.settings.dataset)
             if needs_new_network(self.settings, settings):
                 self.trainer = Trainer(settings, self._data(settings))
             else:
                 self.trainer.configure(settings)
             self.settings = settings
-            self.error = None
+            if not problems:
+                self.error = None
             source = self._changed()
         self._draw(source)
-        return settings
+        return problems
 
     def upload_csv(self, text: str, filename: str) -> Settings:
         """Use an uploaded CSV file (two feature columns, the label last) as the data
@@ -95,7 +111,7 @@ class Session:
         table = parse_csv(text, filename)
         with self._lock:
             settings = replace(self.settings, dataset="csv")
-            self.trainer = Trainer(settings, from_csv(table, settings.seed))
+            self.trainer = Trainer(settings, from_csv(table, settings.seed, settings.ratio))
             self.csv, self.settings, self.error = table, settings, None
             source = self._changed()
         self._draw(source)
@@ -136,6 +152,81 @@ class Session:
             self.error = None
             source = self._changed()
         self._draw(source)
+
+    def permute(self) -> str:
+        """Swap two hidden units of the first layer (another pair each time): the same
+        function with other weights. Returns what happened, the losses before and after
+        included. Raises ValueError when there are not two units to swap."""
+        with self._lock:
+            size = self.settings.hidden[0] if self.settings.hidden else 0
+            if size < 2:
+                raise ValueError("permute swaps two units of the first hidden layer: give "
+                                 "it at least two (hidden sizes, e.g. 8,8)")
+            self._permutations += 1
+            rng = np.random.default_rng([self.settings.seed, self._permutations])
+            i, j = sorted(int(k) for k in rng.choice(min(size, 16), 2, replace=False))
+            before = self.trainer.evaluate()
+            self.trainer.permute(i, j)
+            after = self.trainer.evaluate()
+            source = self._changed(setup=False)
+        self._draw(source)
+        change = abs(after.train_loss - before.train_loss)
+        return (f"Swapped units {i + 1} and {j + 1} of hidden layer 1 (their incoming and "
+                f"outgoing weights): the training loss was {before.train_loss:.6f} and is "
+                f"{after.train_loss:.6f}" + (f" (they differ by {change:.1g}: the same sum "
+                                              "added in another order)" if change else "")
+                + ". The same function, other weights: hidden units are not identifiable.")
+
+    def capacity(self, sweep: str, epochs: int) -> None:
+        """Start the bias-variance sweep of ``sweep`` (a name of SWEEPS), ``epochs``
+        epochs per point, in a thread of its own; it publishes each point as it ends and
+        stops when another sweep starts or the tab closes."""
+        if sweep not in SWEEPS:
+            raise ValueError(f"sweep {sweep!r}: choose one of {', '.join(SWEEPS)}")
+        if epochs not in SWEEP_EPOCHS:
+            raise ValueError(f"sweep epochs {epochs}: choose one of "
+                             f"{', '.join(map(str, SWEEP_EPOCHS))}")
+        with self._lock:
+            self._sweeps += 1
+            number, settings = self._sweeps, self.settings
+            rows: list[dict[str, Any]] = []
+            payload = {"sweep": sweep, "label": SWEEPS[sweep], "epochs": epochs,
+                       "values": list(SWEEP_VALUES[sweep]), "rows": rows, "running": True,
+                       "task": self.trainer.data.task}
+            self._publish("capacity", payload)
+
+        def stop() -> bool:
+            return self.closed or self._sweeps != number
+
+        def run() -> None:
+            for value in SWEEP_VALUES[sweep]:
+                variant = swept(settings, sweep, value)
+                with self._lock:
+                    data = self._data(variant)
+                row = capacity_point(variant, data, epochs, stop)
+                with self._lock:
+                    if row is None or stop():
+                        return
+                    rows.append({"value": value, **row})
+                    payload["running"] = len(rows) < len(SWEEP_VALUES[sweep])
+                    self._publish("capacity", payload)
+
+        threading.Thread(target=run, name=f"playground-capacity-{self.id}",
+                         daemon=True).start()
+
+    def compare(self) -> dict[str, Any]:
+        """Newton versus gradient descent on a tiny network and this tab's data: each
+        method's losses per iteration, time, errors and decision regions."""
+        with self._lock:
+            settings, data = self.settings, self.trainer.data
+        methods = newton_versus_sgd(settings, data)
+        parameters = sum(p.value.size for p in methods[0]["trainer"].mlp.parameters)
+        for method in methods:
+            plane = method.pop("trainer").plane()
+            method["plane"] = {key: _b64(plane[key]) for key in
+                               ("predicted", "confidence", "value") if key in plane}
+        return {"methods": methods, "grid": GRID, "hidden": TINY_UNITS,
+                "parameters": int(parameters), "task": data.task}
 
     def show_expanded(self, expanded: bool) -> None:
         """Draw composites (layers, the loss, penalties) expanded or as one box each."""
@@ -243,8 +334,8 @@ class Session:
         if settings.dataset == "csv":
             if self.csv is None:
                 raise DataError("no CSV file was uploaded")
-            return from_csv(self.csv, settings.seed)
-        return synthetic(settings.dataset, settings.noise, settings.seed)
+            return from_csv(self.csv, settings.seed, settings.ratio)
+        return synthetic(settings.dataset, settings.noise, settings.seed, settings.ratio)
 
     def _changed(self, setup: bool = True) -> tuple[int, graphviz.Digraph]:
         """Publish what changed; return the graph to draw (outside the lock)."""
@@ -264,11 +355,14 @@ class Session:
         data = self.trainer.data
 
         def points(X: np.ndarray, y: np.ndarray) -> list[list[float]]:
-            return [[round(float(a), 3), round(float(b), 3), int(c)] for (a, b), c in zip(X, y)]
+            return [[round(float(a), 3), round(float(b), 3),
+                     int(c) if data.classes else round(float(c[0]), 3)]
+                    for (a, b), c in zip(X, y)]
 
         return {"settings": self.settings.form(),
                 "sizes": list(self.trainer.mlp.sizes),
-                "data": {"name": data.name, "classes": data.classes,
+                "inputs": [FEATURES[name] for name in self.settings.features],
+                "data": {"name": data.name, "task": data.task, "classes": data.classes,
                          "features": data.feature_names, "extent": data.extent,
                          "note": data.note, "train": points(data.X_train, data.y_train),
                          "valid": points(data.X_valid, data.y_valid)},
@@ -282,12 +376,14 @@ class Session:
             rate = (trainer.epoch - epoch_then) / (now - since) if self.running else 0.0
             self._rate = (now, trainer.epoch, rate)
         plane = trainer.plane()
-        for key in ("predicted", "confidence"):
-            plane[key] = _b64(plane[key])
-        for layer in plane["layers"]:
+        for key in ("predicted", "confidence", "value"):
+            if key in plane:
+                plane[key] = _b64(plane[key])
+        for layer in [{"units": plane["inputs"]}, *plane["layers"], {"units": plane["outputs"]}]:
             for unit in layer["units"]:
                 unit["pixels"] = _b64(unit["pixels"])
         return {"running": self.running, "error": self.error, "epoch": trainer.epoch,
+                "warning": None if self.error else trainer.warning(), "chance": trainer.chance,
                 "updates": trainer.updates, "steps_per_epoch": trainer.steps_per_epoch(),
                 "lr_now": trainer.optimizer.learning_rate() if trainer.optimizer else None,
                 "epochs_per_second": round(rate, 1),

@@ -1,20 +1,27 @@
 """The page's "in Python" panel: the network and training of the current settings
-written as a short script against the public API, to run outside the browser."""
+written as a short script against the public API, to run outside the browser on the
+page's own points (the same split and standardization)."""
 from __future__ import annotations
 
-from .datasets import N_POINTS, CsvTable
+from .datasets import CsvTable
 from .settings import Settings
 
 
 def python_code(settings: Settings, csv: CsvTable | None = None, epochs: int = 100) -> str:
-    """A runnable script that builds the same MLP and loss and trains it with the same
-    SGD options on the same kind of data (all points; the page also holds some out)."""
-    lines = ["import numpy as np", "import autograd_flow as af"]
+    """A runnable script that builds the same MLP and loss, trains it with the same SGD
+    options on the page's training points and reports the validation error."""
+    regression = settings.task == "regression"
+    outputs = "1" if regression else "int(y.max()) + 1"
+    fed = repr(settings.features)
+    lines = ["import numpy as np", "import autograd_flow as af",
+             "from autograd_flow.playground.datasets import features, "
+             + ("from_csv, parse_csv" if settings.dataset == "csv" else "synthetic"), ""]
     lines += _data_lines(settings, csv)
     lines += [
-        "X = (X - X.mean(axis=0)) / X.std(axis=0)      # standardize the two features",
+        f"X, y = features(data.X_train, {fed}), data.y_train   # what the network is fed",
         "",
-        f"mlp = af.nn.MLP([2, {''.join(f'{h}, ' for h in settings.hidden)}int(y.max()) + 1], "
+        f"mlp = af.nn.MLP([{len(settings.features)}, "
+        f"{''.join(f'{h}, ' for h in settings.hidden)}{outputs}], "
         f'activation="{settings.activation}", seed={settings.seed})',
         'x, labels = af.Input("x"), af.Input("y")',
         f"loss = {_loss(settings)}",
@@ -29,33 +36,29 @@ def python_code(settings: Settings, csv: CsvTable | None = None, epochs: int = 1
         "        graph.fprop({x: X[batch], labels: y[batch]})",
         "        sgd.step(graph.bprop())                # bprop: the gradients of the loss",
         "",
-        "scores = af.FlowGraph(mlp(x)).fprop({x: X})",
-        'print(f"training error: {np.mean(scores.argmax(axis=1) != y):.1%}")',
+        f"predicted = af.FlowGraph(mlp(x)).fprop({{x: features(data.X_valid, {fed})}})",
     ]
+    lines += (['print(f"validation mean squared error: '
+               '{np.mean((predicted - data.y_valid) ** 2):.4f}")'] if regression else
+              ['print(f"validation error: '
+               '{np.mean(predicted.argmax(axis=1) != data.y_valid):.1%}")'])
     return "\n".join(lines) + "\n"
 
 
 def _data_lines(settings: Settings, csv: CsvTable | None) -> list[str]:
-    name, noise, seed = settings.dataset, settings.noise, settings.seed
-    if name == "csv":
+    where = f"seed={settings.seed}, ratio={settings.ratio}"
+    if settings.dataset == "csv":
         filename = csv.filename if csv is not None else "my.csv"
-        return ["from autograd_flow.data import encode_labels, read_csv", "",
-                f"table = read_csv({filename!r})                 # the label is the last "
+        return [f"with open({filename!r}, encoding='utf-8') as file:   # the label: the last "
                 "column",
-                "X, (y, classes) = table.X, encode_labels(table.labels)"]
-    if name == "spirals":
-        return ["from autograd_flow.data import make_spirals", "",
-                f"X, y = make_spirals({N_POINTS}, n_arms=3, noise={noise:g}, seed={seed})"]
-    if name == "xor":
-        return ["from autograd_flow.data import make_xor", "",
-                f"X, y = make_xor({N_POINTS}, noise={noise:g}, seed={seed})"]
-    extra = ", factor=0.5" if name == "circles" else ""
-    return [f"from sklearn.datasets import make_{name}", "",
-            f"X, y = make_{name}({N_POINTS}, noise={noise:g}{extra}, random_state={seed})"]
+                f"    data = from_csv(parse_csv(file.read(), {filename!r}), {where})"]
+    return [f'data = synthetic("{settings.dataset}", noise={settings.noise:g}, {where})'
+            "   # the page's points"]
 
 
 def _loss(settings: Settings) -> str:
-    terms = ["af.softmax_cross_entropy(mlp(x), labels)"]
+    terms = ["af.mean_squared_error(mlp(x), labels)" if settings.task == "regression" else
+             "af.softmax_cross_entropy(mlp(x), labels)"]
     terms += [f"{weight:g} * af.{name}_penalty(mlp.weights)"
               for name, weight in (("l1", settings.l1), ("l2", settings.l2)) if weight]
     return " + ".join(terms)

@@ -306,3 +306,111 @@ def test_the_command_says_when_the_port_is_taken():
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_page_from_another_origin_is_refused(server):
+    """A page elsewhere may POST text/plain here without a preflight: its Origin gets 403
+    and opens no session, whatever the route; the playground's own page is answered."""
+    own = server.url.rstrip("/")
+    for origin in ("http://evil.example", "null", own.replace("127.0.0.1", "localhost"),
+                   own + "0"):
+        for path, body in (("/api/sessions", "{}"), ("/", None)):
+            req = urllib.request.Request(server.url.rstrip("/") + path, method=(
+                "GET" if body is None else "POST"), data=body and body.encode(),
+                headers={"Origin": origin, "Content-Type": "text/plain"})
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                urllib.request.urlopen(req, timeout=30)
+            assert caught.value.code == 403, origin
+            assert b"only its own page" in caught.value.read()
+    assert server.sessions.all() == []
+    req = urllib.request.Request(server.url + "api/sessions", data=b"{}", method="POST",
+                                 headers={"Origin": own, "Content-Type": "text/plain"})
+    with urllib.request.urlopen(req, timeout=30) as response:
+        assert response.status == 200 and len(server.sessions.all()) == 1
+
+
+def raw_request(address, data, *, answer=True):
+    """Send raw bytes on a new connection; the status line of the answer, if asked for."""
+    with socket.create_connection(address, timeout=30) as connection:
+        connection.sendall(data)
+        if not answer:
+            return None
+        return connection.makefile("rb").readline().decode()
+
+
+def test_hostile_requests_get_answers_and_no_traceback():
+    """Nested JSON past the parser's recursion limit, a Host header no URL parser reads,
+    a path that is not a URL, and clients that hang up mid-body: each gets a 4xx (or
+    nothing, having left), the server keeps serving, and nothing reaches stderr."""
+    process, line = run_command("--port", "0")
+    try:
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
+        address = ("127.0.0.1", int(url.rsplit(":", 1)[1].strip("/")))
+        with urllib.request.urlopen(urllib.request.Request(
+                url + "api/sessions", data=b"{}", method="POST"), timeout=30) as response:
+            session = json.loads(response.read())["id"]
+        nested = b"[" * 30_000
+        status = raw_request(address, (f"POST /api/sessions/{session}/settings HTTP/1.1\r\n"
+                                       f"Host: 127.0.0.1\r\nContent-Length: {len(nested)}"
+                                       "\r\n\r\n").encode() + nested)
+        assert status.split()[1] == "400", status
+        assert raw_request(address, b"GET / HTTP/1.1\r\nHost: [\r\n\r\n").split()[1] == "400"
+        assert raw_request(address, b"GET http://[/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                           ).split()[1] == "400"
+        for action in ("csv", "settings"):
+            raw_request(address, (f"POST /api/sessions/{session}/{action} HTTP/1.1\r\n"
+                                  "Host: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n"
+                                  "1,2,3\n").encode(), answer=False)
+        time.sleep(0.5)
+        with urllib.request.urlopen(url, timeout=30) as response:
+            assert response.status == 200
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert errors == ""
+
+
+def test_a_new_session_takes_the_settings_of_the_pages_url(server):
+    status, state = call(server, "/api/sessions", json.dumps(
+        {"dataset": "gauss", "hidden": "4,4,4", "lr": "zero", "features": "x1,x1x2",
+         "ratio": "40"}))
+    assert status == 200 and state["fields"].keys() == {"lr"}
+    assert state["settings"]["hidden"] == "4,4,4" and state["settings"]["lr"] == "0.03"
+    trainer = server.sessions.get(state["id"]).trainer
+    assert trainer.mlp.sizes == (2, 4, 4, 4, 2) and len(trainer.data.y_train) == 240
+    status, state = call(server, "/api/sessions", json.dumps({"dataset": "csv"}))
+    assert "choose the CSV file again" in state["fields"]["dataset"]
+    assert state["settings"]["dataset"] == "spirals"
+
+
+def test_settings_apply_field_by_field(server):
+    session = new_session(server)
+    status, answer = call(server, f"/api/sessions/{session}/settings",
+                          json.dumps({"hidden": "-3", "lr": "0.2"}))
+    assert status == 400 and list(answer["fields"]) == ["hidden"]
+    status, state = call(server, f"/api/sessions/{session}", None)
+    assert state["settings"]["lr"] == "0.2" and state["settings"]["hidden"] == "8,8"
+    status, answer = call(server, f"/api/sessions/{session}/settings",
+                          json.dumps({"decay": "power"}))
+    assert status == 200 and answer["settings"]["decay_rate"] == "0.6"
+
+
+def test_permute_capacity_and_compare_over_http(server):
+    session = new_session(server)
+    status, answer = call(server, f"/api/sessions/{session}/permute")
+    assert status == 200 and answer["message"].startswith("Swapped units")
+    status, answer = call(server, f"/api/sessions/{session}/capacity",
+                          json.dumps({"sweep": "nope"}))
+    assert status == 400 and "sweep 'nope'" in answer["error"]
+    status, answer = call(server, f"/api/sessions/{session}/capacity",
+                          json.dumps({"sweep": "l2", "epochs": 25}))
+    assert status == 200
+    wait_for(lambda: not server.sessions.get(session).latest("capacity")["running"], 120)
+    status, answer = call(server, f"/api/sessions/{session}/compare")
+    assert status == 200 and [m["name"].split(" (")[0] for m in answer["methods"]] == [
+        "gradient descent", "Newton", "NewtonCG"]
+    assert answer["parameters"] == 2 * 4 + 4 + 4 * 3 + 3
+    call(server, f"/api/sessions/{session}/settings", json.dumps({"hidden": "0"}))
+    status, answer = call(server, f"/api/sessions/{session}/permute")
+    assert status == 400 and "at least two" in answer["error"]

@@ -62,3 +62,40 @@ function paragraph(text, cls) {
   p.textContent = text;
   return p;
 }
+
+// The boxes of the drawing in topological order (ids b<k>, or c<k> for a collapsed
+// composite, k the position in the order), and of those the ones with a gradient.
+function boxesInOrder(box) {
+  const nodes = [...box.querySelectorAll("g.node")].filter((n) => /^[bc]\d+$/.test(n.id));
+  nodes.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+  const tooltip = (n) => {
+    const link = n.querySelector("a");
+    return (link && (link.getAttributeNS(XLINK, "title") || link.getAttribute("title"))) || "";
+  };
+  return {forward: nodes.map((n) => n.id),
+          backward: nodes.filter((n) => /gradient norm/.test(tooltip(n))).map((n) => n.id).reverse()};
+}
+
+// Play the update just made through the drawing: each box lights up in topological
+// order as fprop computes its value, then in reverse as bprop sends the gradient back;
+// the statistics of the box lit show beside the graph, ``status`` says where it is.
+export async function playStep(box, info, status, delay) {
+  const {forward, backward} = boxesInOrder(box);
+  const light = async (ids, phase, cls, what) => {
+    for (let i = 0; i < ids.length; i++) {
+      const node = box.querySelector(`g.node[id="${CSS.escape(ids[i])}"]`);
+      if (!node) continue;     // redrawn meanwhile without it
+      node.classList.add(cls);
+      selectNode(box, info, ids[i]);
+      const name = info.querySelector("h3") ? info.querySelector("h3").textContent : ids[i];
+      status.textContent = `${phase} ${i + 1} of ${ids.length}: ${name} — ${what}`;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  };
+  for (const node of box.querySelectorAll("g.node")) node.classList.remove("fprop", "bprop");
+  await light(forward, "fprop", "fprop", "its value, computed from its inputs");
+  await light(backward, "bprop", "bprop", "the gradient of the loss with respect to it");
+  status.textContent = `One update played: fprop computed the ${forward.length} boxes' ` +
+    `values from the inputs down to the loss, bprop sent the gradient back through ` +
+    `${backward.length} of them, and SGD moved the parameters against their gradients.`;
+}
