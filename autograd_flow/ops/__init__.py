@@ -23,6 +23,7 @@ from . import (  # noqa: F401 (loading a module runs its declarations)
     matrix,
     plumbing,
     reduce,
+    scatter,
     shape,
     statistics,
     trig,

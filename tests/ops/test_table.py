@@ -19,11 +19,12 @@ from .test_join import TABLE as JOIN
 from .test_linalg import TABLE as LINALG
 from .test_matrix import TABLE as MATRIX
 from .test_reduce import TABLE as REDUCE
+from .test_scatter import TABLE as SCATTER
 from .test_shape import TABLE as SHAPE
 from .test_trig import TABLE as TRIG
 
 TABLES = [ARITHMETIC, COMPARE, ELEMENTWISE, GRADIENT, LINALG, REDUCE, SHAPE, TRIG, ARRANGE,
-          MATRIX, INDEXING, JOIN]
+          MATRIX, INDEXING, JOIN, SCATTER]
 ALL_ROWS = [case for t in TABLES for case in t]
 
 
