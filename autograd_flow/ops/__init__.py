@@ -15,6 +15,7 @@ from . import (  # noqa: F401 (loading a module runs its declarations)
     arithmetic,
     arrange,
     compare,
+    cumulative,
     einsum,
     elementwise,
     indexing,
