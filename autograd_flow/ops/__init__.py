@@ -22,6 +22,8 @@ from . import (  # noqa: F401 (loading a module runs its declarations)
     join,
     linalg,
     matrix,
+    nan,
+    order,
     plumbing,
     reduce,
     scatter,
