@@ -20,6 +20,7 @@ from .test_join import TABLE as JOIN
 from .test_linalg import TABLE as LINALG
 from .test_matrix import TABLE as MATRIX
 from .test_nan import TABLE as NAN
+from .test_numeric import TABLE as NUMERIC
 from .test_order import TABLE as ORDER
 from .test_reduce import TABLE as REDUCE
 from .test_scatter import TABLE as SCATTER
@@ -27,7 +28,7 @@ from .test_shape import TABLE as SHAPE
 from .test_trig import TABLE as TRIG
 
 TABLES = [ARITHMETIC, COMPARE, ELEMENTWISE, GRADIENT, LINALG, REDUCE, SHAPE, TRIG, ARRANGE,
-          MATRIX, INDEXING, JOIN, SCATTER, CUMULATIVE, NAN, ORDER]
+          MATRIX, INDEXING, JOIN, SCATTER, CUMULATIVE, NAN, ORDER, NUMERIC]
 ALL_ROWS = [case for t in TABLES for case in t]
 
 

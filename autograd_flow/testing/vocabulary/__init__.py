@@ -16,11 +16,21 @@ from ...nn import functions  # noqa: F401 (declares the composites)
 from ...ops import DECLARATIONS, PRIMITIVES, Declaration
 from ..builder import LIMIT, Builder, Op, Recipe
 from ..domains import DOMAINS
-from . import composites, elementwise, indexing, linalg, order, reduce, scatter, shape
+from . import (
+    composites,
+    elementwise,
+    indexing,
+    linalg,
+    numeric,
+    order,
+    reduce,
+    scatter,
+    shape,
+)
 
 RECIPES: dict[str, Recipe] = {**elementwise.RECIPES, **reduce.RECIPES, **shape.RECIPES,
                               **indexing.RECIPES, **linalg.RECIPES, **composites.RECIPES,
-                              **scatter.RECIPES, **order.RECIPES}
+                              **scatter.RECIPES, **order.RECIPES, **numeric.RECIPES}
 
 
 def _domains(declaration: Declaration) -> tuple[str, str]:
