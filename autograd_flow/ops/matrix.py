@@ -11,6 +11,7 @@ from ..errors import BoxError, describe
 from .axes import axis_indices, integer_setting, interleaved
 from .reduce import Sum
 from .registry import function, primitive
+from .shape import Reshape
 
 
 class _Triangle(Box):
@@ -154,3 +155,10 @@ def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1,
     a Diagonal box summed over its last axis."""
     return Sum(Diagonal(a, offset=offset, axis1=axis1, axis2=axis2), axis=-1,
                name=name or "trace")
+
+
+@function("diagflat", box=Diag, numpy=np.diagflat, graphs=False)
+def diagflat(v: Any, k: int = 0, name: str | None = None) -> Box:
+    """The square matrix with the entries of ``v`` (flattened) on its ``k``-th diagonal,
+    as ``np.diagflat``: a Diag box of the flattened v."""
+    return Diag(Reshape(v, shape=(-1,)), k=k, name=name or "diagflat")
