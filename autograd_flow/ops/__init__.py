@@ -14,7 +14,9 @@ from typing import Any
 from . import (  # noqa: F401 (loading a module runs its declarations)
     arithmetic,
     arrange,
+    calculus,
     compare,
+    correlation,
     cumulative,
     einsum,
     elementwise,

@@ -11,7 +11,9 @@ from autograd_flow.core.box import Leaf
 from . import table
 from .test_arithmetic import TABLE as ARITHMETIC
 from .test_arrange import TABLE as ARRANGE
+from .test_calculus import TABLE as CALCULUS
 from .test_compare import TABLE as COMPARE
+from .test_correlation import TABLE as CORRELATION
 from .test_cumulative import TABLE as CUMULATIVE
 from .test_elementwise import TABLE as ELEMENTWISE
 from .test_gradient import TABLE as GRADIENT
@@ -28,7 +30,7 @@ from .test_shape import TABLE as SHAPE
 from .test_trig import TABLE as TRIG
 
 TABLES = [ARITHMETIC, COMPARE, ELEMENTWISE, GRADIENT, LINALG, REDUCE, SHAPE, TRIG, ARRANGE,
-          MATRIX, INDEXING, JOIN, SCATTER, CUMULATIVE, NAN, ORDER, NUMERIC]
+          MATRIX, INDEXING, JOIN, SCATTER, CUMULATIVE, NAN, ORDER, NUMERIC, CALCULUS, CORRELATION]
 ALL_ROWS = [case for t in TABLES for case in t]
 
 
