@@ -31,6 +31,7 @@ from . import (  # noqa: F401 (loading a module runs its declarations)
     reduce,
     scatter,
     shape,
+    special,
     statistics,
     trig,
 )

@@ -27,10 +27,12 @@ from .test_order import TABLE as ORDER
 from .test_reduce import TABLE as REDUCE
 from .test_scatter import TABLE as SCATTER
 from .test_shape import TABLE as SHAPE
+from .test_special import TABLE as SPECIAL
 from .test_trig import TABLE as TRIG
 
 TABLES = [ARITHMETIC, COMPARE, ELEMENTWISE, GRADIENT, LINALG, REDUCE, SHAPE, TRIG, ARRANGE,
-          MATRIX, INDEXING, JOIN, SCATTER, CUMULATIVE, NAN, ORDER, NUMERIC, CALCULUS, CORRELATION]
+          MATRIX, INDEXING, JOIN, SCATTER, CUMULATIVE, NAN, ORDER, NUMERIC, CALCULUS, CORRELATION,
+          SPECIAL]
 ALL_ROWS = [case for t in TABLES for case in t]
 
 

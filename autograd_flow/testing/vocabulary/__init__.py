@@ -26,11 +26,13 @@ from . import (
     reduce,
     scatter,
     shape,
+    special,
 )
 
 RECIPES: dict[str, Recipe] = {**elementwise.RECIPES, **reduce.RECIPES, **shape.RECIPES,
                               **indexing.RECIPES, **linalg.RECIPES, **composites.RECIPES,
-                              **scatter.RECIPES, **order.RECIPES, **numeric.RECIPES}
+                              **scatter.RECIPES, **order.RECIPES, **numeric.RECIPES,
+                              **special.RECIPES}
 
 
 def _domains(declaration: Declaration) -> tuple[str, str]:
