@@ -17,6 +17,7 @@ from ...ops import DECLARATIONS, PRIMITIVES, Declaration
 from ..builder import LIMIT, Builder, Op, Recipe
 from ..domains import DOMAINS
 from . import (
+    calculus,
     composites,
     elementwise,
     indexing,
@@ -32,7 +33,7 @@ from . import (
 RECIPES: dict[str, Recipe] = {**elementwise.RECIPES, **reduce.RECIPES, **shape.RECIPES,
                               **indexing.RECIPES, **linalg.RECIPES, **composites.RECIPES,
                               **scatter.RECIPES, **order.RECIPES, **numeric.RECIPES,
-                              **special.RECIPES}
+                              **special.RECIPES, **calculus.RECIPES}
 
 
 def _domains(declaration: Declaration) -> tuple[str, str]:
