@@ -6,7 +6,7 @@ brings it; it is imported when the first such box is built, never with the packa
 Without it, building one is a :class:`~autograd_flow.errors.MissingExtraError`: one
 line naming the extra. Their derivatives are closed forms written with these same
 functions (gammaln' = digamma, digamma' = polygamma(1, .), polygamma(n, .)' =
-polygamma(n + 1, .)), so every order of derivative is exact.
+polygamma(n + 1, .)), so af.grad differentiates them again.
 """
 from __future__ import annotations
 
