@@ -193,6 +193,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "sklearn": ("learn", "scikit-learn"),
     "matplotlib": ("learn", "matplotlib"),
     "tqdm": ("learn", "tqdm"),
+    "scipy": ("learn", "scipy"),
     "joblib": ("search", "joblib"),
     "yaml": ("search", "pyyaml"),
     "dask": ("search", "dask[distributed]"),

@@ -12,7 +12,8 @@ import numpy as np
 
 from ..core.box import Box, user_site
 from ..errors import BoxError, describe
-from .registry import method, primitive
+from .registry import function, method, primitive
+from .shape import Reshape
 
 
 class _FromInput:
@@ -58,6 +59,39 @@ def _check_array(array: np.ndarray, where: str) -> None:
                        ".astype(int) (or compare it to get a mask).")
 
 
+def static_index(index: Any, cls: str) -> tuple[Any, ...]:
+    """A numpy index as a box keeps it: a tuple of parts, each box replaced by
+    FROM_INPUT (its value is read from the box's inputs, see :func:`index_boxes`)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    where = f"{cls} (created at {user_site()})"
+    static = tuple(FROM_INPUT if isinstance(part, Box) else _static_part(part, where)
+                   for part in parts)
+    if sum(part is Ellipsis for part in static) > 1:
+        raise BoxError(f"{where}: an index can hold one Ellipsis (...) only, got {index!r}.")
+    return static
+
+
+def index_boxes(index: Any) -> list[Box]:
+    """The boxes of an index (arrays fed at run time), in order: inputs of the box."""
+    return [part for part in (index if isinstance(index, tuple) else (index,))
+            if isinstance(part, Box)]
+
+
+def index_key(box: Box, index: tuple[Any, ...], arrays: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The index with each box's value (``arrays``, in order) in its place, checked to be
+    integers or booleans."""
+    if not arrays:
+        return index
+    values = iter(arrays)
+    key = []
+    for part in index:
+        if part is FROM_INPUT:
+            part = np.asarray(next(values))
+            _check_array(part, describe(box))
+        key.append(part)
+    return tuple(key)
+
+
 @primitive(op="getitem", common=True)
 class GetItem(Box):
     """y = a[index] (numpy indexing);   d a = d y added at the indexed entries (np.add.at:
@@ -66,13 +100,9 @@ class GetItem(Box):
     linear_in = (0,)
 
     def __init__(self, a: Any, index: Any, name: str | None = None) -> None:
-        parts = index if isinstance(index, tuple) else (index,)
-        where = f"GetItem (created at {user_site()})"
-        self.index = tuple(FROM_INPUT if isinstance(part, Box) else _static_part(part, where)
-                           for part in parts)
-        if sum(part is Ellipsis for part in self.index) > 1:
-            raise BoxError(f"{where}: an index can hold one Ellipsis (...) only, got {index!r}.")
-        super().__init__(a, *(part for part in parts if isinstance(part, Box)), name=name)
+        parts = static_index(index, "GetItem")
+        super().__init__(a, *index_boxes(index), name=name)
+        self.index = parts
         self._scatter = any(isinstance(p, np.ndarray) and p.dtype.kind != "b"
                             for p in self.index) or len(self.inputs) > 1
         #: indexed by a box (a mask fed at run time): the output's shape follows the data,
@@ -80,17 +110,7 @@ class GetItem(Box):
         self.data_dependent_shape = len(self.inputs) > 1
 
     def _key(self, arrays: tuple[Any, ...]) -> tuple[Any, ...]:
-        """The index with each box's value in its place, checked to be integers or booleans."""
-        if not arrays:
-            return self.index
-        values = iter(arrays)
-        key = []
-        for part in self.index:
-            if part is FROM_INPUT:
-                part = np.asarray(next(values))
-                _check_array(part, describe(self))
-            key.append(part)
-        return tuple(key)
+        return index_key(self, self.index, arrays)
 
     def fprop(self, a, *arrays):
         key = self._key(arrays)
@@ -108,6 +128,70 @@ class GetItem(Box):
             grad_a[key] = grad
         return (grad_a, *(None for _ in arrays)) if arrays else grad_a
 
+
+
+@primitive()
+class AddAt(Box):
+    """y = a with values added at a[index], as np.add.at leaves a (a new array; an entry
+    indexed twice gets both additions; values broadcast to a[index]'s shape);
+    d a = d y,  d values = d y[index]; index arrays get none"""
+
+    linear_in = (0, 1)  # jointly linear in a and values
+
+    def __init__(self, a: Any, values: Any, index: Any, name: str | None = None) -> None:
+        parts = static_index(index, "AddAt")
+        super().__init__(a, values, *index_boxes(index), name=name)
+        self.index = parts
+
+    def fprop(self, a, values, *arrays):
+        key = index_key(self, self.index, arrays)
+        y = np.array(a, dtype=np.result_type(a, values))
+        try:
+            np.add.at(y, key, values)
+        except IndexError as error:
+            raise BoxError(f"{describe(self)}: {explain(np.shape(a), key, error)}") from None
+        except ValueError:
+            raise BoxError(f"{describe(self)}: values of shape {np.shape(values)} do not "
+                           f"broadcast to the shape {np.shape(y[key])} of the entries "
+                           f"indexed by {_show(key)}.") from None
+        return y
+
+    def bprop(self, grad, a, values, *arrays):
+        return (grad, np.asarray(grad)[index_key(self, self.index, arrays)],
+                *(None for _ in arrays))
+
+
+@function("add_at", box=AddAt, dims=(1, 3))
+def add_at(a: Any, indices: Any, values: Any, name: str | None = None) -> Box:
+    """``a`` with ``values`` added at ``a[indices]``, as ``np.add.at(a, indices, values)``
+    leaves ``a``, but as a new box (``a`` is not written): an entry indexed several times
+    gets every value added (and each of them its gradient). ``indices`` is any numpy
+    index; its arrays may be boxes (fed at run time)."""
+    return AddAt(a, values, indices, name=name)
+
+
+def _along(axis: int, part: Any) -> tuple[Any, ...]:
+    """The index putting ``part`` at ``axis`` (negative axes counted from the end)."""
+    if axis < 0:
+        return (Ellipsis, part) + (slice(None),) * (-axis - 1)
+    return (slice(None),) * axis + (part,)
+
+
+@function("take", box=GetItem, numpy=np.take, method="take", graphs=False)
+def take(a: Any, indices: Any, axis: int | None = None, mode: str = "raise",
+         name: str | None = None) -> Box:
+    """The entries of ``a`` at ``indices`` along ``axis`` (of the flattened ``a`` when
+    axis is None), as ``np.take``: ``a[..., indices, ...]``. Only numpy's default
+    ``mode="raise"`` (an index out of range is an error); ``indices`` may be a box."""
+    if mode != "raise":
+        raise BoxError(f"take (called at {user_site()}): mode={mode!r} is not supported, "
+                       "only mode='raise'; wrap or clip the indices first (np.mod, np.clip).")
+    if axis is None:
+        return GetItem(Reshape(a, shape=(-1,)), indices, name=name)
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise BoxError(f"take (called at {user_site()}): axis must be an integer or None, "
+                       f"got {axis!r}.")
+    return GetItem(a, _along(int(axis), indices), name=name)
 
 
 @method("__getitem__")

@@ -11,6 +11,7 @@ from ..errors import BoxError, describe
 from .axes import axis_indices, integer_setting, interleaved
 from .reduce import Sum
 from .registry import function, primitive
+from .shape import Reshape
 
 
 class _Triangle(Box):
@@ -147,6 +148,38 @@ class Kron(Box):
 
 
 
+@primitive("inner", numpy=np.inner, bound=10.0)
+class Inner(Box):
+    """y = inner(a, b): the sum over the last axes of a and b, y[i..., j...] =
+    sum_k a[i..., k] b[j..., k] (a * b when either is 0-d);   d a[i..., k] =
+    sum_j d y[i..., j...] b[j..., k],  d b[j..., k] = sum_i d y[i..., j...] a[i..., k]"""
+
+    linear_in = (0, 1)
+    multilinear = True
+
+    def _check(self, a: Any, b: Any) -> bool:
+        """Whether either is 0-d (a product); else their last axes must match."""
+        if np.ndim(a) == 0 or np.ndim(b) == 0:
+            return True
+        if np.shape(a)[-1] != np.shape(b)[-1]:
+            raise BoxError(f"{describe(self)}: the last axes of a (shape {np.shape(a)}) and "
+                           f"b (shape {np.shape(b)}) must have one length.")
+        return False
+
+    def fprop(self, a, b):
+        if self._check(a, b):
+            return a * b  # np.inner's value; a Python number does not promote float32
+        return np.inner(a, b)
+
+    def bprop(self, grad, a, b):
+        if self._check(a, b):
+            return grad * b, grad * a
+        free_a, free_b = np.ndim(a) - 1, np.ndim(b) - 1
+        grad_axes = list(range(np.ndim(grad)))
+        return (np.tensordot(grad, b, (grad_axes[free_a:], list(range(free_b)))),
+                np.tensordot(grad, a, (grad_axes[:free_a], list(range(free_a)))))
+
+
 @function("trace", box=Diagonal, numpy=np.trace, method="trace", graphs=False)
 def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1,
           name: str | None = None) -> Box:
@@ -154,3 +187,10 @@ def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1,
     a Diagonal box summed over its last axis."""
     return Sum(Diagonal(a, offset=offset, axis1=axis1, axis2=axis2), axis=-1,
                name=name or "trace")
+
+
+@function("diagflat", box=Diag, numpy=np.diagflat, graphs=False)
+def diagflat(v: Any, k: int = 0, name: str | None = None) -> Box:
+    """The square matrix with the entries of ``v`` (flattened) on its ``k``-th diagonal,
+    as ``np.diagflat``: a Diag box of the flattened v."""
+    return Diag(Reshape(v, shape=(-1,)), k=k, name=name or "diagflat")

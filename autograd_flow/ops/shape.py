@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from ..core.box import Box
+from ..core.box import Box, user_site
 from ..core.broadcast import unbroadcast
 from ..errors import BoxError, LabelError, describe
+from .arithmetic import Add
 from .axes import as_tuple, axis_index, axis_indices, integer_setting, integers_setting
-from .plumbing import astype_like
+from .plumbing import BroadcastLike, ZerosLike, astype_like
 from .registry import function, method, primitive
 
 
@@ -169,6 +170,53 @@ class BroadcastTo(Box):
         return unbroadcast(grad, np.shape(a))
 
 
+@primitive()
+class AtLeast(Box):
+    """y = a with axes of length 1 added to make at least ndmin (1, 2 or 3) axes, as
+    np.atleast_1d, _2d, _3d ((N,) -> (1, N) -> (1, N, 1); (M, N) -> (M, N, 1));
+    d a = d y reshaped to a's shape"""
+
+    linear_in = (0,)
+
+    def __init__(self, a: Any, ndmin: int, name: str | None = None) -> None:
+        super().__init__(a, name=name)
+        self.ndmin = integer_setting(self, ndmin, "ndmin")
+        if self.ndmin not in (1, 2, 3):
+            raise BoxError(f"{describe(self)}: ndmin must be 1, 2 or 3 (numpy's atleast_1d, "
+                           f"_2d and _3d), got {ndmin}.")
+
+    def fprop(self, a):
+        return (np.atleast_1d, np.atleast_2d, np.atleast_3d)[self.ndmin - 1](a)
+
+    def bprop(self, grad, a):
+        return np.reshape(grad, np.shape(a))
+
+
+def _at_least(ndmin: int, arys: tuple[Any, ...], name: str | None) -> Box | tuple[Box, ...]:
+    boxes = tuple(AtLeast(a, ndmin, name=name or f"atleast_{ndmin}d") for a in arys)
+    return boxes[0] if len(boxes) == 1 else boxes
+
+
+@function("atleast_1d", box=AtLeast, numpy=np.atleast_1d, graphs=False)
+def atleast_1d(*arys: Any, name: str | None = None) -> Box | tuple[Box, ...]:
+    """Each array with at least one axis (a 0-d one as shape (1,)), as
+    ``np.atleast_1d``: one box, or a tuple of boxes for several arrays."""
+    return _at_least(1, arys, name)
+
+
+@function("atleast_2d", box=AtLeast, numpy=np.atleast_2d, graphs=False)
+def atleast_2d(*arys: Any, name: str | None = None) -> Box | tuple[Box, ...]:
+    """Each array with at least two axes ((N,) as (1, N)), as ``np.atleast_2d``."""
+    return _at_least(2, arys, name)
+
+
+@function("atleast_3d", box=AtLeast, numpy=np.atleast_3d)
+def atleast_3d(*arys: Any, name: str | None = None) -> Box | tuple[Box, ...]:
+    """Each array with at least three axes ((N,) as (1, N, 1), (M, N) as (M, N, 1)), as
+    ``np.atleast_3d``."""
+    return _at_least(3, arys, name)
+
+
 @primitive("astype", numpy=np.astype, method="astype")
 class Astype(Box):
     """y = a converted to dtype;   d a = d y converted back to a's dtype (no gradient for
@@ -274,3 +322,28 @@ def ravel(a: Any, name: str | None = None) -> Box:
 def flatten(a: Any, name: str | None = None) -> Box:
     """a as a 1-D array (C order), as ``ndarray.flatten``: a Reshape to (-1,)."""
     return Reshape(a, shape=(-1,), name=name or "flatten")
+
+
+@function("meshgrid", numpy=np.meshgrid, graphs=False)
+def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False, indexing: str = "xy",
+             name: str | None = None) -> list[Box]:
+    """Coordinate grids from coordinate vectors (each flattened), as ``np.meshgrid``:
+    grid k holds x_k along axis k (axes 0 and 1 swapped for ``indexing="xy"``) and is
+    broadcast over the others (left at length 1 when ``sparse``); each entry of x_k
+    gets the gradient summed over its copies. ``copy`` is accepted (a box never shares
+    memory with its input)."""
+    if indexing not in ("xy", "ij"):
+        raise BoxError(f"meshgrid (called at {user_site()}): indexing must be 'xy' or 'ij', "
+                       f"got {indexing!r}.")
+    ones = (1,) * len(xi)
+    shapes = [ones[:k] + (-1,) + ones[k + 1:] for k in range(len(xi))]
+    if indexing == "xy" and len(xi) > 1:
+        shapes[0], shapes[1] = (1, -1) + ones[2:], (-1, 1) + ones[2:]
+    axes: list[Box] = [Reshape(x, shape=shape, name=f"{name or 'meshgrid'}[{k}]")
+                       for k, (x, shape) in enumerate(zip(xi, shapes))]
+    if sparse or len(axes) < 2:
+        return axes
+    grid: Box = ZerosLike(axes[0])
+    for axis in axes[1:]:
+        grid = Add(grid, ZerosLike(axis), name="grid")
+    return [BroadcastLike(axis, grid, name=axis.name) for axis in axes]

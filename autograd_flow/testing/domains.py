@@ -80,6 +80,9 @@ DOMAINS: dict[str, Domain] = {d.name: d for d in (
     Domain("kinkfree", 0.3, 2.0, away=0.01),
     # |x| < 1: arcsin, arctanh
     Domain("unit", 0.0, 0.8, sampler=lambda rng, s: rng.uniform(-0.8, 0.8, size=s)),
+    # 0 < x < 1, away from both ends: logit
+    Domain("probability", 0.05, 0.95, positive=True, away=0.05,
+           sampler=lambda rng, s: rng.uniform(0.05, 0.95, size=s)),
     # x > 1: arccosh
     Domain("above1", 1.2, 3.0, positive=True, away=1.1),
     # no two entries tied

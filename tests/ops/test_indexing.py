@@ -92,6 +92,53 @@ TABLE: list[Case] = [
 ]
 
 
+def _add_at(shape: tuple, index: Any, values: tuple) -> Case:
+    """af.add_at(a, index, values) against np.add.at on a copy."""
+    def build(a: af.Box, v: af.Box) -> af.Box:
+        return af.add_at(a, index, v)
+    build.__name__ = f"add_at[{_source(index)}]"
+
+    def reference(a: np.ndarray, v: np.ndarray) -> np.ndarray:
+        y = a.copy()
+        np.add.at(y, index, v)
+        return y
+    return Case(build, (shape, values), reference)
+
+
+def _added_at_ids(a: af.Box, v: af.Box, i: af.Box) -> af.Box:
+    return af.add_at(a, (i, slice(1, None)), v)
+
+
+def _np_added_at_ids(a: np.ndarray, v: np.ndarray, i: np.ndarray) -> np.ndarray:
+    y = a.copy()
+    np.add.at(y, (i, slice(1, None)), v)
+    return y
+
+
+def _take(shape: tuple, indices: Any, axis: Any) -> Case:
+    def build(a: af.Box) -> af.Box:
+        return af.take(a, indices, axis=axis)
+    build.__name__ = f"take[axis={axis}]"
+    return Case(build, (shape,), lambda a: np.take(a, indices, axis=axis))
+
+
+TABLE += [
+    # np.add.at as a new box: repeated entries get every value added
+    _add_at((5,), REPEATS, (5,)),
+    _add_at((3, 4), (slice(None), np.array([1, 3, 1])), (3, 3)),
+    _add_at((3, 4), (np.array([0, 2, 0]), np.array([1, 1, 1])), ()),
+    _add_at((3, 4), (Ellipsis, 2), (3,)),
+    _add_at((2, 3), np.array([1, 1]), (1, 3)),
+    Case(_added_at_ids, ((4, 3), (5, 2), Aux(_ids(4, 5), "index")), _np_added_at_ids),
+    # np.take: along an axis, or of the flattened array
+    _take((5,), [4, 0, 4], None),
+    _take((3, 4), np.array([[1, 1], [-1, 0]]), 1),
+    _take((3, 4), 2, 0),
+    _take((2, 3, 4), [3, 3, 0], -1),
+    _take((2, 3), np.array([5, 0]), None),
+]
+
+
 @parametrize(TABLE)
 def test_indexing(case: Case, check) -> None:
     check(case)
@@ -212,3 +259,40 @@ def test_the_code_printed_for_a_graph_rebuilds_its_indexing() -> None:
     namespace: dict[str, Any] = {}
     exec(to_python(y, feed, check=""), namespace)
     assert af.FlowGraph(namespace["out"]).fprop(namespace["feed"]) == af.FlowGraph(y).fprop(feed)
+
+
+def test_add_at_returns_a_new_box_and_repeated_entries_add_up() -> None:
+    a = af.Parameter(np.zeros(3), name="a")
+    values = af.Parameter(np.array([1.0, 2.0, 4.0]), name="values")
+    y = af.add_at(a, [2, 0, 2], values)
+    graph = af.FlowGraph((y * np.array([10.0, 20.0, 30.0])).sum())
+    assert graph.fprop() == 10.0 * 2.0 + 30.0 * 5.0
+    grads = graph.bprop()
+    np.testing.assert_array_equal(grads[values], [30.0, 10.0, 30.0])
+    np.testing.assert_array_equal(grads[a], [10.0, 20.0, 30.0])
+    assert a.value.tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(TypeError, match=r"np.add.at has no box form"):
+        np.add.at(a, [0], 1.0)
+
+
+def test_add_at_and_take_errors_name_the_box() -> None:
+    a = af.Parameter(np.zeros((3, 4)), name="a")
+    message = _fprop_error(af.add_at(a, (slice(None), [4]), 1.0))
+    assert message.startswith("AddAt 'addat' (created at test_indexing.py:")
+    assert "index 4 is out of range for axis 1 of length 4" in message
+    assert "values of shape (2,) do not broadcast to the shape (3, 1) of the entries " \
+           "indexed by [:, <int64 array (1,)>]" in _fprop_error(
+               af.add_at(a, (slice(None), [1]), np.ones(2)))
+    with pytest.raises(af.BoxError, match=r"take \(called at test_indexing.py:\d+\): "
+                                          r"mode='clip' is not supported"):
+        af.take(a, [0], mode="clip")
+    with pytest.raises(af.BoxError, match="axis must be an integer or None"):
+        af.take(a, [0], axis=1.5)
+
+
+def test_take_is_a_numpy_call_and_a_method_of_boxes() -> None:
+    a = af.Parameter(np.arange(6.0).reshape(2, 3), name="a")
+    for box in (np.take(a, [2, 2], axis=1), a.take([2, 2], axis=1)):
+        graph = af.FlowGraph(box.sum())
+        assert graph.fprop() == 2 * (2.0 + 5.0)
+        np.testing.assert_array_equal(graph.bprop()[a], [[0, 0, 2], [0, 0, 2]])

@@ -21,12 +21,16 @@ def _join(function: Any, reference: Any, shapes: tuple, **kwargs: Any) -> Case:
     return Case(build, shapes, lambda *arrays: reference(list(arrays), **kwargs))
 
 
-def _part(function: Any, reference: Any, shape: tuple, sections: Any, axis: int,
+def _part(function: Any, reference: Any, shape: tuple, sections: Any, axis: int | None,
           part: int) -> Case:
+    """Part ``part`` of function(a, sections, axis=axis) (no axis for hsplit, vsplit and
+    dsplit: axis None)."""
+    settings = {} if axis is None else {"axis": axis}
+
     def build(a: af.Box) -> af.Box:
-        return function(a, sections, axis=axis)[part]
+        return function(a, sections, **settings)[part]
     build.__name__ = f"{function.__name__}[{sections},axis={axis}][{part}]"
-    return Case(build, (shape,), lambda a: reference(a, sections, axis=axis)[part])
+    return Case(build, (shape,), lambda a: reference(a, sections, **settings)[part])
 
 
 def _matrix(x: Any, y: Any) -> af.Box:
@@ -56,6 +60,22 @@ TABLE: list[Case] = [
     _part(af.array_split, np.array_split, (7,), 3, 0, 0),
     _part(af.array_split, np.array_split, (2, 7), 3, 1, 2),
     _part(af.array_split, np.array_split, (2, 0), 2, 1, 1),
+    # numpy's stacks: each array shaped first (atleast_1d/2d/3d, a column), hstack's axis
+    # by the arrays' number of axes
+    *[_join(af.hstack, np.hstack, shapes) for shapes in [
+        ((3,), (2,)), ((2, 3), (2, 1)), ((), (), (2,)), ((2, 1, 2), (2, 3, 2))]],
+    *[_join(af.vstack, np.vstack, shapes) for shapes in [
+        ((3,), (3,)), ((2, 3), (3,), (1, 3)), ((), ()), ((2, 2, 3), (1, 2, 3))]],
+    *[_join(af.dstack, np.dstack, shapes) for shapes in [
+        ((3,), (3,)), ((2, 3), (2, 3, 2)), ((), ())]],
+    *[_join(af.column_stack, np.column_stack, shapes) for shapes in [
+        ((3,), (3,)), ((3,), (3, 2)), ((), ()), ((2, 2, 2), (2, 1, 2))]],
+    _part(af.hsplit, np.hsplit, (6,), 3, None, 2),
+    _part(af.hsplit, np.hsplit, (2, 4, 3), [1, 3], None, 1),
+    _part(af.vsplit, np.vsplit, (4, 3), 2, None, 1),
+    _part(af.vsplit, np.vsplit, (5, 2, 2), [-1], None, 0),
+    _part(af.dsplit, np.dsplit, (2, 1, 4), 2, None, 0),
+    _part(af.dsplit, np.dsplit, (1, 2, 5), [1, 2, 9], None, 2),
     Case(_matrix, ((), ()), lambda x, y: np.array([[x, 0.0], [0.0, y]])),
     Case(_rows, ((3,), (3,)), lambda x, y: np.array([x, [1.0, 2.0, 3.0], y * 2.0]),
          float32=False),  # the list [1.0, 2.0, 3.0] is a float64 array, as in numpy
@@ -142,3 +162,31 @@ def test_an_array_of_boxes_and_numbers_keeps_float32() -> None:
     stacked = af.FlowGraph(af.stack([[x, 1.0], [y, 2.0]], axis=1)).fprop()
     np.testing.assert_array_equal(stacked, [[1.5, -2.0], [1.0, 2.0]])
     assert stacked.dtype == np.float32
+
+
+def test_hstack_and_hsplit_choose_their_axis_when_the_graph_runs() -> None:
+    """A graph is fed arrays of any number of axes: 1-D ones join and split along axis
+    0, others along axis 1, as numpy."""
+    x = af.Input("x")
+    joined, parts = af.hstack([x, x]), af.hsplit(x, 2)
+    for value in (np.arange(4.0), np.arange(8.0).reshape(2, 4)):
+        np.testing.assert_array_equal(af.FlowGraph(joined).fprop({x: value}),
+                                      np.hstack([value, value]))
+        for part, expected in zip(af.FlowGraph(parts).fprop({x: value}),
+                                  np.hsplit(value, 2)):
+            np.testing.assert_array_equal(part, expected)
+
+
+def test_stacks_and_splits_of_too_few_axes_or_unequal_shapes_say_so() -> None:
+    a = af.Parameter(np.zeros((2, 3)), name="a")
+    assert "vsplit splits arrays of at least 2 axes, got shape (3,)" in _fprop_error(
+        af.vsplit(af.Parameter(np.zeros(3)), 3)[0])
+    assert "dsplit splits arrays of at least 3 axes, got shape (2, 3)" in _fprop_error(
+        af.dsplit(a, 3)[0])
+    assert "hsplit splits arrays of at least 1 axes, got shape ()" in _fprop_error(
+        af.hsplit(af.Parameter(np.zeros(())), 1)[0])
+    assert "does not split into 2 equal parts" in _fprop_error(af.hsplit(a, 2)[0])
+    assert ("the arrays (shaped by vstack) must have the same shape except along axis 0, "
+            "got shapes (2, 3), (1, 2)") in _fprop_error(af.vstack([a, np.zeros(2)]))
+    with pytest.raises(af.BoxError, match="layout must be one of hstack, vstack"):
+        ops.Concatenate(a, layout="zstack")

@@ -25,6 +25,11 @@ TABLE: list[Case] = [
     *[Case(af.trace, (s,), np.trace, kwargs=k)
       for s, k in [((3, 3), {}), ((2, 3, 4), {"offset": 1, "axis1": 1, "axis2": 2}),
                    ((3, 4), {"offset": -1})]],
+    *[Case(af.diagflat, (s,), np.diagflat, kwargs=k) for s, k in [
+        ((3,), {}), ((2, 2), {"k": 1}), ((), {"k": -2}), ((2, 1, 2), {"k": 0})]],
+    *[Case(af.inner, (a, b), np.inner) for a, b in [
+        ((3,), (3,)), ((2, 3), (4, 3)), ((), (2, 3)), ((2, 3), ()), ((2, 1, 3), (3,)),
+        ((0, 3), (2, 3)), ((3,), (2, 2, 3))]],
     *[Case(af.kron, (a, b), np.kron)
       for a, b in [((2, 3), (2, 2)), ((3,), (2,)), ((2,), (2, 3)), ((), (3,)),
                    ((2, 1, 2), (1, 2)), ((0, 2), (2, 2))]],

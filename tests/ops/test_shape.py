@@ -1,6 +1,8 @@
 """Shape primitives through the one table checker, and their errors."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -18,6 +20,26 @@ def _labels(rows: int, classes: int) -> Aux:
     return Aux(lambda rng: rng.integers(0, classes, size=rows), "labels")
 
 
+def _meshgrid(count: int, part: int, **settings: Any) -> Case:
+    """Grid ``part`` of the meshgrid of ``count`` vectors (lengths 2, 3, 4, ...)."""
+    def build(*xi: af.Box) -> af.Box:
+        return af.meshgrid(*xi, **settings)[part]
+    build.__name__ = "meshgrid" + "".join(f",{k}={v}" for k, v in settings.items())
+    shapes = tuple((n,) for n in range(2, count + 2))
+    return Case(build, shapes, lambda *xi: np.meshgrid(*xi, **settings)[part])
+
+
+def _sparse_grids_added(*xi: af.Box) -> af.Box:
+    first, *others = af.meshgrid(*xi, sparse=True)
+    for grid in others:
+        first = first + grid
+    return first
+
+
+def _meshgrid_of_a_matrix(a: af.Box) -> af.Box:
+    return af.meshgrid(a)[0]
+
+
 TABLE: list[Case] = [
     *[Case(ops.Reshape, ((2, 3, 4),), np.reshape, kwargs={"shape": s},
            reference_kwargs={"shape": s}) for s in [(6, 4), (-1,), (4, 1, 6), (2, -1, 2)]],
@@ -25,6 +47,14 @@ TABLE: list[Case] = [
       for s, x in [((2, 3), None), ((2, 3, 4), None), ((2, 3, 4), (1, 0, 2)),
                    ((2, 3, 4), (2, 0, 1)), ((3,), None), ((2, 3, 4), (-1, 0, 1))]],
     *[Case(ops.Pick, ((n, c), _labels(n, c)), _pick) for n, c in [(4, 3), (1, 5), (6, 2)]],
+    *[Case(f, (s,), getattr(np, f.__name__)) for f in (af.atleast_1d, af.atleast_2d,
+                                                        af.atleast_3d)
+      for s in [(), (3,), (2, 3), (2, 1, 3), (0,)]],
+    *[_meshgrid(n, k, **settings) for n, k, settings in [
+        (2, 0, {}), (2, 1, {}), (3, 2, {}), (3, 0, {"indexing": "ij"}),
+        (2, 1, {"indexing": "ij"}), (1, 0, {})]],
+    Case(_sparse_grids_added, ((2,), (3,), (4,)), lambda *xi: sum(np.meshgrid(*xi, sparse=True))),
+    Case(_meshgrid_of_a_matrix, ((2, 3),), lambda a: np.meshgrid(a)[0]),
     # -- issue 15 --
     *[Case(af.expand_dims, (s,), np.expand_dims, kwargs={"axis": x})
       for s, x in [((2, 3), 0), ((2, 3), -1), ((2, 3), (0, 3)), ((3,), (-1, 0)), ((), 0),
@@ -237,3 +267,29 @@ def test_graphs_of_the_new_boxes_are_written_back_as_code() -> None:
     exec(code, namespace)
     rebuilt = af.FlowGraph(namespace["out"]).fprop(namespace["feed"])
     assert rebuilt == af.FlowGraph(loss).fprop(feed)
+
+
+def test_atleast_takes_several_arrays_as_numpy() -> None:
+    a, b = af.Parameter(np.float32(2.0), name="a"), af.Parameter(np.ones((2, 3)), name="b")
+    boxes = af.atleast_2d(a, b)
+    assert isinstance(boxes, tuple) and len(boxes) == 2
+    values = af.FlowGraph(list(boxes)).fprop()
+    assert values[0].shape == (1, 1) and values[0].dtype == np.float32
+    assert values[1].shape == (2, 3)
+    assert af.FlowGraph(np.atleast_1d(a)).fprop().shape == (1,)
+    with pytest.raises(af.BoxError, match="ndmin must be 1, 2 or 3"):
+        ops.AtLeast(a, 4)
+
+
+def test_meshgrid_grids_share_their_vectors_gradient() -> None:
+    x = af.Parameter(np.array([1.0, 2.0, 3.0]), name="x")
+    y = af.Parameter(np.array([10.0, 20.0]), name="y")
+    gx, gy = np.meshgrid(x, y)
+    graph = af.FlowGraph((gx * gy).sum())
+    assert graph.fprop() == np.sum(np.multiply(*np.meshgrid(x.value, y.value)))
+    grads = graph.bprop()
+    np.testing.assert_array_equal(grads[x], [30.0, 30.0, 30.0])
+    np.testing.assert_array_equal(grads[y], [6.0, 6.0])
+    with pytest.raises(af.BoxError, match="indexing must be 'xy' or 'ij'"):
+        af.meshgrid(x, y, indexing="ji")
+    assert af.meshgrid() == []

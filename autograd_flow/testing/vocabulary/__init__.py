@@ -16,10 +16,24 @@ from ...nn import functions  # noqa: F401 (declares the composites)
 from ...ops import DECLARATIONS, PRIMITIVES, Declaration
 from ..builder import LIMIT, Builder, Op, Recipe
 from ..domains import DOMAINS
-from . import composites, elementwise, indexing, linalg, reduce, shape
+from . import (
+    calculus,
+    composites,
+    elementwise,
+    indexing,
+    linalg,
+    numeric,
+    order,
+    reduce,
+    scatter,
+    shape,
+    special,
+)
 
 RECIPES: dict[str, Recipe] = {**elementwise.RECIPES, **reduce.RECIPES, **shape.RECIPES,
-                              **indexing.RECIPES, **linalg.RECIPES, **composites.RECIPES}
+                              **indexing.RECIPES, **linalg.RECIPES, **composites.RECIPES,
+                              **scatter.RECIPES, **order.RECIPES, **numeric.RECIPES,
+                              **special.RECIPES, **calculus.RECIPES}
 
 
 def _domains(declaration: Declaration) -> tuple[str, str]:

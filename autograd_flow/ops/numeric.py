@@ -1,0 +1,48 @@
+"""Elementwise functions of numpy's floating-point toolbox: ``trunc`` (and ``fix``),
+``copysign`` and ``logaddexp2``, with broadcasting. (The special functions of SciPy are
+in :mod:`.special`.)"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..core.box import Box
+from .elementwise import sigmoid
+from .registry import primitive
+
+
+@primitive("trunc", numpy=(np.trunc, np.fix), aliases=("fix",))
+class Trunc(Box):
+    """y = a rounded towards zero (its integer part);   no gradient (piecewise constant)"""
+
+    def fprop(self, a):
+        return np.trunc(a)
+
+    def bprop(self, grad, a):
+        return None
+
+
+@primitive("copysign", numpy=np.copysign, domain="kinkfree")
+class Copysign(Box):
+    """y = |a| with the sign of b (of its sign bit: -0.0 counts as negative);
+    d a = d y * sign(a) sign(y) (so 0 at a = 0, as torch),  d b = 0 (piecewise constant)"""
+
+    def fprop(self, a, b):
+        return np.copysign(a, b)
+
+    def bprop(self, grad, a, b):
+        return grad * np.sign(a) * np.sign(self.value), None
+
+
+@primitive("logaddexp2", numpy=np.logaddexp2)
+class Logaddexp2(Box):
+    """y = log2(2**a + 2**b) (no overflow);   d a = d y * sigmoid((a - b) log 2),
+    d b = d y * sigmoid((b - a) log 2)  (= 2**(a - y) and 2**(b - y), without y's rounding)"""
+
+    def fprop(self, a, b):
+        return np.logaddexp2(a, b)
+
+    def bprop(self, grad, a, b):
+        return (grad * sigmoid((a - b) * math.log(2)),
+                grad * sigmoid((b - a) * math.log(2)))

@@ -1,0 +1,61 @@
+"""numpy's floating-point toolbox (trunc, copysign, logaddexp2) through the one table
+checker, with broadcasting, signed zeros and large arguments."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_flow as af
+
+from .table import Case, parametrize
+
+SHAPES = [(), (3,), (2, 3), (2, 3, 4), (0,), (2, 0)]
+PAIRS = [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 4)), ((), (2, 3)),
+         ((0, 3), (3,))]
+
+TABLE: list[Case] = [
+    *[Case(af.trunc, (s,), np.trunc, "wide") for s in SHAPES],
+    Case(af.fix, ((2, 3),), np.fix, "wide"),
+    *[Case(af.copysign, (s, t), np.copysign, "nonzero") for s, t in PAIRS],
+    *[Case(af.logaddexp2, (s, t), np.logaddexp2, d) for s, t in PAIRS
+      for d in ("real", "wide")],
+]
+
+
+@parametrize(TABLE)
+def test_numeric(case: Case, check) -> None:
+    check(case)
+
+
+def _gradients(box: af.Box, *wrt: af.Parameter) -> list[np.ndarray]:
+    graph = af.FlowGraph(box.sum())
+    graph.fprop()
+    grads = graph.bprop()
+    return [grads[p] for p in wrt]
+
+
+def test_trunc_rounds_towards_zero_with_no_gradient() -> None:
+    a = af.Parameter(np.array([-2.7, -0.5, 0.5, 2.7]), name="a")
+    np.testing.assert_array_equal(af.FlowGraph(np.trunc(a)).fprop(), [-2, -0.0, 0, 2])
+    np.testing.assert_array_equal(_gradients(af.trunc(a), a)[0], [0, 0, 0, 0])
+
+
+def test_copysign_takes_the_sign_bit_and_gives_a_no_gradient_at_zero() -> None:
+    a = af.Parameter(np.array([2.0, -3.0, 0.0, 1.5]), name="a")
+    b = af.Parameter(np.array([-0.0, 1.0, -1.0, -2.0]), name="b")
+    value = af.FlowGraph(np.copysign(a, b)).fprop()
+    np.testing.assert_array_equal(value, [-2.0, 3.0, -0.0, -1.5])
+    assert np.signbit(value[2])
+    grad_a, grad_b = _gradients(af.copysign(a, b), a, b)
+    np.testing.assert_array_equal(grad_a, [-1.0, -1.0, 0.0, -1.0])
+    np.testing.assert_array_equal(grad_b, [0.0, 0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("big", [1000.0, 1e300])
+def test_logaddexp2_never_overflows(big: float) -> None:
+    a = af.Parameter(np.array([big, big, -big]), name="a")
+    b = af.Parameter(np.array([big, big - 1.0, 0.0]), name="b")
+    assert np.all(np.isfinite(af.FlowGraph(af.logaddexp2(a, b)).fprop()))
+    grad_a, grad_b = _gradients(af.logaddexp2(a, b), a, b)
+    np.testing.assert_allclose(grad_a, [0.5, 2 / 3 if big < 1e300 else 0.5, 0.0], atol=1e-300)
+    np.testing.assert_allclose(grad_a + grad_b, [1.0, 1.0, 1.0])
