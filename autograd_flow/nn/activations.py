@@ -17,7 +17,7 @@ from typing import Any
 from .. import ops
 from ..core.box import Box, as_box
 from ..core.scope import composite
-from ..ops.registry import NAMESPACE, function
+from ..ops.registry import function
 
 #: SELU's constants (Klambauer et al. 2017), PyTorch's digits
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -48,13 +48,7 @@ def gelu(a: Any, approximate: str = "none", name: str | None = None) -> Box:
                         name="sqrt(2/pi) (a + 0.044715 a^3)")
         phi = ops.Add(1, ops.Tanh(inner), name="1 + tanh(...)")
     else:
-        # af.erf is declared by ops/special.py (issue 20, on its own branch): looked up
-        # by name so that this module needs no import of it
-        erf = NAMESPACE.get("erf")
-        if erf is None:
-            raise NotImplementedError("gelu: the exact form needs af.erf, which this "
-                                      "version lacks; use gelu(a, approximate='tanh')")
-        phi = ops.Add(1, erf(ops.Mul(a, math.sqrt(0.5), name="a / sqrt(2)")),
+        phi = ops.Add(1, ops.Erf(ops.Mul(a, math.sqrt(0.5), name="a / sqrt(2)")),
                       name="1 + erf(a / sqrt(2))")
     return ops.Mul(ops.Mul(a, 0.5, name="a / 2"), phi, name=name or "gelu")
 

@@ -16,8 +16,8 @@ from ...core.box import Box, Parameter
 from ...nn import activations as A
 from ...nn import functions as F
 from ...nn import losses as L
-from ...ops.registry import NAMESPACE
 from ..builder import Builder, Recipe, domain_ok
+from .special import scipy_installed
 
 
 def _cross_entropy(b: Builder, a: Box) -> Box:
@@ -45,7 +45,7 @@ def _softmax_like(function: Callable[..., Box]) -> Callable[[Builder, Box], Box]
 
 
 def _gelu(b: Builder, a: Box) -> Box:
-    forms = A.GELU_FORMS if "erf" in NAMESPACE else ("tanh",)  # the exact form needs af.erf
+    forms = A.GELU_FORMS if scipy_installed() else ("tanh",)  # the exact one uses af.erf
     return A.gelu(a, approximate=b.draw(st.sampled_from(forms)))
 
 

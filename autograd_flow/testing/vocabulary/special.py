@@ -14,7 +14,8 @@ from ...extras import require
 from ..builder import Builder, Recipe
 
 
-def _scipy_installed() -> bool:
+def scipy_installed() -> bool:
+    """Whether SciPy (the `learn` extra) is installed."""
     try:
         require("scipy", feature="")
     except MissingExtraError:
@@ -24,13 +25,13 @@ def _scipy_installed() -> bool:
 
 def _alone(cls: type[Box]) -> Recipe:
     def make(b: Builder, a: Box) -> Box | None:
-        return cls(a) if _scipy_installed() else None
+        return cls(a) if scipy_installed() else None
 
     return make
 
 
 def _polygamma(b: Builder, a: Box) -> Box | None:
-    if not _scipy_installed():
+    if not scipy_installed():
         return None
     return ops.Polygamma(a, b.draw(st.integers(0, 3)))
 
