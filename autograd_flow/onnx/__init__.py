@@ -1,8 +1,9 @@
-"""ONNX out: :func:`export` writes a flow graph as an ONNX model. It needs the ``onnx``
-extra (``pip install "autograd_flow[onnx]"``: onnx, onnxruntime); without it, it raises
-a one-line :class:`~autograd_flow.errors.MissingExtraError`.
-
-The ops it writes are listed in the README's ONNX section.
+"""ONNX out and in: :func:`export` writes a flow graph as an ONNX model, :func:`load`
+reads an ONNX model as a flow graph of boxes (to draw, gradcheck, differentiate to any
+order and fine-tune). Both need the ``onnx`` extra (``pip install
+"autograd_flow[onnx]"``: onnx, onnxruntime); without it, they raise a one-line
+:class:`~autograd_flow.errors.MissingExtraError`. The ops each side writes and reads are
+listed in the README's ONNX section.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from ..core.box import Box
     from ..core.graph import FlowGraph
 
-__all__ = ["export", "OnnxError"]
+__all__ = ["export", "load", "OnnxError"]
 
 
 def export(graph_or_outputs: FlowGraph | Box | Sequence[Box], path: str | Path,
@@ -37,3 +38,15 @@ def export(graph_or_outputs: FlowGraph | Box | Sequence[Box], path: str | Path,
         raise explain(error, "af.onnx.export") or error from None
     return write(graph_or_outputs, path, opset)
 
+
+def load(path: str | Path) -> FlowGraph:
+    """Read the ONNX model at ``path`` as a FlowGraph of boxes: its inputs become Inputs
+    named as in the model (with its shapes, None for a free length, and dtypes), its
+    float initializers Parameters (named as in the model) and other initializers and
+    Constant nodes Constants, each node the boxes of its op. An op with no box form
+    raises :class:`OnnxError` naming the node and its op."""
+    try:
+        from .from_onnx import load as read
+    except ModuleNotFoundError as error:
+        raise explain(error, "af.onnx.load") or error from None
+    return read(path)

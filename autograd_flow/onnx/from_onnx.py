@@ -1,0 +1,101 @@
+"""``af.onnx.load``: an ONNX model as a flow graph of boxes.
+
+The model's inputs become Inputs (named as in the model, with its shapes, None for a
+free length, and dtypes), its float initializers Parameters (named as in the model),
+other initializers Constants; each node becomes the boxes of its op (the rules of
+:mod:`.import_ops`), made inside a scope named after the node, so a drawing can
+collapse it. A node whose inputs are all constant is computed once, at load time, into
+a Constant (the shape arithmetic exporters write); one that computes a shape from a
+free length gives a value known only at run time, which only a Reshape can use (it
+takes the shape ONNX's shape inference gives its output).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+from ..core.box import Box, Constant, Input, Parameter
+from ..core.graph import FlowGraph
+from ..core.scope import scope
+from ..errors import OnnxError
+from . import import_ops  # noqa: F401 (registers the rules)
+from .reader import DYNAMIC, IMPORTS, TAKES_DYNAMIC, Dynamic, Reader, Value, dims
+
+
+def load(path: str | Path) -> FlowGraph:
+    """Read the ONNX model at ``path`` as a FlowGraph (see :mod:`.from_onnx`)."""
+    path = Path(path)
+    model = _read(path)
+    reader = Reader(model, path)
+    graph = model.graph
+    for tensor in graph.initializer:
+        array = np.array(numpy_helper.to_array(tensor))  # writeable: Parameters train
+        reader.values[tensor.name] = Parameter(array, name=tensor.name) \
+            if array.dtype.kind == "f" else Constant(array, name=tensor.name)
+    for info in graph.input:
+        if info.name in reader.values:
+            continue
+        dtype = helper.tensor_dtype_to_np_dtype(info.type.tensor_type.elem_type)
+        reader.values[info.name] = Input(info.name, shape=dims(info.type), dtype=dtype)
+    for node in graph.node:
+        reader.node = node
+        rule = IMPORTS.get(node.op_type)
+        if node.domain not in ("", "ai.onnx") or rule is None:
+            domain = f" of domain {node.domain!r}" if node.domain not in ("", "ai.onnx") else ""
+            raise reader.refuse(f"the op {node.op_type}{domain} has no box form; the ops "
+                                "af.onnx.load reads are listed in the README's ONNX section.")
+        inputs = [reader.values[name] if name else None for name in node.input]
+        if any(isinstance(v, Dynamic) for v in inputs) and node.op_type not in TAKES_DYNAMIC:
+            results: Any = [DYNAMIC] * len(node.output)
+        else:
+            with scope(node.op_type.lower(), node.name or node.output[0]):
+                results = rule(reader, node, inputs)
+            results = list(results) if isinstance(results, (list, tuple)) else [results]
+            if _foldable(inputs, results):
+                results = [_folded(box, name) for box, name in zip(results, node.output)]
+        for name, box in zip(node.output, results):
+            if name:
+                if isinstance(box, Box) and not isinstance(box, (Input, Parameter, Constant)):
+                    box.name = name
+                reader.values[name] = box
+    reader.node = None
+    outputs = [reader.values[info.name] for info in graph.output]
+    for info, box in zip(graph.output, outputs):
+        if isinstance(box, Dynamic):
+            raise OnnxError(f"{path}: the output {info.name!r} is computed from the length "
+                            "of a free axis only; it has no box form.")
+    return FlowGraph(outputs)
+
+
+def _foldable(inputs: list[Value], results: list[Any]) -> bool:
+    """A node of constants only (no Input or Parameter reaches it): computed now."""
+    return all(v is None or isinstance(v, Constant) for v in inputs) and all(
+        isinstance(r, Box) and not isinstance(r, Constant) for r in results)
+
+
+def _folded(box: Box, name: str) -> Constant:
+    return Constant(np.asarray(FlowGraph(box, compile=False).fprop()), name=name)
+
+
+def _read(path: Path) -> onnx.ModelProto:
+    """The model in the file, checked; one OnnxError naming the file otherwise."""
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except FileNotFoundError:
+        raise OnnxError(f"{path}: no such file.") from None
+    except Exception as error:  # noqa: BLE001 (protobuf's errors have no common class)
+        raise OnnxError(f"{path} is not an ONNX model ({type(error).__name__}: "
+                        f"{str(error)[:200]}).") from None
+    if any(t.data_location == onnx.TensorProto.EXTERNAL for t in model.graph.initializer):
+        raise OnnxError(f"{path} keeps tensors in separate files (external data), which "
+                        "af.onnx.load does not read; save the model as one file.")
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else "invalid"
+        raise OnnxError(f"{path} is not a valid ONNX model: {first}") from None
+    return model
