@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-EXTRAS := dev,learn,search,jit,onnx
+EXTRAS := dev,learn,search,jit
 RUN ?= runs/demo
 
 .PHONY: setup dot chromium demo test test-fast bench lint notebooks clean
