@@ -42,12 +42,16 @@ def _binary(r: Reader, node: NodeProto, inputs: list[Value]) -> Box:
 
 @imports("Div")
 def _div(r: Reader, node: NodeProto, inputs: list[Value]) -> Box:
-    """a / b; integers divide truncating toward 0, as ONNX (shape arithmetic, folded)"""
+    """a / b; integers divide truncating toward 0, as ONNX: constants only (the shape
+    arithmetic exporters write), computed now"""
     a, b = inputs
-    if all(isinstance(v, Constant) for v in inputs) and np.result_type(a.value).kind in "iu":
-        quotient = np.trunc(np.asarray(a.value) / np.asarray(b.value))
-        return Constant(quotient.astype(np.result_type(a.value)))
-    return ops.Div(a, b)
+    if not r.is_integer(node.input[0]):
+        return ops.Div(a, b)
+    if not all(isinstance(v, Constant) for v in inputs):
+        raise r.refuse("it divides integers computed by the graph; only constant integers "
+                       "(shape arithmetic) are divided.")
+    quotient = np.trunc(np.asarray(a.value) / np.asarray(b.value))
+    return Constant(quotient.astype(np.result_type(a.value)))
 
 
 @imports("Pow")

@@ -66,6 +66,7 @@ class Reader:
                           1)
         self.values: dict[str, Value] = {}
         self.shapes: dict[str, tuple[int | None, ...]] = {}
+        self.elements: dict[str, int] = {}
         self.node: onnx.NodeProto | None = None
         try:
             inferred = onnx.shape_inference.infer_shapes(model).graph
@@ -75,6 +76,8 @@ class Reader:
             shape = dims(info.type)
             if shape is not None:
                 self.shapes[info.name] = shape
+            if info.type.tensor_type.elem_type:
+                self.elements[info.name] = info.type.tensor_type.elem_type
 
     # -- errors and attributes -----------------------------------------------------------
 
@@ -136,6 +139,16 @@ class Reader:
             raise self.refuse(f"the shape of {name!r} is unknown (ONNX's shape inference "
                               "gave none); give the model's inputs shapes.")
         return self.shapes[name]
+
+    def is_integer(self, name: str) -> bool:
+        """Whether a value holds integers (by its constant value, or by ONNX's type
+        inference)."""
+        value = self.values.get(name)
+        if isinstance(value, (Constant, Parameter)):
+            return np.asarray(value.value).dtype.kind in "iu"
+        element = self.elements.get(name)
+        return element is not None and \
+            helper.tensor_dtype_to_np_dtype(element).kind in "iu"
 
     def rank(self, name: str) -> int:
         return len(self.shape(name))

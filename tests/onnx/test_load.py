@@ -329,6 +329,18 @@ def test_an_op_with_no_box_form_is_refused_naming_the_node(tmp_path):
         _load(model, tmp_path)
 
 
+def test_integer_division_of_computed_values_is_refused_not_made_float(tmp_path):
+    model, _ = one_node(Node("Div", (Ints(S, 1, 9), Ints(S, 1, 9))), np.float64, RNG)
+    with pytest.raises(OnnxError, match=r"\(Div, output 'out0'\): it divides integers"):
+        _load(model, tmp_path)
+
+
+def test_integer_division_of_constants_truncates_toward_zero(tmp_path):
+    model, _ = one_node(Node("Div", (i(7, -7, 6), i(2, 2, -4))), np.float64, RNG)
+    graph, _ = _load(model, tmp_path)
+    assert graph.outputs[0].value.tolist() == [3, -3, -1]
+
+
 def test_an_attribute_that_is_not_read_is_refused(tmp_path):
     model, _ = one_node(Node("Conv", ((1, 2, 5, 5), RNG.standard_normal((2, 1, 3, 3))),
                              {"group": 2}), np.float32, RNG)
