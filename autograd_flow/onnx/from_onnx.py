@@ -23,7 +23,18 @@ from ..core.graph import FlowGraph
 from ..core.scope import scope
 from ..errors import OnnxError
 from . import import_ops  # noqa: F401 (registers the rules)
-from .reader import DYNAMIC, IMPORTS, TAKES_DYNAMIC, Dynamic, Reader, Value, dims
+from .reader import (
+    DYNAMIC,
+    FREE,
+    IMPORTS,
+    PICKS,
+    TAKES_DYNAMIC,
+    Dynamic,
+    Reader,
+    ShapeOf,
+    Value,
+    dims,
+)
 
 
 def load(path: str | Path) -> FlowGraph:
@@ -49,14 +60,23 @@ def load(path: str | Path) -> FlowGraph:
             raise reader.refuse(f"the op {node.op_type}{domain} has no box form; the ops "
                                 "af.onnx.load reads are listed in the README's ONNX section.")
         inputs = [reader.values[name] if name else None for name in node.input]
-        if any(isinstance(v, Dynamic) for v in inputs) and node.op_type not in TAKES_DYNAMIC:
+        dynamic = any(isinstance(v, Dynamic) for v in inputs) and \
+            node.op_type not in TAKES_DYNAMIC
+        picks = dynamic and node.op_type in PICKS and all(
+            v is None or isinstance(v, (Constant, ShapeOf)) for v in inputs)
+        if dynamic and not picks:
             results: Any = [DYNAMIC] * len(node.output)
         else:
+            if picks:  # on the lengths, FREE where free: picked, never computed with
+                inputs = [Constant(v.lengths) if isinstance(v, ShapeOf) else v
+                          for v in inputs]
             with scope(node.op_type.lower(), node.name or node.output[0]):
                 results = rule(reader, node, inputs)
             results = list(results) if isinstance(results, (list, tuple)) else [results]
             if _foldable(inputs, results):
                 results = [_folded(box, name) for box, name in zip(results, node.output)]
+            if picks:
+                results = [_free(box) for box in results]
         for name, box in zip(node.output, results):
             if name:
                 if isinstance(box, Box) and not isinstance(box, (Input, Parameter, Constant)):
@@ -75,6 +95,13 @@ def _foldable(inputs: list[Value], results: list[Any]) -> bool:
     """A node of constants only (no Input or Parameter reaches it): computed now."""
     return all(v is None or isinstance(v, Constant) for v in inputs) and all(
         isinstance(r, Box) and not isinstance(r, Constant) for r in results)
+
+
+def _free(value: Value) -> Value:
+    """Lengths picked from a shape with free lengths: a ShapeOf if one is free."""
+    if isinstance(value, Constant) and np.any(np.asarray(value.value) == FREE):
+        return ShapeOf(np.asarray(value.value))
+    return value
 
 
 def _folded(box: Box, name: str) -> Constant:

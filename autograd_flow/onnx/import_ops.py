@@ -12,7 +12,7 @@ from onnx import NodeProto, helper
 from .. import ops
 from ..core.box import Box, Constant
 from . import import_nn  # noqa: F401 (registers the network ops)
-from .reader import DYNAMIC, Dynamic, Reader, ShapeOf, Value, imports
+from .reader import DYNAMIC, FREE, Dynamic, Reader, ShapeOf, Value, imports
 
 UNARY = {
     "Exp": ops.Exp, "Log": ops.Log, "Tanh": ops.Tanh, "Sigmoid": ops.Sigmoid,
@@ -185,22 +185,25 @@ def _cumsum(r: Reader, node: NodeProto, inputs: list[Value]) -> Box:
 
 @imports("Reshape")
 def _reshape(r: Reader, node: NodeProto, inputs: list[Value]) -> Value:
-    """A constant shape (0: the input's length there, unless allowzero); a shape
-    computed from a free length, or one that leaves two lengths free: the output's shape
-    by ONNX's shape inference, -1 for its one free length"""
+    """A constant shape (0: the input's length there, unless allowzero), or the known
+    lengths of a shape with free ones (-1 for the free one); a shape computed from free
+    lengths, or one that leaves two lengths free: the output's shape by ONNX's shape
+    inference, -1 for its one free length"""
     x, shape = inputs
     if isinstance(x, Dynamic):
         return DYNAMIC
     target: list[Any]
-    if isinstance(shape, Dynamic):
-        target = [-1]
+    if isinstance(shape, ShapeOf):  # its free lengths: -1 (if one), else as inferred
+        target = [-1 if side == FREE else int(side) for side in shape.lengths]
+    elif isinstance(shape, Dynamic):
+        target = [-1, -1]
     else:
         target = [int(side) for side in r.constant(shape, "shape")]
     if 0 in target and not r.attribute("allowzero", 0):
         source = r.shape(node.input[0])
         target = [(-1 if source[k] is None else source[k]) if side == 0 else side
                   for k, side in enumerate(target)]
-    if isinstance(shape, Dynamic) or target.count(-1) > 1:
+    if target.count(-1) > 1:
         target = [-1 if side is None else side for side in r.shape(node.output[0])]
         if target.count(-1) > 1:
             raise r.refuse("its output would have several free lengths; export the model "
@@ -314,7 +317,7 @@ def _expand(r: Reader, node: NodeProto, inputs: list[Value]) -> Value:
     shape; to the shape of a box (of free length): a BroadcastLike box"""
     if isinstance(inputs[0], Dynamic):
         return DYNAMIC
-    if isinstance(inputs[1], ShapeOf):
+    if isinstance(inputs[1], ShapeOf) and inputs[1].box is not None:
         return ops.BroadcastLike(inputs[0], inputs[1].box)
     shape = tuple(int(s) for s in r.constant(inputs[1], "shape"))
     source: Any = r.shape(node.input[0])
@@ -386,11 +389,14 @@ def _constant_of_shape(r: Reader, node: NodeProto, inputs: list[Value]) -> Box:
 
 @imports("Shape")
 def _shape(r: Reader, node: NodeProto, inputs: list[Value]) -> Value:
-    shape = r.shape(node.input[0])[r.attribute("start", 0):r.attribute("end")]
-    if None in shape:
-        whole = r.attribute("start", 0) == 0 and r.attribute("end") is None
-        return ShapeOf(inputs[0]) if whole else DYNAMIC
-    return Constant(np.array(shape, np.int64), name=node.output[0])
+    """the input's lengths: a constant when none is free"""
+    start, end = r.attribute("start", 0), r.attribute("end")
+    shape = r.shape(node.input[0])[start:end]
+    if None not in shape:
+        return Constant(np.array(shape, np.int64), name=node.output[0])
+    lengths = np.array([FREE if side is None else side for side in shape], np.int64)
+    whole = start == 0 and end is None
+    return ShapeOf(lengths, inputs[0] if whole else None)
 
 
 @imports("Size")

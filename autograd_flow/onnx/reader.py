@@ -23,12 +23,19 @@ class Dynamic:
 DYNAMIC = Dynamic()
 
 
-class ShapeOf(Dynamic):
-    """The shape of a box with a free length (a Shape node of it): an Expand to it is a
-    BroadcastLike of the box."""
+#: a free length among the known lengths of a shape (no length is negative)
+FREE = -(2 ** 31) + 1
 
-    def __init__(self, box: Box) -> None:
+
+class ShapeOf(Dynamic):
+    """A shape with free lengths (a Shape node of a box, or lengths picked from one): the
+    lengths, FREE where free; ``box``, the box whose whole shape it is (an Expand to it
+    is a BroadcastLike of the box), else None."""
+
+    def __init__(self, lengths: np.ndarray, box: Box | None = None) -> None:
+        self.lengths = lengths
         self.box = box
+
 
 Value = Any  # a Box, or DYNAMIC
 ImportRule = Callable[["Reader", onnx.NodeProto, list[Value]], Any]
@@ -36,6 +43,9 @@ ImportRule = Callable[["Reader", onnx.NodeProto, list[Value]], Any]
 IMPORTS: dict[str, ImportRule] = {}
 #: ops that may take a value known only at run time (they ask for what they need)
 TAKES_DYNAMIC = {"Reshape", "Expand"}
+#: ops that only pick, move or join the lengths of a shape: of a shape with free
+#: lengths, they give the lengths they pick (a constant when none is free)
+PICKS = {"Slice", "Gather", "Concat", "Squeeze", "Unsqueeze", "Identity"}
 
 
 def imports(*op_types: str) -> Callable[[ImportRule], ImportRule]:

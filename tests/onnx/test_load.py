@@ -311,6 +311,44 @@ def test_a_loaded_cnn_differentiates_to_second_order_and_fine_tunes(tmp_path):
     assert "digraph" in af.viz.to_dot(training).source
 
 
+def test_shapes_computed_from_a_free_batch_size_give_onnxruntimes_numbers(tmp_path):
+    """The shape arithmetic exporters write: the known lengths picked from the shape of
+    an input with a free batch size are constants, a shape holding the free one
+    reshapes by inference, and an Expand to the whole shape broadcasts like the input."""
+    c = numpy_helper.from_array
+    nodes = [helper.make_node("Shape", ["x"], ["shape"]),
+             helper.make_node("Gather", ["shape", "two"], ["four"], axis=0),
+             helper.make_node("Unsqueeze", ["four", "zero"], ["sides"]),
+             helper.make_node("Concat", ["minus_one", "sides"], ["rows"], axis=0),
+             helper.make_node("Reshape", ["x", "rows"], ["by_rows"]),
+             helper.make_node("Slice", ["shape", "zero", "one"], ["batch"]),
+             helper.make_node("Concat", ["batch", "twelve"], ["flat"], axis=0),
+             helper.make_node("Reshape", ["x", "flat"], ["by_items"]),
+             helper.make_node("Expand", ["w", "shape"], ["w_like_x"]),
+             helper.make_node("Mul", ["x", "w_like_x"], ["scaled"])]
+    graph = helper.make_graph(
+        nodes, "free batch",
+        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["batch", 3, 4])],
+        [onnx.ValueInfoProto(name=name) for name in ("by_rows", "by_items", "scaled")],
+        initializer=[c(np.array(2), "two"), c(np.array([0]), "zero"), c(np.array([1]), "one"),
+                     c(np.array([-1]), "minus_one"), c(np.array([12]), "twelve"),
+                     c(np.linspace(-1, 1, 4), "w")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 8
+    inferred = onnx.shape_inference.infer_shapes(model)
+    known = {v.name: v for v in inferred.graph.value_info}
+    for output in model.graph.output:
+        output.CopyFrom(known[output.name])
+    loaded, path = _load(model, tmp_path)
+    w = next(p for p in loaded.parameters if p.name == "w")
+    for batch in (2, 5):
+        x = np.random.default_rng(batch).standard_normal((batch, 3, 4))
+        got = loaded.fprop({"x": x})
+        for g, e in zip(got, run(path, {"x": x})):
+            assert_close(g, e, np.float64)
+    af.gradcheck(af.FlowGraph(loaded.outputs[2]), {loaded.inputs[0]: x}, wrt=[w])
+
+
 # -- files that are not models of supported ops ----------------------------------------------
 
 def test_a_file_that_is_not_onnx_is_one_error_naming_it(tmp_path):
