@@ -5,9 +5,12 @@ free length, and dtypes), its float initializers Parameters (named as in the mod
 other initializers Constants; each node becomes the boxes of its op (the rules of
 :mod:`.import_ops`), made inside a scope named after the node, so a drawing can
 collapse it. A node whose inputs are all constant is computed once, at load time, into
-a Constant (the shape arithmetic exporters write); one that computes a shape from a
-free length gives a value known only at run time, which only a Reshape can use (it
-takes the shape ONNX's shape inference gives its output).
+a Constant (the shape arithmetic exporters write). The shape of a box with a free length
+is known only in part: the lengths picked from it (:data:`.reader.PICKS`) are constants
+when none is free; a Reshape takes -1 for its one free length, an Expand to the whole
+shape broadcasts like the box; any other value computed from a free length is known
+only at run time, which a Reshape alone can use (it takes the shape ONNX's shape
+inference gives its output).
 """
 from __future__ import annotations
 
