@@ -68,6 +68,10 @@ def load(path: str | Path) -> FlowGraph:
         picks = dynamic and node.op_type in PICKS and all(
             v is None or isinstance(v, (Constant, ShapeOf)) for v in inputs)
         if dynamic and not picks:
+            if any(isinstance(v, Box) and not isinstance(v, Constant) for v in inputs):
+                raise reader.refuse("it combines the graph's values with a value computed "
+                                    "from the length of a free axis (known only at run "
+                                    "time); export the model with that axis fixed.")
             results: Any = [DYNAMIC] * len(node.output)
         else:
             if picks:  # on the lengths, FREE where free: picked, never computed with

@@ -133,7 +133,7 @@ def _global_pool(r: Reader, node: NodeProto, inputs: list[Value]) -> Box:
 def _batch_norm(r: Reader, node: NodeProto, inputs: list[Value]) -> Box:
     """(x - mean) / sqrt(var + eps) * scale + B per channel (axis 1), with the model's
     statistics (inference)"""
-    r.only(training_mode=0)
+    r.only(training_mode=0, spatial=1)
     if any(node.output[1:]):
         raise r.refuse("its running-statistics outputs (training) are not supported.")
     x, scale, bias, mean, var = inputs

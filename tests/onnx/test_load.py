@@ -349,6 +349,24 @@ def test_shapes_computed_from_a_free_batch_size_give_onnxruntimes_numbers(tmp_pa
     af.gradcheck(af.FlowGraph(loaded.outputs[2]), {loaded.inputs[0]: x}, wrt=[w])
 
 
+def test_a_value_computed_from_a_free_batch_size_is_refused_where_it_meets_the_graph(
+        tmp_path):
+    nodes = [helper.make_node("Shape", ["x"], ["shape"]),
+             helper.make_node("Gather", ["shape", "zero"], ["batch"], axis=0),
+             helper.make_node("Cast", ["batch"], ["n"], to=TensorProto.DOUBLE),
+             helper.make_node("Div", ["x", "n"], ["y"], name="per item")]
+    graph = helper.make_graph(
+        nodes, "free batch",
+        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["batch", 3])],
+        [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["batch", 3])],
+        initializer=[numpy_helper.from_array(np.array(0), "zero")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    with pytest.raises(OnnxError, match=r"node 'per item' \(Div, output 'y'\): it combines "
+                                        r"the graph's values with a value computed from the "
+                                        r"length of a free axis"):
+        _load(model, tmp_path)
+
+
 # -- files that are not models of supported ops ----------------------------------------------
 
 def test_a_file_that_is_not_onnx_is_one_error_naming_it(tmp_path):
@@ -379,8 +397,21 @@ def test_integer_division_of_constants_truncates_toward_zero(tmp_path):
     assert graph.outputs[0].value.tolist() == [3, -3, -1]
 
 
-def test_an_attribute_that_is_not_read_is_refused(tmp_path):
-    model, _ = one_node(Node("Conv", ((1, 2, 5, 5), RNG.standard_normal((2, 1, 3, 3))),
-                             {"group": 2}), np.float32, RNG)
-    with pytest.raises(OnnxError, match=r"group=2 is not supported"):
+REFUSED = [
+    (Node("Conv", ((1, 2, 5, 5), RNG.standard_normal((2, 1, 3, 3))), {"group": 2}),
+     "group=2 is not supported"),
+    (Node("BatchNormalization", ((2, 3, 4), *[RNG.uniform(0.5, 2, (3, 4))] * 4),
+          {"spatial": 0}, opset=7), "spatial=0 is not supported"),
+    (Node("MaxPool", ((1, 2, 5, 5),), {"kernel_shape": [2, 2], "ceil_mode": 1}),
+     "ceil_mode=1 is not supported"),
+    (Node("AveragePool", ((1, 2, 5, 5),), {"kernel_shape": [2, 2], "pads": [1, 1, 1, 1]}),
+     "pads with count_include_pad=0 are not supported"),
+    (Node("Pad", ((2, 3), i(1, 0, 1, 0)), {"mode": "reflect"}), "mode='reflect' is not"),
+]
+
+
+@pytest.mark.parametrize("case, why", REFUSED, ids=[case.op for case, _ in REFUSED])
+def test_an_attribute_that_is_not_read_is_refused(case, why, tmp_path):
+    model, _ = one_node(case, np.float32, RNG)
+    with pytest.raises(OnnxError, match=r"\(%s, output 'out0'\): %s" % (case.op, why)):
         _load(model, tmp_path)
