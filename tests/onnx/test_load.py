@@ -413,5 +413,5 @@ REFUSED = [
 @pytest.mark.parametrize("case, why", REFUSED, ids=[case.op for case, _ in REFUSED])
 def test_an_attribute_that_is_not_read_is_refused(case, why, tmp_path):
     model, _ = one_node(case, np.float32, RNG)
-    with pytest.raises(OnnxError, match=r"\(%s, output 'out0'\): %s" % (case.op, why)):
+    with pytest.raises(OnnxError, match=rf"\({case.op}, output 'out0'\): {why}"):
         _load(model, tmp_path)
