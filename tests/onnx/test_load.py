@@ -415,3 +415,12 @@ def test_an_attribute_that_is_not_read_is_refused(case, why, tmp_path):
     model, _ = one_node(case, np.float32, RNG)
     with pytest.raises(OnnxError, match=rf"\({case.op}, output 'out0'\): {why}"):
         _load(model, tmp_path)
+
+
+def test_a_model_keeping_its_tensors_in_other_files_is_refused(tmp_path):
+    model, _ = one_node(Node("MatMul", ((2, 3), RNG.standard_normal((3, 4)))), np.float64, RNG)
+    path = tmp_path / "model.onnx"
+    onnx.save(model, str(path), save_as_external_data=True, size_threshold=0,
+              location="weights.bin")
+    with pytest.raises(OnnxError, match=r"model.onnx keeps tensors in separate files"):
+        af.onnx.load(path)
