@@ -14,12 +14,13 @@ inference gives its output).
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import onnx
-from onnx import helper, numpy_helper
+from onnx import external_data_helper, helper, numpy_helper
 
 from ..core.box import Box, Constant, Input, Parameter
 from ..core.graph import FlowGraph
@@ -124,12 +125,43 @@ def _read(path: Path) -> onnx.ModelProto:
     except Exception as error:  # noqa: BLE001 (protobuf's errors have no common class)
         raise OnnxError(f"{path} is not an ONNX model ({type(error).__name__}: "
                         f"{str(error)[:200]}).") from None
-    if any(t.data_location == onnx.TensorProto.EXTERNAL for t in model.graph.initializer):
-        raise OnnxError(f"{path} keeps tensors in separate files (external data), which "
-                        "af.onnx.load does not read; save the model as one file.")
+    _external_data(model, path)
     try:
         onnx.checker.check_model(model)
     except onnx.checker.ValidationError as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else "invalid"
         raise OnnxError(f"{path} is not a valid ONNX model: {first}") from None
     return model
+
+
+def _external_data(model: onnx.ModelProto, path: Path) -> None:
+    """Read into the model the tensors it keeps in files beside it (external data, as
+    torch.onnx.export writes), each first checked to be a file in the model's folder
+    holding the bytes its tensor needs; one OnnxError naming the tensor otherwise."""
+    folder = path.parent.resolve()
+    tensors = list(model.graph.initializer) + [
+        tensor for node in model.graph.node for attribute in node.attribute
+        for tensor in [attribute.t, *attribute.tensors]]
+    external = [t for t in tensors if t.data_location == onnx.TensorProto.EXTERNAL]
+    for tensor in external:
+        info = external_data_helper.ExternalDataInfo(tensor)
+        where = (folder / info.location).resolve()
+        if not where.is_relative_to(folder):
+            raise OnnxError(f"{path}: the tensor {tensor.name!r} names the file "
+                            f"{info.location!r}, outside the model's folder; refused.")
+        if not where.is_file():
+            raise OnnxError(f"{path}: the file {info.location!r} holding the tensor "
+                            f"{tensor.name!r} is missing; keep it beside the model.")
+        itemsize = helper.tensor_dtype_to_np_dtype(tensor.data_type).itemsize
+        needed = math.prod(tensor.dims) * itemsize
+        offset = int(info.offset or 0)
+        if info.length not in (None, needed) or offset + needed > where.stat().st_size:
+            raise OnnxError(f"{path}: the file {info.location!r} does not hold the "
+                            f"{needed} bytes of the tensor {tensor.name!r} at offset "
+                            f"{offset}; it is truncated or not this model's.")
+    if external:
+        try:
+            external_data_helper.load_external_data_for_model(model, str(folder))
+        except (OSError, ValueError) as error:
+            raise OnnxError(f"{path}: its tensors kept beside it cannot be read "
+                            f"({type(error).__name__}: {str(error)[:200]}).") from None

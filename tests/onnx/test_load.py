@@ -417,10 +417,48 @@ def test_an_attribute_that_is_not_read_is_refused(case, why, tmp_path):
         _load(model, tmp_path)
 
 
-def test_a_model_keeping_its_tensors_in_other_files_is_refused(tmp_path):
-    model, _ = one_node(Node("MatMul", ((2, 3), RNG.standard_normal((3, 4)))), np.float64, RNG)
+def _external(tmp_path: Path) -> tuple[onnx.ModelProto, dict, Path]:
+    """A MatMul model keeping its weights in weights.bin beside it (as torch.onnx.export
+    writes), its feed, and its path."""
+    model, feed = one_node(Node("MatMul", ((2, 3), RNG.standard_normal((3, 4)))),
+                           np.float64, np.random.default_rng(0))
     path = tmp_path / "model.onnx"
     onnx.save(model, str(path), save_as_external_data=True, size_threshold=0,
               location="weights.bin")
-    with pytest.raises(OnnxError, match=r"model.onnx keeps tensors in separate files"):
+    return onnx.load(str(path), load_external_data=False), feed, path
+
+
+def test_a_model_keeping_its_tensors_in_a_file_beside_it_loads_them(tmp_path):
+    _, feed, path = _external(tmp_path)
+    graph = af.onnx.load(path)
+    assert_close(graph.fprop(feed), run(path, feed)[0], np.float64)
+
+
+def _relocated(model: onnx.ModelProto, path: Path, location: str) -> None:
+    for entry in model.graph.initializer[0].external_data:
+        if entry.key == "location":
+            entry.value = location
+    path.write_bytes(model.SerializeToString())
+
+
+def test_external_data_outside_the_models_folder_is_refused(tmp_path):
+    model, _, path = _external(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    moved = tmp_path / "elsewhere" / "model.onnx"
+    _relocated(model, moved, "../weights.bin")
+    with pytest.raises(OnnxError, match=r"names the file '../weights.bin', outside the "
+                                        r"model's folder"):
+        af.onnx.load(moved)
+
+
+def test_missing_or_truncated_external_data_is_one_error_naming_the_tensor(tmp_path):
+    model, _, path = _external(tmp_path)
+    _relocated(model, path, "gone.bin")
+    with pytest.raises(OnnxError, match=r"the file 'gone.bin' holding the tensor 'in1' is "
+                                        r"missing"):
+        af.onnx.load(path)
+    _relocated(model, path, "weights.bin")
+    data = tmp_path / "weights.bin"
+    data.write_bytes(data.read_bytes()[:50])
+    with pytest.raises(OnnxError, match=r"does not hold the 96 bytes of the tensor 'in1'"):
         af.onnx.load(path)

@@ -141,3 +141,25 @@ def test_a_loaded_torch_cnn_gradchecks_draws_and_fine_tunes(tmp_path):
     training.bprop()
     drawing = af.viz.to_dot(training).source  # with each box's gradient norm
     assert "‖∇‖" in drawing and "0.weight" in drawing
+
+
+@pytest.mark.parametrize("name", ["mlp", "cnn"])
+def test_a_model_from_torchs_default_exporter_gives_torchs_numbers(name, tmp_path):
+    """torch.onnx.export's default (dynamo, where onnxscript is installed) writes opset
+    18 or later and keeps weights in a file beside the model."""
+    pytest.importorskip("onnxscript")
+    net, shape = network(name)
+    net = net.double().eval()
+    x = torch.randn(*shape, dtype=torch.float64, requires_grad=True)
+    path = tmp_path / f"{name}.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(net, (x,), str(path), input_names=["x"], output_names=["y"])
+    graph = af.onnx.load(path)
+    y = net(x)
+    y.sum().backward()
+    run = af.FlowGraph(graph.outputs, wrt=graph.inputs)
+    value = run.fprop({"x": x.detach().numpy()})
+    np.testing.assert_allclose(value, y.detach().numpy(), **tol(torch.float64))
+    grads = run.bprop(np.ones_like(value))
+    np.testing.assert_allclose(grads[graph.inputs[0]], x.grad.numpy(), **tol(torch.float64))
