@@ -40,11 +40,12 @@ def export(graph_or_outputs: FlowGraph | Box | Sequence[Box], path: str | Path,
 
 
 def load(path: str | Path) -> FlowGraph:
-    """Read the ONNX model at ``path`` as a FlowGraph of boxes: its inputs become Inputs
-    named as in the model (with its shapes, None for a free length, and dtypes), its
-    float initializers Parameters (named as in the model) and other initializers and
-    Constant nodes Constants, each node the boxes of its op. An op with no box form
-    raises :class:`OnnxError` naming the node and its op."""
+    """Read the ONNX model at ``path`` (with the tensors it keeps in files beside it, if
+    any) as a FlowGraph of boxes: its inputs become Inputs named as in the model (with
+    its shapes, None for a free length, and dtypes), its float initializers Parameters
+    (named as in the model) and other initializers and Constant nodes Constants, each
+    node the boxes of its op. An op or attribute with no box form raises
+    :class:`OnnxError` naming the node and its op."""
     try:
         from .from_onnx import load as read
     except ModuleNotFoundError as error:
