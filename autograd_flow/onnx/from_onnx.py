@@ -58,38 +58,11 @@ def load(path: str | Path) -> FlowGraph:
         reader.values[info.name] = Input(info.name, shape=dims(info.type), dtype=dtype)
     for node in graph.node:
         reader.node = node
-        rule = IMPORTS.get(node.op_type)
-        if node.domain not in ("", "ai.onnx") or rule is None:
-            domain = f" of domain {node.domain!r}" if node.domain not in ("", "ai.onnx") else ""
-            raise reader.refuse(f"the op {node.op_type}{domain} has no box form; the ops "
-                                "af.onnx.load reads are listed in the README's ONNX section.")
-        inputs = [reader.values[name] if name else None for name in node.input]
-        dynamic = any(isinstance(v, Dynamic) for v in inputs) and \
-            node.op_type not in TAKES_DYNAMIC
-        picks = dynamic and node.op_type in PICKS and all(
-            v is None or isinstance(v, (Constant, ShapeOf)) for v in inputs)
-        if dynamic and not picks:
-            if any(isinstance(v, Box) and not isinstance(v, Constant) for v in inputs):
-                raise reader.refuse("it combines the graph's values with a value computed "
-                                    "from the length of a free axis (known only at run "
-                                    "time); export the model with that axis fixed.")
-            results: Any = [DYNAMIC] * len(node.output)
-        else:
-            if picks:  # on the lengths, FREE where free: picked, never computed with
-                inputs = [Constant(v.lengths) if isinstance(v, ShapeOf) else v
-                          for v in inputs]
-            with scope(node.op_type.lower(), node.name or node.output[0]):
-                results = rule(reader, node, inputs)
-            results = list(results) if isinstance(results, (list, tuple)) else [results]
-            if _foldable(inputs, results):
-                results = [_folded(box, name) for box, name in zip(results, node.output)]
-            if picks:
-                results = [_free(box) for box in results]
-        for name, box in zip(node.output, results):
+        for name, value in zip(node.output, _boxes(reader, node)):
             if name:
-                if isinstance(box, Box) and not isinstance(box, (Input, Parameter, Constant)):
-                    box.name = name
-                reader.values[name] = box
+                if isinstance(value, Box) and not isinstance(value, (Input, Parameter, Constant)):
+                    value.name = name
+                reader.values[name] = value
     reader.node = None
     outputs = [reader.values[info.name] for info in graph.output]
     for info, box in zip(graph.output, outputs):
@@ -97,6 +70,34 @@ def load(path: str | Path) -> FlowGraph:
             raise OnnxError(f"{path}: the output {info.name!r} is computed from the length "
                             "of a free axis only; it has no box form.")
     return FlowGraph(outputs)
+
+
+def _boxes(reader: Reader, node: onnx.NodeProto) -> list[Value]:
+    """The values of the node's outputs: boxes by its op's rule, constants when its
+    inputs are constant, markers of values known only at run time."""
+    rule = IMPORTS.get(node.op_type)
+    if node.domain not in ("", "ai.onnx") or rule is None:
+        domain = f" of domain {node.domain!r}" if node.domain not in ("", "ai.onnx") else ""
+        raise reader.refuse(f"the op {node.op_type}{domain} has no box form; the ops "
+                            "af.onnx.load reads are listed in the README's ONNX section.")
+    inputs = [reader.values[name] if name else None for name in node.input]
+    dynamic = any(isinstance(v, Dynamic) for v in inputs) and node.op_type not in TAKES_DYNAMIC
+    picks = dynamic and node.op_type in PICKS and all(
+        v is None or isinstance(v, (Constant, ShapeOf)) for v in inputs)
+    if dynamic and not picks:
+        if any(isinstance(v, Box) and not isinstance(v, Constant) for v in inputs):
+            raise reader.refuse("it combines the graph's values with a value computed from "
+                                "the length of a free axis (known only at run time); export "
+                                "the model with that axis fixed.")
+        return [DYNAMIC] * len(node.output)
+    if picks:  # on the lengths, FREE where free: picked, never computed with
+        inputs = [Constant(v.lengths) if isinstance(v, ShapeOf) else v for v in inputs]
+    with scope(node.op_type.lower(), node.name or node.output[0]):
+        results = rule(reader, node, inputs)
+    results = list(results) if isinstance(results, (list, tuple)) else [results]
+    if _foldable(inputs, results):
+        results = [_folded(box, name) for box, name in zip(results, node.output)]
+    return [_free(box) for box in results] if picks else results
 
 
 def _foldable(inputs: list[Value], results: list[Any]) -> bool:
