@@ -3,9 +3,10 @@
 The model's inputs become Inputs (named as in the model, with its shapes, None for a
 free length, and dtypes), its float initializers Parameters (named as in the model),
 other initializers Constants; each node becomes the boxes of its op (the rules of
-:mod:`.import_ops`), made inside a scope named after the node, so a drawing can
-collapse it. A node whose inputs are all constant is computed once, at load time, into
-a Constant (the shape arithmetic exporters write). The shape of a box with a free length
+:mod:`.import_ops`, :mod:`.import_shape` and :mod:`.import_nn`), made inside a scope
+named after the node, so a drawing can collapse it. A node whose inputs are all
+constant is computed once, at load time, into a Constant (the shape arithmetic
+exporters write). The shape of a box with a free length
 is known only in part: the lengths picked from it (:data:`.reader.PICKS`) are constants
 when none is free; a Reshape takes -1 for its one free length, an Expand to the whole
 shape broadcasts like the box; any other value computed from a free length is known
@@ -26,7 +27,7 @@ from ..core.box import Box, Constant, Input, Parameter
 from ..core.graph import FlowGraph
 from ..core.scope import scope
 from ..errors import OnnxError
-from . import import_ops  # noqa: F401 (registers the rules)
+from . import import_nn, import_ops, import_shape  # noqa: F401 (register the rules)
 from .reader import (
     DYNAMIC,
     FREE,

@@ -39,7 +39,8 @@ class ShapeOf(Dynamic):
 
 Value = Any  # a Box, or DYNAMIC
 ImportRule = Callable[["Reader", onnx.NodeProto, list[Value]], Any]
-#: ONNX op type -> its rule (filled by :mod:`.import_ops`)
+#: ONNX op type -> its rule (filled by :mod:`.import_ops`, :mod:`.import_shape` and
+#: :mod:`.import_nn`)
 IMPORTS: dict[str, ImportRule] = {}
 #: ops that may take a value known only at run time (they ask for what they need)
 TAKES_DYNAMIC = {"Reshape", "Expand"}

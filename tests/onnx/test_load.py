@@ -256,8 +256,7 @@ def test_a_loaded_node_passes_gradcheck(case, tmp_path):
 
 
 def test_every_op_read_has_a_one_node_model():
-    from autograd_flow.onnx import import_ops  # noqa: F401
-    from autograd_flow.onnx.from_onnx import load as _  # noqa: F401 (registers the rules)
+    from autograd_flow.onnx import from_onnx  # noqa: F401 (registers the rules)
     from autograd_flow.onnx.reader import IMPORTS
 
     assert set(IMPORTS) == {case.op for case in NODES}
