@@ -55,7 +55,7 @@ __all__ = [
     *_NAMESPACE,
 ]
 
-_SUBMODULES = ("nn", "optim", "learn", "data", "io", "select", "viz", "testing", "ops",
+_SUBMODULES = ("nn", "optim", "learn", "data", "io", "onnx", "select", "viz", "testing", "ops",
                "plan", "autodiff", "core", "errors")
 
 

@@ -105,6 +105,12 @@ class ModelFileError(ValueError):
     """A model or checkpoint file that cannot be loaded safely (message names the file)."""
 
 
+class OnnxError(FlowGraphError, ValueError):
+    """A graph that cannot be written as ONNX (a box with no ONNX form, an opset out of
+    range) or an ONNX model that cannot be read as a flow graph (an op without a box
+    form, a file that is not ONNX): the message names the box or the node."""
+
+
 class OtherRunError(ValueError):
     """The checkpoint belongs to a run with other settings or other data."""
 
@@ -199,6 +205,8 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "dask": ("search", "dask[distributed]"),
     "distributed": ("search", "dask[distributed]"),
     "hypothesis": ("testing", "hypothesis"),
+    "onnx": ("onnx", "onnx"),
+    "onnxruntime": ("onnx", "onnxruntime"),
 }
 
 

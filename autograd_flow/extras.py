@@ -3,7 +3,8 @@ missing, and the progress bar (tqdm) that suits where the code runs.
 
 The base install (numpy, graphviz) runs the engine, gradient checks and pictures;
 ``learn`` adds data sets, training and plots, ``search`` parallel and distributed
-model selection, ``testing`` hypothesis for ``af.testing``.
+model selection, ``testing`` hypothesis for ``af.testing``, ``onnx`` onnx and onnxruntime
+for ``af.onnx``.
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).parent.parent / "autograd_flow"
 #: layer (learn, select, viz, testing, data, io) from its neighbours
 LAYER = {"errors": 0, "extras": 1, "core": 2, "ops": 3, "autodiff": 4, "plan": 4,
          "nn": 5, "optim": 5, "learn": 6, "select": 6, "viz": 6, "testing": 6, "data": 6,
-         "io": 6, "": 7, "playground": 8, "sklearn": 8, "cli": 9}
+         "io": 6, "onnx": 6, "": 7, "playground": 8, "sklearn": 8, "cli": 9}
 NEIGHBOURS = 6  # the one layer whose parts may import each other
 
 

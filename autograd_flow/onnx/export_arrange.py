@@ -1,0 +1,291 @@
+"""Export rules of the products (matmul, tensordot and dot as ONNX Einsum), the
+arrangement primitives (flip, rot90, roll, tile, repeat, pad, sort) and the matrix
+structure (triangles, diagonals, kron)."""
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+from .. import ops
+from ..core.box import Box
+from ..ops.arrange import pad_pairs
+from ..ops.axes import as_tuple, interleaved
+from ..ops.einsum import explicit, parse
+from .writer import BEFORE, Writer, rule
+
+# -- products -------------------------------------------------------------------------------
+
+
+@rule(ops.MatMul)
+def _matmul(w: Writer, box: Box) -> str:
+    return w.op("MatMul", *w.same(box))
+
+
+@rule(ops.Vdot)
+def _vdot(w: Writer, box: Box) -> str:
+    a, b = (w.reshape(name, [-1]) for name in w.same(box))
+    return w.op("MatMul", a, b)
+
+
+@rule(ops.Outer)
+def _outer(w: Writer, box: Box) -> str:
+    a, b = w.same(box)
+    return w.op("Mul", w.reshape(a, [-1, 1]), w.reshape(b, [1, -1]))
+
+
+def _contraction(ranks: tuple[int, int], summed: tuple[list[int], list[int]]) -> str:
+    """The einsum equation of a tensordot: a's axes, b's axes (summed ones sharing a's
+    letters) -> a's free axes, then b's."""
+    letters = iter(string.ascii_letters)
+    a = [next(letters) for _ in range(ranks[0])]
+    b = [a[summed[0][summed[1].index(k)]] if k in summed[1] else next(letters)
+         for k in range(ranks[1])]
+    free = [c for k, c in enumerate(a) if k not in summed[0]] + \
+        [c for k, c in enumerate(b) if k not in summed[1]]
+    return f"{''.join(a)},{''.join(b)}->{''.join(free)}"
+
+
+@rule(ops.TensorDot)
+def _tensordot(w: Writer, box: Box) -> str:
+    ra, rb = (w.rank(i) for i in box.inputs)
+    if isinstance(box.axes, int):
+        summed = (list(range(ra - box.axes, ra)), list(range(box.axes)))
+    else:
+        summed = ([k % ra for k in box.axes[0]], [k % rb for k in box.axes[1]])
+    return w.op("Einsum", *w.same(box), equation=_contraction((ra, rb), summed))
+
+
+@rule(ops.Dot)
+def _dot(w: Writer, box: Box) -> str:
+    ra, rb = (w.rank(i) for i in box.inputs)
+    if ra == 0 or rb == 0:
+        return w.op("Mul", *w.same(box))
+    equation = _contraction((ra, rb), ([ra - 1], [max(rb - 2, 0)]))
+    return w.op("Einsum", *w.same(box), equation=equation)
+
+
+@rule(ops.Einsum)
+def _einsum(w: Writer, box: Box) -> str:
+    """ONNX Einsum with numpy's '...' and implicit output written out; an operand with
+    length 1 where another has more along an index is expanded first (numpy broadcasts
+    it, ONNX does not)."""
+    terms, output = parse(box.subscripts, len(box.inputs), "einsum")
+    written, out = explicit(terms, output, [w.rank(i) for i in box.inputs])
+    lengths: dict[str, int] = {}
+    shapes = [np.shape(w.sample(i)) for i in box.inputs]
+    for term, shape in zip(written, shapes):
+        for letter, side in zip(term, shape):
+            lengths[letter] = max(lengths.get(letter, 1), side)
+    free = {letter for term, source in zip(written, box.inputs)
+            for letter, side in zip(term, w.shape(source)) if side is None}
+    operands = []
+    for operand, term, shape, source in zip(w.same(box), written, shapes, box.inputs):
+        stretched = [lengths[letter] if side != lengths[letter] else 1
+                     for letter, side in zip(term, shape)]
+        if any(side != 1 for side in stretched):
+            for letter, side in zip(term, stretched):
+                if side != 1 and letter in free:
+                    raise w.refuse(box, f"operand {source.name!r} has length 1 along index "
+                                        f"{letter!r}, which is free in another operand; "
+                                        "broadcast it to that length first.")
+            operand = w.op("Expand", operand, w.ints(stretched))
+        operands.append(operand)
+    return w.op("Einsum", *operands, equation=f"{','.join(written)}->{out}")
+
+
+# -- arrangement ----------------------------------------------------------------------------
+
+def flip(w: Writer, x: str, axes: list[int]) -> str:
+    """x reversed along ``axes``: a Slice with step -1."""
+    count = len(axes)
+    return w.slice(x, [-1] * count, [BEFORE] * count, axes, [-1] * count)
+
+
+@rule(ops.Flip)
+def _flip(w: Writer, box: Box) -> str:
+    n = w.rank(box.inputs[0])
+    axes = list(range(n)) if box.axis is None else [k % n for k in as_tuple(box.axis)]
+    x = w.input(box, 0)
+    return flip(w, x, axes) if axes else w.op("Identity", x)
+
+
+@rule(ops.Rot90)
+def _rot90(w: Writer, box: Box) -> str:
+    """numpy's rot90: flips and a transpose of the two axes"""
+    n = w.rank(box.inputs[0])
+    first, second = (k % n for k in box.axes)
+    k = box.k % 4
+    x = w.input(box, 0)
+    if k == 0:
+        return w.op("Identity", x)
+    if k == 2:
+        return flip(w, x, [first, second])
+    perm = list(range(n))
+    perm[first], perm[second] = perm[second], perm[first]
+    if k == 1:
+        return w.op("Transpose", flip(w, x, [second]), perm=perm)
+    return flip(w, w.op("Transpose", x, perm=perm), [second])
+
+
+def _rolled(w: Writer, x: str, shift: int, length: int, axis: int) -> str:
+    shift %= length if length else 1
+    if not shift:
+        return x
+    tail = w.slice(x, [length - shift], [length], [axis])
+    head = w.slice(x, [0], [length - shift], [axis])
+    return w.op("Concat", tail, head, axis=axis)
+
+
+@rule(ops.Roll)
+def _roll(w: Writer, box: Box) -> str:
+    a = box.inputs[0]
+    x = w.input(box, 0)
+    if box.axis is None:
+        size = int(np.prod(w.static_shape(box, a)))
+        total = int(np.sum(as_tuple(box.shift)))
+        flat = _rolled(w, w.reshape(x, [-1]), total, size, 0)
+        return w.op("Reshape", flat, w.op("Shape", x))
+    n = w.rank(a)
+    shifts, axes = np.broadcast_arrays(np.asarray(box.shift), np.asarray(box.axis))
+    totals: dict[int, int] = {}
+    for shift, axis in zip(shifts.ravel().tolist(), axes.ravel().tolist()):
+        totals[axis % n] = totals.get(axis % n, 0) + shift
+    y = x
+    for axis, shift in totals.items():
+        y = _rolled(w, y, shift, w.length(box, a, axis), axis)
+    return y if y != x else w.op("Identity", x)
+
+
+@rule(ops.Tile)
+def _tile(w: Writer, box: Box) -> str:
+    n = w.rank(box.inputs[0])
+    ndim = max(n, len(box.reps))
+    x = w.input(box, 0)
+    if ndim > n:
+        x = w.unsqueeze(x, list(range(ndim - n)))
+    reps = (1,) * (ndim - len(box.reps)) + tuple(box.reps)
+    return w.op("Tile", x, w.ints(list(reps)))
+
+
+@rule(ops.Repeat)
+def _repeat(w: Writer, box: Box) -> str:
+    """a Gather of each entry's index repeated its count"""
+    a = box.inputs[0]
+    x = w.input(box, 0)
+    counts, axis = box._counts(w.sample(a))
+    if box.axis is None or w.rank(a) == 0:
+        w.static_shape(box, a)
+        x = w.reshape(x, [-1])
+    else:
+        w.length(box, a, axis)
+    indices = np.repeat(np.arange(len(counts)), counts)
+    return w.op("Gather", x, w.ints(indices.tolist()), axis=axis)
+
+
+@rule(ops.Pad)
+def _pad(w: Writer, box: Box) -> str:
+    """ONNX Pad in constant mode; one Pad per axis, in order, when the axes' constants
+    differ (numpy fills axis k's margins over the axes padded before it)."""
+    a, values = box.inputs
+    n = w.rank(a)
+    x = w.input(box, 0)
+    if n == 0:
+        return w.op("Identity", x)
+    pairs = pad_pairs(box.pad_width, n)
+    fill = w.input(box, 1, w.dtype(box))
+    if np.size(w.sample(values)) == 1:
+        pads = [int(p) for p in pairs[:, 0]] + [int(p) for p in pairs[:, 1]]
+        return w.op("Pad", x, w.ints(pads), w.reshape(fill, []), mode="constant")
+    table = w.reshape(w.op("Expand", fill, w.ints([n, 2])), [-1])
+    for k, (before, after) in enumerate(pairs.tolist()):
+        for side, width in ((0, before), (1, after)):
+            if width:
+                pads = [0] * (2 * n)
+                pads[k + side * n] = int(width)
+                value = w.op("Gather", table, w.ints(2 * k + side), axis=0)
+                x = w.op("Pad", x, w.ints(pads), value, mode="constant")
+    return x
+
+
+@rule(ops.Sort)
+def _sort(w: Writer, box: Box) -> str:
+    """the values of TopK of all the entries along the axis, smallest first"""
+    x = w.input(box, 0)
+    if box.axis is None:
+        x, axis = w.reshape(x, [-1]), 0
+    else:
+        axis = box.axis % w.rank(box.inputs[0])
+    count = w.op("Gather", w.op("Shape", x), w.ints([axis]), axis=0)
+    values, _ = w.op("TopK", x, count, outputs=2, axis=axis, largest=0, sorted=1)
+    return values
+
+
+# -- matrix structure -----------------------------------------------------------------------
+
+@rule(ops.Triu, ops.Tril)
+def _triangle(w: Writer, box: Box) -> str:
+    w.needs_opset(box, 14, "Trilu")
+    a = box.inputs[0]
+    x = w.input(box, 0)
+    if w.rank(a) == 1:  # the rows of a square matrix, as numpy
+        length = w.length(box, a, 0)
+        x = w.op("Expand", x, w.ints([length, length]))
+    return w.op("Trilu", x, w.ints(box.k), upper=int(isinstance(box, ops.Triu)))
+
+
+def diagonal(w: Writer, box: Box, x: str, shape: tuple[int, ...], offset: int,
+             axes: tuple[int, int]) -> str:
+    """The offset diagonal of ``axes`` of x (of ``shape``), last: the two axes moved to
+    the end, merged, and the diagonal's entries gathered."""
+    n = len(shape)
+    others = [k for k in range(n) if k not in axes]
+    rows, columns = shape[axes[0]], shape[axes[1]]
+    if others or list(axes) != [n - 2, n - 1]:
+        x = w.op("Transpose", x, perm=others + list(axes))
+    x = w.op("Reshape", x, w.ints([0] * len(others) + [-1]))
+    length = max(0, min(rows + min(offset, 0), columns - max(offset, 0)))
+    i = np.arange(length)
+    flat = (i + max(-offset, 0)) * columns + i + max(offset, 0)
+    return w.op("Gather", x, w.ints(flat.tolist()), axis=len(others))
+
+
+@rule(ops.Diagonal)
+def _diagonal(w: Writer, box: Box) -> str:
+    a = box.inputs[0]
+    axes = (box.axis1 % w.rank(a), box.axis2 % w.rank(a))
+    shape = tuple(w.length(box, a, k) if k in axes else (w.shape(a)[k] or 0)
+                  for k in range(w.rank(a)))
+    return diagonal(w, box, w.input(box, 0), shape, box.offset, axes)
+
+
+@rule(ops.Diag)
+def _diag(w: Writer, box: Box) -> str:
+    v = box.inputs[0]
+    shape = w.static_shape(box, v)
+    x = w.input(box, 0)
+    if len(shape) == 2:
+        return diagonal(w, box, x, shape, box.k, (0, 1))
+    length, k = shape[0], box.k
+    size = length + abs(k)
+    rows, columns = np.indices((size, size))
+    on = columns - rows == k
+    index = np.where(on, np.minimum(rows, columns), length)  # length: the padded zero
+    padded = w.op("Concat", x, w.constant(np.zeros(1, w.dtype(box))), axis=0)
+    return w.op("Gather", padded, w.constant(index, np.int64), axis=0)
+
+
+@rule(ops.Kron)
+def _kron(w: Writer, box: Box) -> str:
+    """block i of y = a[i] * b: a and b reshaped with interleaved axes, multiplied, and
+    the pairs of axes merged"""
+    a_shape, b_shape = (w.static_shape(box, i) for i in box.inputs)
+    ndim = max(len(a_shape), len(b_shape))
+    a_shape = (1,) * (ndim - len(a_shape)) + a_shape
+    b_shape = (1,) * (ndim - len(b_shape)) + b_shape
+    ones = (1,) * ndim
+    a, b = w.same(box)
+    wide = w.op("Mul", w.reshape(a, interleaved(a_shape, ones)),
+                w.reshape(b, interleaved(ones, b_shape)))
+    return w.reshape(wide, [p * q for p, q in zip(a_shape, b_shape)])
+

@@ -1,0 +1,241 @@
+"""af.onnx.export: the lecture's models (MLP, CNN at evaluation, attention, a loss with
+labels) and every row of the op tables, run in onnxruntime, give fprop's numbers
+(float32 rtol 1e-5, float64 rtol 1e-12), and pass onnx.checker; a box with no ONNX form
+is one error naming it and the line that created it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+
+import autograd_flow as af  # noqa: E402
+from autograd_flow import nn, ops  # noqa: E402
+from autograd_flow.errors import OnnxError  # noqa: E402
+
+from ..ops.table import Aux, Case, _rng  # noqa: E402
+from ..ops.test_table import ALL_ROWS  # noqa: E402
+from .support import FLOAT32_ONLY, assert_close, ort, run  # noqa: E402
+
+DTYPES = [np.float64, np.float32]
+RNG = np.random.default_rng(21)
+
+
+def exported(outputs, tmp_path: Path, **options) -> Path:
+    path = tmp_path / "model.onnx"
+    af.onnx.export(outputs, path, **options)
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    return path
+
+
+# -- models -----------------------------------------------------------------------------------
+
+def cnn(dtype):
+    """The layers notebook's CNN at evaluation (no dropout box), with running statistics
+    and batch-norm weights away from their initial values."""
+    net = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1, bias=False, seed=1, dtype=dtype, name="conv1"),
+        nn.BatchNorm(4, dtype=dtype, name="bn1"), af.relu,
+        lambda h: nn.max_pool2d(h, 2, name="pool1"),
+        nn.Conv2d(4, 6, 3, padding=1, seed=2, dtype=dtype, name="conv2"),
+        nn.BatchNorm(6, dtype=dtype, name="bn2"), af.relu,
+        lambda h: nn.max_pool2d(h, 2, name="pool2"),
+        lambda h: h.reshape(-1, 6 * 2 * 2),
+        nn.Linear(6 * 2 * 2, 10, seed=3, dtype=dtype, name="output"))
+    for layer in net.layers():
+        if isinstance(layer, nn.BatchNorm):
+            C = layer.num_features
+            layer.running_mean.value[:] = RNG.standard_normal(C)
+            layer.running_var.value[:] = RNG.uniform(0.5, 2, C)
+            layer.weight.value[:] = RNG.uniform(0.5, 2, C)
+            layer.bias.value[:] = RNG.standard_normal(C)
+    return net.eval()
+
+
+def models(dtype):
+    """name -> (outputs, {input: a function of the batch size giving its feed})."""
+    x = af.Input("x", shape=(None, 64), dtype=dtype)
+    mlp = nn.MLP([64, 16, 10], activation="relu", dtype=dtype)
+    images = af.Input("images", shape=(None, 1, 8, 8), dtype=dtype)
+    tokens = af.Input("tokens", shape=(None, 5, 8), dtype=dtype)
+    head = nn.AttentionHead(8, 4, seed=4, dtype=dtype)
+    causal = np.tril(np.ones((5, 5), bool))
+    labels = af.Input("labels", shape=(None,), dtype=np.int64)
+    return {
+        "mlp": (af.softmax(mlp(x)), {x: lambda n: RNG.standard_normal((n, 64))}),
+        "cnn": (cnn(dtype)(images), {images: lambda n: RNG.standard_normal((n, 1, 8, 8))}),
+        "attention": (head(tokens, mask=causal),
+                      {tokens: lambda n: RNG.standard_normal((n, 5, 8))}),
+        "loss": ([af.softmax_cross_entropy(mlp(x), labels), mlp(x)],
+                 {x: lambda n: RNG.standard_normal((n, 64)),
+                  labels: lambda n: RNG.integers(0, 10, n)}),
+    }
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["mlp", "cnn", "attention", "loss"])
+def test_a_model_runs_in_onnxruntime_as_in_fprop(name, dtype, tmp_path):
+    outputs, feeds = models(dtype)[name]
+    path = exported(outputs, tmp_path)
+    graph = af.FlowGraph(outputs)
+    for batch in (1, 3, 17):  # the batch axis is free in the model
+        feed = {box: make(batch).astype(box.dtype) for box, make in feeds.items()}
+        expected = graph.fprop(feed)
+        expected = expected if isinstance(expected, tuple) else (expected,)
+        got = run(path, {box.name: value for box, value in feed.items()})
+        assert len(got) == len(expected)
+        for g, e in zip(got, expected):
+            assert_close(g, e, dtype)
+
+
+def test_the_model_is_named_as_the_graph(tmp_path):
+    x = af.Input("x", shape=(None, 3), dtype=np.float32)
+    W = af.Parameter(np.ones((2, 3), np.float32), name="W")
+    y = af.tanh(af.linear(x, W), name="hidden")
+    model = onnx.load(str(exported(y, tmp_path)))
+    assert [i.name for i in model.graph.input] == ["x"]
+    assert [i.name for i in model.graph.initializer] == ["W"]
+    assert [o.name for o in model.graph.output] == ["hidden"]
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    assert dims[0].dim_param and dims[1].dim_value == 3
+
+
+def test_without_a_declared_shape_the_last_feed_gives_it(tmp_path):
+    x = af.Input("x")
+    graph = af.FlowGraph(af.exp(x))
+    graph.fprop({x: np.ones((4, 2), np.float32)})
+    model = onnx.load(str(exported(graph, tmp_path)))
+    tensor = model.graph.input[0].type.tensor_type
+    assert [d.dim_value for d in tensor.shape.dim] == [4, 2]
+    assert tensor.elem_type == onnx.TensorProto.FLOAT
+
+
+def test_export_leaves_the_graph_as_it_was(tmp_path):
+    x = af.Input("x", shape=(None, 3), dtype=np.float64)
+    W = af.Parameter(RNG.standard_normal(3), name="W")
+    out = af.sum(af.square(x) * W)
+    graph = af.FlowGraph(out)
+    X = RNG.standard_normal((2, 3))
+    value = graph.fprop({x: X})
+    exported(graph, tmp_path)
+    assert x.value is X and out.value == value
+    np.testing.assert_array_equal(graph.bprop()[W], np.sum(X * X, axis=0))
+
+
+@pytest.mark.parametrize("opset", [13, 14, 17, 18])
+def test_opset_n_writes_exactly_opset_n(opset, tmp_path):
+    outputs, feeds = models(np.float64)["cnn"]
+    path = exported(outputs, tmp_path, opset=opset)
+    assert [(o.domain, o.version) for o in onnx.load(str(path)).opset_import] == [("", opset)]
+    feed = {box: make(2) for box, make in feeds.items()}
+    assert_close(run(path, {b.name: v for b, v in feed.items()})[0],
+                 af.FlowGraph(outputs).fprop(feed), np.float64)
+
+
+@pytest.mark.parametrize("opset", [12, 0, "18", 1.5, True, 10_000])
+def test_an_opset_out_of_range_is_refused(opset, tmp_path):
+    with pytest.raises(OnnxError, match="opset must be an integer from 13"):
+        af.onnx.export(af.exp(af.Input("x", shape=(2,), dtype=np.float64)),
+                       tmp_path / "m.onnx", opset=opset)
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_an_op_newer_than_the_opset_is_refused_by_name(tmp_path):
+    x = af.Input("x", shape=(3, 3), dtype=np.float64)
+    with pytest.raises(OnnxError, match=r"Triu 'triu' \(created at test_export.py:\d+\).*"
+                                        r"opset 14"):
+        af.onnx.export(af.triu(x), tmp_path / "m.onnx", opset=13)
+
+
+class Cube(af.Box):
+    def fprop(self, a):
+        return a ** 3
+
+    def bprop(self, grad, a):
+        return 3 * a * a * grad
+
+
+def test_a_custom_box_is_refused_naming_it_and_its_line(tmp_path):
+    x = af.Input("x", shape=(2,), dtype=np.float64)
+    cube = Cube(af.exp(x), name="cube")
+    line = cube.created_at
+    with pytest.raises(OnnxError) as error:
+        af.onnx.export(af.sum(cube), tmp_path / "m.onnx")
+    message = str(error.value)
+    assert f"Cube 'cube' (created at {line})" in message and "no ONNX form" in message
+    assert "\n" not in message
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_an_input_with_no_shape_and_no_feed_is_refused(tmp_path):
+    with pytest.raises(OnnxError, match="Input 'x'.*declares no shape and dtype and was "
+                                        "never fed"):
+        af.onnx.export(af.exp(af.Input("x")), tmp_path / "m.onnx")
+
+
+def test_a_length_that_follows_a_free_axis_is_refused_where_a_box_needs_it(tmp_path):
+    x = af.Input("x", shape=(None, 3), dtype=np.float64)
+    with pytest.raises(OnnxError, match="Roll 'roll'.*axis 0 of its input.*free"):
+        af.onnx.export(af.roll(x, 1, axis=0), tmp_path / "m.onnx")
+    af.onnx.export(af.roll(x, 1, axis=1), tmp_path / "m.onnx")  # a fixed axis is fine
+
+
+def test_two_inputs_of_one_name_are_refused(tmp_path):
+    a, b = af.Input("x", shape=(2,), dtype=np.float64), af.Input("x", shape=(2,),
+                                                                  dtype=np.float64)
+    with pytest.raises(OnnxError, match="another Input of the graph is named 'x'"):
+        af.onnx.export(a + b, tmp_path / "m.onnx")
+
+
+# -- every row of the op tables --------------------------------------------------------------
+
+#: boxes that run a bprop (of a linear box, of a user's box) rather than a formula
+NO_FORM = {ops.Adjoint, ops.NumericBprop}
+
+
+def _on_inputs(case: Case, dtype) -> tuple[af.Box, dict]:
+    """The row's box with its float inputs as Inputs (fed the row's arrays), so the
+    model reads them as inputs; Aux inputs stay Constants."""
+    feed, inputs = {}, []
+    for k, (spec, array) in enumerate(zip(case.inputs, case.arrays(_rng(case, 1), dtype))):
+        if isinstance(spec, Aux):
+            inputs.append(af.Constant(array, name=spec.label))
+        else:
+            x = af.Input(f"in{k}")
+            feed[x] = np.asarray(array)
+            inputs.append(x)
+    return case.box(*inputs, **case.kwargs), feed
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", ALL_ROWS, ids=[case.id for case in ALL_ROWS])
+def test_every_op_table_row_runs_in_onnxruntime_as_in_fprop(case, dtype, tmp_path):
+    box, feed = _on_inputs(case, dtype)
+    graph = af.FlowGraph(box, compile=False)
+    expected = graph.fprop(feed)
+    path = tmp_path / "row.onnx"
+    try:
+        model = af.onnx.export(graph, path)
+    except OnnxError as error:
+        refused = {type(b) for b in graph.order} & NO_FORM or (
+            isinstance(box, ops.Astype) and "ONNX has no" in str(error))
+        assert refused, str(error)
+        assert "(created at " in str(error)
+        return
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    try:
+        got = run(path, {x.name: value for x, value in feed.items()})[0]
+    except ort.capi.onnxruntime_pybind11_state.NotImplemented:
+        used = {node.op_type for node in model.graph.node} & FLOAT32_ONLY
+        if dtype == np.float64 and used:
+            pytest.skip(f"onnxruntime has no float64 kernel for {', '.join(sorted(used))}")
+        raise
+    assert_close(got, expected, dtype)
+
+
+def test_every_primitive_but_those_running_a_bprop_has_an_export_rule():
+    from autograd_flow.onnx.writer import RULES
+
+    assert set(ops.PRIMITIVES) | set(ops.PLUMBING) - NO_FORM <= set(RULES)
