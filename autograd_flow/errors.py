@@ -105,6 +105,11 @@ class ModelFileError(ValueError):
     """A model or checkpoint file that cannot be loaded safely (message names the file)."""
 
 
+class GraphFileError(ModelFileError):
+    """A graph that cannot be saved, or a graph file that cannot be loaded safely
+    (``af.save`` / ``af.load``; the message names the file, or the box, and says why)."""
+
+
 class OtherRunError(ValueError):
     """The checkpoint belongs to a run with other settings or other data."""
 
