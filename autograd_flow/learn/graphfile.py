@@ -451,7 +451,7 @@ class _Reader:
                 raise self._error(f"node {position}: its scopes {indices!r:.60} are not "
                                   "indices of the scope table")
             box.scopes = tuple(scopes[i] for i in indices)
-        outputs = [self._box(i, "outputs") for i in self._list("outputs", int)]
+        outputs = [self._box(i, "an output") for i in self._list("outputs", int)]
         wrt = [self._box(i, "wrt") for i in self._list("wrt", int)]
         try:
             graph = FlowGraph(outputs, wrt=wrt)
@@ -475,8 +475,8 @@ class _Reader:
 
     def _box(self, index: int, what: str) -> Box:
         if not 0 <= index < len(self.boxes):
-            raise self._error(f"its {what} name box {index}, which comes later or does not "
-                              "exist")
+            raise self._error(f"{what} refers to box {index}, which comes later or does "
+                              "not exist")
         return self.boxes[index]
 
     def _node(self, position: int, node: dict[str, Any]) -> Box:
@@ -515,6 +515,12 @@ class _Reader:
             raise self._error(f"{label} cannot be made as {cls.__name__}(...): "
                               f"{type(error).__name__}: {one_line(error)}") from None
         box.name, box.created_at = name, created_at
+        value = box.value
+        if isinstance(box, (Constant, Parameter)) and not (
+                type(value) in (int, float)
+                or (isinstance(value, np.ndarray) and value.dtype.kind in "biuf")):
+            raise self._error(f"{label}: its value is {type(value).__name__} "
+                              f"{np.asarray(value).dtype}, not numbers")
         if isinstance(box, Input):
             self._declare_feed(box, node.get("fed"), label)
         return box
