@@ -44,7 +44,7 @@ from ..errors import FlowGraphError, GraphFileError, ModelFileError, describe
 from ..ops.indexing import FROM_INPUT
 from .files import one_line, read_archive, write_archive
 
-__all__ = ["save", "load", "read", "GraphFile", "file_format", "FORMAT", "VERSION"]
+__all__ = ["save", "load", "read", "GraphFile", "is_graph_file", "FORMAT", "VERSION"]
 
 FORMAT = "autograd_flow.graph"
 VERSION = 1
@@ -352,24 +352,23 @@ def read(path: str | Path, boxes: Iterable[type[Box]] | Mapping[str, type[Box]] 
     return _Reader(path, meta, arrays, custom).graph_file()
 
 
-def file_format(path: str | Path) -> str | None:
-    """The format an autograd_flow archive at ``path`` declares ("autograd_flow.graph",
-    "autograd_flow.learn.model", ...), read from its metadata alone (no array is
-    unpacked); None when it declares none. A file that is no such archive raises
-    :class:`~autograd_flow.errors.ModelFileError`."""
+def is_graph_file(path: str | Path) -> bool:
+    """Whether ``path`` is a graph file, by the format its metadata declares (read alone:
+    no array is unpacked). A file that is no autograd_flow archive at all is not one."""
 
     class Declared(Exception):
         pass
 
     def stop(meta: dict[str, Any]) -> dict[str, tuple[int, ...]]:
-        raise Declared(meta.get("format"))
+        raise Declared(meta.get("format") == FORMAT)
 
     try:
         read_archive(path, "file", stop)
     except Declared as declared:
-        value = declared.args[0]
-        return value if isinstance(value, str) else None
-    return None
+        return bool(declared.args[0])
+    except ModelFileError:
+        return False
+    return False
 
 
 def _custom_classes(boxes: Iterable[type[Box]] | Mapping[str, type[Box]] | None

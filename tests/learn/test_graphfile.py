@@ -320,7 +320,11 @@ def test_a_model_file_is_not_a_graph_file(tmp_path) -> None:
                                              "graph file: read it with "
                                              "autograd_flow.io.load_model"):
         af.load(tmp_path / "model.npz")
-    assert graphfile.file_format(tmp_path / "model.npz") == "autograd_flow.learn.model"
+    assert not graphfile.is_graph_file(tmp_path / "model.npz")
+    af.save(af.Parameter(np.ones(2), name="p") * 2, tmp_path / "graph.npz")
+    assert graphfile.is_graph_file(tmp_path / "graph.npz")
+    (tmp_path / "text.npz").write_text("not an archive")
+    assert not graphfile.is_graph_file(tmp_path / "text.npz")
     assert issubclass(GraphFileError, ModelFileError)
 
 

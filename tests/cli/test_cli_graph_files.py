@@ -1,0 +1,131 @@
+"""Graph files on the command line, each command run as a subprocess: `train` writes
+model_graph.npz, whose predictions are the model file's to the last digit; `predict` and
+`viz` take any graph file (a CNN built on rows of pixels, saved with af.save); a run
+folder without a graph file (an older run) predicts as before."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import autograd_flow as af
+from autograd_flow.nn import BatchNorm, Conv2d, Linear, Sequential, max_pool2d
+from tests.hostile.hostile_support import run_cli, snapshot
+
+SMALL = ["--n-samples", "200", "--hidden", "4", "--epochs", "2", "--no-progress",
+         "--no-plots"]
+
+
+def ok(result) -> str:
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def error_line(result) -> str:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("dataset", ["moons", "diabetes"])
+def test_train_writes_the_graph_of_its_model_and_predict_gives_the_same_rows(
+        tmp_path: Path, dataset: str) -> None:
+    ok(run_cli(["train", "--dataset", dataset, *SMALL, "--out", "run"], tmp_path))
+    run = tmp_path / "run"
+    assert "model_graph.npz" in json.loads((run / "run.json").read_text())["files"]
+    graph = af.load(run / "model_graph.npz")
+    assert [b.name for b in graph.inputs] == ["x"] and graph.inputs[0].dtype == np.float64
+    from_model = ok(run_cli(["predict", "run", dataset, "--print"], tmp_path))
+    from_graph = ok(run_cli(["predict", "run/model_graph.npz", dataset, "--print"], tmp_path))
+    assert from_graph == from_model and len(from_graph.splitlines()) > 20
+    summary = run_cli(["predict", "run/model_graph.npz", dataset], tmp_path)
+    assert ok(summary) == ok(run_cli(["predict", "run", dataset], tmp_path))
+
+
+def test_an_older_run_without_a_graph_file_predicts_as_before(tmp_path: Path) -> None:
+    ok(run_cli(["train", "--dataset", "moons", *SMALL, "--out", "run"], tmp_path))
+    before = ok(run_cli(["predict", "run", "moons", "--print"], tmp_path))
+    (tmp_path / "run" / "model_graph.npz").unlink()
+    assert ok(run_cli(["predict", "run", "moons", "--print"], tmp_path)) == before
+    assert ok(run_cli(["predict", "run/model.npz", "moons", "--print"], tmp_path)) == before
+
+
+def save_cnn(path: Path) -> af.FlowGraph:
+    """A small CNN on the digits as the graphs_as_files notebook saves one: rows of 64
+    raw pixels in, standardized and shaped (N, 1, 8, 8) inside the graph, scores out."""
+    net = Sequential(
+        Conv2d(1, 2, 3, padding=1, bias=False, seed=0, dtype=np.float32, name="conv1"),
+        BatchNorm(2, dtype=np.float32, name="bn1"), af.relu,
+        lambda h: max_pool2d(h, 2, name="pool1"),
+        lambda h: h.reshape(-1, 2 * 4 * 4), Linear(2 * 4 * 4, 10, seed=1, name="output",
+                                                   dtype=np.float32))
+    x = af.Input("pixels", shape=(None, 64), dtype=np.float64)
+    images = ((x - 4.9) / 6.0).astype(np.float32).reshape(-1, 1, 8, 8)
+    graph = af.FlowGraph(net.eval()(images))
+    af.save(graph, path)
+    return graph
+
+
+def test_predict_and_viz_take_any_graph_file(tmp_path: Path) -> None:
+    graph = save_cnn(tmp_path / "cnn.npz")
+    result = run_cli(["predict", "cnn.npz", "digits", "--out", "p.csv"], tmp_path)
+    printed = ok(result)
+    assert printed.splitlines()[0] == (
+        f"note: {'cnn.npz'} names no task: its output, 10 per example, is read as the scores "
+        "of 10 classes 0-9 (the largest is the prediction)")
+    assert "360 predictions for the digits test split; written to p.csv" in printed
+    assert "error rate on the digits test split:" in printed
+    rows = (tmp_path / "p.csv").read_text().splitlines()
+    assert rows[0] == "prediction," + ",".join(f"score_{c}" for c in range(10))
+    from autograd_flow.data import load_dataset
+
+    X = load_dataset("digits").X_test
+    expected = graph.fprop({"pixels": X})
+    assert [int(r.split(",")[0]) for r in rows[1:]] == expected.argmax(axis=1).tolist()
+
+    ok(run_cli(["viz", "cnn.npz", "-o", "cnn.dot", "--examples", "4"], tmp_path))
+    dot = (tmp_path / "cnn.dot").read_text()
+    assert "cnn.npz: " in dot and "conv1" in dot and "bn1" in dot and "pool1" in dot
+
+
+def rows(shape=(None, 2)) -> af.Input:
+    return af.Input("x", shape=shape)
+
+
+@pytest.mark.parametrize("make, args, message", [
+    (lambda: af.softmax_cross_entropy(rows() @ af.Parameter(np.ones((2, 3)), name="W").T,
+                                      af.Input("y")),
+     ["predict", "g.npz", "moons"],
+     r"autograd-flow predict: error: the graph in g.npz takes the inputs 'x', 'y'; predict "
+     "feeds one"),
+    (lambda: rows((None, 1, 2)) * 2, ["predict", "g.npz", "moons"],
+     r"the graph in g.npz takes Input 'x' \(created at .*\) of shape \(None, 1, 2\); "
+     "predict feeds rows of features"),
+    (lambda: af.sum(rows()) * 2, ["predict", "g.npz", "moons"],
+     r"gives an output of shape \(\) for 200 examples; predict needs one row per example"),
+    (lambda: rows() * 2, ["viz", "g.npz", "--l2", "0.1", "-o", "g.dot"],
+     r"--l2 describe an MLP and its loss; the graph file g.npz is drawn as it is"),
+])
+def test_a_graph_predict_cannot_apply_is_one_line(tmp_path: Path, make, args, message) -> None:
+    af.save(make(), tmp_path / "g.npz")
+    before = snapshot(tmp_path)
+    assert re.search(message, error_line(run_cli(args, tmp_path)))
+    assert snapshot(tmp_path) == before
+
+
+def test_a_graph_file_in_a_run_folder_is_the_runs_file(tmp_path: Path) -> None:
+    """predict --out never replaces the run's graph file, even with --overwrite."""
+    ok(run_cli(["train", "--dataset", "moons", *SMALL, "--out", "run"], tmp_path))
+    shutil.copy(tmp_path / "run" / "model_graph.npz", tmp_path / "copy.npz")
+    before = snapshot(tmp_path)
+    line = error_line(run_cli(["predict", "copy.npz", "moons", "--out",
+                               "run/model_graph.npz", "--overwrite"], tmp_path))
+    assert "model_graph.npz" in line
+    assert snapshot(tmp_path) == before
