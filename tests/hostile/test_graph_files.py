@@ -230,3 +230,32 @@ def test_the_constructor_refusing_an_argument_is_one_error(saved) -> None:
     refused(edited(path, "split.npz", split),
             r"box \d+ \('s'\) cannot be made as Split\(...\): BoxError: .*part 7 does not "
             "exist")
+
+
+def test_the_command_line_refuses_hostile_graph_files_in_one_line(saved, tmp_path,
+                                                                  monkeypatch) -> None:
+    """predict and viz, as subprocesses: exit status 2, one line naming the file, no
+    traceback, nothing run or written."""
+    path, _, _ = saved
+    monkeypatch.chdir(tmp_path)
+    arrays, meta = read_archive(path, "graph")
+    evil = dict(meta, nodes=[dict(meta["nodes"][0], kind="os.system", args=["touch pwned"]),
+                             *meta["nodes"][1:]])
+    write_archive(tmp_path / "system.npz", arrays, evil)
+    (tmp_path / "cut.npz").write_bytes(path.read_bytes()[:3000])
+    np.savez(tmp_path / "pickle.npz", **arrays, __meta__=np.array(json.dumps(meta)),
+             evil=np.array([print], dtype=object))
+    write_archive(tmp_path / "newer.npz", arrays, {**meta, "version": 2})
+    before = hostile_support.snapshot(tmp_path)
+    for name, message in [("system.npz", "of kind 'os.system', which is no primitive box"),
+                          ("cut.npz", "cut.npz: it is truncated or corrupted"),
+                          ("pickle.npz", "pickle.npz: it carries a pickle"),
+                          ("newer.npz", "graph format version 2, newer than this")]:
+        for args in (["predict", name, "moons"], ["viz", name, "-o", "out.svg"]):
+            result = hostile_support.run_cli(args, tmp_path)
+            assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and message in lines[0], lines
+            assert lines[0].startswith(f"autograd-flow {args[0]}: error: ")
+    assert hostile_support.snapshot(tmp_path) == before
+    assert not (tmp_path / "pwned").exists()
