@@ -17,19 +17,14 @@ is checked from its header before it is unpacked (:func:`~.files.read_archive`).
 that is truncated, damaged, from a newer version or tampered with is one
 :class:`~autograd_flow.errors.GraphFileError` naming the file and what is wrong.
 
-A box is saved as the call of its class's ``__init__`` that made it: each argument is
-the box's attribute of the same name (``self.axis = axis``), or else the next of its
-input boxes; :func:`save` rebuilds every box from that call and refuses, naming it, one
-that comes out different (a user's box whose ``__init__`` keeps an argument under
-another name, say).
+A box is saved as the call of its class that rebuilds it (:mod:`.boxcalls`).
 """
 from __future__ import annotations
 
-import inspect
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,11 +32,11 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..core.box import Box, Constant, Input, Leaf, Parameter
+from ..core.box import Box, Constant, Input, Parameter
 from ..core.graph import FlowGraph
 from ..core.scope import Scope
 from ..errors import FlowGraphError, GraphFileError, ModelFileError, describe
-from ..ops.indexing import FROM_INPUT
+from .boxcalls import boxes_in, call_of
 from .files import one_line, read_archive, write_archive
 
 __all__ = ["save", "load", "read", "GraphFile", "is_graph_file", "FORMAT", "VERSION"]
@@ -51,8 +46,6 @@ VERSION = 1
 #: the box kinds a file may name, by class name: the declared primitives and the leaves
 KINDS: dict[str, type[Box]] = {cls.__name__: cls for cls in (
     *ops.PRIMITIVES, *ops.PLUMBING, Input, Parameter, Constant)}
-#: attributes every box has, which are not settings
-_COMMON = {"inputs", "name", "value", "grad", "created_at", "scopes", "_settings"}
 _DTYPE = re.compile(r"[<>|=]?[biuf][1248]")
 _DEPTH = 32  # the deepest nesting of a setting a file may hold
 
@@ -114,8 +107,8 @@ class _Writer:
                 stack.pop()
                 continue
             if id(box) not in calls:
-                calls[id(box)] = _call_of(box)
-                waiting = [b for b in _boxes_in(calls[id(box)]) if id(b) not in self._index]
+                calls[id(box)] = call_of(box)
+                waiting = [b for b in boxes_in(calls[id(box)]) if id(b) not in self._index]
                 if any(id(b) in calls for b in waiting):
                     raise GraphFileError(f"cannot save {describe(box)}: it reads itself "
                                          "through its settings")
@@ -214,117 +207,6 @@ class _Writer:
             self._members[id(array)] = name
             self.arrays[name] = array
         return self._members[id(array)]
-
-
-def _call_of(box: Box) -> tuple[list[Any], dict[str, Any]]:
-    """The arguments of ``type(box)(...)`` that rebuild ``box``: each parameter of its
-    ``__init__`` is the attribute of that name, or else the box's next input (``*inputs``
-    takes the rest; an index part standing for an input box takes that box). Checked by
-    rebuilding it: a GraphFileError names a box that comes out different."""
-    cls = type(box)
-    attributes = vars(box)
-    inputs = list(box.inputs)
-    args: list[Any] = []
-    kwargs: dict[str, Any] = {}
-    for parameter in list(inspect.signature(cls.__init__).parameters.values())[1:]:
-        if parameter.kind is parameter.VAR_KEYWORD:
-            continue
-        if parameter.kind is parameter.VAR_POSITIONAL:
-            args.extend(inputs)
-            inputs.clear()
-            continue
-        value: Any
-        if parameter.name == "name":
-            value = box.name
-        elif parameter.name == "value" and isinstance(box, Leaf):
-            value = box.value
-        elif parameter.name in attributes and parameter.name not in _COMMON:
-            value = _placed(attributes[parameter.name], inputs)
-            if inputs and value is inputs[0]:  # an input kept as an attribute too
-                inputs.pop(0)
-        elif inputs:
-            value = inputs.pop(0)
-        elif parameter.default is not parameter.empty:
-            value = parameter.default
-        else:
-            raise _unsavable(box, f"its __init__ argument {parameter.name!r} is neither an "
-                                  "attribute of that name nor an input")
-        if parameter.kind is parameter.KEYWORD_ONLY:
-            kwargs[parameter.name] = value
-        else:
-            args.append(value)
-    _check_rebuilt(box, args, kwargs)
-    return args, kwargs
-
-
-def _placed(value: Any, inputs: list[Box]) -> Any:
-    """A setting with each placeholder of an input box (GetItem's index) replaced by
-    the next input."""
-    if value is FROM_INPUT and inputs:
-        return inputs.pop(0)
-    if isinstance(value, tuple) and any(part is FROM_INPUT for part in value):
-        return tuple(_placed(part, inputs) for part in value)
-    return value
-
-
-def _check_rebuilt(box: Box, args: list[Any], kwargs: dict[str, Any]) -> None:
-    """Rebuild ``box`` from the call and compare: same inputs, same settings."""
-    try:
-        rebuilt = type(box)(*args, **kwargs)
-    except Exception as error:  # a user's __init__ may raise anything
-        raise _unsavable(box, f"calling {type(box).__name__}(...) with its arguments raised "
-                              f"{type(error).__name__}: {one_line(error)}") from None
-    if len(rebuilt.inputs) != len(box.inputs) or any(
-            a is not b for a, b in zip(rebuilt.inputs, box.inputs)):
-        raise _unsavable(box, "rebuilt from its __init__ arguments it reads other inputs")
-    differ = sorted(name for name in set(vars(rebuilt)) - _COMMON
-                    if not _same(vars(rebuilt)[name], vars(box).get(name, _MISSING)))
-    if differ:
-        raise _unsavable(box, f"rebuilt from its __init__ arguments its {', '.join(differ)} "
-                              "differ(s)")
-
-
-def _unsavable(box: Box, why: str) -> GraphFileError:
-    return GraphFileError(
-        f"cannot save {describe(box)}: {why}. A graph file rebuilds a box by calling its "
-        "class with its __init__ arguments, each kept as the attribute of the same name "
-        "(self.k = k) or passed on as an input box")
-
-
-_MISSING = object()
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Whether two settings are equal: arrays by dtype, shape and entries (NaN equal to
-    NaN), boxes by identity, containers item by item."""
-    if isinstance(a, Box) or isinstance(b, Box):
-        return a is b
-    if isinstance(a, (np.ndarray, np.generic)) or isinstance(b, (np.ndarray, np.generic)):
-        return (type(a) is type(b) and a.dtype == b.dtype and np.shape(a) == np.shape(b)
-                and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f")))
-    if isinstance(a, (tuple, list)):
-        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
-    if isinstance(a, dict):
-        return type(b) is dict and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    try:
-        return type(a) is type(b) and bool(a == b)
-    except Exception:  # an object whose == is not a truth value
-        return False
-
-
-def _boxes_in(call: tuple[list[Any], dict[str, Any]]) -> Iterator[Box]:
-    """The boxes a call's arguments hold (inputs, boxes in settings)."""
-    stack: list[Any] = [*call[0], *call[1].values()]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, Box):
-            yield value
-        elif isinstance(value, (tuple, list)):
-            stack.extend(value)
-        elif isinstance(value, dict):
-            stack.extend(value.values())
 
 
 # -- reading -----------------------------------------------------------------------------
