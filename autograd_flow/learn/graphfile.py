@@ -382,8 +382,9 @@ class _Reader:
             if cls is None:
                 raise GraphFileError(
                     f"{self.where}: {label}, created at {created_at}, is a box of your own "
-                    f"class {custom!r:.60}: pass the class to load it, "
-                    f"af.load(path, boxes=[{custom:.60}])")
+                    f"class {custom!r:.60}, which loads only with its class passed: "
+                    f"af.load(path, boxes=[{custom:.60}]) in Python (the command line reads "
+                    "graphs of autograd_flow's own boxes only)")
         else:
             raise self._error(f"node {position} names no kind")
         try:

@@ -129,3 +129,27 @@ def test_a_graph_file_in_a_run_folder_is_the_runs_file(tmp_path: Path) -> None:
                                "run/model_graph.npz", "--overwrite"], tmp_path))
     assert "model_graph.npz" in line
     assert snapshot(tmp_path) == before
+
+
+class Cube(af.Box):
+    """y = a**3"""
+
+    def fprop(self, a):
+        return a ** 3
+
+    def bprop(self, grad, a):
+        return 3 * a * a * grad
+
+
+def test_a_graph_of_a_box_of_your_own_is_one_line_saying_where_it_loads(tmp_path: Path) -> None:
+    """The command line cannot be given a class: the line says it reads autograd_flow's
+    own boxes, and how Python loads the file."""
+    af.save(Cube(af.Input("x", shape=(None, 2))), tmp_path / "cube.npz")
+    before = snapshot(tmp_path)
+    for args in (["predict", "cube.npz", "moons"], ["viz", "cube.npz", "-o", "cube.dot"]):
+        line = error_line(run_cli(args, tmp_path))
+        assert re.search(r"cube.npz: box 1 \('cube'\), created at test_cli_graph_files.py:\d+, "
+                         r"is a box of your own class 'Cube', which loads only with its class "
+                         r"passed: af.load\(path, boxes=\[Cube\]\) in Python \(the command "
+                         r"line reads graphs of autograd_flow's own boxes only\)$", line), line
+    assert snapshot(tmp_path) == before

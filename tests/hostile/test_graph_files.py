@@ -117,7 +117,7 @@ def test_a_pickle_is_never_loaded(saved, tmp_path) -> None:
     ({"kind": "__import__", "args": ["os"]}, "of kind '__import__', which is no primitive"),
     ({"kind": "Box", "args": []}, "of kind 'Box', which is no primitive"),
     ({"kind": None, "custom": "system", "args": ["touch pwned"]},
-     r"is a box of your own class 'system': pass the class to load it"),
+     r"is a box of your own class 'system', which loads only with its class passed"),
     ({"kind": None, "custom": None}, "node 0 names no kind"),
     ({"kind": "Input", "args": ["x"], "kwargs": {"__class__": 1}},
      r"box 0 \('x'\) cannot be made as Input\(...\): TypeError"),

@@ -285,8 +285,9 @@ def test_a_custom_box_without_its_class_is_one_error_naming_it(tmp_path) -> None
     af.save(saved, path)
     with pytest.raises(GraphFileError, match=r"box \d+ \('cube'\), created at "
                                              r"test_graphfile.py:\d+, is a box of your own "
-                                             r"class 'Cube': pass the class to load it, "
-                                             r"af.load\(path, boxes=\[Cube\]\)"):
+                                             r"class 'Cube', which loads only with its "
+                                             r"class passed: af.load\(path, "
+                                             r"boxes=\[Cube\]\) in Python"):
         af.load(path)
     with pytest.raises(GraphFileError, match="class 'Scale'"):
         af.load(path, boxes=[Cube])
