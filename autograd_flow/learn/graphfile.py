@@ -65,7 +65,11 @@ def save(graph_or_outputs: FlowGraph | Box | Sequence[Box], path: str | Path, *,
     """Write a graph (a :class:`FlowGraph`, or its output box or boxes) to the file
     ``path``, with ``info`` (a JSON object) if given; returns the path. Raises
     :class:`GraphFileError`, writing nothing, for a box that cannot be rebuilt from its
-    ``__init__`` arguments or a setting that is not numbers, text or arrays of numbers."""
+    ``__init__`` arguments or a setting that is not numbers, text or arrays of numbers
+    (IsADirectoryError for a folder)."""
+    if Path(path).is_dir():
+        raise IsADirectoryError(f"{path} is a folder: give af.save a file name, such as "
+                                f"{Path(path) / 'graph.npz'}")
     graph = graph_or_outputs if isinstance(graph_or_outputs, FlowGraph) \
         else FlowGraph(graph_or_outputs, compile=False)
     writer = _Writer()

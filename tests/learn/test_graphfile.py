@@ -328,6 +328,14 @@ def test_the_file_is_json_and_npy_members_with_a_version(tmp_path) -> None:
         af.load(path, boxes=[Cube, Scale])
 
 
+def test_a_folder_is_no_file_to_save_to(tmp_path) -> None:
+    graph = af.FlowGraph(af.sum(af.Parameter(np.ones(2), name="w")))
+    with pytest.raises(IsADirectoryError, match=r"is a folder: give af.save a file name, "
+                                                 r"such as .*graph.npz"):
+        af.save(graph, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_model_file_is_not_a_graph_file(tmp_path) -> None:
     from autograd_flow.io import save_model
     from autograd_flow.learn.model import Model
