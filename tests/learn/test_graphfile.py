@@ -275,8 +275,11 @@ def test_a_custom_box_round_trips_with_its_class_passed(tmp_path) -> None:
         (dW,) = af.grad(g.outputs[0], g.parameters)
         (ddW,) = af.grad(af.sum(dW * dW), g.parameters)
         second.append(af.FlowGraph(ddW).fprop({"x": feed[saved.inputs[0]]}))
-    values = second
-    assert same(*values)
+    assert same(*second)
+    by_name = {box.name: value for box, value in feed.items()}
+    assert af.viz.to_dot(loaded).source == af.viz.to_dot(saved).source
+    assert af.gradcheck(loaded, by_name).ok
+    train_on((saved, loaded), (feed, by_name))
 
 
 def test_a_custom_box_without_its_class_is_one_error_naming_it(tmp_path) -> None:
