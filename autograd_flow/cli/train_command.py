@@ -3,10 +3,10 @@ RMSprop) on the mean cross-entropy of mini-batches (or, with --task regression, 
 by default on the mean squared error) plus L1/L2 penalties on the weights, early
 stopping on the validation error. Writes a run folder: model.npz (architecture,
 parameters and preprocessing; JSON metadata inside), model_graph.npz (the same model as a
-graph file of af.load: raw features in, class probabilities or targets out),
-checkpoint.npz (every epoch, for --resume), run.json (the settings), metrics.json,
-history.csv (one row per epoch), curves.png, graph.svg and, for 2-D data, regions.png.
-The defaults reach about 2% test error on digits in a few seconds."""
+graph file, as af.save writes and af.load reads: raw features in, class probabilities or
+targets out), checkpoint.npz (every epoch, for --resume), run.json (the settings),
+metrics.json, history.csv (one row per epoch), curves.png, graph.svg and, for 2-D data,
+regions.png. The defaults reach about 2% test error on digits in a few seconds."""
 from __future__ import annotations
 
 import argparse

@@ -153,3 +153,33 @@ def test_a_graph_of_a_box_of_your_own_is_one_line_saying_where_it_loads(tmp_path
                          r"passed: af.load\(path, boxes=\[Cube\]\) in Python \(the command "
                          r"line reads graphs of autograd_flow's own boxes only\)$", line), line
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("task, width", [("classification", 3), ("regression", 1),
+                                         ("regression", 2)])
+def test_the_model_graph_gives_the_models_numbers_bit_for_bit(tmp_path: Path, task, width,
+                                                              dtype) -> None:
+    """What train writes to model_graph.npz: from raw features, predict_proba's
+    probabilities or predict's targets, to the last bit, with the task in its info."""
+    from autograd_flow.cli.train_command import model_graph
+    from autograd_flow.learn.graphfile import read
+    from autograd_flow.learn.model import Model
+    from autograd_flow.nn import MLP
+
+    rng = np.random.default_rng(3)
+    mlp = MLP([4, 5, width], "tanh", seed=1, dtype=dtype)
+    options = {"classes": ["a", "b", "c"]} if task == "classification" else {
+        "task": task, "target_mean": rng.normal(size=width) * 10,
+        "target_std": rng.uniform(1, 5, width)}
+    model = Model(mlp, rng.normal(size=4) * 3, rng.uniform(0.5, 4, 4), **options)
+    outputs, info = model_graph(model)
+    af.save(outputs, tmp_path / "g.npz", info=info)
+    loaded = read(tmp_path / "g.npz")
+    X = rng.normal(size=(50, 4)) * 5
+    expected = model.predict_proba(X) if task == "classification" else model.predict(X)
+    got = loaded.graph.fprop({"x": X})
+    assert got.dtype == expected.dtype and np.array_equal(got, expected)
+    assert loaded.info["task"] == task
+    if task == "classification":
+        assert loaded.info["classes"] == ["a", "b", "c"]
