@@ -148,8 +148,9 @@ def _draw_graph_file(args: argparse.Namespace) -> int:
 
 
 def _random_feed(graph: FlowGraph, examples: int, seed: int, path: Path) -> dict[Input, Any]:
-    """For each Input, ``examples`` rows of its declared shape and dtype: standard normal
-    floats, zeros for integers and booleans (a valid class label, a valid index)."""
+    """For each Input, ``examples`` rows of its declared shape and dtype (as many rows
+    as it declares, if it does): standard normal floats, zeros for integers and
+    booleans (a valid class label, a valid index)."""
     rng = np.random.default_rng(seed)
     feed: dict[Input, Any] = {}
     for box in graph.inputs:
@@ -158,7 +159,7 @@ def _random_feed(graph: FlowGraph, examples: int, seed: int, path: Path) -> dict
             raise ValueError(f"--examples needs the shape of every Input, but {describe(box)} "
                              f"in {path} declares {'none' if shape is None else shape} (a "
                              "graph saved before it was fed): drop --examples")
-        sizes = (examples, *(side for side in shape[1:] if side is not None)) if shape else ()
+        sizes = tuple(examples if side is None else side for side in shape)  # first axis
         feed[box] = rng.standard_normal(sizes).astype(dtype) if dtype.kind == "f" \
             else np.zeros(sizes, dtype)
     check_fits(10 * sum(value.nbytes for value in feed.values()),

@@ -183,3 +183,15 @@ def test_the_model_graph_gives_the_models_numbers_bit_for_bit(tmp_path: Path, ta
     assert loaded.info["task"] == task
     if task == "classification":
         assert loaded.info["classes"] == ["a", "b", "c"]
+
+
+def test_viz_examples_keep_a_first_axis_the_input_declares(tmp_path: Path) -> None:
+    """--examples N gives N rows where the first axis is free, and the declared size
+    where an Input declares one (a vector of 3, a matrix of 2 rows)."""
+    z, m = af.Input("z", shape=(3,)), af.Input("m", shape=(2, None, 4))
+    af.save(af.sum(z * af.Parameter(np.ones(3), name="w")), tmp_path / "z.npz")
+    ok(run_cli(["viz", "z.npz", "-o", "z.dot", "--examples", "5"], tmp_path))
+    assert "sum" in (tmp_path / "z.dot").read_text()
+    af.save(af.sum(m * 2.0), tmp_path / "m.npz")
+    line = error_line(run_cli(["viz", "m.npz", "-o", "m.dot", "--examples", "5"], tmp_path))
+    assert "--examples needs the shape of every Input" in line
