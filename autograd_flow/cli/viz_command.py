@@ -11,6 +11,7 @@ with --overwrite."""
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -151,20 +152,21 @@ def _random_feed(graph: FlowGraph, examples: int, seed: int, path: Path) -> dict
     """For each Input, ``examples`` rows of its declared shape and dtype (as many rows
     as it declares, if it does): standard normal floats, zeros for integers and
     booleans (a valid class label, a valid index)."""
-    rng = np.random.default_rng(seed)
-    feed: dict[Input, Any] = {}
+    wanted: dict[Input, tuple[tuple[int, ...], np.dtype]] = {}
     for box in graph.inputs:
         shape, dtype = box.shape, box.dtype if box.dtype is not None else np.dtype(np.float64)
         if shape is None or None in shape[1:]:
             raise ValueError(f"--examples needs the shape of every Input, but {describe(box)} "
                              f"in {path} declares {'none' if shape is None else shape} (a "
                              "graph saved before it was fed): drop --examples")
-        sizes = tuple(examples if side is None else side for side in shape)  # first axis
-        feed[box] = rng.standard_normal(sizes).astype(dtype) if dtype.kind == "f" \
-            else np.zeros(sizes, dtype)
-    check_fits(10 * sum(value.nbytes for value in feed.values()),
+        wanted[box] = tuple(examples if side is None else side for side in shape), dtype
+    # before anything is drawn: the shapes come from the file (floats drawn in float64)
+    check_fits(10.0 * sum(math.prod(sizes) * max(dtype.itemsize, 8)
+                          for sizes, dtype in wanted.values()),
                f"the graph of {path} run on {examples:,} examples", "use fewer --examples")
-    return feed
+    rng = np.random.default_rng(seed)
+    return {box: rng.standard_normal(sizes).astype(dtype) if dtype.kind == "f"
+            else np.zeros(sizes, dtype) for box, (sizes, dtype) in wanted.items()}
 
 
 def _model(args: argparse.Namespace) -> tuple[MLP, str, float, float]:

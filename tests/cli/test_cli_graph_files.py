@@ -195,3 +195,12 @@ def test_viz_examples_keep_a_first_axis_the_input_declares(tmp_path: Path) -> No
     af.save(af.sum(m * 2.0), tmp_path / "m.npz")
     line = error_line(run_cli(["viz", "m.npz", "-o", "m.dot", "--examples", "5"], tmp_path))
     assert "--examples needs the shape of every Input" in line
+
+
+def test_viz_examples_too_large_for_memory_are_refused_before_drawing(tmp_path: Path) -> None:
+    """Shapes come from the file: 80 GB of examples are refused from the arithmetic, in
+    viz's words, before numpy is asked for them."""
+    af.save(af.sum(af.Input("z", shape=(None, 10 ** 5, 10 ** 5))), tmp_path / "z.npz")
+    line = error_line(run_cli(["viz", "z.npz", "-o", "z.dot", "--examples", "1"], tmp_path))
+    assert re.search(r"the graph of z.npz run on 1 examples would need about .* of memory, "
+                     r"more than this machine's .*: use fewer --examples", line), line
