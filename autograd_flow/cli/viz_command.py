@@ -163,7 +163,8 @@ def _random_feed(graph: FlowGraph, examples: int, seed: int, path: Path) -> dict
     # before anything is drawn: the shapes come from the file (floats drawn in float64)
     check_fits(10.0 * sum(math.prod(sizes) * max(dtype.itemsize, 8)
                           for sizes, dtype in wanted.values()),
-               f"the graph of {path} run on {examples:,} examples", "use fewer --examples")
+               f"the graph of {path} run on {examples:,} example{'s' * (examples != 1)}",
+               "use fewer --examples")
     rng = np.random.default_rng(seed)
     return {box: rng.standard_normal(sizes).astype(dtype) if dtype.kind == "f"
             else np.zeros(sizes, dtype) for box, (sizes, dtype) in wanted.items()}

@@ -202,5 +202,5 @@ def test_viz_examples_too_large_for_memory_are_refused_before_drawing(tmp_path: 
     viz's words, before numpy is asked for them."""
     af.save(af.sum(af.Input("z", shape=(None, 10 ** 5, 10 ** 5))), tmp_path / "z.npz")
     line = error_line(run_cli(["viz", "z.npz", "-o", "z.dot", "--examples", "1"], tmp_path))
-    assert re.search(r"the graph of z.npz run on 1 examples would need about .* of memory, "
+    assert re.search(r"the graph of z.npz run on 1 example would need about .* of memory, "
                      r"more than this machine's .*: use fewer --examples", line), line
