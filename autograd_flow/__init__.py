@@ -1,7 +1,8 @@
 """autograd_flow: a flow-graph automatic differentiation engine on numpy.
 
 Build a graph of boxes, run it with :class:`FlowGraph` (fprop in topological order,
-bprop in reverse), check gradients with :func:`gradcheck`.
+bprop in reverse), check gradients with :func:`gradcheck`, keep it in a file with
+:func:`save` and :func:`load`.
 
 For people writing their own boxes: subclass :class:`Box` (``fprop``/``bprop``), use
 :func:`unbroadcast` if needed, and check the box with :func:`gradcheck` or
@@ -34,6 +35,7 @@ from .errors import (
     LabelError,
     NonFiniteError,
 )
+from .learn.graphfile import load, save
 from .nn import functions as _composites  # noqa: F401 (declares the lecture's composites)
 from .ops import NAMESPACE as _NAMESPACE
 
@@ -52,6 +54,7 @@ __all__ = [
     "FlowGraphError", "FeedError", "BoxError", "LabelError", "CycleError",
     "NonFiniteError", "GradientCheckError",
     "grad", "jvp", "hvp", "hessian", "gradcheck", "GradcheckReport",
+    "save", "load",
     *_NAMESPACE,
 ]
 

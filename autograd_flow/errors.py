@@ -111,6 +111,11 @@ class OnnxError(FlowGraphError, ValueError):
     form, a file that is not ONNX): the message names the box or the node."""
 
 
+class GraphFileError(ModelFileError):
+    """A graph that cannot be saved, or a graph file that cannot be loaded safely
+    (``af.save`` / ``af.load``; the message names the file, or the box, and says why)."""
+
+
 class OtherRunError(ValueError):
     """The checkpoint belongs to a run with other settings or other data."""
 

@@ -2,10 +2,11 @@
 RMSprop) on the mean cross-entropy of mini-batches (or, with --task regression, Adam
 by default on the mean squared error) plus L1/L2 penalties on the weights, early
 stopping on the validation error. Writes a run folder: model.npz (architecture,
-parameters and preprocessing; JSON metadata inside), checkpoint.npz (every epoch, for
---resume), run.json (the settings), metrics.json, history.csv (one row per epoch),
-curves.png, graph.svg and, for 2-D data, regions.png. The defaults reach about 2%
-test error on digits in a few seconds."""
+parameters and preprocessing; JSON metadata inside), model_graph.npz (the same model as a
+graph file, as af.save writes and af.load reads: raw features in, class probabilities or
+targets out), checkpoint.npz (every epoch, for --resume), run.json (the settings),
+metrics.json, history.csv (one row per epoch), curves.png, graph.svg and, for 2-D data,
+regions.png. The defaults reach about 2% test error on digits in a few seconds."""
 from __future__ import annotations
 
 import argparse
@@ -15,13 +16,20 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from .. import ops
+from ..core.box import Box, Constant, Input
 from ..core.graph import FlowGraph
+from ..core.order import topological_order
 from ..data import NAMES, Splits, load_dataset, natural_task
 from ..errors import NonFiniteError
 from ..extras import require
 from ..io import parameter_shapes
 from ..learn.checkpoint import read_checkpoint
 from ..learn.files import read_run_settings, write_json
+from ..learn.graphfile import save
+from ..learn.model import Model
 from ..learn.runfolder import RunFolder, RunFolderError, new_run_dir, note
 from ..learn.training import (
     CHECKPOINT,
@@ -35,6 +43,7 @@ from ..learn.training import (
     training_fingerprint,
 )
 from ..nn import ACTIVATIONS
+from ..nn import functions as F
 from ..optim.registry import DEFAULT_OPTIMIZER, OPTIMIZER_BUFFERS, SCHEDULES
 from .arguments import (
     DATA_OPTIONS,
@@ -51,8 +60,9 @@ from .arguments import (
 )
 
 RUN_SETTINGS = "run.json"
-ARTEFACTS = (MODEL, CHECKPOINT, RUN_SETTINGS, METRICS, HISTORY, "curves.png", "regions.png",
-             "graph.svg", "graph.dot")
+GRAPH = "model_graph.npz"  # the model as a graph file (af.save)
+ARTEFACTS = (MODEL, GRAPH, CHECKPOINT, RUN_SETTINGS, METRICS, HISTORY, "curves.png",
+             "regions.png", "graph.svg", "graph.dot")
 #: a train run folder, as RunFolder takes it: its settings file, the files a run may
 #: write, the settings key of folders made before the files were listed, the command
 RUN_KIND = (RUN_SETTINGS, ARTEFACTS, "config", "autograd-flow train")
@@ -180,7 +190,7 @@ def _planned(splits: Splits, no_plots: bool) -> set[str]:
     """The files a run on ``splits`` writes."""
     from ..viz import written_path
 
-    planned = {MODEL, CHECKPOINT, RUN_SETTINGS, METRICS, HISTORY}
+    planned = {MODEL, GRAPH, CHECKPOINT, RUN_SETTINGS, METRICS, HISTORY}
     if not no_plots:
         planned |= {"curves.png", written_path("graph.svg").name}
         if splits.n_features == 2 and splits.task == "classification":
@@ -215,7 +225,9 @@ def run(args: argparse.Namespace) -> int:
                   f"{config.optimizer}); run folder {run_dir}")
             result = train(config, splits, run_dir=target, progress=not args.no_progress,
                            resume=args.resume)
-            artefacts = [MODEL, CHECKPOINT, RUN_SETTINGS, METRICS, HISTORY]
+            outputs, info = model_graph(result.model)
+            save(outputs, target / GRAPH, info=info)
+            artefacts = [MODEL, GRAPH, CHECKPOINT, RUN_SETTINGS, METRICS, HISTORY]
             if not args.no_plots:
                 artefacts += _draw(result, splits, target)
         except KeyboardInterrupt:
@@ -255,6 +267,35 @@ def _target(args: argparse.Namespace, folder: RunFolder, config: TrainConfig,
         raise RunFolderError(f"{folder.path} already holds a run: add --resume to continue "
                              "it, --overwrite to replace it, or choose another --out")
     return folder.staging()
+
+
+def model_graph(model: Model) -> tuple[list[Box], dict[str, Any]]:
+    """The trained model as a graph from raw features to what it predicts, and the info
+    ``predict`` reads in its file: the Input x (N, features) float64, standardized with
+    the training statistics inside the graph, the MLP, then the class probabilities
+    f(x) = softmax (info "outputs": "probabilities", "classes": the labels of its
+    columns) or the targets in their units ("outputs": "targets"); the numbers of
+    ``model.predict_proba`` / ``model.predict`` bit for bit."""
+    x = Input("x", shape=(None, model.n_features), dtype=np.float64)
+    standardized = ops.Div(ops.Sub(x, Constant(model.mean, name="mean")),
+                           Constant(model.std, name="std"), name="standardized x")
+    output = model.mlp(ops.Astype(standardized, model.mlp.dtype))
+    info: dict[str, Any] = {"task": model.task, "feature_names": model.feature_names,
+                            "training": model.info}
+    if model.task == "classification":
+        info.update(outputs="probabilities", classes=model.classes.tolist())
+        prediction = F.softmax(output, name="f(x)")
+    else:
+        info["outputs"] = "targets"
+        prediction = ops.Add(ops.Mul(ops.Astype(output, np.float64),
+                                     Constant(model.target_std, name="target std")),
+                             Constant(model.target_mean, name="target mean"),
+                             name="prediction")
+        if model.single_target:
+            prediction = ops.GetItem(prediction, (slice(None), 0), name="prediction")
+    for box in topological_order([prediction]):
+        box.created_at = "autograd-flow train (the model's graph)"
+    return [prediction], info
 
 
 def _interrupted(folder: RunFolder, target: Path, run_dir: Path, staged: bool) -> int:

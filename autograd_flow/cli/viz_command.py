@@ -3,20 +3,28 @@ mean squared error for regression, plus the L1/L2 weight penalties) as SVG, PNG,
 or DOT: the MLP of a saved model with the penalties it was trained with
 (``autograd-flow viz model.npz -o graph.svg``, or the run folder holding model.npz),
 or one described by the training options, with the defaults of ``autograd-flow train``
-(``autograd-flow viz --hidden 100,100 -o graph.svg``). Composites (layers, the loss,
-the penalties) are collapsed unless --expand is given. An existing file is replaced
-only with --overwrite."""
+(``autograd-flow viz --hidden 100,100 -o graph.svg``); or any graph file of af.save as
+it is (``autograd-flow viz cnn.npz -o cnn.svg``; --examples feeds its Inputs random
+values of the shapes and dtypes they declare). Composites (layers, the loss, the
+penalties) are collapsed unless --expand is given. An existing file is replaced only
+with --overwrite."""
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .. import viz
+from ..core.box import Input
+from ..core.graph import FlowGraph
 from ..data import TASKS
+from ..errors import describe
 from ..io import load_model
+from ..learn.graphfile import is_graph_file, load
 from ..learn.memory import check_fits, describe_sizes, mlp_bytes
 from ..learn.training import MODEL, TrainConfig
 from ..nn import ACTIVATIONS, MLP
@@ -33,8 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``autograd-flow viz``."""
     parser.add_argument("model", nargs="?", type=Path, default=None,
                         help="a model saved by 'autograd-flow train' (.npz), or its run "
-                             "folder; omit it to draw the MLP described by "
-                             "--hidden/--activation/--n-in/--n-out")
+                             "folder, or a graph file (af.save); omit it to draw the MLP "
+                             "described by --hidden/--activation/--n-in/--n-out")
     parser.add_argument("-o", "--output", type=Path, default=argparse.SUPPRESS,
                         help="picture to write, in a folder that exists; its suffix picks the "
                              "format (default: graph.svg, or graph.FORMAT with --format)")
@@ -85,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
 
     for name in UNSET:
         vars(args).setdefault(name, None)
+    if args.model is not None and is_graph_file(args.model):
+        return _draw_graph_file(args)
     mlp, task, l1, l2 = _model(args)
     output = _output(args)
     check_output(viz.written_path(output), "--output", args.overwrite,
@@ -98,15 +108,66 @@ def run(args: argparse.Namespace) -> int:
              if task == "regression" else rng.integers(0, mlp.sizes[-1], args.examples))
         problem.graph.fprop({problem.x: x, problem.y: y})
         problem.graph.bprop()
-    collapse: bool | list[str] = True
-    if args.expand:
-        collapse = False
-    elif args.collapse is not None:
-        collapse = [kind.strip() for kind in args.collapse.split(",") if kind.strip()]
-    path = viz.to_svg(problem.graph, output, overwrite=args.overwrite, collapse=collapse,
-                      bprop=args.bprop, rankdir=args.rankdir, title=_title(mlp, task, l1, l2))
+    path = viz.to_svg(problem.graph, output, overwrite=args.overwrite,
+                      collapse=_collapse(args), bprop=args.bprop, rankdir=args.rankdir,
+                      title=_title(mlp, task, l1, l2))
     print(f"wrote {path}")
     return 0
+
+
+def _collapse(args: argparse.Namespace) -> bool | list[str]:
+    """Which composites are drawn as one box: all, none (--expand) or --collapse's kinds."""
+    if args.expand:
+        return False
+    if args.collapse is not None:
+        return [kind.strip() for kind in args.collapse.split(",") if kind.strip()]
+    return True
+
+
+def _draw_graph_file(args: argparse.Namespace) -> int:
+    """Draw the graph of a graph file as it is (with --examples, after fprop, and bprop
+    when its first output is a scalar, on random values of its Inputs' declared shapes)."""
+    given = [f"--{name.replace('_', '-')}" for name in (*ARCHITECTURE, "l1", "l2")
+             if getattr(args, name) is not None]
+    if given:
+        raise ValueError(f"{', '.join(given)} describe an MLP and its loss; the graph file "
+                         f"{args.model} is drawn as it is: drop them")
+    graph = load(args.model)
+    output = _output(args)
+    check_output(viz.written_path(output), "--output", args.overwrite, reads=(args.model,))
+    if args.examples:
+        graph.fprop(_random_feed(graph, args.examples, args.seed, args.model))
+        if graph.wrt and np.size(graph.outputs[0].value) == 1:
+            graph.bprop()
+    count = sum(p.value.size for p in graph.parameters)
+    path = viz.to_svg(graph, output, overwrite=args.overwrite, collapse=_collapse(args),
+                      bprop=args.bprop, rankdir=args.rankdir,
+                      title=f"{args.model.name}: {len(graph.order)} boxes, {count:,} "
+                            "parameters")
+    print(f"wrote {path}")
+    return 0
+
+
+def _random_feed(graph: FlowGraph, examples: int, seed: int, path: Path) -> dict[Input, Any]:
+    """For each Input, ``examples`` rows of its declared shape and dtype (as many rows
+    as it declares, if it does): standard normal floats, zeros for integers and
+    booleans (a valid class label, a valid index)."""
+    wanted: dict[Input, tuple[tuple[int, ...], np.dtype]] = {}
+    for box in graph.inputs:
+        shape, dtype = box.shape, box.dtype if box.dtype is not None else np.dtype(np.float64)
+        if shape is None or None in shape[1:]:
+            raise ValueError(f"--examples needs the shape of every Input, but {describe(box)} "
+                             f"in {path} declares {'none' if shape is None else shape} (a "
+                             "graph saved before it was fed): drop --examples")
+        wanted[box] = tuple(examples if side is None else side for side in shape), dtype
+    # before anything is drawn: the shapes come from the file (floats drawn in float64)
+    check_fits(10.0 * sum(math.prod(sizes) * max(dtype.itemsize, 8)
+                          for sizes, dtype in wanted.values()),
+               f"the graph of {path} run on {examples:,} example{'s' * (examples != 1)}",
+               "use fewer --examples")
+    rng = np.random.default_rng(seed)
+    return {box: rng.standard_normal(sizes).astype(dtype) if dtype.kind == "f"
+            else np.zeros(sizes, dtype) for box, (sizes, dtype) in wanted.items()}
 
 
 def _model(args: argparse.Namespace) -> tuple[MLP, str, float, float]:

@@ -25,6 +25,7 @@ import math
 import os
 import re
 import secrets
+import tokenize
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -40,9 +41,10 @@ from .memory import check_fits, format_bytes
 META = "__meta__"
 META_LIMIT = 64 * 2 ** 20  # the most bytes of metadata text an archive may declare
 
-# what the zip and npy readers raise on a truncated or damaged file
+# what the zip and npy readers raise on a truncated or damaged file (numpy's header
+# parser may fail in tokenize)
 CORRUPT_ERRORS = (EOFError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error,
-                  NotImplementedError)
+                  NotImplementedError, tokenize.TokenError)
 # the temporary files of the atomic writes: .<name>.<pid>.<8 hex digits>.tmp
 TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp$")
 _NPY_MAGIC = b"\x93NUMPY"
@@ -201,7 +203,7 @@ def _npz_entries(path: Path, description: str, error: type[ValueError] = ModelFi
             try:
                 with archive.open(info) as member:
                     shape, dtype = _npy_header(member)
-            except (ValueError, *CORRUPT_ERRORS) as problem:
+            except (ValueError, OSError, *CORRUPT_ERRORS) as problem:
                 raise error(f"{description}: its entry {name!r} is not a numpy array "
                             f"({one_line(problem)}); was the file written by numpy.savez?") \
                     from None

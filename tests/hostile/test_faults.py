@@ -20,6 +20,7 @@ from hostile_support import (
     wait_for,
 )
 
+import autograd_flow as af
 from autograd_flow.io import load_model, parameter_shapes, read_archive
 from autograd_flow.learn.checkpoint import read_checkpoint
 from autograd_flow.learn.runfolder import LOCK, STAGING, RunFolder
@@ -32,7 +33,8 @@ HEAVY = ["--dataset", "moons", "--n-samples", "40", "--hidden", "500,500", "--pa
          "200", "--no-progress", "--no-plots"]
 QUICK = ["--dataset", "moons", "--n-samples", "200", "--hidden", "4", "--epochs", "2",
          "--no-progress", "--no-plots"]
-RUN_FILES = ("run.json", "checkpoint.npz", "model.npz", "metrics.json", "history.csv")
+RUN_FILES = ("run.json", "checkpoint.npz", "model.npz", "model_graph.npz", "metrics.json",
+             "history.csv")
 
 
 def assert_loadable(folder):
@@ -46,6 +48,8 @@ def assert_loadable(folder):
                         OPTIMIZER_BUFFERS[config.optimizer])
     if (folder / "model.npz").exists():
         load_model(folder / "model.npz")
+    if (folder / "model_graph.npz").exists():
+        af.load(folder / "model_graph.npz")
 
 
 def run_files(folder):
