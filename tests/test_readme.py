@@ -14,6 +14,14 @@ import pytest
 README = Path(__file__).resolve().parents[1] / "README.md"
 TEXT = README.read_text(encoding="utf-8")
 BLOCKS = re.findall(r"^```python\n(.*?)^```", TEXT, re.S | re.M)
+#: a block that uses hypothesis runs under the suite's CI settings (derandomized, bounded,
+#: no "slow input generation" health check, which a loaded 2-core machine trips)
+HYPOTHESIS_CI = """
+from hypothesis import HealthCheck as _HealthCheck, settings as _settings
+_settings.register_profile("readme", derandomize=True, max_examples=40, deadline=None,
+                           suppress_health_check=[_HealthCheck.too_slow])
+_settings.load_profile("readme")
+"""
 CALL_TESTS = """
 for _name, _function in list(globals().items()):
     if _name.startswith("test_") and callable(_function):
@@ -34,7 +42,8 @@ def test_the_readme_has_python_blocks() -> None:
 def test_a_readme_block_runs_as_written(block: str, tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    result = subprocess.run([sys.executable, "-c", block + CALL_TESTS], cwd=tmp_path, env=env,
+    code = (HYPOTHESIS_CI if "hypothesis" in block else "") + block + CALL_TESTS
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, f"README block failed:\n{block}\n{result.stderr[-3000:]}"
 
