@@ -15,6 +15,7 @@ from .test_compare import TABLE as COMPARE
 from .test_elementwise import TABLE as ELEMENTWISE
 from .test_gradient import TABLE as GRADIENT
 from .test_indexing import TABLE as INDEXING
+from .test_inverse import TABLE as INVERSE
 from .test_join import TABLE as JOIN
 from .test_linalg import TABLE as LINALG
 from .test_matrix import TABLE as MATRIX
@@ -23,7 +24,7 @@ from .test_shape import TABLE as SHAPE
 from .test_trig import TABLE as TRIG
 
 TABLES = [ARITHMETIC, COMPARE, ELEMENTWISE, GRADIENT, LINALG, REDUCE, SHAPE, TRIG, ARRANGE,
-          MATRIX, INDEXING, JOIN]
+          MATRIX, INDEXING, JOIN, INVERSE]
 ALL_ROWS = [case for t in TABLES for case in t]
 
 
