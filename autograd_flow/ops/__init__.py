@@ -15,6 +15,7 @@ from . import (  # noqa: F401 (loading a module runs its declarations)
     arithmetic,
     arrange,
     compare,
+    decompositions,
     einsum,
     elementwise,
     indexing,

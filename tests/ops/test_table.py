@@ -12,6 +12,7 @@ from . import table
 from .test_arithmetic import TABLE as ARITHMETIC
 from .test_arrange import TABLE as ARRANGE
 from .test_compare import TABLE as COMPARE
+from .test_decompositions import TABLE as DECOMPOSITIONS
 from .test_elementwise import TABLE as ELEMENTWISE
 from .test_gradient import TABLE as GRADIENT
 from .test_indexing import TABLE as INDEXING
@@ -24,7 +25,7 @@ from .test_shape import TABLE as SHAPE
 from .test_trig import TABLE as TRIG
 
 TABLES = [ARITHMETIC, COMPARE, ELEMENTWISE, GRADIENT, LINALG, REDUCE, SHAPE, TRIG, ARRANGE,
-          MATRIX, INDEXING, JOIN, INVERSE]
+          MATRIX, INDEXING, JOIN, INVERSE, DECOMPOSITIONS]
 ALL_ROWS = [case for t in TABLES for case in t]
 
 
