@@ -23,6 +23,7 @@ from . import (  # noqa: F401 (loading a module runs its declarations)
     join,
     linalg,
     matrix,
+    norms,
     plumbing,
     reduce,
     shape,

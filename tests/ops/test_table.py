@@ -20,12 +20,13 @@ from .test_inverse import TABLE as INVERSE
 from .test_join import TABLE as JOIN
 from .test_linalg import TABLE as LINALG
 from .test_matrix import TABLE as MATRIX
+from .test_norms import TABLE as NORMS
 from .test_reduce import TABLE as REDUCE
 from .test_shape import TABLE as SHAPE
 from .test_trig import TABLE as TRIG
 
 TABLES = [ARITHMETIC, COMPARE, ELEMENTWISE, GRADIENT, LINALG, REDUCE, SHAPE, TRIG, ARRANGE,
-          MATRIX, INDEXING, JOIN, INVERSE, DECOMPOSITIONS]
+          MATRIX, INDEXING, JOIN, INVERSE, DECOMPOSITIONS, NORMS]
 ALL_ROWS = [case for t in TABLES for case in t]
 
 
