@@ -10,7 +10,15 @@ import pytest
 import autograd_flow as af
 from autograd_flow import ops
 
-from .matrices import positive_definite, ref, row, shifted
+from .matrices import (
+    agrees_with_torch,
+    positive_definite,
+    ref,
+    row,
+    shifted,
+    torch_module,
+    torch_positive_definite,
+)
 from .table import Case, parametrize
 
 L = af.linalg
@@ -236,3 +244,40 @@ def test_lstsq_returns_numpys_four_results() -> None:
     with pytest.raises(af.BoxError, match=r"Lstsq 'lstsq' .*: lstsq takes one matrix A "
                                           r"\(2-D, as numpy's\), got shape \(2, 3, 2\)"):
         af.FlowGraph(L.lstsq(np.ones((2, 3, 2)), np.ones(3)).residuals).fprop()
+
+
+T = torch_module
+
+
+def _squared(x):
+    """Squared entries: the same whichever sign each singular vector or eigenvector has
+    (numpy's and torch's LAPACK calls may pick different ones)."""
+    return x * x
+
+
+@pytest.mark.parametrize(("build", "build_torch", "shapes"), [
+    (lambda x: L.cholesky(positive_definite(x)),
+     lambda x: T().linalg.cholesky(torch_positive_definite(x)), ((2, 3, 3),)),
+    (lambda x: L.eigh(positive_definite(x))[0],
+     lambda x: T().linalg.eigh(torch_positive_definite(x))[0], ((2, 3, 3),)),
+    (lambda x: _squared(L.eigh(positive_definite(x))[1]),
+     lambda x: _squared(T().linalg.eigh(torch_positive_definite(x))[1]), ((3, 3),)),
+    (lambda x: L.eigvalsh(positive_definite(x)),
+     lambda x: T().linalg.eigvalsh(torch_positive_definite(x)), ((3, 3),)),
+    (lambda x: _squared(L.svd(x, full_matrices=False)[0]),
+     lambda x: _squared(T().linalg.svd(x, full_matrices=False)[0]), ((4, 3),)),
+    (lambda x: L.svd(x, full_matrices=False)[1],
+     lambda x: T().linalg.svd(x, full_matrices=False)[1], ((2, 3, 5),)),
+    (lambda x: _squared(L.svd(x, full_matrices=False)[2]),
+     lambda x: _squared(T().linalg.svd(x, full_matrices=False)[2]), ((3, 5),)),
+    (L.svdvals, lambda x: T().linalg.svdvals(x), ((4, 3),)),
+    (lambda x: L.qr(x)[0], lambda x: T().linalg.qr(x)[0], ((4, 3),)),
+    (lambda x: L.qr(x)[1], lambda x: T().linalg.qr(x)[1], ((2, 3, 3),)),
+    (lambda x: L.qr(x)[1], lambda x: T().linalg.qr(x)[1], ((3, 5),)),
+    (lambda a, b: L.lstsq(a, b)[0], lambda a, b: T().linalg.lstsq(a, b).solution,
+     ((5, 3), (5, 2))),
+], ids=["cholesky", "eigh_eigenvalues", "eigh_eigenvectors", "eigvalsh", "svd_U", "svd_S",
+        "svd_Vh", "svdvals", "qr_Q", "qr_R", "qr_R_wide", "lstsq"])
+def test_values_gradients_and_hessian_vector_products_agree_with_torch(
+        build, build_torch, shapes) -> None:
+    agrees_with_torch(build, build_torch, shapes)

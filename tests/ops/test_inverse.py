@@ -8,7 +8,15 @@ import pytest
 import autograd_flow as af
 from autograd_flow import ops
 
-from .matrices import positive_definite, ref, row, shifted
+from .matrices import (
+    agrees_with_torch,
+    positive_definite,
+    ref,
+    row,
+    shifted,
+    torch_module,
+    torch_shifted,
+)
 from .table import Case, parametrize
 
 L = af.linalg
@@ -170,3 +178,25 @@ def test_a_shape_numpy_refuses_is_a_clear_error(build, shape, message) -> None:
     x = af.Input("x")
     with pytest.raises(af.BoxError, match=message):
         af.FlowGraph(build(x)).fprop({x: np.ones(shape)})
+
+
+T = torch_module
+
+
+@pytest.mark.parametrize(("build", "build_torch", "shapes"), [
+    (lambda x: L.det(shifted(x)), lambda x: T().linalg.det(torch_shifted(x)), ((3, 3),)),
+    (lambda x: L.det(shifted(x)), lambda x: T().linalg.det(torch_shifted(x)), ((2, 3, 3),)),
+    (lambda x: L.slogdet(shifted(x))[1], lambda x: T().linalg.slogdet(torch_shifted(x))[1],
+     ((2, 3, 3),)),
+    (lambda x: L.inv(shifted(x)), lambda x: T().linalg.inv(torch_shifted(x)), ((2, 3, 3),)),
+    (lambda a, b: L.solve(shifted(a), b),
+     lambda a, b: T().linalg.solve(torch_shifted(a), b), ((3, 3), (3,))),
+    (lambda a, b: L.solve(shifted(a), b),
+     lambda a, b: T().linalg.solve(torch_shifted(a), b), ((2, 3, 3), (2, 3, 2))),
+    (L.pinv, lambda x: T().linalg.pinv(x), ((3, 4),)),
+    (L.pinv, lambda x: T().linalg.pinv(x), ((2, 4, 2),)),
+], ids=["det", "det_batched", "slogdet", "inv", "solve_vector", "solve_batched", "pinv_wide",
+        "pinv_tall"])
+def test_values_gradients_and_hessian_vector_products_agree_with_torch(
+        build, build_torch, shapes) -> None:
+    agrees_with_torch(build, build_torch, shapes)

@@ -11,7 +11,7 @@ import pytest
 import autograd_flow as af
 from autograd_flow import ops
 
-from .matrices import row, shifted
+from .matrices import agrees_with_torch, row, shifted, torch_module, torch_shifted
 from .table import Case, parametrize
 
 L = af.linalg
@@ -266,3 +266,20 @@ def test_matrix_power_takes_integer_exponents_and_multi_dot_two_arrays() -> None
     graph = af.FlowGraph(af.sum(identity * 3), wrt=[a])
     assert graph.fprop() == 6.0
     np.testing.assert_array_equal(graph.bprop()[a], np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize(("build", "build_torch", "shapes"), [
+    (lambda a, b: L.cross(a, b), lambda a, b: torch_module().linalg.cross(a, b),
+     ((2, 3), (2, 3))),
+    (lambda a, b: L.vecdot(a, b, axis=0), lambda a, b: torch_module().linalg.vecdot(a, b, dim=0),
+     ((3, 2), (3, 2))),
+    (lambda a, b, c: L.multi_dot([a, b, c]),
+     lambda a, b, c: torch_module().linalg.multi_dot([a, b, c]), ((2, 3), (3, 4), (4, 2))),
+    (lambda a: L.matrix_power(shifted(a), 5),
+     lambda a: torch_module().linalg.matrix_power(torch_shifted(a), 5), ((2, 3, 3),)),
+    (lambda a: L.matrix_power(shifted(a), -2),
+     lambda a: torch_module().linalg.matrix_power(torch_shifted(a), -2), ((3, 3),)),
+], ids=["cross", "vecdot", "multi_dot", "matrix_power", "matrix_power_negative"])
+def test_values_gradients_and_hessian_vector_products_agree_with_torch(
+        build, build_torch, shapes) -> None:
+    agrees_with_torch(build, build_torch, shapes)

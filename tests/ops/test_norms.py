@@ -7,7 +7,7 @@ import pytest
 
 import autograd_flow as af
 
-from .matrices import row
+from .matrices import agrees_with_torch, row, torch_module
 from .table import Case, parametrize
 
 L = af.linalg
@@ -100,3 +100,13 @@ def test_orders_and_axes_numpy_refuses_are_refused_when_the_box_is_made(argument
     with pytest.raises(ValueError, match="Improper number of dimensions to norm: ord=2 with "
                                          "axis=None takes a 1-D or 2-D x, got 3 axes"):
         L.norm(af.Parameter(np.ones((2, 2, 2)), name="x"), 2)
+
+
+@pytest.mark.parametrize(("ord", "axis", "shape"), [
+    (None, None, (2, 3)), (3, -1, (2, 4)), (0.5, 0, (3, 2)), (np.inf, -1, (2, 4)),
+    ("fro", (0, 1), (3, 4)), ("nuc", (-2, -1), (2, 3, 4)), (2, (1, 2), (2, 3, 4)),
+    (-2, (0, 1), (3, 3)), (1, (0, 1), (3, 4)), (-np.inf, (0, 1), (4, 3))])
+def test_values_gradients_and_hessian_vector_products_agree_with_torch(ord, axis,  # noqa: A002
+                                                                        shape) -> None:
+    agrees_with_torch(lambda x: L.norm(x, ord, axis),
+                      lambda x: torch_module().linalg.norm(x, ord, axis), (shape,))
