@@ -257,7 +257,7 @@ def _beyond(what: str, option: str) -> str:
 
 # -- the decompositions ---------------------------------------------------------------
 
-@primitive("linalg.cholesky", numpy=np.linalg.cholesky, graphs=False)
+@primitive("linalg.cholesky", numpy=np.linalg.cholesky, dims=(2, 3), bound=2.0)
 class Cholesky(Box):
     """L = cholesky(A): A = L L^T, L lower triangular, from A's lower triangle (upper=True:
     U = L^T from the upper one, A = U^T U);   d A = Phi(S + S^T), S = L^{-T} Phi(L^T d L)
@@ -294,7 +294,7 @@ _RESULTS = ("eigenvalues", "eigenvectors")
 _SVD_RESULTS = ("U", "S", "Vh")
 
 
-@primitive(op="eigh_part", graphs=False)
+@primitive(op="eigh_part", dims=(2, 3), bound=2.0)
 class Eigh(Box):
     """w (part 0, ascending) and U (part 1, the eigenvectors as columns) of the symmetric
     matrix read from A's UPLO triangle: A = U diag(w) U^T;   d A = G + G^T read into
@@ -331,7 +331,7 @@ class Eigh(Box):
         return symmetric_reading(general, self.UPLO)
 
 
-@primitive("linalg.eigvalsh", numpy=np.linalg.eigvalsh, graphs=False)
+@primitive("linalg.eigvalsh", numpy=np.linalg.eigvalsh, dims=(2, 3), bound=2.0)
 class Eigvalsh(Eigh):
     """w, the eigenvalues (ascending) of the symmetric matrix read from A's UPLO
     triangle (np.linalg.eigvalsh);   d A = U diag(d w) U^T read into that triangle
@@ -361,7 +361,7 @@ def eigh(a: Any, UPLO: str = "L", name: str | None = None) -> EighResult:  # noq
                       Eigh(a, UPLO, 1, name=f"{label}.eigenvectors"))
 
 
-@primitive(op="svd_part", graphs=False)
+@primitive(op="svd_part", dims=(2, 3), bound=2.0)
 class Svd(Box):
     """U (part 0), S (part 1, descending) and Vh (part 2) of A = U diag(S) Vh
     (full_matrices as numpy's; hermitian=True: A read from its lower triangle);
@@ -417,7 +417,7 @@ class Svd(Box):
         return symmetric_reading(general, "L") if self.hermitian else general
 
 
-@primitive("linalg.svdvals", numpy=np.linalg.svdvals, graphs=False)
+@primitive("linalg.svdvals", numpy=np.linalg.svdvals, dims=(2, 3), bound=2.0)
 class Svdvals(Box):
     """s, the singular values of A, descending (np.linalg.svdvals; hermitian as svd's);
     d A = U diag(d s) V^T (Seeger et al. 2017), at repeated or zero singular values for
@@ -466,7 +466,7 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: 
 _QR_MODES = ("reduced", "complete", "r")
 
 
-@primitive(op="qr_part", graphs=False)
+@primitive(op="qr_part", dims=(2, 3), bound=2.0)
 class Qr(Box):
     """Q (part 0) and R (part 1) of A = Q R, Q with orthonormal columns, R upper
     triangular (mode "reduced": Q (m, k), R (k, n), k = min(m, n); "complete": Q (m, m),
@@ -542,7 +542,7 @@ def _single_matrix(box: Box, a: Any) -> None:
                        f"shape {np.shape(a)}.")
 
 
-@primitive(op="lstsq_x", graphs=False)
+@primitive(op="lstsq_x", dims=(2, 2), bound=2.0)
 class Lstsq(Box):
     """x = the least-squares solution of least norm of A x = b (np.linalg.lstsq's first
     result: A one matrix, b a vector or matrices' columns; singular values at most
@@ -563,7 +563,7 @@ class Lstsq(Box):
         return pinv_adjoint(a, inverse, grad_inverse), transposed(inverse) @ grad
 
 
-@primitive(op="lstsq_residuals", graphs=False)
+@primitive(op="lstsq_residuals", dims=(2, 2), bound=2.0)
 class LstsqResiduals(Box):
     """y = the squared residuals ``squares`` where A (m, n) has rank n and m > n, else
     an empty array (numpy's lstsq);   d squares = d y where kept"""

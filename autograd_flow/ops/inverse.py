@@ -105,7 +105,7 @@ def inverse(a: Any, box: Box, what: str) -> Any:
         return np.linalg.inv(a)
 
 
-@primitive("linalg.det", numpy=np.linalg.det, graphs=False)
+@primitive("linalg.det", numpy=np.linalg.det, dims=(2, 3), bound=2.0)
 class Det(Box):
     """y = det(A) of the matrices in A's last two axes;   d A = d y * y * A^{-T}
     (Giles 2008, 2.2.2). At a singular A, where d A is the adjugate, the gradient is a
@@ -120,7 +120,7 @@ class Det(Box):
         return scale * transposed(inverse(a, self, "the gradient of det"))
 
 
-@primitive(op="slogdet_sign", graphs=False)
+@primitive(op="slogdet_sign", dims=(2, 3), bound=2.0)
 class SignDet(Box):
     """y = the sign of det(A): -1, 0 or 1 (numpy's slogdet, first result);   no
     gradient (piecewise constant)"""
@@ -133,7 +133,7 @@ class SignDet(Box):
         return None
 
 
-@primitive(op="slogdet_logabsdet", graphs=False)
+@primitive(op="slogdet_logabsdet", dims=(2, 3), bound=2.0)
 class LogAbsDet(Box):
     """y = log |det(A)| (numpy's slogdet, second result; -inf for a singular A);
     d A = d y * A^{-T} (Giles 2008, 2.2.2), a clear error at a singular A"""
@@ -163,7 +163,7 @@ def slogdet(a: Any, name: str | None = None) -> SlogdetResult:
                          LogAbsDet(a, name=name or "logabsdet"))
 
 
-@primitive("linalg.inv", numpy=np.linalg.inv, graphs=False)
+@primitive("linalg.inv", numpy=np.linalg.inv, dims=(2, 3), bound=2.0)
 class Inv(Box):
     """Y = A^{-1} of the matrices in A's last two axes;   d A = -Y^T d Y Y^T
     (Giles 2008, 2.2.3); a singular A is a clear error"""
@@ -178,7 +178,7 @@ class Inv(Box):
         return -(inverse_t @ grad @ inverse_t)
 
 
-@primitive("linalg.solve", numpy=np.linalg.solve, graphs=False)
+@primitive("linalg.solve", numpy=np.linalg.solve, dims=(2, 3), bound=2.0)
 class Solve(Box):
     """x = A^{-1} b, the solution of A x = b (b one vector when it is 1-D, else a stack
     of matrices, as numpy 2 reads it; batch axes broadcast);
@@ -205,7 +205,7 @@ class Solve(Box):
         return grad_a, columns(grad_b, b, back=True)
 
 
-@primitive("linalg.pinv", numpy=np.linalg.pinv, graphs=False)
+@primitive("linalg.pinv", numpy=np.linalg.pinv, dims=(2, 3), bound=2.0)
 class Pinv(Box):
     """X = A^+, the pseudo-inverse (numpy's cut-off: singular values at most
     rtol * the largest count as 0; with hermitian=True A is read from its lower
@@ -253,7 +253,7 @@ def symmetric_reading(grad: Any, uplo: str) -> Any:
     return lower_half(both) if uplo.upper() == "L" else transposed(lower_half(transposed(both)))
 
 
-@primitive("linalg.matrix_rank", numpy=np.linalg.matrix_rank, graphs=False)
+@primitive("linalg.matrix_rank", numpy=np.linalg.matrix_rank, dims=(2, 3), bound=2.0)
 class MatrixRank(Box):
     """y = the rank of A (numpy's: the singular values above tol, or above rtol * the
     largest);   no gradient (an integer)"""

@@ -231,7 +231,7 @@ def _vectors_back(grad: Any, a: Any, axis: int) -> np.ndarray:
     return np.moveaxis(grad[..., :np.shape(a)[axis]], -1, axis % np.ndim(a) - np.ndim(a))
 
 
-@primitive("cross", numpy=np.cross, graphs=False)
+@primitive("cross", numpy=np.cross, dims=(1, 3))
 class Cross(Box):
     """y = a x b for vectors of 2 or 3 entries along axisa and axisb (a 2-vector has z = 0;
     two 2-vectors give the z entry alone), the result's vectors along axisc (``axis`` sets

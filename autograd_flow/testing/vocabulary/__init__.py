@@ -16,10 +16,11 @@ from ...nn import functions  # noqa: F401 (declares the composites)
 from ...ops import DECLARATIONS, PRIMITIVES, Declaration
 from ..builder import LIMIT, Builder, Op, Recipe
 from ..domains import DOMAINS
-from . import composites, elementwise, indexing, linalg, reduce, shape
+from . import composites, elementwise, indexing, linalg, matrices, reduce, shape
 
 RECIPES: dict[str, Recipe] = {**elementwise.RECIPES, **reduce.RECIPES, **shape.RECIPES,
-                              **indexing.RECIPES, **linalg.RECIPES, **composites.RECIPES}
+                              **indexing.RECIPES, **linalg.RECIPES, **matrices.RECIPES,
+                              **composites.RECIPES}
 
 
 def _domains(declaration: Declaration) -> tuple[str, str]:
