@@ -8,15 +8,18 @@ For people writing their own boxes: subclass :class:`Box` (``fprop``/``bprop``),
 :func:`unbroadcast` if needed, and check the box with :func:`gradcheck` or
 :func:`autograd_flow.testing.check_box`.
 
-The functions of the numpy surface (``af.exp``, ``af.sum``, ``af.einsum``, ...) are the
-declarations of :mod:`autograd_flow.ops`, one per primitive; the lecture's composites
-(``af.linear``, ``af.softmax_cross_entropy``, ...) are in :mod:`autograd_flow.nn`.
+The functions of the numpy surface (``af.exp``, ``af.sum``, ``af.einsum``, ...,
+``af.linalg.det``) are the declarations of :mod:`autograd_flow.ops`, one per
+primitive; the lecture's composites (``af.linear``, ``af.softmax_cross_entropy``, ...)
+are in :mod:`autograd_flow.nn`.
 Sub-modules load on first use (``af.optim``, ``af.data``, ``af.io``, ``af.select``,
 ``af.testing``, ...); ``af.viz`` loads with the package, so that boxes and graphs draw
 themselves in Jupyter.
 """
 import importlib
 import importlib.metadata
+import sys
+import types
 from typing import Any
 
 from . import (
@@ -38,6 +41,7 @@ from .errors import (
 from .learn.graphfile import load, save
 from .nn import functions as _composites  # noqa: F401 (declares the lecture's composites)
 from .ops import NAMESPACE as _NAMESPACE
+from .ops import SUBNAMESPACES as _SUBNAMESPACES
 
 try:
     __version__ = importlib.metadata.version("autograd_flow")
@@ -46,6 +50,22 @@ except importlib.metadata.PackageNotFoundError:  # run from a source tree, not i
 
 globals().update(_NAMESPACE)
 
+
+def _subnamespace(space: str, doc: str) -> types.ModuleType:
+    """``af.<space>``, a module of the functions declared there, importable as numpy's
+    (``from autograd_flow.linalg import det``)."""
+    module = types.ModuleType(f"{__name__}.{space}", doc)
+    module.__dict__.update(_SUBNAMESPACES[space], __all__=sorted(_SUBNAMESPACES[space]))
+    sys.modules[module.__name__] = module
+    return module
+
+
+linalg = _subnamespace("linalg", """numpy.linalg on boxes: ``af.linalg.det``, ``inv``,
+``solve``, ``cholesky``, ``qr``, ``svd``, ``eigh``, ``norm``, ... with numpy's arguments,
+batched like numpy; ``np.linalg.det(box)`` builds the same box. Their gradients, first
+and second, and where they do not exist: :mod:`autograd_flow.ops.inverse`,
+:mod:`autograd_flow.ops.decompositions`, :mod:`autograd_flow.ops.norms`.""")
+
 #: the core, gradients and errors, then one function per declaration of the ops
 #: (the numpy surface) and of the lecture's composites
 __all__ = [
@@ -53,7 +73,7 @@ __all__ = [
     "FlowGraph", "unbroadcast",
     "FlowGraphError", "FeedError", "BoxError", "LabelError", "CycleError",
     "NonFiniteError", "GradientCheckError",
-    "grad", "jvp", "hvp", "hessian", "gradcheck", "GradcheckReport",
+    "grad", "jvp", "hvp", "hessian", "gradcheck", "GradcheckReport", "linalg",
     "save", "load",
     *_NAMESPACE,
 ]

@@ -18,13 +18,16 @@ from . import (  # noqa: F401 (loading a module runs its declarations)
     compare,
     correlation,
     cumulative,
+    decompositions,
     einsum,
     elementwise,
     indexing,
+    inverse,
     join,
     linalg,
     matrix,
     nan,
+    norms,
     numeric,
     order,
     plumbing,
@@ -35,7 +38,16 @@ from . import (  # noqa: F401 (loading a module runs its declarations)
     statistics,
     trig,
 )
-from .registry import DECLARATIONS, NAMESPACE, Declaration, builds, function, method, primitive
+from .registry import (
+    DECLARATIONS,
+    NAMESPACE,
+    SUBNAMESPACES,
+    Declaration,
+    builds,
+    function,
+    method,
+    primitive,
+)
 
 _surface = {d.box for d in DECLARATIONS if d.box is not None and (d.name or d.op)}
 #: the boxes of the numpy surface, in declaration order
@@ -47,13 +59,14 @@ PLUMBING: tuple[type, ...] = tuple(dict.fromkeys(
 
 globals().update({cls.__name__: cls for cls in PRIMITIVES + PLUMBING})
 
-#: the af functions of the primitives (``surface.exp``, ``surface.sum``, ...), for code
-#: of the package that builds boxes the way users do
-surface = SimpleNamespace(**NAMESPACE)
+#: the af functions of the primitives (``surface.exp``, ``surface.sum``,
+#: ``surface.linalg.det``, ...), for code of the package that builds boxes the way users do
+surface = SimpleNamespace(**NAMESPACE, **{space: SimpleNamespace(**functions)
+                                          for space, functions in SUBNAMESPACES.items()})
 
 __all__ = [cls.__name__ for cls in PRIMITIVES + PLUMBING] + [
-    "PRIMITIVES", "PLUMBING", "DECLARATIONS", "NAMESPACE", "Declaration", "builds",
-    "function", "method", "primitive", "surface"]
+    "PRIMITIVES", "PLUMBING", "DECLARATIONS", "NAMESPACE", "SUBNAMESPACES", "Declaration",
+    "builds", "function", "method", "primitive", "surface"]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,17 +1,28 @@
-"""Products: matmul, dot, outer and tensordot with numpy's rules (1-D operands, batch
-dimensions). einsum is in :mod:`autograd_flow.ops.einsum`."""
+"""Products: matmul, dot, outer, tensordot and cross with numpy's rules (1-D operands,
+batch dimensions), and the products numpy.linalg composes from them (``vecdot``,
+``multi_dot``, ``matrix_power``) with its views of a stack of matrices (``trace``,
+``diagonal``, ``matrix_transpose`` over the last two axes), in ``af.linalg``. einsum is
+in :mod:`autograd_flow.ops.einsum`."""
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 
-from ..core.box import Box, user_site
+from ..core.box import Box, as_box, user_site
+from ..core.scope import composite
 from ..errors import BoxError, describe
-from .registry import primitive
+from .axes import integer_setting
+from .inverse import Inv
+from .matrix import Diagonal, Tril, Triu
+from .plumbing import ZerosLike
+from .reduce import Sum
+from .registry import function, primitive
+from .shape import SwapAxes
 
 
-@primitive("matmul", numpy=np.matmul, common=True, dims=(1, 2))
+@primitive("matmul", numpy=(np.matmul, np.linalg.matmul), aliases=("linalg.matmul",),
+           common=True, dims=(1, 2))
 class MatMul(Box):
     """y = a @ b;   d a = d y @ b^T,  d b = a^T @ d y
     (lecture: grad W = (grad a) h^T and grad h = W^T (grad a), batched)"""
@@ -144,7 +155,8 @@ def _tensordot_grads(grad: Any, a: Any, b: Any, summed_a: list[int], summed_b: l
             np.transpose(grad_b, np.argsort(order_b)))
 
 
-@primitive("tensordot", numpy=np.tensordot)
+@primitive("tensordot", numpy=(np.tensordot, np.linalg.tensordot),
+           aliases=("linalg.tensordot",))
 class TensorDot(Box):
     """y = tensordot(a, b, axes): the sum over the paired axes (the last ``axes`` of a
     with the first of b, or two lists);   d a = d y contracted with b over b's other
@@ -185,7 +197,7 @@ class Dot(Box):
         return _tensordot_grads(grad, a, b, [np.ndim(a) - 1], [max(np.ndim(b) - 2, 0)])
 
 
-@primitive("outer", numpy=np.outer)
+@primitive("outer", numpy=(np.outer, np.linalg.outer), aliases=("linalg.outer",))
 class Outer(Box):
     """y = outer(a, b) = ravel(a)[:, None] * ravel(b)[None, :];
     d a = (d y @ ravel(b)) shaped like a,  d b = (ravel(a) @ d y) shaped like b"""
@@ -200,3 +212,136 @@ class Outer(Box):
         return (np.reshape(grad @ np.ravel(b), np.shape(a)),
                 np.reshape(np.ravel(a) @ grad, np.shape(b)))
 
+
+
+def _vectors(a: Any, axis: int, box: Box, which: str) -> np.ndarray:
+    """a's vectors along ``axis`` moved last and padded to 3 entries (z = 0 for a
+    2-vector), checked to have 2 or 3 entries."""
+    if not -np.ndim(a) <= axis < np.ndim(a) or np.shape(a)[axis] not in (2, 3):
+        raise BoxError(f"{describe(box)}: cross takes vectors of 2 or 3 entries along "
+                       f"axis{which} {axis}, got {which} of shape {np.shape(a)}.")
+    moved = np.moveaxis(a, axis, -1)
+    return moved if np.shape(moved)[-1] == 3 else np.concatenate(
+        [moved, np.zeros_like(moved[..., :1])], axis=-1)
+
+
+def _vectors_back(grad: Any, a: Any, axis: int) -> np.ndarray:
+    """A gradient of 3-vectors in the last axis, cut to a's vectors' length and moved to
+    a's axis (counted from the end, so that broadcast axes in front line up)."""
+    return np.moveaxis(grad[..., :np.shape(a)[axis]], -1, axis % np.ndim(a) - np.ndim(a))
+
+
+@primitive("cross", numpy=np.cross, dims=(1, 3))
+class Cross(Box):
+    """y = a x b for vectors of 2 or 3 entries along axisa and axisb (a 2-vector has z = 0;
+    two 2-vectors give the z entry alone), the result's vectors along axisc (``axis`` sets
+    all three), as np.cross;   d a = b x d y,  d b = d y x a, cut to each input's
+    vectors"""
+
+    linear_in = (0, 1)
+    multilinear = True
+
+    def __init__(self, a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,
+                 axis: int | None = None, name: str | None = None) -> None:
+        super().__init__(a, b, name=name)
+        if axis is not None:
+            axisa = axisb = axisc = axis
+        self.axisa = integer_setting(self, axisa, "axisa")
+        self.axisb = integer_setting(self, axisb, "axisb")
+        self.axisc = integer_setting(self, axisc, "axisc")
+
+    def fprop(self, a, b):
+        product = np.cross(_vectors(a, self.axisa, self, "a"), _vectors(b, self.axisb, self, "b"))
+        if np.shape(a)[self.axisa] == np.shape(b)[self.axisb] == 2:
+            return product[..., 2]
+        return np.moveaxis(product, -1, self.axisc)  # (numpy 2 deprecates 2-vectors in cross)
+
+    def bprop(self, grad, a, b):
+        a3, b3 = _vectors(a, self.axisa, self, "a"), _vectors(b, self.axisb, self, "b")
+        if np.shape(a)[self.axisa] == np.shape(b)[self.axisb] == 2:  # y is the z entries
+            grad3 = np.stack([np.zeros_like(grad), np.zeros_like(grad), grad], axis=-1)
+        else:
+            grad3 = np.moveaxis(grad, self.axisc, -1)
+        return (_vectors_back(np.cross(b3, grad3), a, self.axisa),
+                _vectors_back(np.cross(grad3, a3), b, self.axisb))
+
+
+@function("linalg.cross", box=Cross, numpy=np.linalg.cross, graphs=False)
+def linalg_cross(x1: Any, x2: Any, *, axis: int = -1, name: str | None = None) -> Box:
+    """The cross product of the vectors along ``axis``, as ``np.linalg.cross``."""
+    return Cross(x1, x2, axis=axis, name=name or "cross")
+
+
+@function("linalg.vecdot", aliases=("vecdot",), numpy=(np.linalg.vecdot, np.vecdot),
+          graphs=False)
+@composite("vecdot")
+def vecdot(x1: Any, x2: Any, *, axis: int = -1, name: str | None = None) -> Box:
+    """sum(x1 * x2) over ``axis`` (the vectors' dot products, broadcast), as
+    ``np.linalg.vecdot`` of real arrays: a product and a Sum box."""
+    return Sum(as_box(x1) * x2, axis=axis, name=name or "vecdot")
+
+
+@function("linalg.multi_dot", box=MatMul, numpy=np.linalg.multi_dot, graphs=False)
+@composite("multi_dot")
+def multi_dot(arrays: Any, name: str | None = None) -> Box:
+    """A[0] @ A[1] @ ... @ A[-1], as ``np.linalg.multi_dot`` (a 1-D first array is a
+    row, a 1-D last one a column): MatMul boxes from left to right (numpy picks the
+    cheapest order from the shapes, which a graph knows only when it runs; the values
+    agree to rounding)."""
+    arrays = list(arrays)
+    if len(arrays) < 2:
+        raise ValueError(f"multi_dot takes at least two arrays, got {len(arrays)}.")
+    result = arrays[0]
+    for array in arrays[1:-1]:
+        result = MatMul(result, array)
+    return MatMul(result, arrays[-1], name=name or "multi_dot")
+
+
+@function("linalg.matrix_power", box=MatMul, numpy=np.linalg.matrix_power, graphs=False)
+@composite("matrix_power")
+def matrix_power(a: Any, n: int, name: str | None = None) -> Box:
+    """A**n for an integer n, as ``np.linalg.matrix_power`` (the same products in the same
+    order: repeated squaring): MatMul boxes; n = 0 gives the identity (no gradient),
+    n < 0 powers of inv(A)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"matrix_power: the exponent must be an integer, got {n!r}.")
+    a = as_box(a)
+    if n == 0:
+        return Triu(Tril(ZerosLike(a) + 1), name=name or "identity")
+    if n < 0:
+        a, n = Inv(a), -int(n)
+    if n <= 3:
+        result = a
+        for _ in range(n - 1):
+            result = MatMul(result, a)
+        return result.named(name or "matrix_power") if n > 1 else result
+    power, result = None, None
+    while n > 0:
+        power = a if power is None else MatMul(power, power)
+        n, bit = divmod(n, 2)
+        if bit:
+            result = power if result is None else MatMul(result, power)
+    assert result is not None
+    return result.named(name or "matrix_power")
+
+
+@function("linalg.trace", box=Diagonal, numpy=np.linalg.trace, graphs=False)
+def trace(x: Any, *, offset: int = 0, name: str | None = None) -> Box:
+    """The sums of the ``offset`` diagonals of x's matrices (its last two axes), as
+    ``np.linalg.trace``."""
+    return Sum(Diagonal(x, offset=offset, axis1=-2, axis2=-1), axis=-1, name=name or "trace")
+
+
+@function("linalg.diagonal", box=Diagonal, numpy=np.linalg.diagonal, graphs=False)
+def diagonal(x: Any, *, offset: int = 0, name: str | None = None) -> Box:
+    """The ``offset`` diagonals of x's matrices (its last two axes), as
+    ``np.linalg.diagonal``."""
+    return Diagonal(x, offset=offset, axis1=-2, axis2=-1, name=name or "diagonal")
+
+
+@function("linalg.matrix_transpose", box=SwapAxes, numpy=np.linalg.matrix_transpose,
+          graphs=False)
+def matrix_transpose(x: Any, name: str | None = None) -> Box:
+    """x's matrices transposed (its last two axes swapped), as
+    ``np.linalg.matrix_transpose``."""
+    return SwapAxes(x, -1, -2, name=name or "matrix_transpose")

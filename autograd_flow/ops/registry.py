@@ -66,6 +66,9 @@ class Declaration:
 DECLARATIONS: list[Declaration] = []
 #: the af namespace: function name -> function (aliases included)
 NAMESPACE: dict[str, Callable[..., Any]] = {}
+#: the sub-namespaces of af, as numpy's (``af.linalg``): a dotted name ("linalg.det")
+#: declares a function there
+SUBNAMESPACES: dict[str, dict[str, Callable[..., Any]]] = {}
 
 
 def _kind(module: str) -> str:
@@ -79,9 +82,11 @@ def _enroll(declaration: Declaration, aliases: tuple[str, ...], numpy: Any,
     if function is None:
         return
     for name in ((declaration.name,) if declaration.name else ()) + aliases:
-        if name in NAMESPACE:
+        space, _, short = name.rpartition(".")
+        table = SUBNAMESPACES.setdefault(space, {}) if space else NAMESPACE
+        if short in table:
             raise RuntimeError(f"af.{name} is declared twice")
-        NAMESPACE[name] = function
+        table[short] = function
     for numpy_callable in (numpy if isinstance(numpy, tuple) else (numpy,)):
         if numpy_callable is not None:
             builds(numpy_callable)(function)
@@ -110,8 +115,9 @@ def _function_of(cls: type[Box], name: str) -> Callable[..., Box]:
     def build(*args: Any, **kwargs: Any) -> Box:
         return cls(*args, **kwargs)
 
-    build.__name__ = build.__qualname__ = name
-    build.__module__ = "autograd_flow"
+    space, _, build.__name__ = name.rpartition(".")
+    build.__qualname__ = build.__name__
+    build.__module__ = "autograd_flow" + (f".{space}" if space else "")
     formula = inspect.cleandoc(cls.__doc__ or "")
     build.__doc__ = f"{formula}\n\n(Builds a :class:`autograd_flow.ops.{cls.__name__}` box.)"
     build.__signature__ = _signature_of(cls)  # type: ignore[attr-defined]
@@ -122,9 +128,10 @@ def primitive(name: str | None = None, *, numpy: Any = None, aliases: tuple[str,
               method: str | tuple[str, ...] | None = None, **testing: Any
               ) -> Callable[[type[T]], type[T]]:
     """Declare a primitive box class: its af function ``name`` (None for the boxes only
-    :func:`autograd_flow.grad` makes), the numpy ufunc or function that builds it on
-    boxes, ``aliases`` (other af names), the Box ``method`` of the same signature, and
-    the random-graph settings of :class:`Declaration` (``domain``, ``dims``, ...)."""
+    :func:`autograd_flow.grad` makes; "linalg.det" for ``af.linalg.det``), the numpy
+    ufunc or function that builds it on boxes, ``aliases`` (other af names), the Box
+    ``method`` of the same signature, and the random-graph settings of
+    :class:`Declaration` (``domain``, ``dims``, ...)."""
 
     def declare(cls: type[T]) -> type[T]:
         assert issubclass(cls, Box)
@@ -148,7 +155,8 @@ def function(name: str, *, box: type[Box] | None = None, numpy: Any = None,
     def declare(fn: T) -> T:
         assert callable(fn)
         kind = _kind(fn.__module__)
-        fn.__module__ = "autograd_flow"
+        space = name.rpartition(".")[0]
+        fn.__module__ = "autograd_flow" + (f".{space}" if space else "")
         _enroll(Declaration(name, fn, box, kind, **testing), aliases, numpy, method)
         return fn
 

@@ -231,10 +231,9 @@ class _Compiler:
         parts = key if isinstance(key, tuple) else (key,)
         text = []
         for part in parts:
-            if isinstance(part, slice):
-                text.append(":".join("" if b is None else repr(b)
-                                     for b in (part.start, part.stop, part.step)).rstrip(":")
-                            or ":")
+            if isinstance(part, slice):  # start:stop, and :step when there is one
+                text.append(":".join("" if b is None else repr(b) for b in (part.start, part.stop))
+                            + ("" if part.step is None else f":{part.step!r}"))
             elif part is Ellipsis:
                 text.append("...")
             else:

@@ -2,6 +2,7 @@
 table checker, and einsum's subscripts: numpy's forms and clear errors."""
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -10,11 +11,20 @@ import pytest
 import autograd_flow as af
 from autograd_flow import ops
 
+from .matrices import agrees_with_torch, row, shifted, torch_module, torch_shifted
 from .table import Case, parametrize
+
+L = af.linalg
 
 
 def _einsum(*arrays: Any, subscripts: str, optimize: Any = False) -> Any:
     return np.einsum(subscripts, *arrays, optimize=optimize)
+
+
+def _cross(a: Any, b: Any, **axes: Any) -> Any:
+    with warnings.catch_warnings():  # numpy 2 deprecates 2-vectors (af.cross takes them)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return np.cross(a, b, **axes)
 
 
 def _tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
@@ -87,6 +97,23 @@ TABLE: list[Case] = [
         (((0, 3), (3, 2)), {"axes": 1}),
     ]],
     *[Case(ops.Einsum, shapes, _einsum, kwargs={"subscripts": s}) for s, shapes in EINSUMS],
+    *[Case(af.cross, s, _cross, kwargs=k) for s, k in [
+        (((3,), (3,)), {}), (((2, 3), (3,)), {}), (((4, 2), (2,)), {}), (((2,), (2, 3)), {}),
+        (((3, 2), (2, 3)), {"axisa": 0}), (((3, 4), (4, 3)), {"axisa": 0, "axisc": 0}),
+        (((2, 3, 2), (2, 3)), {"axis": 1})]],
+    *[Case(L.cross, s, np.linalg.cross, kwargs=k) for s, k in [
+        (((3,), (3,)), {}), (((2, 3), (5, 1, 3)), {}), (((3, 2), (3, 2)), {"axis": 0})]],
+    *[Case(L.vecdot, s, np.linalg.vecdot, kwargs=k) for s, k in [
+        (((3,), (3,)), {}), (((2, 3), (3,)), {}), (((3, 2), (3, 1)), {"axis": 0})]],
+    *[Case(lambda *arrays: L.multi_dot(arrays), s, lambda *arrays: np.linalg.multi_dot(arrays))
+      for s in [((2, 3), (3, 4)), ((3,), (3, 4), (4, 2), (2,)), ((2, 3), (3, 3), (3, 1))]],
+    *[row("matrix_power", lambda a, n=n: L.matrix_power(shifted(a), n),
+          lambda a, n=n: np.linalg.matrix_power(shifted(a), n), (s,))
+      for s, n in [((3, 3), 0), ((3, 3), 1), ((3, 3), 3), ((2, 3, 3), 6), ((3, 3), -2)]],
+    *[Case(f, (s,), reference, kwargs=k) for f, reference in [
+        (L.trace, np.linalg.trace), (L.diagonal, np.linalg.diagonal)]
+      for s, k in [((3, 3), {}), ((2, 3, 4), {"offset": 1})]],
+    Case(L.matrix_transpose, ((2, 3, 4),), np.linalg.matrix_transpose),
     *[Case(ops.Einsum, shapes, _einsum, kwargs={"subscripts": s, "optimize": o})
       for s, shapes, o in [("ij,jk,kl->il", ((2, 3), (3, 4), (4, 2)), "greedy"),
                            ("bij,bjk->bik", ((4, 2, 3), (4, 3, 2)), True),
@@ -202,3 +229,57 @@ def test_vdot_of_different_sizes_names_the_shapes() -> None:
     graph = af.FlowGraph(af.vdot(x, af.Constant(np.ones(3))))
     with pytest.raises(af.BoxError, match=r"Vdot.*same size.*\(2,\) and \(3,\)"):
         graph.fprop({x: np.ones(2)})
+
+
+def test_numpys_linalg_products_on_boxes_are_the_af_functions() -> None:
+    a = af.Parameter(np.arange(6.0).reshape(2, 3), name="a")
+    b = af.Parameter(np.arange(3.0), name="b")
+    for box, expected in [(np.linalg.matmul(a, b), a.value @ b.value),
+                          (np.linalg.outer(b, b), np.outer(b.value, b.value)),
+                          (np.linalg.tensordot(a, b, axes=1), a.value @ b.value),
+                          (np.linalg.vecdot(a, b), a.value @ b.value),
+                          (np.vecdot(a, b), a.value @ b.value),
+                          (np.linalg.multi_dot([b, a.T, a, b]), b.value @ a.value.T @ a.value
+                           @ b.value),
+                          (np.linalg.matrix_power(a.T @ a, 2), np.linalg.matrix_power(
+                              a.value.T @ a.value, 2)),
+                          (np.linalg.cross(b, b + 1), np.cross(b.value, b.value + 1))]:
+        assert isinstance(box, af.Box)
+        np.testing.assert_allclose(af.FlowGraph(box).fprop(), expected, rtol=1e-14)
+    assert af.linalg.matmul is af.matmul and af.vecdot is af.linalg.vecdot
+
+
+def test_cross_of_vectors_that_are_not_2_or_3_long_is_a_clear_error() -> None:
+    x = af.Input("x")
+    with pytest.raises(af.BoxError, match=r"Cross 'cross' .*: cross takes vectors of 2 or 3 "
+                                          r"entries along axisa -1, got a of shape \(2, 4\)"):
+        af.FlowGraph(af.cross(x, np.ones(3))).fprop({x: np.ones((2, 4))})
+
+
+def test_matrix_power_takes_integer_exponents_and_multi_dot_two_arrays() -> None:
+    a = af.Parameter(np.eye(2), name="a")
+    with pytest.raises(TypeError, match="the exponent must be an integer, got 0.5"):
+        L.matrix_power(a, 0.5)
+    with pytest.raises(ValueError, match="multi_dot takes at least two arrays, got 1"):
+        L.multi_dot([a])
+    identity = L.matrix_power(a, 0)
+    graph = af.FlowGraph(af.sum(identity * 3), wrt=[a])
+    assert graph.fprop() == 6.0
+    np.testing.assert_array_equal(graph.bprop()[a], np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize(("build", "build_torch", "shapes"), [
+    (lambda a, b: L.cross(a, b), lambda a, b: torch_module().linalg.cross(a, b),
+     ((2, 3), (2, 3))),
+    (lambda a, b: L.vecdot(a, b, axis=0), lambda a, b: torch_module().linalg.vecdot(a, b, dim=0),
+     ((3, 2), (3, 2))),
+    (lambda a, b, c: L.multi_dot([a, b, c]),
+     lambda a, b, c: torch_module().linalg.multi_dot([a, b, c]), ((2, 3), (3, 4), (4, 2))),
+    (lambda a: L.matrix_power(shifted(a), 5),
+     lambda a: torch_module().linalg.matrix_power(torch_shifted(a), 5), ((2, 3, 3),)),
+    (lambda a: L.matrix_power(shifted(a), -2),
+     lambda a: torch_module().linalg.matrix_power(torch_shifted(a), -2), ((3, 3),)),
+], ids=["cross", "vecdot", "multi_dot", "matrix_power", "matrix_power_negative"])
+def test_values_gradients_and_hessian_vector_products_agree_with_torch(
+        build, build_torch, shapes) -> None:
+    agrees_with_torch(build, build_torch, shapes)

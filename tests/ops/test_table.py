@@ -15,13 +15,16 @@ from .test_calculus import TABLE as CALCULUS
 from .test_compare import TABLE as COMPARE
 from .test_correlation import TABLE as CORRELATION
 from .test_cumulative import TABLE as CUMULATIVE
+from .test_decompositions import TABLE as DECOMPOSITIONS
 from .test_elementwise import TABLE as ELEMENTWISE
 from .test_gradient import TABLE as GRADIENT
 from .test_indexing import TABLE as INDEXING
+from .test_inverse import TABLE as INVERSE
 from .test_join import TABLE as JOIN
 from .test_linalg import TABLE as LINALG
 from .test_matrix import TABLE as MATRIX
 from .test_nan import TABLE as NAN
+from .test_norms import TABLE as NORMS
 from .test_numeric import TABLE as NUMERIC
 from .test_order import TABLE as ORDER
 from .test_reduce import TABLE as REDUCE
@@ -32,7 +35,7 @@ from .test_trig import TABLE as TRIG
 
 TABLES = [ARITHMETIC, COMPARE, ELEMENTWISE, GRADIENT, LINALG, REDUCE, SHAPE, TRIG, ARRANGE,
           MATRIX, INDEXING, JOIN, SCATTER, CUMULATIVE, NAN, ORDER, NUMERIC, CALCULUS, CORRELATION,
-          SPECIAL]
+          SPECIAL, INVERSE, DECOMPOSITIONS, NORMS]
 ALL_ROWS = [case for t in TABLES for case in t]
 
 

@@ -497,3 +497,14 @@ def test_infinite_and_nan_constants_in_the_code() -> None:
     loss = af.sum(af.maximum(x, -np.inf) + af.minimum(x, np.inf) * 2.0) + af.sum(
         af.where(x > 0, x, float("nan")) * 0.0)
     assert_plan_equals_interpreter(loss, {})
+
+
+def test_a_slice_with_a_start_and_no_stop_stays_a_slice_in_the_code() -> None:
+    """A formula's x[..., 3:] (Trailing's) was written as x[..., 3] (one column, one axis
+    fewer) in the plan's code."""
+    x = af.Parameter(np.arange(16.0).reshape(4, 4), name="x")
+    graph = af.FlowGraph(af.ops.Trailing(x, np.zeros((4, 3)), axis=-1))
+    values = [graph.fprop() for _ in range(3)]
+    assert graph.ran["fprop"] == "plan"
+    np.testing.assert_array_equal(values[2], x.value[..., 3:])
+    assert "[..., 3:]" in graph.source()

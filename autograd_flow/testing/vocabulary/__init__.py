@@ -22,6 +22,7 @@ from . import (
     elementwise,
     indexing,
     linalg,
+    matrices,
     numeric,
     order,
     reduce,
@@ -31,9 +32,9 @@ from . import (
 )
 
 RECIPES: dict[str, Recipe] = {**elementwise.RECIPES, **reduce.RECIPES, **shape.RECIPES,
-                              **indexing.RECIPES, **linalg.RECIPES, **composites.RECIPES,
-                              **scatter.RECIPES, **order.RECIPES, **numeric.RECIPES,
-                              **special.RECIPES, **calculus.RECIPES}
+                              **indexing.RECIPES, **linalg.RECIPES, **matrices.RECIPES,
+                              **composites.RECIPES, **scatter.RECIPES, **order.RECIPES,
+                              **numeric.RECIPES, **special.RECIPES, **calculus.RECIPES}
 
 
 def _domains(declaration: Declaration) -> tuple[str, str]:
