@@ -67,3 +67,14 @@ def test_min_char_rnn_ported_trains_as_karpathys_step():
         reference, *ported = (step() for step in steps)
         for loss in ported:
             assert abs(loss - reference) <= 1e-7 * reference  # summation order only
+
+
+def test_the_digits_benchmark_trains_every_engine_to_the_same_error(capsys):
+    """The lecture's per-example SGD: the floor and autograd_flow train the same model
+    on the same example order, so they reach the same test error."""
+    bench = _module("bench_digits")
+    bench.main(["--epochs", "1", "--hidden", "8", "--no-peers"])
+    out = capsys.readouterr().out
+    rows = {line.split(" | ")[0].strip("| "): line.split(" | ")[2].strip(" |")
+            for line in out.splitlines() if line.startswith("| ") and "%" in line}
+    assert rows["numpy floor"] == rows["autograd_flow (default)"]
