@@ -71,6 +71,7 @@ bench: setup
 	$(PY) -m pip install --quiet "torch==2.13.0+cpu" 2>/dev/null || true
 	$(PY) -m pip install -qq -e '.[$(EXTRAS),bench]' || echo "bench extra not installed: comparing with numpy only"
 	$(PY) benchmarks/bench_step.py
+	$(PY) benchmarks/bench_digits.py
 
 lint: setup
 	$(VENV)/bin/ruff check autograd_flow autograd_flow_launcher.py tests benchmarks

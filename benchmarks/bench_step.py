@@ -1,5 +1,6 @@
 """Time one training step of autograd_flow against a hand-written numpy step (the
-practical floor: preallocated buffers, in-place ops) and, when installed, PyTorch CPU,
+strict floor: preallocated buffers, products into them, in-place ops) and, when
+installed, PyTorch CPU,
 HIPS autograd and JAX-jit, all in this one process. Prints a markdown table.
 
 autograd_flow runs three ways: the default (``FlowGraph(loss)``: a compiled plan after
@@ -7,13 +8,18 @@ the first steps of each input signature), the interpreter (``compile=False``: on
 Python call per box, the reference) and ``jit=True`` (runs of elementwise boxes in
 numba, when the ``jit`` extra is installed).
 
-Workloads (float32, median over many steps after warm-up):
-  W1  one SGD step of a 64-128-128-10 tanh MLP: mean softmax cross-entropy
+Every autograd_flow step is the user's path: ``af.optim`` drives the graph
+(``optimizer.step(graph, feed)``), as ``autograd-flow train`` does.
+
+Workloads (median over many steps after warm-up):
+  W1  one SGD step of a 64-128-128-10 tanh MLP (float32): mean softmax cross-entropy
       + 1e-4 * sum of squared weights, bprop, update with learning rate 0.1;
-      batch sizes 1, 32 and 256
+      batch sizes 1, 32 and 256; the base is the strict numpy floor (``floor.py``)
   W2  the same for a 784-1024-1024-10 relu MLP at batch 512 (also peak memory)
   W3  a chain of 200 elementwise boxes (x * c, + c, tanh) on a length-16 vector,
-      then sum; fprop + bprop, reported per box
+      then sum; fprop + bprop, reported per box; the base a hand-written numpy loop
+  W4  Karpathy's min-char-rnn (float64; 25 unrolled steps, hidden 100, clipping,
+      Adagrad), ported as a user would (``min_char_rnn.py``); the base his own step
 
 Usage: python benchmarks/bench_step.py [--quick] [--repeat N]
 """
@@ -24,6 +30,7 @@ import gc
 import os
 import platform
 import statistics
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -32,6 +39,10 @@ from functools import partial
 import numpy as np
 
 import autograd_flow as af
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import min_char_rnn  # noqa: E402
+from floor import FloorMLP  # noqa: E402
 
 DTYPE = np.float32
 LR, L2 = 0.1, 1e-4
@@ -53,8 +64,9 @@ def data(rng: np.random.Generator, batch: int, n_in: int, n_out: int):
 
 # ----------------------------------------------------------------------------- engines
 def flow_step(layers, activation: str, X, Y, **options) -> Callable[[], None]:
-    """autograd_flow: graph built once (``options`` for FlowGraph), then fprop + bprop +
-    in-place SGD per step."""
+    """autograd_flow on the user's path: the graph built once (``options`` for
+    FlowGraph), then ``af.optim.SGD(...).step(graph, feed)`` per step (fprop, bprop,
+    update), as ``autograd-flow train`` runs it."""
     x, y = af.Input("x"), af.Input("y")
     params = [(af.Parameter(W.copy(), name=f"W{k}"), af.Parameter(b.copy(), name=f"b{k}"))
               for k, (W, b) in enumerate(layers, 1)]
@@ -65,68 +77,18 @@ def flow_step(layers, activation: str, X, Y, **options) -> Callable[[], None]:
         h = act(a) if k < len(params) - 1 else a
     loss = af.softmax_cross_entropy(h, y) + L2 * af.l2_penalty([W for W, _ in params])
     graph = af.FlowGraph(loss, **options)
+    optimizer = af.optim.SGD([p for layer in params for p in layer], lr=LR)
     feed = {x: X, y: Y}
 
     def step() -> None:
-        graph.fprop(feed)
-        for parameter, grad in graph.bprop().items():
-            value = parameter.value
-            value -= LR * grad
+        optimizer.step(graph, feed)
 
     return step
 
 
 def numpy_step(layers, activation: str, X, Y) -> Callable[[], None]:
-    """Hand-written numpy: the lecture's backprop with preallocated buffers."""
-    Ws = [W.copy() for W, _ in layers]
-    bs = [b.copy() for _, b in layers]
-    n = len(X)
-    rows = np.arange(n)
-    a = [np.empty((n, W.shape[0]), DTYPE) for W in Ws]
-    h = [np.empty((n, W.shape[0]), DTYPE) for W in Ws[:-1]]
-    dh = [np.empty((n, W.shape[1]), DTYPE) for W in Ws]
-    gW = [np.empty_like(W) for W in Ws]
-    relu = activation == "relu"
-
-    def step() -> None:
-        inputs = X
-        for k, (W, b) in enumerate(zip(Ws, bs)):
-            np.matmul(inputs, W.T, out=a[k])
-            a[k] += b
-            if k < len(Ws) - 1:
-                if relu:
-                    np.maximum(a[k], 0, out=h[k])
-                else:
-                    np.tanh(a[k], out=h[k])
-                inputs = h[k]
-        out = a[-1]
-        out -= out.max(axis=1, keepdims=True)
-        np.exp(out, out=out)
-        out /= out.sum(axis=1, keepdims=True)
-        loss = -np.log(out[rows, Y]).mean() + L2 * sum(float(np.vdot(W, W)) for W in Ws)
-        delta = out                       # grad a^(L+1) = -(e(y) - f(x)) / N
-        delta[rows, Y] -= 1
-        delta /= n
-        for k in range(len(Ws) - 1, -1, -1):
-            below = X if k == 0 else h[k - 1]
-            if n == 1:  # an outer product: BLAS is slow with an inner dimension of 1
-                np.multiply(delta.T, below, out=gW[k])
-            else:
-                np.matmul(delta.T, below, out=gW[k])
-            gW[k] += (2 * L2) * Ws[k]
-            gb = delta.sum(axis=0)
-            if k:
-                np.matmul(delta, Ws[k], out=dh[k])
-                if relu:
-                    dh[k] *= h[k - 1] > 0
-                else:
-                    dh[k] *= 1 - h[k - 1] * h[k - 1]
-            Ws[k] -= LR * gW[k]
-            bs[k] -= LR * gb
-            delta = dh[k]
-        return loss
-
-    return step
+    """The strict numpy floor (``floor.py``): as fast as plain numpy goes."""
+    return FloorMLP(layers, activation, X, Y, LR, L2).step
 
 
 def torch_step(layers, activation: str, X, Y) -> Callable[[], None] | None:
@@ -364,7 +326,27 @@ def main(argv: list[str] | None = None) -> None:
         if step is not None:
             steps[name] = step
     rows.append({"workload": "W3 200 boxes", **timed(steps, repeat)})
+    rows.append(w4_row(args))
     print_table(rows)
+
+
+def w4_row(args: argparse.Namespace) -> dict:
+    """W4: min-char-rnn, Karpathy's own numpy step as the base (``min_char_rnn.py``)."""
+    windows = min_char_rnn.Windows(min_char_rnn.text(), 40)
+    start = min_char_rnn.weights(windows.vocab)
+
+    def fresh() -> min_char_rnn.Windows:
+        copy = min_char_rnn.Windows.__new__(min_char_rnn.Windows)
+        copy.__dict__.update(windows.__dict__)
+        return copy
+
+    steps = {"numpy": min_char_rnn.karpathy_step(start, fresh()),
+             "autograd_flow": min_char_rnn.flow_step(start, fresh()),
+             "interpreter": min_char_rnn.flow_step(start, fresh(), compile=False)}
+    if JIT:
+        steps["jit"] = min_char_rnn.flow_step(start, fresh(), jit=True)
+    repeat = args.repeat or (20 if args.quick else 400)
+    return {"workload": "W4 min-char-rnn", **timed(steps, repeat)}
 
 
 def timed(steps: dict[str, Callable[[], None]], repeat: int) -> dict[str, float]:
@@ -401,8 +383,9 @@ def peak_mib(build_and_step: Callable[[], Callable[[], None]]) -> float:
 def print_table(rows: list[dict]) -> None:
     peers = [name for name, _, _ in PEERS if any(name in r for r in rows)]
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, numpy {np.__version__}; float32; median "
-          "microseconds per step (ratio to the hand-written numpy step)\n")
+          f"{platform.python_version()}, numpy {np.__version__}; median microseconds "
+          "per step (ratio to the hand-written numpy step: the strict floor for W1/W2, "
+          "a plain loop for W3, Karpathy's own step for W4)\n")
     columns = [("autograd_flow", "autograd_flow (default)"),
                ("interpreter", "interpreter (compile=False)")]
     if any("jit" in r for r in rows):

@@ -71,6 +71,15 @@ def _slots(inputs: tuple[Box, ...]) -> tuple[Any, Any, Any]:
     return None, (), inputs
 
 
+def _only(part: Any, position: int) -> Any:
+    """The bprop of a box of two inputs of which one needs a gradient: the box's
+    ``bprop_input`` for that one alone (a recurrent net's ``Wxh @ x_t`` with a one-hot
+    ``x_t`` then costs one product, not two)."""
+    if position == 0:
+        return lambda grad, a, b: (part(0, grad, a, b), None)
+    return lambda grad, a, b: (None, part(1, grad, a, b))
+
+
 class Interpreter:
     """Runs a :class:`Schedule` box by box (flat lists of bound methods, made once)."""
 
@@ -87,6 +96,10 @@ class Interpreter:
             bare = box.primitive and len(box.inputs) == 1
             targets = tuple((-1 if bare else k, source) for k, source in step.targets)
             bprop = box.bprop if box.primitive else checked_bprop(box)
+            wanted = {k for k, _ in step.targets}
+            part = getattr(box, "bprop_input", None)
+            if box.primitive and part is not None and len(wanted) == 1 and len(box.inputs) == 2:
+                bprop = _only(part, wanted.pop())
             self._bprop.append((box, bprop, *_slots(box.inputs), targets))
 
     def fprop(self) -> Any:
