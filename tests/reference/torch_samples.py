@@ -30,14 +30,15 @@ from torch.testing._internal.common_methods_invocations import op_db
 
 import autograd_flow as af
 
-PASS = "pass"
-WRONG_VALUE = "wrong value"
-WRONG_GRADIENT = "wrong gradient"
-WRONG_HVP = "wrong hvp"
-CRASH = "crash"
-NOT_EXPRESSIBLE = "not expressible"
-#: the classes of a case, the failures in the middle
-OUTCOMES = (PASS, WRONG_VALUE, WRONG_GRADIENT, WRONG_HVP, CRASH, NOT_EXPRESSIBLE)
+from .outcomes import (
+    CRASH,
+    NOT_EXPRESSIBLE,
+    PASS,
+    WRONG_GRADIENT,
+    WRONG_HVP,
+    WRONG_VALUE,
+    Outcome,
+)
 
 #: OpInfo names whose af function has another name (and is not the numpy reference's)
 ALIASES: dict[str, str] = {
@@ -77,14 +78,6 @@ class Case:
     id: str
     op: Any
     sample: Any
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a case gave: one of :data:`OUTCOMES`, and why (empty for a pass)."""
-
-    kind: str
-    reason: str = ""
 
 
 class NotExpressible(Exception):
