@@ -63,6 +63,8 @@ ALIASES: dict[str, str] = {
 #: OpInfo names whose samples put the arguments in another order than numpy's
 REORDER: dict[str, Callable[[list[Any]], list[Any]]] = {
     "where": lambda args: [args[1], args[0], *args[2:]],  # (x, condition, y)
+    "polygamma": lambda args: [args[1], args[0], *args[2:]],  # (x, n)
+    "special.polygamma": lambda args: [args[1], args[0], *args[2:]],
 }
 
 #: torch's keyword names -> numpy's
@@ -139,6 +141,22 @@ def _accepted_keywords(fn: Callable[..., Any]) -> set[str] | None:
     if any(p.kind is p.VAR_KEYWORD for p in parameters):
         return None
     return {p.name for p in parameters}
+
+
+def _check_positional(fn: Callable[..., Any], arguments: list[Any]) -> None:
+    """Refuse more positional arguments than fn takes before ``name`` (torch's extra
+    ones, such as logit's eps, would otherwise become the box's name)."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return
+    taken = [p.name for p in parameters if p.name != "name"
+             and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(arguments) > len(taken):
+        raise NotExpressible(f"af.{fn.__name__} takes {len(taken)} positional arguments "
+                             f"({', '.join(taken)}), the sample gives {len(arguments)}")
 
 
 def _keywords(op: Any, kwargs: dict[str, Any], fn: Callable[..., Any]) -> dict[str, Any]:
@@ -254,6 +272,7 @@ def run(case: Case) -> Outcome:
     try:
         arguments = [convert(sample.input), *map(convert, sample.args)]
         arguments = REORDER.get(op.name, list)(arguments)
+        _check_positional(fn, arguments)
         keywords = _keywords(op, {k: convert(v) for k, v in sample.kwargs.items()}, fn)
     except NotExpressible as reason:
         return Outcome(NOT_EXPRESSIBLE, str(reason))
@@ -270,6 +289,9 @@ def run(case: Case) -> Outcome:
             return Outcome(NOT_EXPRESSIBLE, f"af.{fn.__name__}: {error}")
         if isinstance(error, af.BoxError) and "is a setting" in str(error):
             return Outcome(NOT_EXPRESSIBLE, f"af.{fn.__name__} refuses a box: {error}")
+        if op.name.startswith("nn.functional.") and isinstance(error, ValueError):
+            # a form only torch has (an unbatched image), refused by af in one line
+            return Outcome(NOT_EXPRESSIBLE, f"af.nn.{fn.__name__} refuses: {error}")
         return Outcome(CRASH, f"{type(error).__name__}: {error}")
     if len(boxes) != len(expected):
         return Outcome(WRONG_VALUE, f"{len(boxes)} outputs, torch {len(expected)}")
