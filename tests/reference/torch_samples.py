@@ -132,6 +132,16 @@ def af_function(op: Any) -> Callable[..., Any] | None:
     return None
 
 
+def _reference(op: Any) -> str:
+    """What numpy or scipy calls the op, if its reference names a function of theirs."""
+    module = getattr(op.ref, "__module__", "") or ""
+    name = getattr(op.ref, "__name__", "")
+    if name and name != "<lambda>" and module.split(".")[0] in ("numpy", "scipy") \
+            and not op.name.startswith(("masked.", "signal.", "jiterator")):
+        return f"numpy/scipy: {module}.{name}"
+    return "its reference is not a numpy or scipy function"
+
+
 def _accepted_keywords(fn: Callable[..., Any]) -> set[str] | None:
     """The keyword names fn takes (None: any)."""
     try:
@@ -267,7 +277,7 @@ def run(case: Case) -> Outcome:
     sample, op = case.sample, case.op
     fn = af_function(op)
     if fn is None:
-        return Outcome(NOT_EXPRESSIBLE, f"no af function for {op.name}")
+        return Outcome(NOT_EXPRESSIBLE, f"no af function for {op.name} ({_reference(op)})")
     convert = _Converter()
     try:
         arguments = [convert(sample.input), *map(convert, sample.args)]
