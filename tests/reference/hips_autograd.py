@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import importlib.util
+import re
 import sys
 import types
 import warnings
@@ -115,7 +116,7 @@ def _load(name: str) -> types.ModuleType:
 
 
 def checks() -> list[Check]:
-    """Every check of HIPS's test functions, in file order (ids ``file::test[k]``)."""
+    """Every check of HIPS's test functions, in file order (ids ``file.test[k]``)."""
     found: list[Check] = []
     current = [""]
     count = [0]
@@ -152,7 +153,7 @@ def _run_tests(current: list[str], count: list[int], found: list[Check]) -> None
                 continue
             for keywords in _parametrized(test):
                 label = "".join(f"[{k}={v}]" for k, v in keywords.items())
-                current[0], count[0] = f"{file}::{name}{label}", 0
+                current[0], count[0] = f"{file}.{name}{label}", 0
                 np.random.seed(zlib.crc32(current[0].encode()))
                 try:
                     test(**keywords)
@@ -198,6 +199,11 @@ def _complex(value: Any) -> bool:
     return isinstance(value, (complex, np.ndarray, np.generic)) and np.iscomplexobj(value)
 
 
+def _first_clause(error: BaseException) -> str:
+    """af's message without where the box was made, up to its advice."""
+    return re.sub(r" \(created at [^)]*\)", "", str(error)).split(";")[0].split(": a box")[0]
+
+
 def _not_a_box(error: BaseException) -> bool:
     return isinstance(error, TypeError) and any(text in str(error) for text in NOT_A_BOX)
 
@@ -237,7 +243,7 @@ def run(check: Check) -> Outcome:
         values = [next(computed) if isinstance(o, af.Box) else o for o in outputs]
     except Exception as error:  # noqa: BLE001 (any exception is the finding)
         if _not_a_box(error):
-            return Outcome(NOT_EXPRESSIBLE, str(error).split("(")[0].split(":")[0])
+            return Outcome(NOT_EXPRESSIBLE, _first_clause(error))
         if isinstance(error, AttributeError):  # autograd's own helpers (np.linalg._dot)
             return Outcome(NOT_EXPRESSIBLE, f"{type(error).__name__}: {error}")
         return Outcome(CRASH, f"{type(error).__name__}: {error}"[:300])
