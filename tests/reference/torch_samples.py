@@ -58,6 +58,7 @@ ALIASES: dict[str, str] = {
     "max.binary": "maximum",
     "min.binary": "minimum",
     "equal": "array_equal",
+    "lgamma": "gammaln",
 }
 
 #: OpInfo names whose samples put the arguments in another order than numpy's
