@@ -73,6 +73,12 @@ bench: setup
 	$(PY) benchmarks/bench_step.py
 	$(PY) benchmarks/bench_digits.py
 
+# PyTorch's operator samples and HIPS autograd's own gradient tests (tests/reference/):
+# the counts by outcome and op, and every case that fails (the CPU build of torch first)
+reference: setup
+	$(PY) -m pip install --quiet "torch==2.13.0+cpu" expecttest 2>/dev/null || true
+	$(PY) -m tests.reference.summary --failures-only
+
 lint: setup
 	$(VENV)/bin/ruff check autograd_flow autograd_flow_launcher.py tests benchmarks
 	$(VENV)/bin/mypy

@@ -257,7 +257,9 @@ def stack(arrays: Sequence[Any], axis: int = 0, name: str | None = None) -> Box:
 
 def _parts(a: Any, indices_or_sections: int | Sequence[int], axis: int, equal: bool,
            name: str | None, layout: str | None = None) -> list[Box]:
-    count = (int(indices_or_sections) if isinstance(indices_or_sections, (int, np.integer))
+    if np.ndim(indices_or_sections) == 0:  # a number of sections (a 0-d array too)
+        indices_or_sections = int(indices_or_sections)  # type: ignore[arg-type]
+    count = (indices_or_sections if isinstance(indices_or_sections, int)
              else len(indices_or_sections) + 1)
     return [Split(a, indices_or_sections, axis=axis, part=k, equal=equal, layout=layout,
                   name=None if name is None else f"{name}[{k}]")

@@ -112,7 +112,13 @@ def _signature_of(cls: type[Box]) -> inspect.Signature:
 def _function_of(cls: type[Box], name: str) -> Callable[..., Box]:
     """The af function that builds a ``cls`` box (``name=`` names the box)."""
 
+    signature = _signature_of(cls)
+    by_keyword = cls.__init__ is Box.__init__  # whose inputs Box.__init__ takes positionally
+
     def build(*args: Any, **kwargs: Any) -> Box:
+        if by_keyword and kwargs.keys() - {"name"}:  # af.dot(a, b=b), as numpy calls it
+            bound = signature.bind(*args, **kwargs)
+            return cls(*bound.args, **bound.kwargs)
         return cls(*args, **kwargs)
 
     space, _, build.__name__ = name.rpartition(".")
@@ -120,7 +126,7 @@ def _function_of(cls: type[Box], name: str) -> Callable[..., Box]:
     build.__module__ = "autograd_flow" + (f".{space}" if space else "")
     formula = inspect.cleandoc(cls.__doc__ or "")
     build.__doc__ = f"{formula}\n\n(Builds a :class:`autograd_flow.ops.{cls.__name__}` box.)"
-    build.__signature__ = _signature_of(cls)  # type: ignore[attr-defined]
+    build.__signature__ = signature  # type: ignore[attr-defined]
     return build
 
 

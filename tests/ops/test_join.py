@@ -138,6 +138,18 @@ def test_split_gives_a_list_of_boxes_as_numpy_does() -> None:
         ops.Split(x, 3, part=3)
 
 
+def test_split_takes_sections_and_indices_as_arrays_as_numpy_does() -> None:
+    """A 0-d array is a number of sections and a 1-d one indices (PyTorch's operator
+    samples pass torch.tensor(3) to tensor_split; numpy's reference takes its array)."""
+    x = af.Parameter(np.arange(14.0).reshape(2, 7), name="x")
+    for sections in (np.array(3), np.int64(3), np.array([2, 5])):
+        parts = af.array_split(x, sections, axis=1)
+        expected = np.array_split(x.value, sections, axis=1)
+        assert len(parts) == len(expected)
+        for value, want in zip(af.FlowGraph(parts).fprop(), expected):
+            np.testing.assert_array_equal(value, want)
+
+
 def test_every_part_of_a_split_gets_its_gradient() -> None:
     x = af.Parameter(np.arange(6.0), name="x")
     first, second, third = af.split(x, 3)

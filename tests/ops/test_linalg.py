@@ -134,6 +134,23 @@ def test_dot_follows_numpy_and_is_a_box_method() -> None:
     np.testing.assert_array_equal(af.FlowGraph(af.dot(b, b)).fprop(), 5.0)
 
 
+def test_products_take_their_inputs_by_keyword_and_through_numpy() -> None:
+    """np.dot(a, b) on boxes reaches af.dot as dot(a, b=b) (numpy's keyword names, from
+    its signature): the inputs of a box without its own __init__ take keywords too
+    (HIPS autograd's test_dot, test_outer and test_kron crashed on Box.__init__)."""
+    a = af.Parameter(np.arange(6.0).reshape(2, 3), name="a")
+    b = af.Parameter(np.arange(3.0) + 1, name="b")
+    for numpy_function, af_function, operands in ((np.dot, af.dot, (a, b)),
+                                                    (np.outer, af.outer, (b, b)),
+                                                    (np.kron, af.kron, (a, b))):
+        expected = numpy_function(*(box.value for box in operands))
+        for box in (numpy_function(*operands), af_function(a=operands[0], b=operands[1])):
+            np.testing.assert_array_equal(af.FlowGraph(box).fprop(), expected)
+    assert af.dot(a, b=b, name="product").name == "product"
+    with pytest.raises(TypeError, match="multiple values for argument 'a'"):
+        af.dot(a, a=b)
+
+
 def test_dot_with_a_python_number_keeps_float32() -> None:
     x = af.Parameter(np.ones((2, 3), np.float32), name="x")
     graph = af.FlowGraph(af.dot(x, 2.0).sum())
