@@ -202,21 +202,25 @@ class Min(_Extremum):
 @primitive("prod", numpy=np.prod, method="prod", common=True, bound=3.0)
 class Prod(_Reduction):
     """y = product of a over axis (all axes by default);   d a_i = d y * product of the
-    other entries, exactly where a has zeros: with no zero in a slice y / a_i, with one
-    zero there the product of the rest at the zero and 0 elsewhere, with two or more 0
-    everywhere. (Second derivatives are exact away from zeros.)"""
+    other entries, counting the zeros of each slice (as torch does) so that the formula
+    is exact to second order everywhere: d a_i = d y * (product of the nonzero others)
+    * (1 with no other zero; the other zero's own entry, whose value is 0, with one; 0
+    with more). Its derivative, and so H v, is then exact at zeros too (third and
+    higher derivatives at slices with two or more zeros are not)."""
 
     def fprop(self, a):
         return np.prod(a, axis=self.axes(a), keepdims=self.keepdims)
 
     def bprop(self, grad, a):
         zero = np.equal(a, 0)
-        zeros = np.sum(zero, axis=self.axis, keepdims=True)
         safe = np.where(zero, 1, a)
         rest = np.prod(safe, axis=self.axis, keepdims=True)  # the product of the nonzero ones
-        others = np.where(np.equal(zeros, 0), rest / safe,
-                          np.where(zero * np.equal(zeros, 1), rest, 0))
-        return expand_reduced(grad, a, self.axis, self.keepdims) * others
+        others = np.sum(zero, axis=self.axis, keepdims=True) - zero  # zeros besides a_i
+        at_zero = np.where(zero, a, 0)
+        other_zero = np.sum(at_zero, axis=self.axis, keepdims=True) - at_zero
+        zeros_part = np.where(np.equal(others, 0), 1, np.where(np.equal(others, 1),
+                                                                 other_zero, 0))
+        return expand_reduced(grad, a, self.axis, self.keepdims) * (rest / safe) * zeros_part
 
 
 def _along(a: Any, axis: int) -> tuple[np.ndarray, int]:
@@ -267,9 +271,11 @@ def running_sum(a: Any, axis: int, reverse: bool = False) -> Any:
 @primitive()
 class Cumprod(_Cumulative):
     """y_k = prod_(i <= k) a_i along axis;   d a_j = sum_(k >= j) d y_k prod_(i <= k, i != j) a_i,
-    exactly where a has zeros: before the first zero z of a row, (reverse running sum of
-    d y * y)_j / a_j; at z, the reverse running sum of d y * cumprod(a with a_z := 1);
-    after z, 0. (Second derivatives are exact away from zeros.)"""
+    exact to second order where a has zeros: before the first zero z of a row,
+    (reverse running sum of d y * y)_j / a_j; at z, the reverse running sum of
+    d y * y', y' = cumprod(a with a_z := 1); after z, a_z (whose value is 0) times the
+    same gradient of y' (so the derivative at a_z is right). Third and higher
+    derivatives at rows with two or more zeros are not exact."""
 
     def __init__(self, a: Any, axis: int, name: str | None = None) -> None:
         super().__init__(a, axis=axis, name=name)
@@ -278,14 +284,25 @@ class Cumprod(_Cumulative):
         return running_product(a, self.axis)
 
     def bprop(self, grad, a):
-        zero = np.equal(a, 0)
-        seen = running_sum(zero, self.axis)
-        before, first = np.equal(seen, 0), zero * np.equal(seen, 1)
-        past_first = running_product(np.where(first, 1, a), self.axis)
-        inside = running_sum(grad * self.value, self.axis, reverse=True) / np.where(before, a, 1)
-        at_zero = running_sum(grad * past_first, self.axis, reverse=True)
-        grad_a = np.where(before, inside, np.where(first, at_zero, 0))
+        before, first, past_first, grad_a = _cumprod_gradient(grad, a, self.value, self.axis)
+        pivot = np.sum(np.where(first, a, 0), axis=self.axis, keepdims=True)  # a_z (0)
+        after = _cumprod_gradient(grad, np.where(first, 1, a), past_first, self.axis)[3]
+        grad_a = np.where(before, grad_a, np.where(first, grad_a, pivot * after))
         return sum_like(grad_a, a)  # a 0-d input ran as one entry of shape (1,)
+
+
+def _cumprod_gradient(grad: Any, a: Any, y: Any, axis: int) -> tuple[Any, Any, Any, Any]:
+    """The gradient of sum(grad * cumprod(a)) (y = cumprod(a)), exact in value where a
+    has zeros but 0 after each row's first zero (so its derivative is not exact there):
+    (before the first zero, at the first zero, cumprod(a with its first zeros := 1),
+    the gradient)."""
+    zero = np.equal(a, 0)
+    seen = running_sum(zero, axis)
+    before, first = np.equal(seen, 0), zero * np.equal(seen, 1)
+    past_first = running_product(np.where(first, 1, a), axis)
+    inside = running_sum(grad * y, axis, reverse=True) / np.where(before, a, 1)
+    at_zero = running_sum(grad * past_first, axis, reverse=True)
+    return before, first, past_first, np.where(before, inside, np.where(first, at_zero, 0))
 
 
 def running_product(a: Any, axis: int) -> Any:

@@ -199,3 +199,112 @@ def test_cumprod_gradient_is_exact_at_zeros(values) -> None:
     np.testing.assert_allclose(graph.bprop(seed)[x], expected, rtol=1e-15)
     boxed = af.FlowGraph(af.grad(af.cumprod(x), x, seed=seed)).fprop()
     np.testing.assert_array_equal(boxed, graph.bprop(seed)[x])
+
+
+def _prod_gradient(a: np.ndarray, axis: Any) -> np.ndarray:
+    """d prod(a, axis) / d a (every slice's entries times the product of the others),
+    the slow exact way: one product per entry, with the entry itself replaced by 1."""
+    grad = np.empty_like(a)
+    for index in np.ndindex(a.shape):
+        others = a.copy()
+        others[index] = 1.0
+        grad[index] = np.prod(others, axis=axis, keepdims=True)[
+            tuple(0 if k in _axes(axis, a.ndim) else i for k, i in enumerate(index))]
+    return grad
+
+
+def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    return tuple(k % ndim for k in (axis if isinstance(axis, tuple) else (axis,)))
+
+
+def _cumprod_gradient(a: np.ndarray, seed: np.ndarray) -> np.ndarray:
+    """d sum(seed * cumprod(a)) / d a for a vector, the slow exact way."""
+    return np.array([sum(seed[k] * np.prod([a[i] for i in range(k + 1) if i != j])
+                         for k in range(j, len(a))) for j in range(len(a))])
+
+
+def _central(gradient, a: np.ndarray, v: np.ndarray, step: float = 1e-3) -> np.ndarray:
+    """H v by central differences of an exact gradient, extrapolated (Richardson) so
+    that the error is of order step**4."""
+    def difference(h: float) -> np.ndarray:
+        return (gradient(a + h * v) - gradient(a - h * v)) / (2 * h)
+    return (4 * difference(step / 2) - difference(step)) / 3
+
+
+PROD_ZEROS = [
+    ([2.0, 1.5, 0.0, 0.0], [1.0, -0.5, 0.25, 1.766], None),  # issue 20: H v [2] = 5.298
+    ([1.3, 0.0, 2.1, -0.7], [0.3, 1.7, -0.4, 2.2], None),     # one zero
+    ([0.0, 0.0, 0.0, 2.0], [0.5, -1.0, 2.0, 0.3], None),      # three zeros: H = 0
+    ([[0.0, 1.5, -2.0], [0.0, 0.0, 3.0]], [[1.0, 2.0, -1.0], [0.5, 0.25, 2.0]], 1),
+    ([[0.0, 1.5, -2.0], [0.0, 0.0, 3.0]], [[1.0, 2.0, -1.0], [0.5, 0.25, 2.0]], 0),
+    ([[0.0, 1.5, -2.0], [1.2, 0.0, 3.0]], [[1.0, 2.0, -1.0], [0.5, 0.25, 2.0]], (0, 1)),
+]
+
+
+@pytest.mark.parametrize(("values", "vector", "axis"), PROD_ZEROS)
+def test_prod_hessian_vector_product_is_exact_at_zeros(values, vector, axis) -> None:
+    """Issue 20: H v through prod was 0 where two entries of a slice are 0 (the
+    gradient's formula was constant there); now it is the central difference of the
+    exact gradient (a polynomial, so the differences are exact to rounding)."""
+    a, v = np.array(values), np.array(vector)
+    x = af.Parameter(a, name="x")
+    seed = np.linspace(0.5, 1.5, np.size(np.prod(a, axis=axis)))
+    total = af.sum(af.prod(x, axis=axis) * seed.reshape(np.shape(np.prod(a, axis=axis))))
+    hv = af.hvp(total, [v])[0]
+    expected = _central(lambda b: _prod_gradient(b, axis) * seed.reshape(
+        np.shape(np.prod(b, axis=axis, keepdims=True))), a, v)
+    np.testing.assert_allclose(hv, expected, rtol=1e-9, atol=1e-9)
+
+
+def test_prod_hessian_vector_product_of_the_issue() -> None:
+    x = af.Parameter(np.array([2.0, 1.5, 0.0, 0.0]), name="x")
+    hv = af.hvp(af.prod(x), [np.array([1.0, -0.5, 0.25, 1.766])])[0]
+    np.testing.assert_allclose(hv, [0.0, 0.0, 5.298, 0.75], rtol=1e-12)
+
+
+CUMPROD_ZEROS = [[2.0, 0.0, 3.0, 0.0, 5.0], [0.0, 1.5, -2.0], [1.5, -2.0, 0.0],
+                 [0.0, 0.0, 0.0, 2.0], [0.0, 2.0, 0.0, 0.0], [1.0, 2.0, 3.0]]
+
+
+@pytest.mark.parametrize("values", CUMPROD_ZEROS)
+def test_cumprod_hessian_vector_product_is_exact_at_zeros(values) -> None:
+    a = np.array(values)
+    seed = np.arange(1.0, len(a) + 1)
+    v = np.linspace(-1.0, 1.3, len(a))
+    x = af.Parameter(a, name="x")
+    hv = af.hvp(af.sum(af.cumprod(x) * seed), [v])[0]
+    expected = _central(lambda b: _cumprod_gradient(b, seed), a, v)
+    np.testing.assert_allclose(hv, expected, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize(("values", "vector", "axis"), PROD_ZEROS)
+def test_prod_hessian_vector_product_is_torchs(values, vector, axis) -> None:
+    torch = pytest.importorskip("torch")
+    a, v = np.array(values), np.array(vector)
+    t = torch.tensor(a, requires_grad=True)
+    if axis is None:
+        product = t.prod()
+    elif isinstance(axis, int):
+        product = t.prod(dim=axis)
+    else:  # (0, 1) of a matrix
+        product = t.prod(dim=1).prod(dim=0)
+    grad, = torch.autograd.grad(product.sum(), t, create_graph=True)
+    expected, = torch.autograd.grad(grad, t, torch.tensor(v))
+    x = af.Parameter(a, name="x")
+    hv = af.hvp(af.sum(af.prod(x, axis=axis)), [v])[0]
+    np.testing.assert_allclose(hv, expected.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("values", CUMPROD_ZEROS)
+def test_cumprod_hessian_vector_product_is_torchs(values) -> None:
+    torch = pytest.importorskip("torch")
+    a = np.array(values)
+    seed, v = np.arange(1.0, len(a) + 1), np.linspace(-1.0, 1.3, len(a))
+    t = torch.tensor(a, requires_grad=True)
+    grad, = torch.autograd.grad(torch.cumprod(t, 0), t, torch.tensor(seed), create_graph=True)
+    expected, = torch.autograd.grad(grad, t, torch.tensor(v))
+    x = af.Parameter(a, name="x")
+    hv = af.hvp(af.sum(af.cumprod(x) * seed), [v])[0]
+    np.testing.assert_allclose(hv, expected.numpy(), rtol=1e-12, atol=1e-12)
