@@ -41,6 +41,11 @@ class NonFiniteError(FlowGraphError, FloatingPointError):
     """A box produced NaN or Inf (raised when the graph checks finiteness)."""
 
 
+class ConcurrentUseError(FlowGraphError, RuntimeError):
+    """A graph was run from a second thread while another thread was using it (its
+    boxes hold one step's values: one thread at a time)."""
+
+
 class GradientCheckError(FlowGraphError, AssertionError):
     """Analytic gradients disagree with finite differences; ``.report`` has the details."""
 

@@ -285,6 +285,13 @@ class Leaf(Box):
     def bprop(self, grad: Any) -> None:
         return None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled and copied without the guard of the graphs that run it (a lock, made
+        again by the graphs of the copy)."""
+        state = dict(self.__dict__)
+        state.pop("_guard", None)
+        return state
+
 
 class Input(Leaf):
     """A value fed at run time: ``x = af.Input("x")``; ``graph.fprop({x: X})`` or ``{"x": X}``.
