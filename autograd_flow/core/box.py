@@ -319,6 +319,12 @@ class Parameter(Leaf):
         self.value = array
 
 
+def holds_box(value: Any) -> bool:
+    """Whether ``value`` is a box or a (nested) list or tuple holding one."""
+    return isinstance(value, Box) or (
+        isinstance(value, (list, tuple)) and any(holds_box(v) for v in value))
+
+
 def refuse_complex(value: Any, what: str, error: type[Exception] = TypeError) -> None:
     """Complex numbers have no place in a real-valued flow graph: say so where they enter
     (a Parameter, a Constant, a feed)."""
@@ -347,9 +353,14 @@ class Constant(Leaf):
 
 
 def as_box(value: Any) -> Box:
-    """A box as it is; a number or an array as a :class:`Constant`."""
+    """A box as it is; a list or tuple holding boxes as their stack (``np.stack`` of its
+    entries, nested lists stacked first: what numpy makes of a list of arrays); a
+    number or an array as a :class:`Constant`."""
     if isinstance(value, Box):
         return value
+    if isinstance(value, (list, tuple)) and holds_box(value):
+        entries = [as_box(v) if isinstance(v, (list, tuple)) else v for v in value]
+        return call_function(np.stack, (entries,), {})
     if isinstance(value, (int, float, complex, np.ndarray, np.generic, list, tuple)):
         return Constant(value)  # which refuses complex numbers with the reason
     raise TypeError(

@@ -135,6 +135,8 @@ class LogSumExp(_Reduction):
 
     def __init__(self, a: Any, axis: Axis = -1, keepdims: bool = False,
                  name: str | None = None) -> None:
+        if isinstance(axis, (list, tuple)) and len(axis) == 1:
+            axis = axis[0]  # the same axis, and (0,) on a 0-d array is scipy's and torch's 0
         super().__init__(a, axis=axis, keepdims=keepdims, name=name)
 
     def fprop(self, a):
@@ -165,6 +167,8 @@ class _Extremum(_Reduction):
 
     def _reduce(self, a: Any, function: Any) -> Any:
         axes = self.axes(a)
+        if self.initial in (-np.inf, np.inf) and np.result_type(a).kind in "biu":
+            a = np.asarray(a, np.result_type(a, self.initial))  # -inf is no integer
         if self.initial is None:
             if any(np.shape(a)[k] == 0 for k in axes):  # numpy's rule: an empty slice
                 raise BoxError(f"{describe(self)}: {function.__name__} over an empty axis "

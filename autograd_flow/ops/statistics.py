@@ -8,7 +8,8 @@ import numpy as np
 
 from ..core.box import Box, as_box
 from ..core.scope import composite
-from .arithmetic import Add, Div, Sub
+from .arithmetic import Add, Div, Sub, Where
+from .compare import Equal
 from .elementwise import Sqrt, Square
 from .indexing import GetItem
 from .join import Concatenate
@@ -33,9 +34,13 @@ def var(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False,
 @composite("std")
 def std(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False,
         name: str | None = None) -> Box:
-    """Standard deviation over ``axis``, as ``np.std``: sqrt(var(a)); its gradient is
-    infinite where the variance is 0 (as the square root's at 0)."""
-    return Sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims), name=name or "std")
+    """Standard deviation over ``axis``, as ``np.std``: sqrt(var(a)); its gradient is 0
+    where the variance is 0 (a single entry, or equal ones: a subgradient, as torch's
+    and HIPS autograd's), not 0 * inf."""
+    variance = var(a, axis=axis, ddof=ddof, keepdims=keepdims)
+    constant = Equal(variance, 0, name="var == 0")
+    root = Sqrt(Where(constant, 1, variance), name="sqrt(var)")  # 1: no 1 / 0 in bprop
+    return Where(constant, 0, root, name=name or "std")
 
 
 def _along(axis: int, part: slice) -> tuple[Any, ...]:

@@ -15,6 +15,12 @@ BINARY_SHAPES = [((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((4, 2, 3), (2,
                  ((), (2, 3)), ((2, 3), ())]
 NEW_SHAPES = [*BINARY_SHAPES, ((), ()), ((0,), (0,)), ((2, 0), (1,)), ((0, 3), (3,))]
 
+
+def two_to_the(b):
+    """2.0 ** b: a Python number base (issue 20: its float32 gradient was float64)."""
+    return 2.0 ** b
+
+
 TABLE: list[Case] = [
     *[Case(ops.Add, s, np.add) for s in BINARY_SHAPES],
     *[Case(ops.Sub, s, np.subtract) for s in BINARY_SHAPES],
@@ -26,6 +32,7 @@ TABLE: list[Case] = [
     Case(ops.Pow, ((4,),), lambda a: a ** 3, "real", {"exponent": 3}, reference_kwargs={}),
     *[Case(ops.Minimum, s, np.minimum) for s in BINARY_SHAPES],
     *[Case(ops.Power, s, np.power, ("positive", "real")) for s in BINARY_SHAPES],
+    *[Case(two_to_the, (s,), two_to_the) for s in [(), (2, 3)]],
     *[Case(ops.Where, (Aux(lambda rng, s=c: rng.random(s) < 0.5, "cond"), a, b),
            np.where) for c, a, b in [((3,), (3,), (3,)), ((2, 3), (3,), ()),
                                      ((2, 1), (1, 3), (2, 3)), ((), (2,), (2,))]],
@@ -250,3 +257,29 @@ def test_clip_numpy_scalar_bounds_do_not_promote_float32() -> None:
 def test_clip_refuses_bounds_it_cannot_use(bounds, message) -> None:
     with pytest.raises(af.BoxError, match=message):
         af.clip(af.Input("x"), *bounds)
+
+
+@pytest.mark.parametrize("build", [lambda a, b: af.power(a, b), lambda a, b: a ** b,
+                                   lambda a, b: np.power(a, b)])
+def test_power_with_a_zero_exponent_has_gradient_zero_at_a_zero_base(build) -> None:
+    """Issue 20: d/da a**0 at a = 0 was 0 * 0**-1 = NaN; HIPS autograd and torch give 0.
+    Away from a = 0 the mixed second derivative d/db (b a**(b-1)) = 1/a stays exact."""
+    a = af.Parameter(np.array([0.0, 2.0, -1.5]), name="a")
+    b = af.Parameter(np.array(0.0), name="b")
+    value, numeric, boxed = _both_grads(build, a.value, b.value)
+    np.testing.assert_array_equal(value, [1.0, 1.0, 1.0])
+    for grads in (numeric, boxed):
+        np.testing.assert_array_equal(grads[0], [0.0, 0.0, 0.0])
+        assert grads[1] == pytest.approx(np.log(2.0))
+    x = af.Parameter(np.array([2.0, -1.5]), name="x")
+    y = af.Parameter(np.array(0.0), name="y")
+    mixed = af.FlowGraph(af.grad(af.sum(af.grad(af.sum(build(x, y)), x)), y)).fprop()
+    assert mixed == pytest.approx(1 / 2.0 + 1 / -1.5)
+
+
+def test_power_of_a_number_base_keeps_float32_gradients() -> None:
+    x = af.Parameter(np.array([0.5, 1.0], np.float32), name="x")
+    graph = af.FlowGraph(af.sum(2.0 ** x))
+    assert graph.fprop().dtype == np.float32
+    assert graph.bprop()[x].dtype == np.float32
+    assert af.FlowGraph(af.grad(af.sum(2.0 ** x), x)).fprop().dtype == np.float32

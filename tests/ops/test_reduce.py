@@ -308,3 +308,45 @@ def test_cumprod_hessian_vector_product_is_torchs(values) -> None:
     x = af.Parameter(a, name="x")
     hv = af.hvp(af.sum(af.cumprod(x) * seed), [v])[0]
     np.testing.assert_allclose(hv, expected.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("axis", [(0,), (-1,), [0]])
+def test_logsumexp_of_a_0d_array_over_a_tuple_of_axis_0_is_scipys(axis) -> None:
+    """Issue 20: torch's and scipy's logsumexp take dim (0,) on a 0-d array; ours raised
+    AxisError. A one-axis tuple means that axis, on arrays of any rank."""
+    scipy_special = pytest.importorskip("scipy.special")
+    x = af.Parameter(np.array(1.5), name="x")
+    graph = af.FlowGraph(af.logsumexp(x, axis=axis))
+    assert graph.fprop() == scipy_special.logsumexp(1.5, axis=tuple(axis))
+    assert graph.bprop()[x] == 1.0
+    matrix = af.Parameter(np.arange(6.0).reshape(2, 3), name="m")
+    np.testing.assert_allclose(af.FlowGraph(af.logsumexp(matrix, axis=axis)).fprop(),
+                               scipy_special.logsumexp(matrix.value, axis=tuple(axis)))
+
+
+@pytest.mark.parametrize("reduce", [af.max, af.min])
+def test_max_and_min_of_integers_with_an_infinite_initial_are_floats(reduce) -> None:
+    """numpy cannot put -inf in an integer array (OverflowError): the integers promote,
+    as np.maximum(ints, -inf) does."""
+    x = af.Input("x")
+    initial = -np.inf if reduce is af.max else np.inf
+    ints = np.array([[3, -1, 2], [0, 5, 1]])
+    value = af.FlowGraph(reduce(x, axis=1, initial=initial)).fprop({x: ints})
+    assert value.dtype == np.float64
+    np.testing.assert_array_equal(value, (np.max if reduce is af.max else np.min)(
+        ints.astype(float), axis=1, initial=initial))
+
+
+def test_a_list_of_boxes_is_stacked_as_numpy_stacks_a_list_of_arrays() -> None:
+    """Issue 20: af.mean([x, x + 2]) did not stack the boxes."""
+    x = af.Parameter(np.array([1.0, 2.0]), name="x")
+    out = af.mean([x, x + 2], axis=0)
+    graph = af.FlowGraph(af.sum(out))
+    assert isinstance(out.inputs[0], ops.Stack)
+    np.testing.assert_array_equal(af.FlowGraph(out).fprop(), np.mean([[1, 2], [3, 4]],
+                                                                       axis=0))
+    graph.fprop()
+    np.testing.assert_array_equal(graph.bprop()[x], [1.0, 1.0])
+    nested = af.FlowGraph(af.sum([[x[0], 1.0], (2.0, x[1])])).fprop()
+    assert nested == 6.0
+    assert af.FlowGraph(af.max((x, x * 3))).fprop() == 6.0
