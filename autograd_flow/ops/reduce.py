@@ -1,7 +1,9 @@
 """Reductions (sum, mean, the numerically stable log-sum-exp, max, min, prod) and the
 running sum and product, with numpy's axis rules (negative axes, tuples, keepdims; an
 integer axis 0 or -1 on a 0-d array reduces nothing; an empty axis gives numpy's empty
-or identity result)."""
+or identity result) and numpy's arguments: ``dtype=``, ``initial=``, ``where=`` (the
+entries left out are replaced by the reduction's identity before reducing, so they get
+no gradient) and ``out=None``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -11,9 +13,10 @@ import numpy as np
 
 from ..core.box import Box
 from ..errors import BoxError, describe
-from .plumbing import astype_like, on_boxes, sum_like
+from .arithmetic import Add, Div, Mul, Where
+from .plumbing import BroadcastLike, astype_like, on_boxes, sum_like
 from .registry import function, primitive
-from .shape import Reshape
+from .shape import Astype, Reshape
 
 Axis = int | Sequence[int] | None
 
@@ -93,7 +96,7 @@ def expand_reduced(g: Any, ref: Any, axis: Axis, keepdims: bool) -> Any:
     return keep_dims(g, np.shape(ref), reduced_axes(axis, np.ndim(ref)))
 
 
-@primitive("sum", numpy=np.sum, method="sum", common=True)
+@primitive()
 class Sum(_Reduction):
     """y = sum of a over axis (all axes by default);   d a = d y broadcast back over the
     summed axes"""
@@ -107,7 +110,7 @@ class Sum(_Reduction):
         return np.broadcast_to(keep_dims(grad, np.shape(a), self.axes(a)), np.shape(a))
 
 
-@primitive("mean", numpy=np.mean, method="mean", common=True)
+@primitive()
 class Mean(_Reduction):
     """y = mean of a over axis (all axes by default; n entries each);   d a = d y / n
     broadcast back"""
@@ -183,7 +186,7 @@ class _Extremum(_Reduction):
         return expand_reduced(grad, a, self.axis, self.keepdims) * ties / count
 
 
-@primitive("max", numpy=(np.max, np.amax), aliases=("amax",), method="max", common=True)
+@primitive()
 class Max(_Extremum):
     """y = max of a over axis (all axes by default; numpy's initial= too);   d a = d y
     shared equally among the entries equal to the max (a subgradient at ties, as
@@ -193,7 +196,7 @@ class Max(_Extremum):
         return self._reduce(a, np.max)
 
 
-@primitive("min", numpy=(np.min, np.amin), aliases=("amin",), method="min", common=True)
+@primitive()
 class Min(_Extremum):
     """y = min of a over axis (all axes by default; numpy's initial= too);   d a = d y
     shared equally among the entries equal to the min (a subgradient at ties, as
@@ -203,7 +206,7 @@ class Min(_Extremum):
         return self._reduce(a, np.min)
 
 
-@primitive("prod", numpy=np.prod, method="prod", common=True, bound=3.0)
+@primitive()
 class Prod(_Reduction):
     """y = product of a over axis (all axes by default);   d a_i = d y * product of the
     other entries, counting the zeros of each slice (as torch does) so that the formula
@@ -225,6 +228,110 @@ class Prod(_Reduction):
         zeros_part = np.where(np.equal(others, 0), 1, np.where(np.equal(others, 1),
                                                                  other_zero, 0))
         return expand_reduced(grad, a, self.axis, self.keepdims) * (rest / safe) * zeros_part
+
+
+def no_out(out: Any, what: str) -> None:
+    """Refuse numpy's ``out=`` unless it is None (numpy's default): a box has no array
+    to write into."""
+    if out is not None:
+        raise TypeError(f"af.{what}(..., out=...): a box's value is computed when its graph "
+                        "runs, so there is no array to write it into; use the box it returns.")
+
+
+def converted(a: Any, dtype: Any) -> Any:
+    """a converted to ``dtype`` before reducing, as numpy's ``dtype=`` (None: as it is)."""
+    return a if dtype is None else Astype(a, dtype)
+
+
+def everywhere(where: Any) -> bool:
+    """Whether ``where=`` keeps every entry (numpy's default True)."""
+    return not isinstance(where, Box) and np.ndim(where) == 0 and bool(where)
+
+
+def masked(a: Any, where: Any, fill: float) -> tuple[Any, Box | None]:
+    """(a with the entries ``where`` leaves out replaced by ``fill``, the mask broadcast
+    to a's shape): (a, None) when ``where`` keeps everything. The mask must broadcast to
+    a's shape, as numpy requires; it gets no gradient, and the entries it leaves out get
+    0 (even where they are nan)."""
+    if everywhere(where):
+        return a, None
+    mask = BroadcastLike(where, a, name="where")
+    return Where(mask, a, fill, name="a where"), mask
+
+
+@function("sum", box=Sum, numpy=np.sum, method="sum", common=True)
+def sum(a: Any, axis: Axis = None, dtype: Any = None, out: Any = None,
+        keepdims: bool = False, initial: float | None = None, where: Any = True,
+        name: str | None = None) -> Box:
+    """Sum over ``axis`` (all axes by default), as ``np.sum``: ``dtype=`` converts
+    first, ``initial=`` is added, ``where=`` (a boolean mask broadcasting to a's
+    shape, an array or a box) sums only the entries it keeps. d a = d y broadcast back
+    (0 where ``where`` is False)."""
+    no_out(out, "sum")
+    a = masked(converted(a, dtype), where, 0)[0]
+    if initial is None:
+        return Sum(a, axis=axis, keepdims=keepdims, name=name)
+    return Add(Sum(a, axis=axis, keepdims=keepdims), initial, name=name or "sum")
+
+
+@function("mean", box=Mean, numpy=np.mean, method="mean", common=True)
+def mean(a: Any, axis: Axis = None, dtype: Any = None, out: Any = None,
+         keepdims: bool = False, *, where: Any = True, name: str | None = None) -> Box:
+    """Mean over ``axis`` (all axes by default), as ``np.mean``: ``dtype=`` converts
+    first; ``where=`` averages only the entries it keeps (nan for a slice it leaves
+    empty, as numpy). d a = d y / n broadcast back (0 where ``where`` is False)."""
+    no_out(out, "mean")
+    a, mask = masked(converted(a, dtype), where, 0)
+    if mask is None:
+        return Mean(a, axis=axis, keepdims=keepdims, name=name)
+    count = Sum(astype_like(mask, a), axis=axis, keepdims=keepdims, name="n")
+    return Div(Sum(a, axis=axis, keepdims=keepdims), count, name=name or "mean")
+
+
+@function("prod", box=Prod, numpy=np.prod, method="prod", common=True, bound=3.0)
+def prod(a: Any, axis: Axis = None, dtype: Any = None, out: Any = None,
+         keepdims: bool = False, initial: float | None = None, where: Any = True,
+         name: str | None = None) -> Box:
+    """Product over ``axis`` (all axes by default), as ``np.prod``: ``dtype=`` converts
+    first, ``initial=`` multiplies, ``where=`` multiplies only the entries it keeps.
+    Its gradient counts each slice's zeros, so it is exact to second order at zeros
+    (see :class:`Prod`)."""
+    no_out(out, "prod")
+    a = masked(converted(a, dtype), where, 1)[0]
+    if initial is None:
+        return Prod(a, axis=axis, keepdims=keepdims, name=name)
+    return Mul(Prod(a, axis=axis, keepdims=keepdims), initial, name=name or "prod")
+
+
+def _extremum(cls: type[_Extremum], what: str, a: Any, axis: Axis, out: Any,
+              keepdims: bool, initial: float | None, where: Any, name: str | None) -> Box:
+    no_out(out, what)
+    if not everywhere(where) and initial is None:
+        raise ValueError(f"af.{what}(..., where=...) needs initial=..., the value of a slice "
+                         f"where= leaves empty: numpy's rule for np.{what}, which has no "
+                         "identity to fall back on.")
+    a = masked(a, where, initial)[0] if initial is not None else a
+    return cls(a, axis=axis, keepdims=keepdims, initial=initial, name=name)
+
+
+@function("max", box=Max, numpy=(np.max, np.amax), aliases=("amax",), method="max",
+          common=True)
+def max(a: Any, axis: Axis = None, out: Any = None, keepdims: bool = False,
+        initial: float | None = None, where: Any = True, name: str | None = None) -> Box:
+    """Maximum over ``axis`` (all axes by default), as ``np.max``: ``initial=`` takes
+    part, ``where=`` (with ``initial=``, as numpy requires) only the entries it keeps.
+    d a = d y shared equally among the entries equal to the max (see :class:`Max`)."""
+    return _extremum(Max, "max", a, axis, out, keepdims, initial, where, name)
+
+
+@function("min", box=Min, numpy=(np.min, np.amin), aliases=("amin",), method="min",
+          common=True)
+def min(a: Any, axis: Axis = None, out: Any = None, keepdims: bool = False,
+        initial: float | None = None, where: Any = True, name: str | None = None) -> Box:
+    """Minimum over ``axis`` (all axes by default), as ``np.min``: ``initial=`` takes
+    part, ``where=`` (with ``initial=``, as numpy requires) only the entries it keeps.
+    d a = d y shared equally among the entries equal to the min (see :class:`Min`)."""
+    return _extremum(Min, "min", a, axis, out, keepdims, initial, where, name)
 
 
 def _along(a: Any, axis: int) -> tuple[np.ndarray, int]:
