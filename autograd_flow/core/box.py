@@ -169,6 +169,7 @@ class Box(NDArrayOperatorsMixin):
     __itruediv__ = NDArrayOperatorsMixin.__truediv__
     __ipow__ = NDArrayOperatorsMixin.__pow__
     __imod__ = NDArrayOperatorsMixin.__mod__
+    __ifloordiv__ = NDArrayOperatorsMixin.__floordiv__
 
     def __bool__(self) -> bool:
         raise _unknown_until_run(self, "its truth value")

@@ -229,6 +229,31 @@ class Mod(Box):
         return grad, -grad * np.floor(a / b)
 
 
+@primitive("floor_divide", numpy=np.floor_divide, domain=("wide", "nonzero"))
+class FloorDivide(Box):
+    """y = floor(a / b) (np.floor_divide, //);   no gradient (piecewise constant in a
+    and b: d a = d b = 0 away from the jumps, as floor's)"""
+
+    def fprop(self, a, b):
+        return np.floor_divide(a, b)
+
+    def bprop(self, grad, a, b):
+        return None, None
+
+
+@primitive("fmod", numpy=np.fmod, domain=("wide", "nonzero"))
+class Fmod(Box):
+    """y = a - b trunc(a / b), with the sign of a (np.fmod, C's fmod);
+    d a = d y,  d b = -d y * trunc(a / b)  (away from a / b integer, where y jumps)"""
+
+    def fprop(self, a, b):
+        return np.fmod(a, b)
+
+    def bprop(self, grad, a, b):
+        quotient = a / b
+        return grad, -grad * (np.sign(quotient) * np.floor(np.abs(quotient)))  # trunc
+
+
 @primitive("clip", numpy=np.clip)
 class Clip(Box):
     """y = a limited to [a_min, a_max] (settings: numbers, arrays or None for no bound);

@@ -45,6 +45,10 @@ TABLE: list[Case] = [
     *[Case(af.fmin, s, np.fmin) for s in NEW_SHAPES],
     *[Case(af.mod, s, np.mod, ("wide", "nonzero")) for s in NEW_SHAPES],
     *[Case(af.mod, s, np.mod, ("real", "positive")) for s in BINARY_SHAPES[:3]],
+    # issue 20: floor division (no gradient) and fmod (the sign of a)
+    *[Case(af.floor_divide, s, np.floor_divide, ("wide", "nonzero")) for s in NEW_SHAPES],
+    *[Case(af.fmod, s, np.fmod, ("wide", "nonzero")) for s in NEW_SHAPES],
+    *[Case(af.fmod, s, np.fmod, ("real", "positive")) for s in BINARY_SHAPES[:3]],
     *[Case(af.clip, (s,), np.clip, "real", bounds) for s in [(), (3,), (2, 3), (0,)]
       for bounds in [{"a_min": -0.5, "a_max": 0.5}, {"a_min": None, "a_max": 0.3},
                      {"a_min": -0.2, "a_max": None}, {"a_min": None, "a_max": None}]],
@@ -215,6 +219,38 @@ def test_percent_operator_and_remainder_build_mod() -> None:
                           (af.remainder(x, -3), np.mod([-4.0, 5.0], -3))]:
         assert isinstance(box, ops.Mod)
         assert af.FlowGraph(box).fprop({x: np.array([-4.0, 5.0])}).tolist() == expected.tolist()
+
+
+def test_fmod_takes_the_sign_of_a_and_its_divisor_gradient_is_minus_trunc() -> None:
+    """Issue 20: y = a - b trunc(a / b); d a = 1, d b = -trunc(a / b)."""
+    a = np.array([7.5, -7.5, 7.5, -7.5, 0.25, -0.25])
+    b = np.array([2.0, 2.0, -2.0, -2.0, 3.0, 3.0])
+    value, (d_a, d_b), (boxed_a, boxed_b) = _both_grads(af.fmod, a, b)
+    assert value.tolist() == np.fmod(a, b).tolist() == [1.5, -1.5, 1.5, -1.5, 0.25, -0.25]
+    assert d_a.tolist() == boxed_a.tolist() == [1.0] * 6
+    assert d_b.tolist() == boxed_b.tolist() == (-np.trunc(a / b)).tolist() \
+        == [-3.0, 3.0, 3.0, -3.0, 0.0, 0.0]
+
+
+def test_floor_division_is_numpys_and_has_no_gradient() -> None:
+    """Issue 20: //, //=, np.floor_divide and af.floor_divide build FloorDivide, whose
+    gradient is 0 in both inputs (piecewise constant, as floor)."""
+    a = np.array([7.5, -7.5, 7.5, -7.5, 0.25])
+    b = np.array([2.0, 2.0, -2.0, -2.0, 3.0])
+    value, (d_a, d_b), (boxed_a, boxed_b) = _both_grads(af.floor_divide, a, b)
+    assert value.tolist() == np.floor_divide(a, b).tolist() == [3.0, -4.0, -4.0, 3.0, 0.0]
+    assert d_a.tolist() == d_b.tolist() == boxed_a.tolist() == boxed_b.tolist() == [0.0] * 5
+    x = af.Input("x")
+    feed = np.array([-4.0, 5.0])
+    y = x
+    y //= 3.0
+    for box, expected in [(x // 3.0, feed // 3.0), (10.0 // x, 10.0 // feed), (y, feed // 3.0),
+                          (np.floor_divide(x, -3), np.floor_divide(feed, -3)),
+                          (np.fmod(x, 3.0), np.fmod(feed, 3.0))]:
+        assert isinstance(box, (ops.FloorDivide, ops.Fmod))
+        assert af.FlowGraph(box).fprop({x: feed}).tolist() == expected.tolist()
+    ints = af.Input("ints")
+    assert af.FlowGraph(ints // 4).fprop({ints: np.array([-9, 9])}).tolist() == [-3, 2]
 
 
 def test_clip_gradient_is_one_strictly_inside_and_zero_on_and_outside_the_bounds() -> None:
