@@ -227,3 +227,16 @@ def test_a_copied_graph_runs_in_another_thread_while_the_original_runs() -> None
     for thread in threads:
         thread.join()
     assert not wrong
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_a_copied_graph_indexed_by_a_fed_box_works(how) -> None:
+    """The marker GetItem keeps for an index box was copied as a new object, so the copy
+    refused its own index ("only integers, slices ... are valid indices")."""
+    x, ids = af.Input("x"), af.Input("ids")
+    graph = af.FlowGraph(af.sum(af.tanh(x)[None, ids] * 2.0), wrt=[x])
+    feed = {"x": np.array([-1.0, 0.5, 2.0]), "ids": np.array([2, 0, 2])}
+    copied = pickle.loads(pickle.dumps(graph)) if how == "pickle" else copy.deepcopy(graph)
+    assert copied.fprop(feed) == graph.fprop(feed)
+    (want,), (got,) = graph.bprop().values(), copied.bprop().values()
+    np.testing.assert_array_equal(got, want)
