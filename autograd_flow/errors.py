@@ -46,6 +46,11 @@ class ConcurrentUseError(FlowGraphError, RuntimeError):
     boxes hold one step's values: one thread at a time)."""
 
 
+class ShapeUnknownError(FlowGraphError, AttributeError, TypeError):
+    """A box's shape, dtype or length was asked for before its graph runs, and the
+    leaves it depends on do not declare them (an Input without ``shape=``/``dtype=``)."""
+
+
 class GradientCheckError(FlowGraphError, AssertionError):
     """Analytic gradients disagree with finite differences; ``.report`` has the details."""
 

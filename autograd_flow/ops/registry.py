@@ -107,14 +107,22 @@ def _signature_of(cls: type[Box]) -> inspect.Signature:
 def _function_of(cls: type[Box], name: str) -> Callable[..., Box]:
     """The af function that builds a ``cls`` box (``name=`` names the box)."""
 
+    signature = _signature_of(cls)
+    by_position = [p.name for p in signature.parameters.values()
+                   if cls.__init__ is Box.__init__ and p.kind is p.POSITIONAL_OR_KEYWORD]
+
     def build(*args: Any, **kwargs: Any) -> Box:
+        if by_position and kwargs.keys() - {"name"}:  # inputs by name (np.dot(a, b=b))
+            bound = signature.bind(*args, **kwargs).arguments
+            args = tuple(bound[p] for p in by_position if p in bound)
+            kwargs = {"name": bound["name"]} if "name" in bound else {}
         return cls(*args, **kwargs)
 
     build.__name__ = build.__qualname__ = name
     build.__module__ = "autograd_flow"
     formula = inspect.cleandoc(cls.__doc__ or "")
     build.__doc__ = f"{formula}\n\n(Builds a :class:`autograd_flow.ops.{cls.__name__}` box.)"
-    build.__signature__ = _signature_of(cls)  # type: ignore[attr-defined]
+    build.__signature__ = signature  # type: ignore[attr-defined]
     return build
 
 
