@@ -41,6 +41,16 @@ class NonFiniteError(FlowGraphError, FloatingPointError):
     """A box produced NaN or Inf (raised when the graph checks finiteness)."""
 
 
+class ConcurrentUseError(FlowGraphError, RuntimeError):
+    """A graph was run from a second thread while another thread was using it (its
+    boxes hold one step's values: one thread at a time)."""
+
+
+class ShapeUnknownError(FlowGraphError, AttributeError, TypeError):
+    """A box's shape, dtype or length was asked for before its graph runs, and the
+    leaves it depends on do not declare them (an Input without ``shape=``/``dtype=``)."""
+
+
 class GradientCheckError(FlowGraphError, AssertionError):
     """Analytic gradients disagree with finite differences; ``.report`` has the details."""
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
-from ..errors import BoxError, describe
+from ..errors import BoxError, ShapeUnknownError, describe
 from .numpy_protocol import call_function, call_ufunc
 from .scope import current_scopes
 
@@ -97,6 +97,9 @@ class Box(NDArrayOperatorsMixin):
     #: Set on primitives that run a user's code (NumericBprop runs a user's bprop): like
     #: a user's own box, they are only ever run, never traced nor run twice by a plan.
     runs_user_code: bool = False
+    #: An ``__init__`` argument kept under another attribute name (``{"shape":
+    #: "new_shape"}``): ``shape``, ``ndim``, ``size`` and ``dtype`` are the box's output's.
+    setting_attributes: ClassVar[dict[str, str]] = {}
 
     # boxes are compared and hashed by identity (they key dicts and feeds); np.equal
     # builds an Equal box
@@ -169,6 +172,7 @@ class Box(NDArrayOperatorsMixin):
     __itruediv__ = NDArrayOperatorsMixin.__truediv__
     __ipow__ = NDArrayOperatorsMixin.__pow__
     __imod__ = NDArrayOperatorsMixin.__mod__
+    __ifloordiv__ = NDArrayOperatorsMixin.__floordiv__
 
     def __bool__(self) -> bool:
         raise _unknown_until_run(self, "its truth value")
@@ -180,7 +184,10 @@ class Box(NDArrayOperatorsMixin):
         raise _unknown_until_run(self, "its number")
 
     def __len__(self) -> int:
-        raise _unknown_until_run(self, "its length")
+        shape = example(self, "its length")[0].shape
+        if not shape:
+            raise TypeError(f"{describe(self)} is 0-d: it has no len(), as a 0-d array has none.")
+        return int(shape[0])
 
     def __iter__(self) -> Iterator[Box]:
         raise TypeError(
@@ -210,14 +217,97 @@ class Box(NDArrayOperatorsMixin):
             value = self.fprop(*[i.value for i in inputs])
             object.__setattr__(self, "value", value)
             return value
-        if name in ("shape", "ndim", "dtype", "size") and inputs is not None:
-            raise AttributeError(f"{describe(self)}: its {name} is known only when the graph "
-                                 f"runs; read box.value.{name} after fprop.")
+        if name in ("shape", "ndim", "size") and inputs is not None:
+            return getattr(example(self, f"its {name}")[0], name)
+        if name == "dtype" and inputs is not None:
+            value, typed = example(self, "its dtype")
+            if not typed:
+                raise ShapeUnknownError(
+                    f"{describe(self)}: its dtype is known only when the graph runs "
+                    f"({_undeclared_dtype(self)} declares no dtype): feed the graph and read "
+                    "box.value.dtype after fprop, or declare the Input's dtype: "
+                    "af.Input(name, shape=..., dtype=np.float32).")
+            return value.dtype
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         shape = "" if self.value is None else f", shape={np.shape(self.value)}"
         return f"{type(self).__name__}('{self.name}'{shape})"
+
+
+def example(box: Box, what: str) -> tuple[np.ndarray, bool]:
+    """An array of the shape and dtype ``box`` will have, worked out before its graph
+    runs: its primitives' fprops run on the values of its Parameters and Constants and
+    on stand-ins of the shapes its Inputs declare (normal values for floats, zeros for
+    integers, which are valid indices). Also whether the dtype is known (every Input on
+    the way declares one). A ShapeUnknownError says why when it cannot be known: an
+    Input that declares no (whole) shape, a box of the user's own (its fprop is not run
+    outside a graph run), a shape that follows the values (a mask fed at run time), or
+    a box that fails on the stand-ins."""
+    values: dict[int, tuple[Any, bool, bool]] = {}  # id -> (value, stand-in, typed)
+    stack: list[Box] = [box]
+    while stack:
+        top = stack[-1]
+        if id(top) in values:
+            stack.pop()
+            continue
+        pending = [i for i in top.inputs if id(i) not in values]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        values[id(top)] = _example_of(top, [values[id(i)] for i in top.inputs], box, what)
+    value, _, typed = values[id(box)]
+    return np.asarray(value), typed
+
+
+def _example_of(box: Box, inputs: list[tuple[Any, bool, bool]], asked: Box,
+                what: str) -> tuple[Any, bool, bool]:
+    def unknown(reason: str, remedy: str = "") -> ShapeUnknownError:
+        return ShapeUnknownError(f"{describe(asked)}: {what} is known only when the graph "
+                                 f"runs ({reason}): feed the graph and read box.value after "
+                                 f"fprop{remedy}.")
+
+    if isinstance(box, Input):
+        if box.shape is None or any(side is None for side in box.shape):
+            declared = "no shape" if box.shape is None else f"shape {box.shape}"
+            raise unknown(f"{describe(box)} declares {declared}", ", or declare the Input's "
+                          f"whole shape: af.Input({box.name!r}, shape=(32, 64))")
+        shape = tuple(int(side) for side in box.shape if side is not None)
+        dtype = box.dtype if box.dtype is not None else np.dtype(np.float64)
+        placeholder = (np.random.default_rng(0).standard_normal(shape).astype(dtype)
+                       if dtype.kind == "f" else np.zeros(shape, dtype))
+        return placeholder, True, box.dtype is not None
+    if isinstance(box, Leaf):
+        if box.value is None:
+            raise unknown(f"{describe(box)} has no value until the graph runs")
+        return box.value, False, True
+    if opaque(box):
+        raise unknown(f"{describe(box)} is a box of your own, whose fprop runs only in a "
+                      "graph run")
+    stand_in = any(made_up for _, made_up, _ in inputs)
+    if stand_in and getattr(box, "data_dependent_shape", False):
+        raise unknown(f"the shape of {describe(box)} follows the values fed to its inputs")
+    try:
+        with np.errstate(all="ignore"):
+            value = box.fprop(*[v for v, _, _ in inputs])
+    except Exception as error:  # noqa: BLE001 (any failure: the shape is not known)
+        raise unknown(f"{describe(box)} fails on stand-in values of the declared shapes "
+                      f"({str(error).splitlines()[0] if str(error) else type(error).__name__})"
+                      ) from None
+    return value, stand_in, all(typed for _, _, typed in inputs)
+
+
+def _undeclared_dtype(box: Box) -> str:
+    """The first Input ``box`` depends on that declares no dtype, described."""
+    stack, seen = [box], set()
+    while stack:
+        top = stack.pop()
+        if isinstance(top, Input) and top.dtype is None:
+            return describe(top)
+        seen.add(id(top))
+        stack.extend(i for i in top.inputs if id(i) not in seen)
+    return "an Input"
 
 
 def _constructed(box: Box) -> None:
@@ -285,6 +375,13 @@ class Leaf(Box):
     def bprop(self, grad: Any) -> None:
         return None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled and copied without the guard of the graphs that run it (a lock, made
+        again by the graphs of the copy)."""
+        state = dict(self.__dict__)
+        state.pop("_guard", None)
+        return state
+
 
 class Input(Leaf):
     """A value fed at run time: ``x = af.Input("x")``; ``graph.fprop({x: X})`` or ``{"x": X}``.
@@ -310,6 +407,12 @@ class Parameter(Leaf):
         if array.dtype.kind != "f":
             array = array.astype(np.float64)
         self.value = array
+
+
+def holds_box(value: Any) -> bool:
+    """Whether ``value`` is a box or a (nested) list or tuple holding one."""
+    return isinstance(value, Box) or (
+        isinstance(value, (list, tuple)) and any(holds_box(v) for v in value))
 
 
 def refuse_complex(value: Any, what: str, error: type[Exception] = TypeError) -> None:
@@ -340,9 +443,14 @@ class Constant(Leaf):
 
 
 def as_box(value: Any) -> Box:
-    """A box as it is; a number or an array as a :class:`Constant`."""
+    """A box as it is; a list or tuple holding boxes as their stack (``np.stack`` of its
+    entries, nested lists stacked first: what numpy makes of a list of arrays); a
+    number or an array as a :class:`Constant`."""
     if isinstance(value, Box):
         return value
+    if isinstance(value, (list, tuple)) and holds_box(value):
+        entries = [as_box(v) if isinstance(v, (list, tuple)) else v for v in value]
+        return call_function(np.stack, (entries,), {})
     if isinstance(value, (int, float, complex, np.ndarray, np.generic, list, tuple)):
         return Constant(value)  # which refuses complex numbers with the reason
     raise TypeError(

@@ -8,12 +8,13 @@ import the layers above it).
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 
-from ..errors import FlowGraphError, describe
+from ..errors import ConcurrentUseError, FlowGraphError, describe
 from .box import Box, Constant, Input, Parameter
 from .feed import Feeder
 from .interpreter import Interpreter
@@ -65,6 +66,81 @@ def _compiler() -> Callable[[Schedule, bool], Runner]:
     return _COMPILER[0]
 
 
+class Guard:
+    """One step at a time for every graph over the same boxes. A box holds the value
+    (and gradient) of the step that last ran through it, so two threads running graphs
+    that share boxes (one graph, or a graph and the gradient and Hessian graphs derived
+    from it) would read each other's values: the second to enter is refused instead.
+    Graphs sharing an Input or a Parameter share one guard (the guards of their leaves
+    are merged, a union-find: ``parent`` points towards the guard in charge)."""
+
+    __slots__ = ("lock", "parent", "owner", "stepper")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.parent: Guard | None = None
+        #: the thread inside a step now, and the thread whose fprop ran last (its bprop
+        #: may follow; another thread's may not)
+        self.owner: int | None = None
+        self.stepper: int | None = None
+
+    def root(self) -> Guard:
+        """The guard in charge of this one's boxes."""
+        guard = self
+        while guard.parent is not None:
+            guard = guard.parent
+        return guard
+
+    def enter(self, phase: str, graph: FlowGraph) -> Guard | None:
+        """The guard in charge, held by the calling thread until :meth:`leave` (None
+        for a step inside a step of the same thread, which holds it already); a
+        ConcurrentUseError when another thread is inside a step, or (for bprop) when
+        another thread ran the fprop that bprop would differentiate."""
+        guard = self.root()
+        me = threading.get_ident()
+        if guard.owner == me:
+            return None
+        if not guard.lock.acquire(blocking=False):
+            raise ConcurrentUseError(
+                f"{phase} of {graph!r} while another thread is running a step of it (or "
+                "of a graph sharing its Inputs or Parameters): its boxes hold one step's "
+                "values. Give each thread its own graph (copy.deepcopy(graph)) or hold a "
+                "lock around each fprop and bprop.")
+        if phase == "bprop" and guard.stepper not in (None, me):
+            guard.lock.release()
+            raise ConcurrentUseError(
+                f"bprop of {graph!r}: the last fprop of its boxes ran in another thread "
+                "and overwrote this thread's step. Give each thread its own graph "
+                "(copy.deepcopy(graph)) or hold a lock around each fprop and bprop pair.")
+        guard.owner = guard.stepper = me
+        return guard
+
+    def leave(self) -> None:
+        """The step is over: another thread may enter."""
+        self.owner = None
+        self.lock.release()
+
+
+_MERGING = threading.Lock()
+
+
+def guard_of(leaves: Sequence[Box]) -> Guard:
+    """The guard of a graph over ``leaves`` (its Inputs and Parameters): theirs, merged
+    into one, or a new one, noted on each leaf."""
+    with _MERGING:
+        roots = []
+        for leaf in leaves:
+            guard = leaf.__dict__.get("_guard")
+            if guard is not None and guard.root() not in roots:
+                roots.append(guard.root())
+        root = roots[0] if roots else Guard()
+        for other in roots[1:]:
+            other.parent = root
+        for leaf in leaves:
+            leaf.__dict__["_guard"] = root
+        return root
+
+
 class FlowGraph:
     """A static flow graph over ``outputs``: build once, fprop/bprop many times.
 
@@ -76,6 +152,14 @@ class FlowGraph:
     (which checks box by box) or past ``plan.MAX_BOXES`` boxes; ``jit=True`` also runs
     chains of elementwise boxes in numba (the ``jit`` extra: without numba it raises
     ImportError).
+
+    A graph runs one step at a time: its boxes hold the values of the step that ran
+    last. Running it (or a graph sharing its Inputs or Parameters, such as the ones
+    :func:`~autograd_flow.hvp` derives) from a second thread while a first is inside
+    fprop or bprop, or calling bprop after another thread's fprop, raises
+    :class:`~autograd_flow.errors.ConcurrentUseError`. Give each thread its own graph
+    (``copy.deepcopy(graph)`` copies the boxes too), or hold a lock around each step.
+    A graph pickles and deep-copies (its boxes with it; its plans are compiled again).
     """
 
     def __init__(self, outputs: Box | Sequence[Box], wrt: Iterable[Box] | None = None,
@@ -98,6 +182,7 @@ class FlowGraph:
         self.parameters: list[Parameter] = [b for b in self.order if isinstance(b, Parameter)]
         self.wrt: tuple[Box, ...] = self.schedule.wrt
         self.check_finite = check_finite
+        self._options = {"check_finite": check_finite, "compile": compile, "jit": jit}
         members = set(map(id, self.order))
         for box in self.wrt:
             if isinstance(box, Constant):
@@ -118,6 +203,12 @@ class FlowGraph:
         self.derived: dict[tuple, Any] = {}
         #: what ran the last fprop and bprop: "plan" (generated code) or "interpreter"
         self.ran: dict[str, str] = {"fprop": "", "bprop": ""}
+        self._guard = guard_of(self.schedule.fed)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled (and deep-copied) as its outputs, wrt and options: the boxes travel
+        with their values, and the copy builds its schedule, feeder and plans anew."""
+        return (_rebuilt, (self.outputs, self.wrt, self._options))
 
     @property
     def skipped(self) -> list[Box]:
@@ -139,6 +230,14 @@ class FlowGraph:
         signature), the interpreter runs it; then the graph compiles a plan for that
         signature (see :meth:`source`), which runs from the third time on, with the same
         values and gradients (bit for bit)."""
+        guard = self._guard.enter("fprop", self)
+        try:
+            return self._fprop(feed)
+        finally:
+            if guard is not None:
+                guard.leave()
+
+    def _fprop(self, feed: Mapping[Any, Any] | None) -> Any:
         self._feeder.feed(feed or {})
         runner = self._runner
         if runner is not None:
@@ -157,6 +256,14 @@ class FlowGraph:
     def bprop(self, seed: Any = None) -> dict[Box, np.ndarray]:
         """Backpropagate from the first output (seeded with ``seed``, or 1 for a scalar
         output) and return ``{box: gradient}`` for each box of ``wrt``; sets ``.grad``."""
+        guard = self._guard.enter("bprop", self)
+        try:
+            return self._bprop(seed)
+        finally:
+            if guard is not None:
+                guard.leave()
+
+    def _bprop(self, seed: Any) -> dict[Box, np.ndarray]:
         seed = self._seed(seed)
         if self._ran_plan and self._runner is not None:
             grads = self._runner.bprop(seed)
@@ -230,6 +337,12 @@ class FlowGraph:
         names = ", ".join(o.name for o in self.outputs)
         return (f"FlowGraph(outputs=[{names}], boxes={len(self.order)}, "
                 f"parameters={len(self.parameters)})")
+
+
+def _rebuilt(outputs: tuple[Box, ...], wrt: tuple[Box, ...], options: dict[str, Any]
+             ) -> FlowGraph:
+    """A graph as :meth:`FlowGraph.__reduce__` saved it."""
+    return FlowGraph(outputs, wrt=wrt, **options)
 
 
 def handed(values: Any) -> Any:

@@ -18,11 +18,28 @@ UFUNCS: dict[np.ufunc, Callable[..., Any]] = {}
 FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {}
 
 
+#: numpy functions that read an attribute of a box (known before a run when its leaves
+#: declare their shapes, see :func:`autograd_flow.core.box.example`)
+_ATTRIBUTES: dict[Callable[..., Any], str] = {np.shape: "shape", np.ndim: "ndim", np.size: "size"}
+
+
 def _no_box_form(what: str) -> TypeError:
     return TypeError(
         f"{what} has no box form in autograd_flow: a box is a node of a flow graph, "
         "computed only when the graph runs. Use the af function of the same name where "
         "there is one, or compute it inside the fprop of a Box of your own.")
+
+
+#: a ufunc's keyword arguments at numpy's defaults, which change nothing on boxes
+_UFUNC_DEFAULTS: dict[str, Any] = {"where": True, "dtype": None, "casting": "same_kind",
+                                   "order": "K", "subok": True, "signature": None}
+
+
+def _is_ufunc_default(key: str, value: Any) -> bool:
+    if key == "out":
+        return value is None or (isinstance(value, tuple) and all(v is None for v in value))
+    default = _UFUNC_DEFAULTS.get(key, object())
+    return value is default or (isinstance(value, str) and value == default)
 
 
 def call_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
@@ -32,9 +49,10 @@ def call_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
     if build is None or method != "__call__":
         name = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
         raise _no_box_form(name)
-    if kwargs:
+    given = [key for key, value in kwargs.items() if not _is_ufunc_default(key, value)]
+    if given:
         raise TypeError(f"np.{ufunc.__name__} on boxes takes no keyword arguments "
-                        f"({', '.join(kwargs)}): a box's value is computed by its graph, "
+                        f"({', '.join(given)}): a box's value is computed by its graph, "
                         "so there is no out=, where= or dtype= to give.")
     return build(*inputs)
 
@@ -42,6 +60,9 @@ def call_ufunc(ufunc: np.ufunc, method: str, inputs: tuple[Any, ...],
 def call_function(function: Callable[..., Any], args: tuple[Any, ...],
                   kwargs: dict[str, Any]) -> Any:
     """``function(*args, **kwargs)`` (a numpy function) where an argument is a box."""
+    attribute = _ATTRIBUTES.get(function)
+    if attribute is not None and len(args) == 1 and not kwargs:
+        return getattr(args[0], attribute)  # np.shape(box): box.shape, known or explained
     build = FUNCTIONS.get(function)
     if build is None:
         raise _no_box_form(f"np.{getattr(function, '__name__', function)}")

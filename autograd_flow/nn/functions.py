@@ -90,8 +90,9 @@ def softmax_cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean",
     losses: Box = ops.Neg(ops.Pick(log_probs, safe, name="log f(x)_y"))
     factor: Box | None = None if weight is None else ops.Pick(
         ops.BroadcastLike(weight, log_probs), safe, name="weight[y]")
-    if kept is not None:
-        factor = kept if factor is None else ops.Mul(factor, kept)
+    if kept is not None:  # as the losses' dtype: a sum of booleans is int64, which promotes
+        kept_weight = ops.AstypeLike(kept, losses, name="kept")
+        factor = kept_weight if factor is None else ops.Mul(factor, kept_weight)
     if factor is not None:
         losses = ops.Mul(losses, factor)
     if label_smoothing:

@@ -12,7 +12,7 @@ import numpy as np
 from ..core.box import Box, Constant, user_site
 from ..errors import BoxError
 from .elementwise import sigmoid
-from .plumbing import sum_like
+from .plumbing import astype_like, sum_like
 from .registry import builds, method, primitive
 
 
@@ -123,7 +123,8 @@ class Minimum(Box):
 
 @primitive("power", common=True, domain="positive", bound=4.0)
 class Power(Box):
-    """y = a**b for a box exponent b;   d a = d y * b a**(b - 1),
+    """y = a**b for a box exponent b;   d a = d y * b a**(b - 1), and 0 at a = b = 0
+    (y = a**0 = 1 does not change; a = 1 stands in for 0 there, so no 0 * inf),
     d b = d y * y log(a) where a > 0, and 0 where a <= 0 (no real logarithm)"""
 
     def fprop(self, a, b):
@@ -131,8 +132,9 @@ class Power(Box):
 
     def bprop(self, grad, a, b):
         positive = a > 0
-        return (grad * b * a ** (b - 1),
-                grad * np.where(positive, self.value * np.log(np.where(positive, a, 1)), 0))
+        base = np.where(np.equal(a, 0) * np.equal(b, 0), 1, a)
+        log_a = np.log(astype_like(np.where(positive, a, 1), self.value))  # a number as y's dtype
+        return grad * b * base ** (b - 1), grad * np.where(positive, self.value * log_a, 0)
 
 
 @primitive("where", numpy=np.where, common=True)
@@ -225,6 +227,31 @@ class Mod(Box):
 
     def bprop(self, grad, a, b):
         return grad, -grad * np.floor(a / b)
+
+
+@primitive("floor_divide", numpy=np.floor_divide, domain=("wide", "nonzero"))
+class FloorDivide(Box):
+    """y = floor(a / b) (np.floor_divide, //);   no gradient (piecewise constant in a
+    and b: d a = d b = 0 away from the jumps, as floor's)"""
+
+    def fprop(self, a, b):
+        return np.floor_divide(a, b)
+
+    def bprop(self, grad, a, b):
+        return None, None
+
+
+@primitive("fmod", numpy=np.fmod, domain=("wide", "nonzero"))
+class Fmod(Box):
+    """y = a - b trunc(a / b), with the sign of a (np.fmod, C's fmod);
+    d a = d y,  d b = -d y * trunc(a / b)  (away from a / b integer, where y jumps)"""
+
+    def fprop(self, a, b):
+        return np.fmod(a, b)
+
+    def bprop(self, grad, a, b):
+        quotient = a / b
+        return grad, -grad * (np.sign(quotient) * np.floor(np.abs(quotient)))  # trunc
 
 
 @primitive("clip", numpy=np.clip)

@@ -22,6 +22,9 @@ class _FromInput:
     def __repr__(self) -> str:
         return "<index array from an input box>"
 
+    def __reduce__(self) -> str:
+        return "FROM_INPUT"  # pickled and copied as the one marker, so ``is`` still finds it
+
 
 FROM_INPUT = _FromInput()
 

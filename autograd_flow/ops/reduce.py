@@ -1,7 +1,9 @@
 """Reductions (sum, mean, the numerically stable log-sum-exp, max, min, prod) and the
 running sum and product, with numpy's axis rules (negative axes, tuples, keepdims; an
 integer axis 0 or -1 on a 0-d array reduces nothing; an empty axis gives numpy's empty
-or identity result)."""
+or identity result) and numpy's arguments: ``dtype=``, ``initial=``, ``where=`` (the
+entries left out are replaced by the reduction's identity before reducing, so they get
+no gradient) and ``out=None``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -11,9 +13,10 @@ import numpy as np
 
 from ..core.box import Box
 from ..errors import BoxError, describe
-from .plumbing import astype_like, on_boxes, sum_like
+from .arithmetic import Add, Div, Mul, Where
+from .plumbing import BroadcastLike, astype_like, on_boxes, sum_like
 from .registry import function, primitive
-from .shape import Reshape
+from .shape import Astype, Reshape
 
 Axis = int | Sequence[int] | None
 
@@ -93,7 +96,7 @@ def expand_reduced(g: Any, ref: Any, axis: Axis, keepdims: bool) -> Any:
     return keep_dims(g, np.shape(ref), reduced_axes(axis, np.ndim(ref)))
 
 
-@primitive("sum", numpy=np.sum, method="sum", common=True)
+@primitive()
 class Sum(_Reduction):
     """y = sum of a over axis (all axes by default);   d a = d y broadcast back over the
     summed axes"""
@@ -107,7 +110,7 @@ class Sum(_Reduction):
         return np.broadcast_to(keep_dims(grad, np.shape(a), self.axes(a)), np.shape(a))
 
 
-@primitive("mean", numpy=np.mean, method="mean", common=True)
+@primitive()
 class Mean(_Reduction):
     """y = mean of a over axis (all axes by default; n entries each);   d a = d y / n
     broadcast back"""
@@ -135,6 +138,8 @@ class LogSumExp(_Reduction):
 
     def __init__(self, a: Any, axis: Axis = -1, keepdims: bool = False,
                  name: str | None = None) -> None:
+        if isinstance(axis, (list, tuple)) and len(axis) == 1:
+            axis = axis[0]  # the same axis, and (0,) on a 0-d array is scipy's and torch's 0
         super().__init__(a, axis=axis, keepdims=keepdims, name=name)
 
     def fprop(self, a):
@@ -165,6 +170,8 @@ class _Extremum(_Reduction):
 
     def _reduce(self, a: Any, function: Any) -> Any:
         axes = self.axes(a)
+        if self.initial in (-np.inf, np.inf) and np.result_type(a).kind in "biu":
+            a = np.asarray(a, np.result_type(a, self.initial))  # -inf is no integer
         if self.initial is None:
             if any(np.shape(a)[k] == 0 for k in axes):  # numpy's rule: an empty slice
                 raise BoxError(f"{describe(self)}: {function.__name__} over an empty axis "
@@ -179,7 +186,7 @@ class _Extremum(_Reduction):
         return expand_reduced(grad, a, self.axis, self.keepdims) * ties / count
 
 
-@primitive("max", numpy=(np.max, np.amax), aliases=("amax",), method="max", common=True)
+@primitive()
 class Max(_Extremum):
     """y = max of a over axis (all axes by default; numpy's initial= too);   d a = d y
     shared equally among the entries equal to the max (a subgradient at ties, as
@@ -189,7 +196,7 @@ class Max(_Extremum):
         return self._reduce(a, np.max)
 
 
-@primitive("min", numpy=(np.min, np.amin), aliases=("amin",), method="min", common=True)
+@primitive()
 class Min(_Extremum):
     """y = min of a over axis (all axes by default; numpy's initial= too);   d a = d y
     shared equally among the entries equal to the min (a subgradient at ties, as
@@ -199,24 +206,132 @@ class Min(_Extremum):
         return self._reduce(a, np.min)
 
 
-@primitive("prod", numpy=np.prod, method="prod", common=True, bound=3.0)
+@primitive()
 class Prod(_Reduction):
     """y = product of a over axis (all axes by default);   d a_i = d y * product of the
-    other entries, exactly where a has zeros: with no zero in a slice y / a_i, with one
-    zero there the product of the rest at the zero and 0 elsewhere, with two or more 0
-    everywhere. (Second derivatives are exact away from zeros.)"""
+    other entries, counting the zeros of each slice (as torch does) so that the formula
+    is exact to second order everywhere: d a_i = d y * (product of the nonzero others)
+    * (1 with no other zero; the other zero's own entry, whose value is 0, with one; 0
+    with more). Its derivative, and so H v, is then exact at zeros too (third and
+    higher derivatives at slices with two or more zeros are not)."""
 
     def fprop(self, a):
         return np.prod(a, axis=self.axes(a), keepdims=self.keepdims)
 
     def bprop(self, grad, a):
         zero = np.equal(a, 0)
-        zeros = np.sum(zero, axis=self.axis, keepdims=True)
         safe = np.where(zero, 1, a)
         rest = np.prod(safe, axis=self.axis, keepdims=True)  # the product of the nonzero ones
-        others = np.where(np.equal(zeros, 0), rest / safe,
-                          np.where(zero * np.equal(zeros, 1), rest, 0))
-        return expand_reduced(grad, a, self.axis, self.keepdims) * others
+        others = np.sum(zero, axis=self.axis, keepdims=True) - zero  # zeros besides a_i
+        at_zero = np.where(zero, a, 0)
+        other_zero = np.sum(at_zero, axis=self.axis, keepdims=True) - at_zero
+        zeros_part = np.where(np.equal(others, 0), 1, np.where(np.equal(others, 1),
+                                                                 other_zero, 0))
+        return expand_reduced(grad, a, self.axis, self.keepdims) * (rest / safe) * zeros_part
+
+
+def no_out(out: Any, what: str) -> None:
+    """Refuse numpy's ``out=`` unless it is None (numpy's default): a box has no array
+    to write into."""
+    if out is not None:
+        raise TypeError(f"af.{what}(..., out=...): a box's value is computed when its graph "
+                        "runs, so there is no array to write it into; use the box it returns.")
+
+
+def converted(a: Any, dtype: Any) -> Any:
+    """a converted to ``dtype`` before reducing, as numpy's ``dtype=`` (None: as it is)."""
+    return a if dtype is None else Astype(a, dtype)
+
+
+def everywhere(where: Any) -> bool:
+    """Whether ``where=`` keeps every entry (numpy's default True)."""
+    return not isinstance(where, Box) and np.ndim(where) == 0 and bool(where)
+
+
+def masked(a: Any, where: Any, fill: float) -> tuple[Any, Box | None]:
+    """(a with the entries ``where`` leaves out replaced by ``fill``, the mask broadcast
+    to a's shape): (a, None) when ``where`` keeps everything. The mask must broadcast to
+    a's shape, as numpy requires; it gets no gradient, and the entries it leaves out get
+    0 (even where they are nan)."""
+    if everywhere(where):
+        return a, None
+    mask = BroadcastLike(where, a, name="where")
+    return Where(mask, a, fill, name="a where"), mask
+
+
+@function("sum", box=Sum, numpy=np.sum, method="sum", common=True)
+def sum(a: Any, axis: Axis = None, dtype: Any = None, out: Any = None,
+        keepdims: bool = False, initial: float | None = None, where: Any = True,
+        name: str | None = None) -> Box:
+    """Sum over ``axis`` (all axes by default), as ``np.sum``: ``dtype=`` converts
+    first, ``initial=`` is added, ``where=`` (a boolean mask broadcasting to a's
+    shape, an array or a box) sums only the entries it keeps. d a = d y broadcast back
+    (0 where ``where`` is False)."""
+    no_out(out, "sum")
+    a = masked(converted(a, dtype), where, 0)[0]
+    if initial is None:
+        return Sum(a, axis=axis, keepdims=keepdims, name=name)
+    return Add(Sum(a, axis=axis, keepdims=keepdims), initial, name=name or "sum")
+
+
+@function("mean", box=Mean, numpy=np.mean, method="mean", common=True)
+def mean(a: Any, axis: Axis = None, dtype: Any = None, out: Any = None,
+         keepdims: bool = False, *, where: Any = True, name: str | None = None) -> Box:
+    """Mean over ``axis`` (all axes by default), as ``np.mean``: ``dtype=`` converts
+    first; ``where=`` averages only the entries it keeps (nan for a slice it leaves
+    empty, as numpy). d a = d y / n broadcast back (0 where ``where`` is False)."""
+    no_out(out, "mean")
+    a, mask = masked(converted(a, dtype), where, 0)
+    if mask is None:
+        return Mean(a, axis=axis, keepdims=keepdims, name=name)
+    count = Sum(astype_like(mask, a), axis=axis, keepdims=keepdims, name="n")
+    return Div(Sum(a, axis=axis, keepdims=keepdims), count, name=name or "mean")
+
+
+@function("prod", box=Prod, numpy=np.prod, method="prod", common=True, bound=3.0)
+def prod(a: Any, axis: Axis = None, dtype: Any = None, out: Any = None,
+         keepdims: bool = False, initial: float | None = None, where: Any = True,
+         name: str | None = None) -> Box:
+    """Product over ``axis`` (all axes by default), as ``np.prod``: ``dtype=`` converts
+    first, ``initial=`` multiplies, ``where=`` multiplies only the entries it keeps.
+    Its gradient counts each slice's zeros, so it is exact to second order at zeros
+    (see :class:`Prod`)."""
+    no_out(out, "prod")
+    a = masked(converted(a, dtype), where, 1)[0]
+    if initial is None:
+        return Prod(a, axis=axis, keepdims=keepdims, name=name)
+    return Mul(Prod(a, axis=axis, keepdims=keepdims), initial, name=name or "prod")
+
+
+def _extremum(cls: type[_Extremum], what: str, a: Any, axis: Axis, out: Any,
+              keepdims: bool, initial: float | None, where: Any, name: str | None) -> Box:
+    no_out(out, what)
+    if not everywhere(where) and initial is None:
+        raise ValueError(f"af.{what}(..., where=...) needs initial=..., the value of a slice "
+                         f"where= leaves empty: numpy's rule for np.{what}, which has no "
+                         "identity to fall back on.")
+    a = masked(a, where, initial)[0] if initial is not None else a
+    return cls(a, axis=axis, keepdims=keepdims, initial=initial, name=name)
+
+
+@function("max", box=Max, numpy=(np.max, np.amax), aliases=("amax",), method="max",
+          common=True)
+def max(a: Any, axis: Axis = None, out: Any = None, keepdims: bool = False,
+        initial: float | None = None, where: Any = True, name: str | None = None) -> Box:
+    """Maximum over ``axis`` (all axes by default), as ``np.max``: ``initial=`` takes
+    part, ``where=`` (with ``initial=``, as numpy requires) only the entries it keeps.
+    d a = d y shared equally among the entries equal to the max (see :class:`Max`)."""
+    return _extremum(Max, "max", a, axis, out, keepdims, initial, where, name)
+
+
+@function("min", box=Min, numpy=(np.min, np.amin), aliases=("amin",), method="min",
+          common=True)
+def min(a: Any, axis: Axis = None, out: Any = None, keepdims: bool = False,
+        initial: float | None = None, where: Any = True, name: str | None = None) -> Box:
+    """Minimum over ``axis`` (all axes by default), as ``np.min``: ``initial=`` takes
+    part, ``where=`` (with ``initial=``, as numpy requires) only the entries it keeps.
+    d a = d y shared equally among the entries equal to the min (see :class:`Min`)."""
+    return _extremum(Min, "min", a, axis, out, keepdims, initial, where, name)
 
 
 def _along(a: Any, axis: int) -> tuple[np.ndarray, int]:
@@ -267,9 +382,11 @@ def running_sum(a: Any, axis: int, reverse: bool = False) -> Any:
 @primitive()
 class Cumprod(_Cumulative):
     """y_k = prod_(i <= k) a_i along axis;   d a_j = sum_(k >= j) d y_k prod_(i <= k, i != j) a_i,
-    exactly where a has zeros: before the first zero z of a row, (reverse running sum of
-    d y * y)_j / a_j; at z, the reverse running sum of d y * cumprod(a with a_z := 1);
-    after z, 0. (Second derivatives are exact away from zeros.)"""
+    exact to second order where a has zeros: before the first zero z of a row,
+    (reverse running sum of d y * y)_j / a_j; at z, the reverse running sum of
+    d y * y', y' = cumprod(a with a_z := 1); after z, a_z (whose value is 0) times the
+    same gradient of y' (so the derivative at a_z is right). Third and higher
+    derivatives at rows with two or more zeros are not exact."""
 
     def __init__(self, a: Any, axis: int, name: str | None = None) -> None:
         super().__init__(a, axis=axis, name=name)
@@ -278,14 +395,25 @@ class Cumprod(_Cumulative):
         return running_product(a, self.axis)
 
     def bprop(self, grad, a):
-        zero = np.equal(a, 0)
-        seen = running_sum(zero, self.axis)
-        before, first = np.equal(seen, 0), zero * np.equal(seen, 1)
-        past_first = running_product(np.where(first, 1, a), self.axis)
-        inside = running_sum(grad * self.value, self.axis, reverse=True) / np.where(before, a, 1)
-        at_zero = running_sum(grad * past_first, self.axis, reverse=True)
-        grad_a = np.where(before, inside, np.where(first, at_zero, 0))
+        before, first, past_first, grad_a = _cumprod_gradient(grad, a, self.value, self.axis)
+        pivot = np.sum(np.where(first, a, 0), axis=self.axis, keepdims=True)  # a_z (0)
+        after = _cumprod_gradient(grad, np.where(first, 1, a), past_first, self.axis)[3]
+        grad_a = np.where(before, grad_a, np.where(first, grad_a, pivot * after))
         return sum_like(grad_a, a)  # a 0-d input ran as one entry of shape (1,)
+
+
+def _cumprod_gradient(grad: Any, a: Any, y: Any, axis: int) -> tuple[Any, Any, Any, Any]:
+    """The gradient of sum(grad * cumprod(a)) (y = cumprod(a)), exact in value where a
+    has zeros but 0 after each row's first zero (so its derivative is not exact there):
+    (before the first zero, at the first zero, cumprod(a with its first zeros := 1),
+    the gradient)."""
+    zero = np.equal(a, 0)
+    seen = running_sum(zero, axis)
+    before, first = np.equal(seen, 0), zero * np.equal(seen, 1)
+    past_first = running_product(np.where(first, 1, a), axis)
+    inside = running_sum(grad * y, axis, reverse=True) / np.where(before, a, 1)
+    at_zero = running_sum(grad * past_first, axis, reverse=True)
+    return before, first, past_first, np.where(before, inside, np.where(first, at_zero, 0))
 
 
 def running_product(a: Any, axis: int) -> Any:

@@ -113,12 +113,14 @@ def _function_of(cls: type[Box], name: str) -> Callable[..., Box]:
     """The af function that builds a ``cls`` box (``name=`` names the box)."""
 
     signature = _signature_of(cls)
-    by_keyword = cls.__init__ is Box.__init__  # whose inputs Box.__init__ takes positionally
+    by_position = [p.name for p in signature.parameters.values()
+                   if cls.__init__ is Box.__init__ and p.kind is p.POSITIONAL_OR_KEYWORD]
 
     def build(*args: Any, **kwargs: Any) -> Box:
-        if by_keyword and kwargs.keys() - {"name"}:  # af.dot(a, b=b), as numpy calls it
-            bound = signature.bind(*args, **kwargs)
-            return cls(*bound.args, **bound.kwargs)
+        if by_position and kwargs.keys() - {"name"}:  # inputs by name (np.dot(a, b=b))
+            bound = signature.bind(*args, **kwargs).arguments
+            args = tuple(bound[p] for p in by_position if p in bound)
+            kwargs = {"name": bound["name"]} if "name" in bound else {}
         return cls(*args, **kwargs)
 
     space, _, build.__name__ = name.rpartition(".")

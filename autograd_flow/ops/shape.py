@@ -22,13 +22,14 @@ class Reshape(Box):
     """y = a viewed with a new shape;   d a = d y reshaped to a's shape"""
 
     linear_in = (0,)
+    setting_attributes = {"shape": "new_shape"}
 
     def __init__(self, a: Any, shape: int | Sequence[int], name: str | None = None) -> None:
-        self.shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        self.new_shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
         super().__init__(a, name=name)
 
     def fprop(self, a):
-        return np.reshape(a, self.shape)
+        return np.reshape(a, self.new_shape)
 
     def bprop(self, grad, a):
         return np.reshape(grad, np.shape(a))
@@ -150,20 +151,21 @@ class BroadcastTo(Box):
     """y = a broadcast to shape (numpy's rules);   d a = d y summed over the broadcast axes"""
 
     linear_in = (0,)
+    setting_attributes = {"shape": "new_shape"}
 
     def __init__(self, a: Any, shape: int | Sequence[int], name: str | None = None) -> None:
         super().__init__(a, name=name)
-        self.shape = as_tuple(integers_setting(self, shape, "shape"))
-        if any(side < 0 for side in self.shape):
-            raise BoxError(f"{describe(self)}: shape {self.shape} has a negative length.")
+        self.new_shape = as_tuple(integers_setting(self, shape, "shape"))
+        if any(side < 0 for side in self.new_shape):
+            raise BoxError(f"{describe(self)}: shape {self.new_shape} has a negative length.")
 
     def fprop(self, a):
         try:
-            return np.broadcast_to(a, self.shape)
+            return np.broadcast_to(a, self.new_shape)
         except ValueError:
             raise BoxError(
                 f"{describe(self)}: cannot broadcast an input of shape {np.shape(a)} to shape "
-                f"{self.shape}: aligned from the last axis, each axis of the input must have "
+                f"{self.new_shape}: aligned from the last axis, each axis of the input must have "
                 "length 1 or the target's length.") from None
 
     def bprop(self, grad, a):
@@ -222,6 +224,8 @@ class Astype(Box):
     """y = a converted to dtype;   d a = d y converted back to a's dtype (no gradient for
     an integer or boolean dtype, where y is piecewise constant in a)"""
 
+    setting_attributes = {"dtype": "new_dtype"}
+
     def __init__(self, a: Any, dtype: Any, name: str | None = None) -> None:
         super().__init__(a, name=name)
         try:
@@ -234,14 +238,14 @@ class Astype(Box):
         if target.kind not in "biuf":
             raise BoxError(f"{describe(self)}: astype converts to a boolean, integer or float "
                            f"dtype, not {target}.")
-        self.dtype = target.name  # a name, so the box is written back as code (af.testing)
+        self.new_dtype = target.name  # a name, so the box is written back as code (af.testing)
         self.differentiable = target.kind == "f"
 
     def fprop(self, a):
         if np.iscomplexobj(a):
             raise BoxError(f"{describe(self)}: complex inputs ({np.result_type(a)}) are not "
                            "supported; autograd_flow differentiates real arrays.")
-        return np.asarray(a).astype(self.dtype, copy=False)
+        return np.asarray(a).astype(self.new_dtype, copy=False)
 
     def bprop(self, grad, a):
         return astype_like(grad, a) if self.differentiable else None

@@ -8,34 +8,51 @@ import numpy as np
 
 from ..core.box import Box, as_box
 from ..core.scope import composite
-from .arithmetic import Add, Div, Sub
+from .arithmetic import Add, Div, Sub, Where
+from .compare import Equal
 from .elementwise import Sqrt, Square
 from .indexing import GetItem
 from .join import Concatenate
-from .plumbing import ZerosLike
-from .reduce import Mean, Sum
+from .plumbing import ZerosLike, astype_like
+from .reduce import Mean, Sum, converted, masked, no_out
 from .registry import function
 
 
 @function("var", numpy=np.var, method="var", graphs=False)
 @composite("var")
-def var(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False,
-        name: str | None = None) -> Box:
+def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
+        keepdims: bool = False, *, where: Any = True, name: str | None = None) -> Box:
     """Variance over ``axis``, as ``np.var``: sum((a - mean(a))**2) / (n - ddof), n the
-    number of entries reduced (numpy's two-pass formula, so the same rounding)."""
-    centered = Sub(a, Mean(a, axis=axis, keepdims=True), name="a - mean")
-    count = Sum(Add(ZerosLike(a), 1), axis=axis, keepdims=keepdims, name="n")
-    total = Sum(Square(centered), axis=axis, keepdims=keepdims)
+    number of entries reduced (numpy's two-pass formula, so the same rounding);
+    ``dtype=`` converts first, ``where=`` (a boolean mask broadcasting to a's shape)
+    takes only the entries it keeps (the others get no gradient)."""
+    no_out(out, "var")
+    a, mask = masked(converted(a, dtype), where, 0)
+    if mask is None:
+        ones = Add(ZerosLike(a), 1)
+        centered = Sub(a, Mean(a, axis=axis, keepdims=True), name="a - mean")
+        squares: Box = Square(centered)
+    else:
+        ones = astype_like(mask, a)
+        mean = Div(Sum(a, axis=axis, keepdims=True), Sum(ones, axis=axis, keepdims=True))
+        squares = Where(mask, Square(Sub(a, mean, name="a - mean")), 0)
+    count = Sum(ones, axis=axis, keepdims=keepdims, name="n")
+    total = Sum(squares, axis=axis, keepdims=keepdims)
     return Div(total, count - ddof if ddof else count, name=name or "var")
 
 
 @function("std", numpy=np.std, method="std", graphs=False)
 @composite("std")
-def std(a: Any, axis: Any = None, ddof: int = 0, keepdims: bool = False,
-        name: str | None = None) -> Box:
-    """Standard deviation over ``axis``, as ``np.std``: sqrt(var(a)); its gradient is
-    infinite where the variance is 0 (as the square root's at 0)."""
-    return Sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims), name=name or "std")
+def std(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
+        keepdims: bool = False, *, where: Any = True, name: str | None = None) -> Box:
+    """Standard deviation over ``axis``, as ``np.std`` (its ``dtype=`` and ``where=``
+    too): sqrt(var(a)); its gradient is 0 where the variance is 0 (a single entry, or
+    equal ones: a subgradient, as torch's and HIPS autograd's), not 0 * inf."""
+    no_out(out, "std")
+    variance = var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims, where=where)
+    constant = Equal(variance, 0, name="var == 0")
+    root = Sqrt(Where(constant, 1, variance), name="sqrt(var)")  # 1: no 1 / 0 in bprop
+    return Where(constant, 0, root, name=name or "std")
 
 
 def _along(axis: int, part: slice) -> tuple[Any, ...]:

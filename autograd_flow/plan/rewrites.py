@@ -53,10 +53,13 @@ def _axis_is_last(box: Box, ndim: int) -> bool:
     return isinstance(axis, (int, np.integer)) and axis % ndim == ndim - 1
 
 
-def _labels_fit(dtype: np.dtype, unsigned: np.dtype, classes: int, labels: Any) -> bool:
-    """Labels of the traced dtype in [0, C): seen as unsigned integers of their width,
-    negative labels are larger than any C, so one reduction checks both ends."""
-    return labels.dtype == dtype and np.maximum.reduce(labels.view(unsigned)) < classes
+def _labels_fit(dtype: np.dtype, classes: int, labels: Any) -> bool:
+    """Labels of the traced integer type (in either byte order) in [0, C): seen as
+    unsigned integers of their width and byte order, negative labels are larger than any
+    C, so one reduction checks both ends."""
+    kind = labels.dtype
+    return kind.newbyteorder("=") == dtype and np.maximum.reduce(
+        labels.view(kind.str.replace("i", "u"))) < classes
 
 
 def _subtract_at(d: Any, rows: np.ndarray, labels: Any, scale: Any) -> Any:
@@ -156,8 +159,7 @@ class SoftmaxCrossEntropy(Rewrite):
         a, labels = inputs
         n, classes = a.shape
         dtype = labels.dtype
-        tracer.check(partial(_labels_fit, dtype, np.dtype(f"u{dtype.itemsize}"), classes),
-                     labels, hint="labels_fit")
+        tracer.check(partial(_labels_fit, dtype, classes), labels, hint="labels_fit")
         rows = m.settings["rows"] = np.arange(n)
         z = m.settings["z"] = a - np.maximum.reduce(a, axis=1, keepdims=True)
         lse = m.settings["lse"] = np.log(np.add.reduce(np.exp(z), axis=1, keepdims=True))

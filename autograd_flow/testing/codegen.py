@@ -79,8 +79,9 @@ def _attributes(box: Box) -> dict[str, Any]:
     keyword = [p for p in parameters if p.kind is p.KEYWORD_ONLY]
     attributes = {}
     for parameter in positional[len(box.inputs):] + keyword:
-        if hasattr(box, parameter.name):
-            value = getattr(box, parameter.name)
+        attribute = type(box).setting_attributes.get(parameter.name, parameter.name)
+        if hasattr(box, attribute):
+            value = getattr(box, attribute)
             if not _is_default(parameter.default, value):
                 attributes[parameter.name] = value
     return attributes

@@ -460,3 +460,61 @@ def test_box_methods_are_ndarrays(method, function) -> None:
     box = af.Parameter(value, name="a")
     np.testing.assert_allclose(af.FlowGraph(method(box)).fprop(), function(value), rtol=1e-14)
     af.gradcheck(af.sum(method(box)), {})
+
+
+@pytest.mark.parametrize("options", CROSS_ENTROPY_OPTIONS, ids=str)
+@pytest.mark.parametrize("compile", [False, True])
+def test_cross_entropy_keeps_float32_with_every_option(options, compile) -> None:
+    """Issue 20: with ignore_index the mean divided by a sum of booleans (int64), which
+    made the float32 loss and gradient float64. Every option, interpreted and compiled,
+    and the gradient as boxes."""
+    rng = _rng(10)
+    logits = af.Parameter(rng.standard_normal((6, 4)).astype(np.float32), name="a")
+    if options.get("probabilities"):
+        target = rng.dirichlet(np.ones(4), size=6).astype(np.float32)
+    else:
+        target = np.array([0, 1, 2, 3, 1, 3])
+    options = {k: np.array(v, np.float32) if k == "weight" else v for k, v in options.items()}
+    loss = af.sum(af.softmax_cross_entropy(logits, af.Constant(target), **options))
+    graph = af.FlowGraph(loss, compile=compile)
+    for _ in range(3):
+        assert np.result_type(graph.fprop()) == np.float32
+        assert graph.bprop()[logits].dtype == np.float32
+    assert np.result_type(af.FlowGraph(af.grad(loss, logits)).fprop()) == np.float32
+
+
+@pytest.mark.parametrize("function", [af.softmax, af.log_softmax])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.bool_])
+def test_softmax_of_integers_promotes_to_floats(function, dtype) -> None:
+    """Issue 20: the max with initial=-inf overflowed on integers. int64 and int32 give
+    float64 as np.exp does (8-bit integers and booleans too, where np.exp would give
+    float16)."""
+    x = af.Input("x")
+    values = np.array([[0, 1, 2], [3, 1, 1]]).astype(dtype)
+    result = af.FlowGraph(function(x)).fprop({x: values})
+    expected = af.FlowGraph(function(x)).fprop({x: values.astype(np.float64)})
+    assert result.dtype == np.float64
+    np.testing.assert_array_equal(result, expected)
+
+
+@pytest.mark.parametrize(("value", "kwargs"), [
+    (np.array(2.0), {}), (np.array(2.0), {"axis": 0}), (np.ones((3, 1)), {"axis": 1}),
+    (np.full((2, 3), 1.5), {"axis": 1}), (np.array([[1.0, 2.0], [3.0, 3.0]]), {"axis": 1})])
+def test_std_has_gradient_zero_where_the_variance_is_zero(value, kwargs) -> None:
+    """Issue 20: std over a single entry (or equal ones) had NaN gradients (0 * inf);
+    HIPS autograd and torch give 0, and elsewhere the gradient is unchanged."""
+    x = af.Parameter(value, name="x")
+    out = af.sum(af.std(x, **kwargs))
+    graph = af.FlowGraph(out)
+    graph.fprop()
+    grad = graph.bprop()[x]
+    boxed = af.FlowGraph(af.grad(out, x)).fprop()
+    np.testing.assert_array_equal(boxed, grad)
+    assert np.isfinite(grad).all()
+    kept = np.std(value, axis=kwargs.get("axis") if value.ndim else None, keepdims=True)
+    np.testing.assert_array_equal(grad[np.broadcast_to(kept == 0, value.shape)], 0.0)
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(value, requires_grad=True)
+    dims = {"dim": kwargs["axis"]} if kwargs.get("axis") is not None and value.ndim else {}
+    torch.std(t, correction=0, **dims).sum().backward()
+    np.testing.assert_allclose(grad, t.grad.numpy(), rtol=1e-12)

@@ -15,6 +15,12 @@ BINARY_SHAPES = [((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((4, 2, 3), (2,
                  ((), (2, 3)), ((2, 3), ())]
 NEW_SHAPES = [*BINARY_SHAPES, ((), ()), ((0,), (0,)), ((2, 0), (1,)), ((0, 3), (3,))]
 
+
+def two_to_the(b):
+    """2.0 ** b: a Python number base (issue 20: its float32 gradient was float64)."""
+    return 2.0 ** b
+
+
 TABLE: list[Case] = [
     *[Case(ops.Add, s, np.add) for s in BINARY_SHAPES],
     *[Case(ops.Sub, s, np.subtract) for s in BINARY_SHAPES],
@@ -26,6 +32,7 @@ TABLE: list[Case] = [
     Case(ops.Pow, ((4,),), lambda a: a ** 3, "real", {"exponent": 3}, reference_kwargs={}),
     *[Case(ops.Minimum, s, np.minimum) for s in BINARY_SHAPES],
     *[Case(ops.Power, s, np.power, ("positive", "real")) for s in BINARY_SHAPES],
+    *[Case(two_to_the, (s,), two_to_the) for s in [(), (2, 3)]],
     *[Case(ops.Where, (Aux(lambda rng, s=c: rng.random(s) < 0.5, "cond"), a, b),
            np.where) for c, a, b in [((3,), (3,), (3,)), ((2, 3), (3,), ()),
                                      ((2, 1), (1, 3), (2, 3)), ((), (2,), (2,))]],
@@ -38,6 +45,10 @@ TABLE: list[Case] = [
     *[Case(af.fmin, s, np.fmin) for s in NEW_SHAPES],
     *[Case(af.mod, s, np.mod, ("wide", "nonzero")) for s in NEW_SHAPES],
     *[Case(af.mod, s, np.mod, ("real", "positive")) for s in BINARY_SHAPES[:3]],
+    # issue 20: floor division (no gradient) and fmod (the sign of a)
+    *[Case(af.floor_divide, s, np.floor_divide, ("wide", "nonzero")) for s in NEW_SHAPES],
+    *[Case(af.fmod, s, np.fmod, ("wide", "nonzero")) for s in NEW_SHAPES],
+    *[Case(af.fmod, s, np.fmod, ("real", "positive")) for s in BINARY_SHAPES[:3]],
     *[Case(af.clip, (s,), np.clip, "real", bounds) for s in [(), (3,), (2, 3), (0,)]
       for bounds in [{"a_min": -0.5, "a_max": 0.5}, {"a_min": None, "a_max": 0.3},
                      {"a_min": -0.2, "a_max": None}, {"a_min": None, "a_max": None}]],
@@ -210,6 +221,38 @@ def test_percent_operator_and_remainder_build_mod() -> None:
         assert af.FlowGraph(box).fprop({x: np.array([-4.0, 5.0])}).tolist() == expected.tolist()
 
 
+def test_fmod_takes_the_sign_of_a_and_its_divisor_gradient_is_minus_trunc() -> None:
+    """Issue 20: y = a - b trunc(a / b); d a = 1, d b = -trunc(a / b)."""
+    a = np.array([7.5, -7.5, 7.5, -7.5, 0.25, -0.25])
+    b = np.array([2.0, 2.0, -2.0, -2.0, 3.0, 3.0])
+    value, (d_a, d_b), (boxed_a, boxed_b) = _both_grads(af.fmod, a, b)
+    assert value.tolist() == np.fmod(a, b).tolist() == [1.5, -1.5, 1.5, -1.5, 0.25, -0.25]
+    assert d_a.tolist() == boxed_a.tolist() == [1.0] * 6
+    assert d_b.tolist() == boxed_b.tolist() == (-np.trunc(a / b)).tolist() \
+        == [-3.0, 3.0, 3.0, -3.0, 0.0, 0.0]
+
+
+def test_floor_division_is_numpys_and_has_no_gradient() -> None:
+    """Issue 20: //, //=, np.floor_divide and af.floor_divide build FloorDivide, whose
+    gradient is 0 in both inputs (piecewise constant, as floor)."""
+    a = np.array([7.5, -7.5, 7.5, -7.5, 0.25])
+    b = np.array([2.0, 2.0, -2.0, -2.0, 3.0])
+    value, (d_a, d_b), (boxed_a, boxed_b) = _both_grads(af.floor_divide, a, b)
+    assert value.tolist() == np.floor_divide(a, b).tolist() == [3.0, -4.0, -4.0, 3.0, 0.0]
+    assert d_a.tolist() == d_b.tolist() == boxed_a.tolist() == boxed_b.tolist() == [0.0] * 5
+    x = af.Input("x")
+    feed = np.array([-4.0, 5.0])
+    y = x
+    y //= 3.0
+    for box, expected in [(x // 3.0, feed // 3.0), (10.0 // x, 10.0 // feed), (y, feed // 3.0),
+                          (np.floor_divide(x, -3), np.floor_divide(feed, -3)),
+                          (np.fmod(x, 3.0), np.fmod(feed, 3.0))]:
+        assert isinstance(box, (ops.FloorDivide, ops.Fmod))
+        assert af.FlowGraph(box).fprop({x: feed}).tolist() == expected.tolist()
+    ints = af.Input("ints")
+    assert af.FlowGraph(ints // 4).fprop({ints: np.array([-9, 9])}).tolist() == [-3, 2]
+
+
 def test_clip_gradient_is_one_strictly_inside_and_zero_on_and_outside_the_bounds() -> None:
     a = np.array([-2.0, -1.0, -0.5, 0.0, 0.999, 1.0, 3.0])
     value, (numeric,), (boxed,) = _both_grads(lambda p: af.clip(p, -1, 1), a)
@@ -250,3 +293,29 @@ def test_clip_numpy_scalar_bounds_do_not_promote_float32() -> None:
 def test_clip_refuses_bounds_it_cannot_use(bounds, message) -> None:
     with pytest.raises(af.BoxError, match=message):
         af.clip(af.Input("x"), *bounds)
+
+
+@pytest.mark.parametrize("build", [lambda a, b: af.power(a, b), lambda a, b: a ** b,
+                                   lambda a, b: np.power(a, b)])
+def test_power_with_a_zero_exponent_has_gradient_zero_at_a_zero_base(build) -> None:
+    """Issue 20: d/da a**0 at a = 0 was 0 * 0**-1 = NaN; HIPS autograd and torch give 0.
+    Away from a = 0 the mixed second derivative d/db (b a**(b-1)) = 1/a stays exact."""
+    a = af.Parameter(np.array([0.0, 2.0, -1.5]), name="a")
+    b = af.Parameter(np.array(0.0), name="b")
+    value, numeric, boxed = _both_grads(build, a.value, b.value)
+    np.testing.assert_array_equal(value, [1.0, 1.0, 1.0])
+    for grads in (numeric, boxed):
+        np.testing.assert_array_equal(grads[0], [0.0, 0.0, 0.0])
+        assert grads[1] == pytest.approx(np.log(2.0))
+    x = af.Parameter(np.array([2.0, -1.5]), name="x")
+    y = af.Parameter(np.array(0.0), name="y")
+    mixed = af.FlowGraph(af.grad(af.sum(af.grad(af.sum(build(x, y)), x)), y)).fprop()
+    assert mixed == pytest.approx(1 / 2.0 + 1 / -1.5)
+
+
+def test_power_of_a_number_base_keeps_float32_gradients() -> None:
+    x = af.Parameter(np.array([0.5, 1.0], np.float32), name="x")
+    graph = af.FlowGraph(af.sum(2.0 ** x))
+    assert graph.fprop().dtype == np.float32
+    assert graph.bprop()[x].dtype == np.float32
+    assert af.FlowGraph(af.grad(af.sum(2.0 ** x), x)).fprop().dtype == np.float32

@@ -353,6 +353,26 @@ def test_errors_after_compiling_are_the_interpreters(bad: list[int], shown: str)
     assert graph.ran["fprop"] == "plan"
 
 
+@pytest.mark.parametrize("order", [">", "<"])
+def test_labels_in_either_byte_order_run_the_plan(order: str) -> None:
+    """Issue 20: big-endian labels were read in the machine's byte order by the plan's
+    range check, so every step fell back to the interpreter."""
+    rng = np.random.default_rng(5)
+    loss, feed = _mlp_loss(rng, 6, np.float64)
+    labels = next(k for k in feed if k.name == "y")
+    native = af.FlowGraph(loss, compile=False)
+    expected = _run(native, feed, steps=1)
+    feed = {**feed, labels: feed[labels].astype(f"{order}i8")}
+    graph = af.FlowGraph(loss)
+    for _ in range(2):
+        value, grads = _run(graph, feed)
+        assert graph.ran == {"fprop": "plan", "bprop": "plan"}
+        assert value == expected[0]
+        assert all(_same(grads[p], expected[1][p]) for p in grads)
+    with pytest.raises(af.LabelError, match=r"labels must lie in \[0, 3\)"):
+        graph.fprop({**feed, labels: np.array([0, 1, 3, 0, 1, 2], f"{order}i8")})
+
+
 def test_the_plan_cache_keeps_the_latest_signatures() -> None:
     rng = np.random.default_rng(5)
     loss, feed = _mlp_loss(rng, 4, np.float64)

@@ -9,12 +9,9 @@ import pytest
 from .hips_autograd import checks, run
 from .outcomes import NOT_EXPRESSIBLE, PASS
 
-_STD = "std of one entry has a NaN gradient (fixed on w3-20a)"
-#: checks fixed (or to be fixed) on another branch of the same issue, to be deleted when
-#: it is merged (strict: a check that passes fails, so no entry outlives its bug)
-KNOWN: dict[str, str] = {
-    **{f"systematic.test_std[{k}]": _STD for k in (0, 1, 12, 13, 22, 23, 26, 28, 39, 40)},
-}
+#: checks known to fail, with the reason (strict: a check that passes fails, so no entry
+#: outlives its bug); none today
+KNOWN: dict[str, str] = {}
 
 CHECKS = checks()
 

@@ -13,12 +13,9 @@ pytest.importorskip("expecttest")
 
 from .torch_samples import NOT_EXPRESSIBLE, PASS, cases, run  # noqa: E402
 
-#: cases fixed on another branch of the same issue, to be deleted when it is merged
-#: (strict: a case that passes fails the test, so the entry cannot outlive its bug)
-KNOWN: dict[str, str] = {
-    **{f"prod[{i}]": "prod's second derivative where the input has zeros (fixed on w3-20a)"
-       for i in (13, 17, 26, 28, 35)},
-}
+#: cases known to fail, with the reason (strict: a case that passes fails the test, so
+#: no entry outlives its bug); none today
+KNOWN: dict[str, str] = {}
 
 CASES = cases()
 

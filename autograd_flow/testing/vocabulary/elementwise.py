@@ -125,7 +125,8 @@ def _arctan2_ok(y: Any, x: Any) -> Any:
 
 
 def _mod_ok(a: Any, divisor: Any) -> Any:
-    """Away from mod's jumps where a / divisor is an integer (by 0.01 in a and in a / divisor)."""
+    """Away from the jumps of mod, fmod and floor_divide, where a / divisor is an integer
+    (by 0.01 in a and in a / divisor)."""
     quotient = a / divisor
     distance = np.abs(quotient - np.round(quotient))
     return (distance >= 0.01) & (distance * np.abs(divisor) >= 0.01)
@@ -155,5 +156,7 @@ RECIPES: dict[str, Recipe] = {
     "fmax": _untied(ops.Fmax),
     "fmin": _untied(ops.Fmin),
     "mod": _kept_if(_binary(ops.Mod, "nonzero"), _mod_ok),
+    "fmod": _kept_if(_binary(ops.Fmod, "nonzero"), _mod_ok),
+    "floor_divide": _kept_if(_binary(ops.FloorDivide, "nonzero"), _mod_ok),
     "clip": _clip,
 }

@@ -1,0 +1,45 @@
+"""Issue 20: numpy's own calls on boxes with numpy's default arguments (``out=None``,
+``dtype=None``, ``where=True``, ...) build the same boxes as without them; other values
+are refused by name; inputs given by keyword (``np.dot(a, b=b)``) are inputs."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_flow as af
+
+
+def _value(box: af.Box) -> np.ndarray:
+    return af.FlowGraph(box).fprop()
+
+
+VALUE = np.arange(1.0, 7.0).reshape(2, 3)
+
+
+@pytest.mark.parametrize(("call", "reference"), [
+    (lambda x: np.exp(x, out=None, dtype=None, where=True, casting="same_kind", order="K",
+                      subok=True), np.exp(VALUE)),
+    (lambda x: np.add(x, 1.0, out=(None,)), VALUE + 1),
+    (lambda x: np.fmod(x, 4.0, out=None), np.fmod(VALUE, 4.0)),
+    (lambda x: np.dot(x, x.T, out=None), VALUE @ VALUE.T),
+    (lambda x: af.dot(x, b=x.T), VALUE @ VALUE.T),
+    (lambda x: af.add(a=x, b=2.0, name="sum"), VALUE + 2),
+    (lambda x: np.sum(x, axis=0, dtype=None, out=None), VALUE.sum(axis=0)),
+    (lambda x: np.cumsum(x, 1, None, None), np.cumsum(VALUE, 1)),
+    (lambda x: np.std(x, axis=1, ddof=1, out=None), np.std(VALUE, axis=1, ddof=1)),
+])
+def test_numpys_default_arguments_build_the_same_boxes(call, reference) -> None:
+    x = af.Parameter(VALUE, name="x")
+    np.testing.assert_allclose(_value(call(x)), reference, rtol=1e-15)
+
+
+@pytest.mark.parametrize(("call", "argument"), [
+    (lambda x: np.exp(x, out=np.zeros((2, 3))), "out"),
+    (lambda x: np.exp(x, where=VALUE > 2), "where"),
+    (lambda x: np.exp(x, dtype=np.float32), "dtype"),
+])
+def test_other_ufunc_arguments_are_refused_by_name(call, argument) -> None:
+    x = af.Parameter(VALUE, name="x")
+    with pytest.raises(TypeError, match=rf"np.exp on boxes takes no keyword arguments "
+                                        rf"\({argument}\)"):
+        call(x)
