@@ -46,8 +46,10 @@ def call_of(box: Box) -> tuple[list[Any], dict[str, Any]]:
             value = box.name
         elif parameter.name == "value" and isinstance(box, Leaf):
             value = box.value
-        elif parameter.name in attributes and parameter.name not in _COMMON:
-            value = _placed(attributes[parameter.name], inputs)
+        elif cls.setting_attributes.get(parameter.name, parameter.name) in attributes \
+                and parameter.name not in _COMMON:
+            kept = cls.setting_attributes.get(parameter.name, parameter.name)
+            value = _placed(attributes[kept], inputs)
             if inputs and value is inputs[0]:  # an input kept as an attribute too
                 inputs.pop(0)
         elif inputs:

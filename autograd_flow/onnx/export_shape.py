@@ -85,7 +85,7 @@ def _expand_reduced(w: Writer, box: Box) -> str:
 
 @rule(ops.Reshape)
 def _reshape(w: Writer, box: Box) -> str:
-    return w.reshape(w.input(box, 0), box.shape)
+    return w.reshape(w.input(box, 0), box.new_shape)
 
 
 def transpose_rule(w: Writer, box: Box, perm: list[int]) -> str:
@@ -143,7 +143,7 @@ def _squeeze(w: Writer, box: Box) -> str:
 
 @rule(ops.BroadcastTo)
 def _broadcast_to(w: Writer, box: Box) -> str:
-    return w.op("Expand", w.input(box, 0), w.ints(list(box.shape)))
+    return w.op("Expand", w.input(box, 0), w.ints(list(box.new_shape)))
 
 
 @rule(ops.Astype, ops.AstypeLike)

@@ -27,9 +27,6 @@ from ..errors import BoxError, describe
 from .plumbing import on_boxes
 from .registry import function, primitive
 
-#: numpy's "not given" for pinv's rtol (rtol=None means something else)
-_NOT_GIVEN: Any = np._NoValue
-
 
 def transposed(x: Any) -> Any:
     """The matrices of x transposed (its last two axes swapped), on arrays and boxes."""
@@ -215,12 +212,15 @@ class Pinv(Box):
     (across a change of rank pinv jumps)"""
 
     def __init__(self, a: Any, rcond: Any = None, hermitian: bool = False, *,
-                 rtol: Any = _NOT_GIVEN, name: str | None = None) -> None:
+                 rtol: Any = None, name: str | None = None) -> None:
+        # rtol None: numpy's default cut-off (rcond's); a graph file keeps it as None
         self.rcond, self.hermitian, self.rtol = rcond, bool(hermitian), rtol
         super().__init__(a, name=name)
 
     def fprop(self, a):
         matrices(self, a)
+        if self.rtol is None:
+            return np.linalg.pinv(a, self.rcond, self.hermitian)
         return np.linalg.pinv(a, self.rcond, self.hermitian, rtol=self.rtol)
 
     def bprop(self, grad, a):
