@@ -85,7 +85,7 @@ def _mask_kind(mask: Box, who: str) -> str:
     if isinstance(mask, _COMPARISONS):
         return "b"
     if isinstance(mask, ops.Astype):
-        dtype: np.dtype | None = np.dtype(mask.dtype)
+        dtype: np.dtype | None = np.dtype(mask.new_dtype)
     elif isinstance(mask, Input):
         dtype = mask.dtype
     elif isinstance(mask, Leaf) and mask.value is not None:
