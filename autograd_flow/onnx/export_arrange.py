@@ -22,6 +22,54 @@ def _matmul(w: Writer, box: Box) -> str:
     return w.op("MatMul", *w.same(box))
 
 
+@rule(ops.Inner)
+def _inner(w: Writer, box: Box) -> str:
+    ra, rb = (w.rank(i) for i in box.inputs)
+    if ra == 0 or rb == 0:
+        return w.op("Mul", *w.same(box))
+    return w.op("Einsum", *w.same(box), equation=_contraction((ra, rb), ([ra - 1], [rb - 1])))
+
+
+@rule(ops.Cross)
+def _cross(w: Writer, box: Box) -> str:
+    """np.cross's formula: each entry of the vectors gathered along its axis, the
+    products' differences stacked along axisc (the z entry alone for two 2-vectors)"""
+    a_box, b_box = box.inputs
+    a, b = w.same(box)
+
+    def entries(x: str, source: Box, axis: int) -> list[str]:
+        """x's three entries along axis (zeros for the z of a 2-vector, as numpy pads)"""
+        axis %= w.rank(source)
+        xyz = [w.op("Gather", x, w.ints(k), axis=axis)
+               for k in range(w.length(box, source, axis))]
+        if len(xyz) == 2:
+            xyz.append(w.op("Expand", w.scalar(0, box), w.op("Shape", xyz[0])))
+        return xyz
+
+    p, q = entries(a, a_box, box.axisa), entries(b, b_box, box.axisb)
+
+    def term(i: int, j: int) -> str:  # p_i q_j - p_j q_i
+        return w.op("Sub", w.op("Mul", p[i], q[j]), w.op("Mul", p[j], q[i]))
+
+    if w.length(box, a_box, box.axisa % w.rank(a_box)) == 2 \
+            and w.length(box, b_box, box.axisb % w.rank(b_box)) == 2:
+        return term(0, 1)
+    y = w.op("Concat", *(w.unsqueeze(term(i, j), [-1]) for i, j in ((1, 2), (2, 0), (0, 1))),
+             axis=-1)
+    n = w.rank(box)
+    axisc = box.axisc % n
+    if axisc == n - 1:
+        return y
+    perm = list(range(n - 1))
+    perm.insert(axisc, n - 1)
+    return w.op("Transpose", y, perm=perm)
+
+
+@rule(ops.Det)
+def _det(w: Writer, box: Box) -> str:
+    return w.op("Det", w.input(box, 0, w.dtype(box)))
+
+
 @rule(ops.Vdot)
 def _vdot(w: Writer, box: Box) -> str:
     a, b = (w.reshape(name, [-1]) for name in w.same(box))
@@ -186,13 +234,22 @@ def _repeat(w: Writer, box: Box) -> str:
 @rule(ops.Pad)
 def _pad(w: Writer, box: Box) -> str:
     """ONNX Pad in constant mode; one Pad per axis, in order, when the axes' constants
-    differ (numpy fills axis k's margins over the axes padded before it)."""
+    differ (numpy fills axis k's margins over the axes padded before it). The modes that
+    copy entries (edge, reflect, symmetric, wrap): a Gather per padded axis of the index
+    of the entry each output entry copies (as the box computes them)."""
     a, values = box.inputs
     n = w.rank(a)
     x = w.input(box, 0)
     if n == 0:
         return w.op("Identity", x)
     pairs = pad_pairs(box.pad_width, n)
+    if box.mode != "constant":
+        sources = box.sources(np.empty(tuple(side or 0 for side in w.shape(a)), np.int8))
+        for axis, (pair, source) in enumerate(zip(pairs.tolist(), sources)):
+            if any(pair):
+                w.length(box, a, axis)
+                x = w.op("Gather", x, w.ints(source.tolist()), axis=axis)
+        return x if x != w.values.get(id(a)) else w.op("Identity", x)
     fill = w.input(box, 1, w.dtype(box))
     if np.size(w.sample(values)) == 1:
         pads = [int(p) for p in pairs[:, 0]] + [int(p) for p in pairs[:, 1]]

@@ -8,9 +8,9 @@ import numpy as np
 from onnx import helper
 
 from .. import ops
-from ..core.box import Box
+from ..core.box import Box, Constant
 from ..ops.axes import as_tuple
-from ..ops.indexing import FROM_INPUT
+from ..ops.indexing import FROM_INPUT, index_key
 from ..ops.reduce import reduced_axes
 from .writer import BEFORE, END, Writer, rule
 
@@ -167,10 +167,22 @@ def _pick(w: Writer, box: Box) -> str:
 
 @rule(ops.Concatenate)
 def _concatenate(w: Writer, box: Box) -> str:
+    """Concat; for a ``layout`` (hstack, vstack, dstack, column_stack) each input shaped
+    first as numpy shapes it (a Reshape where that adds axes)"""
     parts = w.same(box)
-    if box.axis is None:
+    if box.axis is None and box.layout is None:
         return w.op("Concat", *(w.reshape(p, [-1]) for p in parts), axis=0)
-    return w.op("Concat", *parts, axis=box.axis)
+    if box.layout is None:
+        return w.op("Concat", *parts, axis=box.axis)
+    shape_of, axis_of = ops.join.LAYOUTS[box.layout]
+    shaped = []
+    for part, source in zip(parts, box.inputs):
+        target = np.shape(shape_of(w.sample(source)))
+        if len(target) != w.rank(source):
+            w.static_shape(box, source)
+            part = w.reshape(part, list(target))
+        shaped.append(part)
+    return w.op("Concat", *shaped, axis=axis_of(len(target)))
 
 
 @rule(ops.Stack)
@@ -182,7 +194,7 @@ def _stack(w: Writer, box: Box) -> str:
 @rule(ops.Split)
 def _split(w: Writer, box: Box) -> str:
     a = box.inputs[0]
-    axis = box.axis % w.rank(a)
+    axis = box._axis(np.shape(w.sample(a)))
     w.length(box, a, axis)
     part = box._key(np.shape(w.sample(a)))[axis]
     return w.slice(w.input(box, 0), [part.start], [part.stop], [axis])
@@ -357,3 +369,93 @@ def _unsort(w: Writer, box: Box) -> str:
 @rule(ops.SeedAs)
 def _seed_as(w: Writer, box: Box) -> str:
     return w.op("Identity", w.input(box, 0))
+
+
+@rule(ops.AtLeast)
+def _at_least(w: Writer, box: Box) -> str:
+    """Unsqueeze where numpy adds the axes: (1, ...) in front of a 0-d or 1-D input,
+    one at the end for a third axis"""
+    n = w.rank(box.inputs[0])
+    axes = {0: [0, 1, 2][:box.ndmin], 1: [[], [0], [0, 2]][box.ndmin - 1],
+            2: [2] if box.ndmin == 3 else []}.get(n, [])
+    a = w.input(box, 0)
+    return w.unsqueeze(a, axes) if axes else w.op("Identity", a)
+
+
+@rule(ops.Variables)
+def _variables(w: Writer, box: Box) -> str:
+    a = box.inputs[0]
+    x = w.input(box, 0)
+    if w.rank(a) < 2:
+        x = w.unsqueeze(x, list(range(2 - w.rank(a))))
+    if box._transposed(w.sample(a)):
+        return w.op("Transpose", x, perm=[1, 0])
+    return x if x != w.values.get(id(a)) else w.op("Identity", x)
+
+
+@rule(ops.Columns)
+def _columns(w: Writer, box: Box) -> str:
+    g = w.input(box, 0)
+    if w.rank(box.inputs[1]) != 1:
+        return w.op("Identity", g)
+    n = w.rank(box.inputs[0])
+    return w.squeeze(g, [n - 1]) if box.back else w.unsqueeze(g, [n])
+
+
+def _positions(w: Writer, box: Box, array: Box, fixed: list[int]) -> np.ndarray:
+    """The flat position in ``array`` of each entry an index reads (the index the box
+    applies to the positions themselves); the index inputs ``fixed`` must be constants."""
+    for k in fixed:
+        if not isinstance(box.inputs[k], Constant):
+            raise w.refuse(box, f"its index input {box.inputs[k].name!r} is computed in the "
+                                "graph; the export writes fixed indices only.")
+    shape = w.static_shape(box, array)
+    return np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)
+
+
+@rule(ops.TakeAlongAxis)
+def _take_along_axis(w: Writer, box: Box) -> str:
+    """a flattened, gathered at the flat positions the indices read"""
+    positions = _positions(w, box, box.inputs[0], [1])
+    read = box.fprop(positions, w.sample(box.inputs[1]))
+    return w.op("Gather", w.reshape(w.input(box, 0), [-1]), w.ints(read.tolist()), axis=0)
+
+
+def _scattered(w: Writer, box: Box, a: str, values: str, positions: np.ndarray,
+               keep: np.ndarray | None, **attributes: Any) -> str:
+    """a flattened, with ``values`` (broadcast to the positions' shape) scattered at
+    ``positions`` (those where ``keep``), shaped back"""
+    values = w.reshape(w.op("Expand", values, w.ints(list(positions.shape))), [-1])
+    flat = positions.ravel()
+    if keep is not None:
+        values = w.op("Gather", values, w.ints(np.flatnonzero(keep).tolist()), axis=0)
+        flat = flat[keep.ravel()]
+    y = w.op("ScatterElements", w.reshape(a, [-1]), w.ints(flat.tolist()), values, axis=0,
+             **attributes)
+    return w.op("Reshape", y, w.op("Shape", a))
+
+
+@rule(ops.PutAlongAxis)
+def _put_along_axis(w: Writer, box: Box) -> str:
+    """ScatterElements of the values at the flat positions put; where one is put twice,
+    only the value numpy keeps (the last) is scattered"""
+    a = box.inputs[0]
+    positions = _positions(w, box, a, [1])
+    fancy = box.index(positions, w.sample(box.inputs[1]))
+    put = (positions.ravel() if box.axis is None else positions)[fancy]
+    keep = np.broadcast_to(box._winners(positions, fancy), put.shape)
+    dtype = w.dtype(box)
+    return _scattered(w, box, w.input(box, 0, dtype), w.input(box, 2, dtype), put, keep)
+
+
+@rule(ops.AddAt)
+def _add_at(w: Writer, box: Box) -> str:
+    """ScatterElements with reduction add of the values at the flat positions indexed
+    (an entry indexed twice gets both)"""
+    w.needs_opset(box, 16, "ScatterElements with reduction='add'")
+    a = box.inputs[0]
+    positions = _positions(w, box, a, list(range(2, len(box.inputs))))
+    key = index_key(box, box.index, tuple(w.sample(i) for i in box.inputs[2:]))
+    dtype = w.dtype(box)
+    return _scattered(w, box, w.input(box, 0, dtype), w.input(box, 1, dtype),
+                      positions[key], None, reduction="add")

@@ -24,6 +24,7 @@ from ..core.box import Box, Constant, Input, Parameter
 from ..core.graph import FlowGraph
 from ..errors import OnnxError, describe
 from . import export_arrange, export_math, export_shape  # noqa: F401 (register the rules)
+from .no_form import NO_FORM
 from .writer import RULES, Writer, is_weak
 
 #: the opset written when none is asked for
@@ -201,6 +202,8 @@ def _renamed(writer: Writer, start: int, name: str, wanted: str) -> str:
 
 
 def _no_form(box: Box) -> str:
+    if type(box) in NO_FORM:
+        return f"{describe(box)} has no ONNX form: {NO_FORM[type(box)]}."
     if type(box).__module__.startswith("autograd_flow."):
         return (f"{describe(box)} has no ONNX form (the ONNX export writes the primitives "
                 "listed in the README's ONNX section).")

@@ -13,7 +13,8 @@ onnx = pytest.importorskip("onnx")
 
 import autograd_flow as af  # noqa: E402
 from autograd_flow import nn, ops  # noqa: E402
-from autograd_flow.errors import OnnxError  # noqa: E402
+from autograd_flow.errors import OnnxError, describe  # noqa: E402
+from autograd_flow.onnx.no_form import NO_FORM  # noqa: E402
 
 from ..ops.table import Aux, Case, _rng  # noqa: E402
 from ..ops.test_table import ALL_ROWS  # noqa: E402
@@ -191,8 +192,6 @@ def test_two_inputs_of_one_name_are_refused(tmp_path):
 
 # -- every row of the op tables --------------------------------------------------------------
 
-#: boxes that run a bprop (of a linear box, of a user's box) rather than a formula
-NO_FORM = {ops.Adjoint, ops.NumericBprop}
 
 
 def _on_inputs(case: Case, dtype) -> tuple[af.Box, dict]:
@@ -203,8 +202,8 @@ def _on_inputs(case: Case, dtype) -> tuple[af.Box, dict]:
         if isinstance(spec, Aux):
             inputs.append(af.Constant(array, name=spec.label))
         else:
-            x = af.Input(f"in{k}")
-            feed[x] = np.asarray(array)
+            x = af.Input(f"in{k}", shape=np.shape(array), dtype=np.result_type(array))
+            x.value = feed[x] = np.asarray(array)  # rows that read their input's value
             inputs.append(x)
     return case.box(*inputs, **case.kwargs), feed
 
@@ -219,11 +218,22 @@ def test_every_op_table_row_runs_in_onnxruntime_as_in_fprop(case, dtype, tmp_pat
     try:
         model = af.onnx.export(graph, path)
     except OnnxError as error:
-        refused = {type(b) for b in graph.order} & NO_FORM or (
-            isinstance(box, ops.Astype) and "ONNX has no" in str(error))
-        assert refused, str(error)
+        from autograd_flow.core.box import Leaf
+        from autograd_flow.onnx.writer import RULES
+
+        unruled = [b for b in graph.order if type(b) not in RULES and not isinstance(b, Leaf)]
+        if unruled and type(unruled[0]) in NO_FORM:  # the first is named, with its reason
+            first = unruled[0]
+            assert f"{describe(first)} has no ONNX form: {NO_FORM[type(first)]}" \
+                in str(error), str(error)
+        elif unruled:  # a user's box (the numeric bprop's rows)
+            assert not type(unruled[0]).__module__.startswith("autograd_flow.")
+            assert f"{describe(unruled[0])} is a custom box" in str(error), str(error)
+        else:
+            assert isinstance(box, ops.Astype) and "ONNX has no" in str(error), str(error)
         assert "(created at " in str(error)
         return
+    assert not {type(b) for b in graph.order} & set(NO_FORM), "a listed box was written"
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
     try:
         got = run(path, {x.name: value for x, value in feed.items()})[0]
@@ -235,7 +245,10 @@ def test_every_op_table_row_runs_in_onnxruntime_as_in_fprop(case, dtype, tmp_pat
     assert_close(got, expected, dtype)
 
 
-def test_every_primitive_but_those_running_a_bprop_has_an_export_rule():
+def test_every_primitive_has_an_export_rule_or_a_reason_it_has_none():
     from autograd_flow.onnx.writer import RULES
 
-    assert set(ops.PRIMITIVES) | set(ops.PLUMBING) - NO_FORM <= set(RULES)
+    everything = set(ops.PRIMITIVES) | set(ops.PLUMBING)
+    assert everything - set(NO_FORM) <= set(RULES)
+    assert not set(NO_FORM) & set(RULES)
+    assert set(NO_FORM) <= everything
