@@ -252,3 +252,56 @@ def test_every_primitive_has_an_export_rule_or_a_reason_it_has_none():
     assert everything - set(NO_FORM) <= set(RULES)
     assert not set(NO_FORM) & set(RULES)
     assert set(NO_FORM) <= everything
+
+
+# -- the edges of the new rules --------------------------------------------------------------
+
+def _runs_as_fprop(box: af.Box, feed: dict, tmp_path: Path) -> None:
+    path = exported(box, tmp_path)
+    np.testing.assert_array_equal(run(path, {x.name: v for x, v in feed.items()})[0],
+                                  af.FlowGraph(box).fprop(feed))
+
+
+def test_floor_divide_is_numpys_not_the_floor_of_the_quotient(tmp_path):
+    """1 // 0.1 is 9 in numpy (1 - fmod(1, 0.1) = 0.9 exactly, over 0.1), floor(1 / 0.1)
+    is 10; integers floor too."""
+    x = af.Input("x", shape=(5,), dtype=np.float64)
+    _runs_as_fprop(af.floor_divide(x, 0.1), {x: np.array([1.0, -1.0, 0.3, 2.5, 7.0])},
+                   tmp_path)
+    i = af.Input("i", shape=(4,), dtype=np.int64)
+    _runs_as_fprop(af.floor_divide(i, np.array([2, 2, -2, -2])), {i: np.array([7, -7, 7, -7])},
+                   tmp_path)
+
+
+def test_copysign_reads_the_sign_of_a_negative_zero(tmp_path):
+    x = af.Input("x", shape=(4,), dtype=np.float64)
+    y = af.copysign(x, np.array([-0.0, 0.0, -2.0, 3.0]))
+    _runs_as_fprop(y, {x: np.array([1.0, -1.0, 2.0, -3.0])}, tmp_path)
+
+
+def test_put_along_axis_keeps_numpys_last_value_and_add_at_adds_each(tmp_path):
+    x = af.Input("x", shape=(2, 3), dtype=np.float64)
+    twice = np.array([[0, 0], [2, 2]])
+    values = np.array([[1.0, 2.0], [3.0, 4.0]])
+    feed = {x: RNG.standard_normal((2, 3))}
+    _runs_as_fprop(af.put_along_axis(x, twice, values, axis=1), feed, tmp_path)
+    _runs_as_fprop(af.add_at(x, (np.array([0, 0, 1]), np.array([1, 1, 2])),
+                             np.array([1.0, 2.0, 3.0])), feed, tmp_path)
+
+
+def test_an_index_computed_in_the_graph_is_refused_by_name(tmp_path):
+    x = af.Input("x", shape=(3,), dtype=np.float64)
+    i = af.Input("i", shape=(2,), dtype=np.int64)
+    with pytest.raises(OnnxError, match=r"TakeAlongAxis .*index input 'i' is computed"):
+        af.onnx.export(af.take_along_axis(x, i, axis=0), tmp_path / "m.onnx")
+
+
+def test_a_box_with_no_onnx_form_is_refused_with_its_reason(tmp_path):
+    x = af.Input("x", shape=(3, 3), dtype=np.float64)
+    graph = af.FlowGraph(af.linalg.cholesky(x))
+    graph.fprop({x: np.eye(3)})  # the export runs it on its last feed
+    with pytest.raises(OnnxError, match=r"Cholesky 'cholesky' \(created at test_export.py:"
+                                        r"\d+\) has no ONNX form: ONNX has no matrix "
+                                        "decomposition"):
+        af.onnx.export(graph, tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()
