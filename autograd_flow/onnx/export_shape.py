@@ -459,3 +459,77 @@ def _add_at(w: Writer, box: Box) -> str:
     dtype = w.dtype(box)
     return _scattered(w, box, w.input(box, 0, dtype), w.input(box, 1, dtype),
                       positions[key], None, reduction="add")
+
+
+@rule(ops.Gradient)
+def _gradient(w: Writer, box: Box) -> str:
+    """np.gradient's own formulas along the axis, as numpy computes them (differences in
+    f's dtype, the rest in float64, cast back): (f[i+1] - f[i-1]) / 2h inside
+    (a f[i-1] + b f[i] + c f[i+1] for unequal steps), and the one-sided differences of
+    edge_order at the two ends, joined"""
+    f = box.inputs[0]
+    axis = box._differences(w.sample(f))[0]
+    n = w.length(box, f, axis)
+    x = w.input(box, 0)
+    wide = x if w.dtype(f) == np.float64 else w.cast(x, np.float64)
+    steps: np.ndarray = box.spacing
+    if steps.ndim:
+        steps = np.diff(steps)
+        if (steps == steps[0]).all():
+            steps = steps[0]
+
+    def part(start: int, stop: int, source: str = wide) -> str:  # f[start:stop] on the axis
+        return w.slice(source, [start], [stop if stop else END], [axis])
+
+    def difference(first: tuple[int, int], second: tuple[int, int]) -> str:
+        step = w.op("Sub", part(*first, source=x), part(*second, source=x))
+        return step if w.dtype(f) == np.float64 else w.cast(step, np.float64)
+
+    def weighted(terms: list[tuple[Any, str]]) -> str:  # sum of coefficient * values
+        total = None
+        for coefficient, values in terms:
+            shape = [1] * w.rank(f)
+            if np.ndim(coefficient):
+                shape[axis] = -1
+            term = w.op("Mul", w.constant(np.reshape(coefficient, shape), np.float64), values)
+            total = term if total is None else w.op("Add", total, term)
+        assert total is not None
+        return total
+
+    def constant(value: Any) -> str:
+        return w.constant(value, np.float64)
+
+    uniform = np.ndim(steps) == 0
+    pieces = []
+    if box.edge_order == 1:
+        first = steps if uniform else steps[0]
+        pieces.append(w.op("Div", difference((1, 2), (0, 1)), constant(first)))
+    elif uniform:
+        pieces.append(weighted([(-1.5 / steps, part(0, 1)), (2. / steps, part(1, 2)),
+                                (-0.5 / steps, part(2, 3))]))
+    else:
+        d1, d2 = steps[0], steps[1]
+        pieces.append(weighted([(-(2. * d1 + d2) / (d1 * (d1 + d2)), part(0, 1)),
+                                ((d1 + d2) / (d1 * d2), part(1, 2)),
+                                (-d1 / (d2 * (d1 + d2)), part(2, 3))]))
+    if n > 2:
+        if uniform:
+            pieces.append(w.op("Div", difference((2, 0), (0, n - 2)), constant(2. * steps)))
+        else:
+            d1, d2 = steps[:-1], steps[1:]
+            pieces.append(weighted([(-d2 / (d1 * (d1 + d2)), part(0, n - 2)),
+                                    ((d2 - d1) / (d1 * d2), part(1, n - 1)),
+                                    (d1 / (d2 * (d1 + d2)), part(2, 0))]))
+    if box.edge_order == 1:
+        last = steps if uniform else steps[-1]
+        pieces.append(w.op("Div", difference((n - 1, 0), (n - 2, n - 1)), constant(last)))
+    elif uniform:
+        pieces.append(weighted([(0.5 / steps, part(n - 3, n - 2)),
+                                (-2. / steps, part(n - 2, n - 1)), (1.5 / steps, part(n - 1, 0))]))
+    else:
+        d1, d2 = steps[-2], steps[-1]
+        pieces.append(weighted([(d2 / (d1 * (d1 + d2)), part(n - 3, n - 2)),
+                                (-(d2 + d1) / (d1 * d2), part(n - 2, n - 1)),
+                                ((2. * d2 + d1) / (d2 * (d1 + d2)), part(n - 1, 0))]))
+    y = w.op("Concat", *pieces, axis=axis)
+    return y if w.dtype(box) == np.float64 else w.cast(y, w.dtype(box))

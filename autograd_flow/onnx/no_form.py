@@ -31,7 +31,6 @@ NO_FORM: dict[type, str] = {
     ops.Quantile: "not written yet (a sort by TopK and a Gather of the two entries around "
                   "each quantile could)",
     ops.QuantileGrad: "not written yet (the gradient of a quantile, which is not written)",
-    ops.Gradient: "not written yet (a fixed stencil along the axis could)",
     ops.Erfc: "ONNX has Erf only, and 1 - Erf loses erfc's relative accuracy for large "
               "arguments",
     ops.Gammaln: _SPECIAL.format("log-gamma"),

@@ -305,3 +305,14 @@ def test_a_box_with_no_onnx_form_is_refused_with_its_reason(tmp_path):
                                         "decomposition"):
         af.onnx.export(graph, tmp_path / "m.onnx")
     assert not (tmp_path / "m.onnx").exists()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("spacing", [0.3, np.array([0.0, 0.5, 0.7, 1.6, 2.0]),
+                                     np.array([1.0, 2.0, 3.0, 4.0, 5.0])],
+                         ids=["step", "points", "even points"])
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_gradient_gives_numpys_numbers_bit_for_bit(dtype, spacing, edge_order, tmp_path):
+    x = af.Input("x", shape=(3, 5), dtype=dtype)
+    y = af.gradient(x, spacing, axis=1, edge_order=edge_order)
+    _runs_as_fprop(y, {x: RNG.standard_normal((3, 5)).astype(dtype)}, tmp_path)
