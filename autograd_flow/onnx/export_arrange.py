@@ -346,3 +346,42 @@ def _kron(w: Writer, box: Box) -> str:
                 w.reshape(b, interleaved(ones, b_shape)))
     return w.reshape(wide, [p * q for p, q in zip(a_shape, b_shape)])
 
+
+
+@rule(ops.Quantile)
+def _quantile(w: Writer, box: Box) -> str:
+    """the reduced axes moved last and merged, sorted (TopK, smallest first), the
+    entries of ranks lo and hi gathered for each q and interpolated as numpy's _lerp
+    (a + (b - a) t, or b - (b - a) (1 - t) where t >= 0.5); NaN where a row holds a NaN
+    or has no entries.
+    The ranks and t follow the number of entries, q and the method only (the box's own);
+    for the nan-forms they follow the number of NaNs in each row, which this export does
+    not write."""
+    a = box.inputs[0]
+    if box.function.startswith("nan"):
+        raise w.refuse(box, f"{box.function}'s ranks follow the number of NaNs in each row, "
+                            "which this export does not write; use quantile, percentile or "
+                            "median.")
+    shape = w.static_shape(box, a)
+    ranks = box.ranks(np.zeros(shape))
+    if not ranks.n:  # (a median of no entries: NaN, as numpy)
+        return w.op("Identity", w.constant(np.full(ranks.out, np.nan, w.dtype(box))))
+    x = w.input(box, 0)
+    if ranks.order != list(range(len(shape))):
+        x = w.op("Transpose", x, perm=ranks.order)
+    rows = w.reshape(x, list(ranks.rest) + [ranks.n])
+    last = len(ranks.rest)
+    ordered, _ = w.op("TopK", rows, w.ints([ranks.n]), outputs=2, axis=last, largest=0,
+                      sorted=1)
+    low = w.op("Gather", ordered, w.ints(ranks.lo[:, 0].tolist()), axis=last)
+    high = w.op("Gather", ordered, w.ints(ranks.hi[:, 0].tolist()), axis=last)
+    t = ranks.t[:, 0]
+    step = w.op("Sub", high, low)
+    up = w.op("Add", low, w.op("Mul", step, w.constant(t, w.dtype(box))))
+    down = w.op("Sub", high, w.op("Mul", step, w.constant(1 - t, w.dtype(box))))
+    value = w.op("Where", w.constant(t >= 0.5), down, up)
+    nan = w.reduce("ReduceMax", w.cast(w.op("IsNaN", rows), np.int64), [last], True)
+    value = w.op("Where", w.cast(nan, np.bool_), w.scalar(np.nan, box), value)
+    if last:
+        value = w.op("Transpose", value, perm=[last] + list(range(last)))
+    return w.reshape(value, list(ranks.out))

@@ -5,6 +5,9 @@ raises OnnxError naming the box, the line that created it and this reason; nothi
 written. A few say "not written yet": ONNX could express them, this export does not."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from .. import ops
 
 _DECOMPOSITION = ("ONNX has no matrix decomposition or inverse (no LU, Cholesky, QR, "
@@ -28,9 +31,8 @@ NO_FORM: dict[type, str] = {
     ops.RunningArgExtremum: "ONNX has no running maximum or minimum (cummax, cummin)",
     ops.LogCumSumExp: "ONNX has no running maximum, which a running log-sum-exp needs to "
                       "keep from overflowing",
-    ops.Quantile: "not written yet (a sort by TopK and a Gather of the two entries around "
-                  "each quantile could)",
-    ops.QuantileGrad: "not written yet (the gradient of a quantile, which is not written)",
+    ops.QuantileGrad: "not written yet (a scatter of the weights through the sorting "
+                      "order could)",
     ops.Erfc: "ONNX has Erf only, and 1 - Erf loses erfc's relative accuracy for large "
               "arguments",
     ops.Gammaln: _SPECIAL.format("log-gamma"),
@@ -39,3 +41,11 @@ NO_FORM: dict[type, str] = {
     ops.LogNdtr: _SPECIAL.format(_LOG_NDTR),
     ops.LogNdtrSlope: _SPECIAL.format(_LOG_NDTR),
 }
+
+
+def _nan_form(box: ops.Quantile) -> bool:
+    return box.function.startswith("nan")
+
+
+#: box class -> the settings whose box the export refuses (a rule's refusal, named there)
+NO_FORM_WHEN: dict[type, Callable[[Any], bool]] = {ops.Quantile: _nan_form}

@@ -14,7 +14,7 @@ onnx = pytest.importorskip("onnx")
 import autograd_flow as af  # noqa: E402
 from autograd_flow import nn, ops  # noqa: E402
 from autograd_flow.errors import OnnxError, describe  # noqa: E402
-from autograd_flow.onnx.no_form import NO_FORM  # noqa: E402
+from autograd_flow.onnx.no_form import NO_FORM, NO_FORM_WHEN  # noqa: E402
 
 from ..ops.table import Aux, Case, _rng  # noqa: E402
 from ..ops.test_table import ALL_ROWS  # noqa: E402
@@ -226,6 +226,9 @@ def test_every_op_table_row_runs_in_onnxruntime_as_in_fprop(case, dtype, tmp_pat
             first = unruled[0]
             assert f"{describe(first)} has no ONNX form: {NO_FORM[type(first)]}" \
                 in str(error), str(error)
+        elif refused := [b for b in graph.order
+                         if type(b) in NO_FORM_WHEN and NO_FORM_WHEN[type(b)](b)]:
+            assert f"{describe(refused[0])} has no ONNX form" in str(error), str(error)
         elif unruled:  # a user's box (the numeric bprop's rows)
             assert not type(unruled[0]).__module__.startswith("autograd_flow.")
             assert f"{describe(unruled[0])} is a custom box" in str(error), str(error)
@@ -316,3 +319,23 @@ def test_gradient_gives_numpys_numbers_bit_for_bit(dtype, spacing, edge_order, t
     x = af.Input("x", shape=(3, 5), dtype=dtype)
     y = af.gradient(x, spacing, axis=1, edge_order=edge_order)
     _runs_as_fprop(y, {x: RNG.standard_normal((3, 5)).astype(dtype)}, tmp_path)
+
+
+@pytest.mark.parametrize("method", ["linear", "lower", "nearest", "hazen", "inverted_cdf"])
+def test_quantile_gives_numpys_numbers_and_nan_where_a_row_holds_one(method, tmp_path):
+    x = af.Input("x", shape=(3, 5), dtype=np.float64)
+    y = af.quantile(x, [0.1, 0.5, 0.95], axis=1, method=method)
+    X = RNG.standard_normal((3, 5))
+    X[1, 2] = np.nan
+    path = exported(y, tmp_path)
+    got = run(path, {"x": X})[0]
+    np.testing.assert_allclose(got, np.quantile(X, [0.1, 0.5, 0.95], axis=1, method=method),
+                               rtol=1e-12)
+    assert np.isnan(got[:, 1]).all() and not np.isnan(got[:, [0, 2]]).any()
+
+
+def test_a_nan_form_of_quantile_is_refused_with_its_reason(tmp_path):
+    x = af.Input("x", shape=(3, 5), dtype=np.float64)
+    with pytest.raises(OnnxError, match=r"Quantile .* has no ONNX form: nanmedian's ranks "
+                                        "follow the number of NaNs"):
+        af.onnx.export(af.nanmedian(x, axis=1), tmp_path / "m.onnx")
