@@ -28,8 +28,8 @@ NO_FORM: dict[type, str] = {
        for cls in (ops.SignDet, ops.LogAbsDet)},
     **{cls: _GRADIENT_PART for cls in (
         ops.InverseGaps, ops.Leading, ops.Trailing, ops.TallOnly, ops.Invertible)},
-    ops.RunningArgExtremum: "ONNX has no running maximum or minimum (cummax, cummin)",
-    ops.LogCumSumExp: "ONNX has no running maximum, which a running log-sum-exp needs to "
+    ops.RunningArgExtremum: "ONNX has no running maximum or minimum op (cummax, cummin)",
+    ops.LogCumSumExp: "ONNX has no running maximum op, which a running log-sum-exp needs to "
                       "keep from overflowing",
     ops.QuantileGrad: "not written yet (a scatter of the weights through the sorting "
                       "order could)",

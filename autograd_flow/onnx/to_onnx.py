@@ -2,7 +2,8 @@
 
 Every primitive box becomes one ONNX node or a few (the rules of
 :mod:`.export_math`, :mod:`.export_shape` and :mod:`.export_arrange`); composites go
-through their primitives. Inputs become the model's inputs (named as the Inputs,
+through their primitives. The primitives of :data:`.no_form.NO_FORM` are refused with
+the reason it gives. Inputs become the model's inputs (named as the Inputs,
 shaped and typed as they declare, or as last fed), Parameters its initializers (named
 as the Parameters), Constants Constant nodes, and the outputs its outputs.
 
