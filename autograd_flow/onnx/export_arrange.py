@@ -385,3 +385,44 @@ def _quantile(w: Writer, box: Box) -> str:
     if last:
         value = w.op("Transpose", value, perm=[last] + list(range(last)))
     return w.reshape(value, list(ranks.out))
+
+
+@rule(ops.QuantileGrad)
+def _quantile_grad(w: Writer, box: Box) -> str:
+    """g spread on the rows of a (reduced axes last, merged) at the ranks lo and hi,
+    weighted 1 - t and t (a MatMul by those weights), then scattered back through a's
+    stable sorting order with NaNs last, as numpy's argsort (TopK of a with NaNs as
+    +inf, then a stable TopK of the NaN flags)"""
+    g_box, a = box.inputs
+    if box.function.startswith("nan"):
+        raise w.refuse(box, f"{box.function}'s ranks follow the number of NaNs in each row, "
+                            "which this export does not write.")
+    shape = w.static_shape(box, a)
+    ranks = box.ranks(np.zeros(shape))
+    dtype = w.dtype(box)
+    x = w.input(box, 1)
+    if not ranks.n:
+        return w.op("Expand", w.scalar(0, box), w.op("Shape", x))
+    count, rows = len(ranks.lo), int(np.prod(ranks.rest))
+    low, high = ranks.weights(dtype)
+    weights = np.zeros((count, ranks.n), dtype)
+    for k in range(count):
+        weights[k, ranks.lo[k, 0]] += low[k, 0]
+        weights[k, ranks.hi[k, 0]] += high[k, 0]
+    g = w.op("Transpose", w.reshape(w.input(box, 0, dtype), [count, rows]), perm=[1, 0])
+    ranked = w.op("MatMul", g, w.constant(weights))
+    if ranks.order != list(range(len(shape))):
+        x = w.op("Transpose", x, perm=ranks.order)
+    values = w.reshape(x, [rows, ranks.n])
+    length = w.ints([ranks.n])
+    nans = w.op("IsNaN", values)
+    keys = w.op("Where", nans, w.constant(np.inf, w.dtype(a)), values)
+    _, by_value = w.op("TopK", keys, length, outputs=2, axis=1, largest=0, sorted=1)
+    flags = w.op("GatherElements", w.cast(nans, np.int64), by_value, axis=1)
+    _, by_flag = w.op("TopK", flags, length, outputs=2, axis=1, largest=0, sorted=1)
+    order = w.op("GatherElements", by_value, by_flag, axis=1)
+    zeros = w.op("Expand", w.scalar(0, box), w.ints([rows, ranks.n]))
+    y = w.reshape(w.op("ScatterElements", zeros, order, ranked, axis=1), list(ranks.moved))
+    if ranks.order != list(range(len(shape))):
+        y = w.op("Transpose", y, perm=np.argsort(ranks.order).tolist())
+    return y

@@ -31,8 +31,6 @@ NO_FORM: dict[type, str] = {
     ops.RunningArgExtremum: "ONNX has no running maximum or minimum op (cummax, cummin)",
     ops.LogCumSumExp: "ONNX has no running maximum op, which a running log-sum-exp needs to "
                       "keep from overflowing",
-    ops.QuantileGrad: "not written yet (a scatter of the weights through the sorting "
-                      "order could)",
     ops.Erfc: "ONNX has Erf only, and 1 - Erf loses erfc's relative accuracy for large "
               "arguments",
     ops.Gammaln: _SPECIAL.format("log-gamma"),
@@ -43,9 +41,10 @@ NO_FORM: dict[type, str] = {
 }
 
 
-def _nan_form(box: ops.Quantile) -> bool:
+def _nan_form(box: ops.Quantile | ops.QuantileGrad) -> bool:
     return box.function.startswith("nan")
 
 
 #: box class -> the settings whose box the export refuses (a rule's refusal, named there)
-NO_FORM_WHEN: dict[type, Callable[[Any], bool]] = {ops.Quantile: _nan_form}
+NO_FORM_WHEN: dict[type, Callable[[Any], bool]] = {ops.Quantile: _nan_form,
+                                                    ops.QuantileGrad: _nan_form}

@@ -339,3 +339,13 @@ def test_a_nan_form_of_quantile_is_refused_with_its_reason(tmp_path):
     with pytest.raises(OnnxError, match=r"Quantile .* has no ONNX form: nanmedian's ranks "
                                         "follow the number of NaNs"):
         af.onnx.export(af.nanmedian(x, axis=1), tmp_path / "m.onnx")
+
+
+def test_the_gradient_of_a_quantile_exports_with_ties_and_nans_in_numpys_order(tmp_path):
+    x = af.Input("x", shape=(3, 6), dtype=np.float64)
+    dy = af.Input("dy", shape=(3, 3), dtype=np.float64)
+    spread = ops.QuantileGrad(dy, x, q=[0.2, 0.5, 0.9], axis=1)  # what bprop builds
+    X = np.array([[1.0, 3.0, 1.0, 2.0, 3.0, 1.0],  # ties: numpy's stable order
+                  [np.nan, 0.5, np.inf, np.nan, -1.0, 0.5],  # NaNs after +inf
+                  RNG.standard_normal(6)])
+    _runs_as_fprop(spread, {x: X, dy: RNG.standard_normal((3, 3))}, tmp_path)
