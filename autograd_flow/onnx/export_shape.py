@@ -415,7 +415,13 @@ def _positions(w: Writer, box: Box, array: Box, fixed: list[int]) -> np.ndarray:
 
 @rule(ops.TakeAlongAxis)
 def _take_along_axis(w: Writer, box: Box) -> str:
-    """a flattened, gathered at the flat positions the indices read"""
+    """fixed indices: a flattened, gathered at the flat positions they read; indices
+    computed in the graph, of a's shape: GatherElements"""
+    a, indices = box.inputs
+    if not isinstance(indices, Constant) and box.axis is not None \
+            and None not in w.shape(a) and w.shape(indices) == w.shape(a):
+        axis = box.axis % w.rank(a)
+        return w.op("GatherElements", w.input(box, 0), w.input(box, 1, np.int64), axis=axis)
     positions = _positions(w, box, box.inputs[0], [1])
     read = box.fprop(positions, w.sample(box.inputs[1]))
     return w.op("Gather", w.reshape(w.input(box, 0), [-1]), w.ints(read.tolist()), axis=0)
@@ -533,3 +539,32 @@ def _gradient(w: Writer, box: Box) -> str:
                                 ((2. * d2 + d1) / (d2 * (d1 + d2)), part(n - 1, 0))]))
     y = w.op("Concat", *pieces, axis=axis)
     return y if w.dtype(box) == np.float64 else w.cast(y, w.dtype(box))
+
+
+@rule(ops.RunningArgExtremum)
+def _running_arg_extremum(w: Writer, box: Box) -> str:
+    """ONNX has no running maximum: with the axis last and M[k, i] = (i <= k), the
+    running extremum is a reduction over i of a masked by M (NaN from the first NaN
+    on), and y_k the largest i <= k where a_i equals its running value or is NaN"""
+    a = box.inputs[0]
+    axis = box.checked_axis(w.sample(a))
+    n, rank = w.length(box, a, axis), w.rank(a)
+    perm = [k for k in range(rank) if k != axis] + [axis]
+    x = w.op("Transpose", w.input(box, 0), perm=perm) if axis != rank - 1 else w.input(box, 0)
+    mask = w.constant(np.tri(n, dtype=bool))  # [k, i]: i <= k
+    rows = w.unsqueeze(x, [rank - 1])  # (..., 1, n): a_i for each k
+    extremum, fill = ("ReduceMax", np.inf * -1) if box.kind == "max" else ("ReduceMin", np.inf)
+    running = w.reduce(extremum, w.op("Where", mask, rows, w.constant(fill, w.dtype(a))),
+                       [rank], False)
+    nans = w.op("IsNaN", x)
+    seen = w.reduce("ReduceMax", w.op("Where", mask, w.cast(w.unsqueeze(nans, [rank - 1]),
+                                                                np.int64), w.ints(0)),
+                    [rank], False)
+    running = w.op("Where", w.cast(seen, np.bool_), w.constant(np.nan, w.dtype(a)), running)
+    attained = w.op("Or", w.op("Equal", x, running), nans)
+    positions = w.op("Where", attained, w.ints(list(range(n))), w.ints(0))
+    y = w.reduce("ReduceMax", w.op("Where", mask, w.unsqueeze(positions, [rank - 1]),
+                                   w.ints(0)), [rank], False)
+    if axis != rank - 1:
+        y = w.op("Transpose", y, perm=np.argsort(perm).tolist())
+    return y if w.dtype(box) == np.int64 else w.cast(y, w.dtype(box))

@@ -349,3 +349,17 @@ def test_the_gradient_of_a_quantile_exports_with_ties_and_nans_in_numpys_order(t
                   [np.nan, 0.5, np.inf, np.nan, -1.0, 0.5],  # NaNs after +inf
                   RNG.standard_normal(6)])
     _runs_as_fprop(spread, {x: X, dy: RNG.standard_normal((3, 3))}, tmp_path)
+
+
+@pytest.mark.parametrize("running", [af.cummax, af.cummin])
+@pytest.mark.parametrize("axis", [0, 1, None])
+def test_cummax_and_cummin_give_numpys_values_with_ties_and_nans(running, axis, tmp_path):
+    x = af.Input("x", shape=(3, 5), dtype=np.float64)
+    X = np.array([[1.0, 3.0, 3.0, -np.inf, 2.0],
+                  [0.5, np.nan, 4.0, 0.5, np.inf],
+                  [-1.0, -1.0, -2.0, -2.0, 7.0]])
+    path = exported(running(x, axis=axis), tmp_path)
+    got = run(path, {"x": X})[0]
+    ufunc = np.maximum if running is af.cummax else np.minimum
+    expected = ufunc.accumulate(X.ravel() if axis is None else X, axis=axis or 0)
+    np.testing.assert_array_equal(got, expected)
