@@ -568,3 +568,28 @@ def _running_arg_extremum(w: Writer, box: Box) -> str:
     if axis != rank - 1:
         y = w.op("Transpose", y, perm=np.argsort(perm).tolist())
     return y if w.dtype(box) == np.int64 else w.cast(y, w.dtype(box))
+
+
+@rule(ops.LogCumSumExp)
+def _logcumsumexp(w: Writer, box: Box) -> str:
+    """with the axis last and M[k, i] = (i <= k) (i >= k when reverse): y_k =
+    m_k + log(sum over M of exp(a_i - m_k)), m_k the masked maximum (0 where it is not
+    finite), as the logsumexp rule; to numpy's logaddexp.accumulate up to rounding"""
+    a = box.inputs[0]
+    axis = box.checked_axis(w.sample(a))
+    n, rank = w.length(box, a, axis), w.rank(a)
+    perm = [k for k in range(rank) if k != axis] + [axis]
+    x = w.input(box, 0)
+    if axis != rank - 1:
+        x = w.op("Transpose", x, perm=perm)
+    mask = np.tri(n, dtype=bool)
+    rows = w.op("Where", w.constant(mask.T if box.reverse else mask), w.unsqueeze(x, [rank - 1]),
+                w.scalar(-np.inf, box))  # (..., k, i)
+    shift = w.reduce("ReduceMax", rows, [rank], True)
+    finite = w.op("Not", w.op("Or", w.op("IsInf", shift), w.op("IsNaN", shift)))
+    shift = w.op("Where", finite, shift, w.scalar(0, box))
+    total = w.reduce("ReduceSum", w.op("Exp", w.op("Sub", rows, shift)), [rank], True)
+    y = w.squeeze(w.op("Add", w.op("Log", total), shift), [rank])
+    if axis != rank - 1:
+        y = w.op("Transpose", y, perm=np.argsort(perm).tolist())
+    return y

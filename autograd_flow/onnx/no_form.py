@@ -28,8 +28,6 @@ NO_FORM: dict[type, str] = {
        for cls in (ops.SignDet, ops.LogAbsDet)},
     **{cls: _GRADIENT_PART for cls in (
         ops.InverseGaps, ops.Leading, ops.Trailing, ops.TallOnly, ops.Invertible)},
-    ops.LogCumSumExp: "ONNX has no running maximum op, which a running log-sum-exp needs to "
-                      "keep from overflowing",
     ops.Erfc: "ONNX has Erf only, and 1 - Erf loses erfc's relative accuracy for large "
               "arguments",
     ops.Gammaln: _SPECIAL.format("log-gamma"),

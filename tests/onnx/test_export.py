@@ -363,3 +363,18 @@ def test_cummax_and_cummin_give_numpys_values_with_ties_and_nans(running, axis, 
     ufunc = np.maximum if running is af.cummax else np.minimum
     expected = ufunc.accumulate(X.ravel() if axis is None else X, axis=axis or 0)
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_logcumsumexp_keeps_large_and_infinite_entries_as_numpy(reverse, tmp_path):
+    x = af.Input("x", shape=(4, 4), dtype=np.float64)
+    X = np.array([[1000.0, 999.0, -1000.0, 1001.0],
+                  [-np.inf, -np.inf, 0.5, -np.inf],
+                  [0.1, np.inf, 2.0, -3.0],
+                  [1.0, np.nan, 2.0, 3.0]])
+    path = exported(ops.LogCumSumExp(x, axis=1, reverse=reverse), tmp_path)
+    got = run(path, {"x": X})[0]
+    flip = (lambda v: v[:, ::-1]) if reverse else (lambda v: v)
+    with np.errstate(invalid="ignore"):  # (inf - inf inside numpy's logaddexp)
+        expected = flip(np.logaddexp.accumulate(flip(X), axis=1))
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
