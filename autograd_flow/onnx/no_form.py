@@ -2,11 +2,8 @@
 that computes them to numpy's accuracy (a decomposition, a special function, a running
 maximum), or they run a bprop rather than a formula. Exporting a graph holding one
 raises OnnxError naming the box, the line that created it and this reason; nothing is
-written. A few say "not written yet": ONNX could express them, this export does not."""
+written."""
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
 
 from .. import ops
 
@@ -37,11 +34,3 @@ NO_FORM: dict[type, str] = {
     ops.LogNdtrSlope: _SPECIAL.format(_LOG_NDTR),
 }
 
-
-def _nan_form(box: ops.Quantile | ops.QuantileGrad) -> bool:
-    return box.function.startswith("nan")
-
-
-#: box class -> the settings whose box the export refuses (a rule's refusal, named there)
-NO_FORM_WHEN: dict[type, Callable[[Any], bool]] = {ops.Quantile: _nan_form,
-                                                    ops.QuantileGrad: _nan_form}
