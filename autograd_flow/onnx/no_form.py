@@ -1,6 +1,6 @@
 """The primitives the ONNX export refuses, each with the reason: standard ONNX has no op
-that computes them to numpy's accuracy (a decomposition, a special function, a running
-maximum), or they run a bprop rather than a formula. Exporting a graph holding one
+that computes them to numpy's accuracy (a decomposition, an inverse, a special function),
+or they run a bprop rather than a formula. Exporting a graph holding one
 raises OnnxError naming the box, the line that created it and this reason; nothing is
 written."""
 from __future__ import annotations
