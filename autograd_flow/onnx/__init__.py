@@ -31,7 +31,8 @@ def export(graph_or_outputs: FlowGraph | Box | Sequence[Box], path: str | Path,
     a free length) or, where none is declared, those of the graph's last feed. Its
     initializers are the Parameters (named as they are), its outputs the graph's
     outputs. ``opset=N`` writes exactly opset N (13 or later; default 18). A box with no
-    ONNX form raises :class:`OnnxError` naming it and the line that created it."""
+    ONNX form raises :class:`OnnxError` naming it, the line that created it and why
+(the README's ONNX section lists them)."""
     try:
         from .to_onnx import export as write
     except ModuleNotFoundError as error:

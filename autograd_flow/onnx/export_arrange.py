@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import ops
 from ..core.box import Box
+from ..ops import order
 from ..ops.arrange import pad_pairs
 from ..ops.axes import as_tuple, interleaved
 from ..ops.einsum import explicit, parse
@@ -20,6 +21,54 @@ from .writer import BEFORE, Writer, rule
 @rule(ops.MatMul)
 def _matmul(w: Writer, box: Box) -> str:
     return w.op("MatMul", *w.same(box))
+
+
+@rule(ops.Inner)
+def _inner(w: Writer, box: Box) -> str:
+    ra, rb = (w.rank(i) for i in box.inputs)
+    if ra == 0 or rb == 0:
+        return w.op("Mul", *w.same(box))
+    return w.op("Einsum", *w.same(box), equation=_contraction((ra, rb), ([ra - 1], [rb - 1])))
+
+
+@rule(ops.Cross)
+def _cross(w: Writer, box: Box) -> str:
+    """np.cross's formula: each entry of the vectors gathered along its axis, the
+    products' differences stacked along axisc (the z entry alone for two 2-vectors)"""
+    a_box, b_box = box.inputs
+    a, b = w.same(box)
+
+    def entries(x: str, source: Box, axis: int) -> list[str]:
+        """x's three entries along axis (zeros for the z of a 2-vector, as numpy pads)"""
+        axis %= w.rank(source)
+        xyz = [w.op("Gather", x, w.ints(k), axis=axis)
+               for k in range(w.length(box, source, axis))]
+        if len(xyz) == 2:
+            xyz.append(w.op("Expand", w.scalar(0, box), w.op("Shape", xyz[0])))
+        return xyz
+
+    p, q = entries(a, a_box, box.axisa), entries(b, b_box, box.axisb)
+
+    def term(i: int, j: int) -> str:  # p_i q_j - p_j q_i
+        return w.op("Sub", w.op("Mul", p[i], q[j]), w.op("Mul", p[j], q[i]))
+
+    if w.length(box, a_box, box.axisa % w.rank(a_box)) == 2 \
+            and w.length(box, b_box, box.axisb % w.rank(b_box)) == 2:
+        return term(0, 1)
+    y = w.op("Concat", *(w.unsqueeze(term(i, j), [-1]) for i, j in ((1, 2), (2, 0), (0, 1))),
+             axis=-1)
+    n = w.rank(box)
+    axisc = box.axisc % n
+    if axisc == n - 1:
+        return y
+    perm = list(range(n - 1))
+    perm.insert(axisc, n - 1)
+    return w.op("Transpose", y, perm=perm)
+
+
+@rule(ops.Det)
+def _det(w: Writer, box: Box) -> str:
+    return w.op("Det", w.input(box, 0, w.dtype(box)))
 
 
 @rule(ops.Vdot)
@@ -186,13 +235,22 @@ def _repeat(w: Writer, box: Box) -> str:
 @rule(ops.Pad)
 def _pad(w: Writer, box: Box) -> str:
     """ONNX Pad in constant mode; one Pad per axis, in order, when the axes' constants
-    differ (numpy fills axis k's margins over the axes padded before it)."""
+    differ (numpy fills axis k's margins over the axes padded before it). The modes that
+    copy entries (edge, reflect, symmetric, wrap): a Gather per padded axis of the index
+    of the entry each output entry copies (as the box computes them)."""
     a, values = box.inputs
     n = w.rank(a)
     x = w.input(box, 0)
     if n == 0:
         return w.op("Identity", x)
     pairs = pad_pairs(box.pad_width, n)
+    if box.mode != "constant":
+        sources = box.sources(np.empty(tuple(side or 0 for side in w.shape(a)), np.int8))
+        for axis, (pair, source) in enumerate(zip(pairs.tolist(), sources)):
+            if any(pair):
+                w.length(box, a, axis)
+                x = w.op("Gather", x, w.ints(source.tolist()), axis=axis)
+        return x if x != w.values.get(id(a)) else w.op("Identity", x)
     fill = w.input(box, 1, w.dtype(box))
     if np.size(w.sample(values)) == 1:
         pads = [int(p) for p in pairs[:, 0]] + [int(p) for p in pairs[:, 1]]
@@ -289,3 +347,115 @@ def _kron(w: Writer, box: Box) -> str:
                 w.reshape(b, interleaved(ones, b_shape)))
     return w.reshape(wide, [p * q for p, q in zip(a_shape, b_shape)])
 
+
+
+def _rank_tables(box: Box, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """lo, hi and t of each q (columns) for each number of entries c = 0..n (rows), as
+    the box's ranks (numpy's quantile of the ranks 0..c-1); 0 for c = 0."""
+    q = np.ravel(box.fractions)
+    lo, hi, t = (np.zeros((n + 1, len(q)), dtype) for dtype in (np.int64, np.int64, float))
+    for count in range(1, n + 1):
+        position = order._quantile(np.arange(count, dtype=np.float64), q, method=box.method)
+        lo[count] = np.floor(position)
+        hi[count] = np.minimum(lo[count] + 1, count - 1)
+        t[count] = position - lo[count]
+    return lo, hi, t
+
+
+@rule(ops.Quantile)
+def _quantile(w: Writer, box: Box) -> str:
+    """the reduced axes moved last and merged into rows, sorted (TopK, smallest first),
+    the entries of ranks lo and hi gathered for each q and interpolated as numpy's _lerp
+    (a + (b - a) t, or b - (b - a) (1 - t) where t >= 0.5). The ranks and t follow the
+    number of entries, q and the method (the box's own); for the nan-forms, the number
+    of non-NaN entries of each row (NaNs sorted last, as +inf; a table of the ranks of
+    every count, gathered by each row's). NaN where a row holds a NaN (not for the
+    nan-forms) or no entries."""
+    a = box.inputs[0]
+    shape = w.static_shape(box, a)
+    ranks = box.ranks(np.zeros(shape))
+    dtype = w.dtype(box)
+    if not ranks.n:  # (a median of no entries: NaN, as numpy)
+        return w.op("Identity", w.constant(np.full(ranks.out, np.nan, dtype)))
+    x = w.input(box, 0)
+    if ranks.order != list(range(len(shape))):
+        x = w.op("Transpose", x, perm=ranks.order)
+    rows = w.reshape(x, [int(np.prod(ranks.rest)), ranks.n])
+    nans = w.op("IsNaN", rows)
+    keys = w.op("Where", nans, w.constant(np.inf, dtype), rows)
+    ordered, _ = w.op("TopK", keys, w.ints([ranks.n]), outputs=2, axis=1, largest=0,
+                      sorted=1)
+    if box.function.startswith("nan"):
+        lo, hi, t = _rank_tables(box, ranks.n)
+        count = w.reduce("ReduceSum", w.cast(w.op("Not", nans), np.int64), [1], False)
+        low = w.op("GatherElements", ordered, w.op("Gather", w.ints(lo.tolist()), count,
+                                                   axis=0), axis=1)
+        high = w.op("GatherElements", ordered, w.op("Gather", w.ints(hi.tolist()), count,
+                                                    axis=0), axis=1)
+        weight = w.op("Gather", w.constant(t, dtype), count, axis=0)
+        missing = w.unsqueeze(w.op("Equal", count, w.ints(0)), [1])
+    else:
+        low = w.op("Gather", ordered, w.ints(ranks.lo[:, 0].tolist()), axis=1)
+        high = w.op("Gather", ordered, w.ints(ranks.hi[:, 0].tolist()), axis=1)
+        weight = w.constant(ranks.t[:, 0], dtype)
+        missing = w.reduce("ReduceMax", w.cast(nans, np.int64), [1], True)
+        missing = w.cast(missing, np.bool_)
+    step = w.op("Sub", high, low)
+    up = w.op("Add", low, w.op("Mul", step, weight))
+    down = w.op("Sub", high, w.op("Mul", step, w.op("Sub", w.scalar(1, box), weight)))
+    value = w.op("Where", w.op("GreaterOrEqual", weight, w.scalar(0.5, box)), down, up)
+    value = w.op("Where", missing, w.scalar(np.nan, box), value)
+    return w.reshape(w.op("Transpose", value, perm=[1, 0]), list(ranks.out))
+
+
+@rule(ops.QuantileGrad)
+def _quantile_grad(w: Writer, box: Box) -> str:
+    """g spread on the rows of a (reduced axes last, merged) at the ranks lo and hi,
+    weighted 1 - t and t (a MatMul by those weights), then scattered back through a's
+    stable sorting order with NaNs last, as numpy's argsort (TopK of a with NaNs as
+    +inf, then a stable TopK of the NaN flags). For the nan-forms, the ranks and weights
+    of each row's count of non-NaN entries are gathered from tables and g added at them
+    (ScatterElements with reduction add, from opset 16)."""
+    g_box, a = box.inputs
+    nan_form = box.function.startswith("nan")
+    if nan_form:
+        w.needs_opset(box, 16, "ScatterElements with reduction='add'")
+    shape = w.static_shape(box, a)
+    ranks = box.ranks(np.zeros(shape))
+    dtype = w.dtype(box)
+    x = w.input(box, 1)
+    if not ranks.n:
+        return w.op("Expand", w.scalar(0, box), w.op("Shape", x))
+    count, rows = len(ranks.lo), int(np.prod(ranks.rest))
+    g = w.op("Transpose", w.reshape(w.input(box, 0, dtype), [count, rows]), perm=[1, 0])
+    if ranks.order != list(range(len(shape))):
+        x = w.op("Transpose", x, perm=ranks.order)
+    values = w.reshape(x, [rows, ranks.n])
+    length = w.ints([ranks.n])
+    nans = w.op("IsNaN", values)
+    zeros = w.op("Expand", w.scalar(0, box), w.ints([rows, ranks.n]))
+    if nan_form:
+        lo, hi, t = _rank_tables(box, ranks.n)
+        counts = w.reduce("ReduceSum", w.cast(w.op("Not", nans), np.int64), [1], False)
+        low_weights = np.where(np.arange(ranks.n + 1)[:, None] > 0, 1 - t, 0)
+        ranked = zeros
+        for table, weights in ((lo, low_weights), (hi, t)):
+            at = w.op("Gather", w.ints(table.tolist()), counts, axis=0)
+            weighted = w.op("Mul", w.op("Gather", w.constant(weights, dtype), counts, axis=0), g)
+            ranked = w.op("ScatterElements", ranked, at, weighted, axis=1, reduction="add")
+    else:
+        low, high = ranks.weights(dtype)
+        weights = np.zeros((count, ranks.n), dtype)
+        for k in range(count):
+            weights[k, ranks.lo[k, 0]] += low[k, 0]
+            weights[k, ranks.hi[k, 0]] += high[k, 0]
+        ranked = w.op("MatMul", g, w.constant(weights))
+    keys = w.op("Where", nans, w.constant(np.inf, w.dtype(a)), values)
+    _, by_value = w.op("TopK", keys, length, outputs=2, axis=1, largest=0, sorted=1)
+    flags = w.op("GatherElements", w.cast(nans, np.int64), by_value, axis=1)
+    _, by_flag = w.op("TopK", flags, length, outputs=2, axis=1, largest=0, sorted=1)
+    order = w.op("GatherElements", by_value, by_flag, axis=1)
+    y = w.reshape(w.op("ScatterElements", zeros, order, ranked, axis=1), list(ranks.moved))
+    if ranks.order != list(range(len(shape))):
+        y = w.op("Transpose", y, perm=np.argsort(ranks.order).tolist())
+    return y

@@ -226,3 +226,78 @@ def _sinc(w: Writer, box: Box) -> str:
 def _degrees(w: Writer, box: Box) -> str:
     factor = math.pi / 180 if isinstance(box, ops.Deg2rad) else 180 / math.pi
     return w.op("Mul", w.input(box, 0, w.dtype(box)), w.scalar(factor, box))
+
+
+@rule(ops.Fmod)
+def _fmod(w: Writer, box: Box) -> str:
+    return w.op("Mod", *w.same(box), fmod=1)
+
+
+@rule(ops.FloorDivide)
+def _floor_divide(w: Writer, box: Box) -> str:
+    """numpy's floor division of floats (npy_divmod): d = (a - fmod(a, b)) / b, less 1
+    where the remainder's sign is not b's, then floor(d) (plus 1 where d is more than
+    0.5 above it); a / b where b = 0; integers: Div (which truncates) less 1 where the
+    remainder is not 0 and its sign is not b's."""
+    a, b = w.same(box)
+    zero = w.scalar(0, box)
+    r = w.op("Mod", a, b, fmod=int(w.dtype(box).kind == "f"))
+    off = w.op("And", w.op("Not", w.op("Equal", r, zero)),
+               w.op("Xor", w.op("Less", b, zero), w.op("Less", r, zero)))
+    one = w.scalar(1, box)
+    if w.dtype(box).kind != "f":
+        q = w.op("Div", w.op("Sub", a, r), b)
+        return w.op("Where", off, w.op("Sub", q, one), q)
+    d = w.op("Div", w.op("Sub", a, r), b)
+    d = w.op("Where", off, w.op("Sub", d, one), d)
+    floor = w.op("Floor", d)
+    floor = w.op("Where", w.op("Greater", w.op("Sub", d, floor), w.scalar(0.5, box)),
+                 w.op("Add", floor, one), floor)
+    quotient = w.op("Div", a, b)
+    floor = w.op("Where", w.op("Equal", d, zero), w.op("Mul", quotient, zero), floor)
+    return w.op("Where", w.op("Equal", b, zero), quotient, floor)
+
+
+@rule(ops.Trunc)
+def _trunc(w: Writer, box: Box) -> str:
+    a = w.input(box, 0, w.dtype(box))
+    return w.op("Where", w.op("Less", a, w.scalar(0, box)), w.op("Ceil", a), w.op("Floor", a))
+
+
+@rule(ops.Copysign)
+def _copysign(w: Writer, box: Box) -> str:
+    """|a|, negated where b is negative or -0.0 (1 / b = -inf); ONNX cannot read a NaN's
+    sign bit, so a NaN b counts as positive"""
+    a, b = w.same(box)
+    zero = w.scalar(0, box)
+    negative = w.op("Or", w.op("Less", b, zero),
+                    w.op("Less", w.op("Div", w.scalar(1, box), b), zero))
+    size = w.op("Abs", a)
+    return w.op("Where", negative, w.op("Neg", size), size)
+
+
+@rule(ops.Logaddexp2)
+def _logaddexp2(w: Writer, box: Box) -> str:
+    """numpy's: a + 1 where a = b, else max(a, b) + log1p(2**-|a - b|) / log(2)"""
+    a, b = w.same(box)
+    gap = w.op("Pow", w.scalar(2, box), w.op("Neg", w.op("Abs", w.op("Sub", a, b))))
+    y = w.op("Add", w.op("Max", a, b),
+             w.op("Div", log1p(w, gap, box), w.scalar(math.log(2), box)))
+    return w.op("Where", w.op("Equal", a, b), w.op("Add", a, w.scalar(1, box)), y)
+
+
+@rule(ops.Erf)
+def _erf(w: Writer, box: Box) -> str:
+    return w.op("Erf", w.input(box, 0, w.dtype(box)))
+
+
+@rule(ops.Logit)
+def _logit(w: Writer, box: Box) -> str:
+    """log(a / (1 - a))"""
+    a = w.input(box, 0, w.dtype(box))
+    return w.op("Log", w.op("Div", a, w.op("Sub", w.scalar(1, box), a)))
+
+
+@rule(ops.IsNan)
+def _isnan(w: Writer, box: Box) -> str:
+    return w.op("IsNaN", w.input(box, 0))

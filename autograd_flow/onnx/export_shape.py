@@ -8,9 +8,9 @@ import numpy as np
 from onnx import helper
 
 from .. import ops
-from ..core.box import Box
+from ..core.box import Box, Constant
 from ..ops.axes import as_tuple
-from ..ops.indexing import FROM_INPUT
+from ..ops.indexing import FROM_INPUT, index_key
 from ..ops.reduce import reduced_axes
 from .writer import BEFORE, END, Writer, rule
 
@@ -167,10 +167,22 @@ def _pick(w: Writer, box: Box) -> str:
 
 @rule(ops.Concatenate)
 def _concatenate(w: Writer, box: Box) -> str:
+    """Concat; for a ``layout`` (hstack, vstack, dstack, column_stack) each input shaped
+    first as numpy shapes it (a Reshape where that adds axes)"""
     parts = w.same(box)
-    if box.axis is None:
+    if box.axis is None and box.layout is None:
         return w.op("Concat", *(w.reshape(p, [-1]) for p in parts), axis=0)
-    return w.op("Concat", *parts, axis=box.axis)
+    if box.layout is None:
+        return w.op("Concat", *parts, axis=box.axis)
+    shape_of, axis_of = ops.join.LAYOUTS[box.layout]
+    shaped = []
+    for part, source in zip(parts, box.inputs):
+        target = np.shape(shape_of(w.sample(source)))
+        if len(target) != w.rank(source):
+            w.static_shape(box, source)
+            part = w.reshape(part, list(target))
+        shaped.append(part)
+    return w.op("Concat", *shaped, axis=axis_of(len(target)))
 
 
 @rule(ops.Stack)
@@ -182,7 +194,7 @@ def _stack(w: Writer, box: Box) -> str:
 @rule(ops.Split)
 def _split(w: Writer, box: Box) -> str:
     a = box.inputs[0]
-    axis = box.axis % w.rank(a)
+    axis = box._axis(np.shape(w.sample(a)))
     w.length(box, a, axis)
     part = box._key(np.shape(w.sample(a)))[axis]
     return w.slice(w.input(box, 0), [part.start], [part.stop], [axis])
@@ -357,3 +369,227 @@ def _unsort(w: Writer, box: Box) -> str:
 @rule(ops.SeedAs)
 def _seed_as(w: Writer, box: Box) -> str:
     return w.op("Identity", w.input(box, 0))
+
+
+@rule(ops.AtLeast)
+def _at_least(w: Writer, box: Box) -> str:
+    """Unsqueeze where numpy adds the axes: (1, ...) in front of a 0-d or 1-D input,
+    one at the end for a third axis"""
+    n = w.rank(box.inputs[0])
+    axes = {0: [0, 1, 2][:box.ndmin], 1: [[], [0], [0, 2]][box.ndmin - 1],
+            2: [2] if box.ndmin == 3 else []}.get(n, [])
+    a = w.input(box, 0)
+    return w.unsqueeze(a, axes) if axes else w.op("Identity", a)
+
+
+@rule(ops.Variables)
+def _variables(w: Writer, box: Box) -> str:
+    a = box.inputs[0]
+    x = w.input(box, 0)
+    if w.rank(a) < 2:
+        x = w.unsqueeze(x, list(range(2 - w.rank(a))))
+    if box._transposed(w.sample(a)):
+        return w.op("Transpose", x, perm=[1, 0])
+    return x if x != w.values.get(id(a)) else w.op("Identity", x)
+
+
+@rule(ops.Columns)
+def _columns(w: Writer, box: Box) -> str:
+    g = w.input(box, 0)
+    if w.rank(box.inputs[1]) != 1:
+        return w.op("Identity", g)
+    n = w.rank(box.inputs[0])
+    return w.squeeze(g, [n - 1]) if box.back else w.unsqueeze(g, [n])
+
+
+def _positions(w: Writer, box: Box, array: Box, fixed: list[int]) -> np.ndarray:
+    """The flat position in ``array`` of each entry an index reads (the index the box
+    applies to the positions themselves); the index inputs ``fixed`` must be constants."""
+    for k in fixed:
+        if not isinstance(box.inputs[k], Constant):
+            raise w.refuse(box, f"its index input {box.inputs[k].name!r} is computed in the "
+                                "graph; the export writes fixed indices only.")
+    shape = w.static_shape(box, array)
+    return np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)
+
+
+@rule(ops.TakeAlongAxis)
+def _take_along_axis(w: Writer, box: Box) -> str:
+    """fixed indices: a flattened, gathered at the flat positions they read; indices
+    computed in the graph, of a's shape: GatherElements"""
+    a, indices = box.inputs
+    if not isinstance(indices, Constant) and box.axis is not None \
+            and None not in w.shape(a) and w.shape(indices) == w.shape(a):
+        axis = box.axis % w.rank(a)
+        return w.op("GatherElements", w.input(box, 0), w.input(box, 1, np.int64), axis=axis)
+    positions = _positions(w, box, box.inputs[0], [1])
+    read = box.fprop(positions, w.sample(box.inputs[1]))
+    return w.op("Gather", w.reshape(w.input(box, 0), [-1]), w.ints(read.tolist()), axis=0)
+
+
+def _scattered(w: Writer, box: Box, a: str, values: str, positions: np.ndarray,
+               keep: np.ndarray | None, **attributes: Any) -> str:
+    """a flattened, with ``values`` (broadcast to the positions' shape) scattered at
+    ``positions`` (those where ``keep``), shaped back"""
+    values = w.reshape(w.op("Expand", values, w.ints(list(positions.shape))), [-1])
+    flat = positions.ravel()
+    if keep is not None:
+        values = w.op("Gather", values, w.ints(np.flatnonzero(keep).tolist()), axis=0)
+        flat = flat[keep.ravel()]
+    y = w.op("ScatterElements", w.reshape(a, [-1]), w.ints(flat.tolist()), values, axis=0,
+             **attributes)
+    return w.op("Reshape", y, w.op("Shape", a))
+
+
+@rule(ops.PutAlongAxis)
+def _put_along_axis(w: Writer, box: Box) -> str:
+    """ScatterElements of the values at the flat positions put; where one is put twice,
+    only the value numpy keeps (the last) is scattered"""
+    a = box.inputs[0]
+    positions = _positions(w, box, a, [1])
+    fancy = box.index(positions, w.sample(box.inputs[1]))
+    put = (positions.ravel() if box.axis is None else positions)[fancy]
+    keep = np.broadcast_to(box._winners(positions, fancy), put.shape)
+    dtype = w.dtype(box)
+    return _scattered(w, box, w.input(box, 0, dtype), w.input(box, 2, dtype), put, keep)
+
+
+@rule(ops.AddAt)
+def _add_at(w: Writer, box: Box) -> str:
+    """ScatterElements with reduction add of the values at the flat positions indexed
+    (an entry indexed twice gets both)"""
+    w.needs_opset(box, 16, "ScatterElements with reduction='add'")
+    a = box.inputs[0]
+    positions = _positions(w, box, a, list(range(2, len(box.inputs))))
+    key = index_key(box, box.index, tuple(w.sample(i) for i in box.inputs[2:]))
+    dtype = w.dtype(box)
+    return _scattered(w, box, w.input(box, 0, dtype), w.input(box, 1, dtype),
+                      positions[key], None, reduction="add")
+
+
+@rule(ops.Gradient)
+def _gradient(w: Writer, box: Box) -> str:
+    """np.gradient's own formulas along the axis, as numpy computes them (differences in
+    f's dtype, the rest in float64, cast back): (f[i+1] - f[i-1]) / 2h inside
+    (a f[i-1] + b f[i] + c f[i+1] for unequal steps), and the one-sided differences of
+    edge_order at the two ends, joined"""
+    f = box.inputs[0]
+    axis = box._differences(w.sample(f))[0]
+    n = w.length(box, f, axis)
+    x = w.input(box, 0)
+    wide = x if w.dtype(f) == np.float64 else w.cast(x, np.float64)
+    steps: np.ndarray = box.spacing
+    if steps.ndim:
+        steps = np.diff(steps)
+        if (steps == steps[0]).all():
+            steps = steps[0]
+
+    def part(start: int, stop: int, source: str = wide) -> str:  # f[start:stop] on the axis
+        return w.slice(source, [start], [stop if stop else END], [axis])
+
+    def difference(first: tuple[int, int], second: tuple[int, int]) -> str:
+        step = w.op("Sub", part(*first, source=x), part(*second, source=x))
+        return step if w.dtype(f) == np.float64 else w.cast(step, np.float64)
+
+    def weighted(terms: list[tuple[Any, str]]) -> str:  # sum of coefficient * values
+        total = None
+        for coefficient, values in terms:
+            shape = [1] * w.rank(f)
+            if np.ndim(coefficient):
+                shape[axis] = -1
+            term = w.op("Mul", w.constant(np.reshape(coefficient, shape), np.float64), values)
+            total = term if total is None else w.op("Add", total, term)
+        assert total is not None
+        return total
+
+    def constant(value: Any) -> str:
+        return w.constant(value, np.float64)
+
+    uniform = np.ndim(steps) == 0
+    pieces = []
+    if box.edge_order == 1:
+        first = steps if uniform else steps[0]
+        pieces.append(w.op("Div", difference((1, 2), (0, 1)), constant(first)))
+    elif uniform:
+        pieces.append(weighted([(-1.5 / steps, part(0, 1)), (2. / steps, part(1, 2)),
+                                (-0.5 / steps, part(2, 3))]))
+    else:
+        d1, d2 = steps[0], steps[1]
+        pieces.append(weighted([(-(2. * d1 + d2) / (d1 * (d1 + d2)), part(0, 1)),
+                                ((d1 + d2) / (d1 * d2), part(1, 2)),
+                                (-d1 / (d2 * (d1 + d2)), part(2, 3))]))
+    if n > 2:
+        if uniform:
+            pieces.append(w.op("Div", difference((2, 0), (0, n - 2)), constant(2. * steps)))
+        else:
+            d1, d2 = steps[:-1], steps[1:]
+            pieces.append(weighted([(-d2 / (d1 * (d1 + d2)), part(0, n - 2)),
+                                    ((d2 - d1) / (d1 * d2), part(1, n - 1)),
+                                    (d1 / (d2 * (d1 + d2)), part(2, 0))]))
+    if box.edge_order == 1:
+        last = steps if uniform else steps[-1]
+        pieces.append(w.op("Div", difference((n - 1, 0), (n - 2, n - 1)), constant(last)))
+    elif uniform:
+        pieces.append(weighted([(0.5 / steps, part(n - 3, n - 2)),
+                                (-2. / steps, part(n - 2, n - 1)), (1.5 / steps, part(n - 1, 0))]))
+    else:
+        d1, d2 = steps[-2], steps[-1]
+        pieces.append(weighted([(d2 / (d1 * (d1 + d2)), part(n - 3, n - 2)),
+                                (-(d2 + d1) / (d1 * d2), part(n - 2, n - 1)),
+                                ((2. * d2 + d1) / (d2 * (d1 + d2)), part(n - 1, 0))]))
+    y = w.op("Concat", *pieces, axis=axis)
+    return y if w.dtype(box) == np.float64 else w.cast(y, w.dtype(box))
+
+
+@rule(ops.RunningArgExtremum)
+def _running_arg_extremum(w: Writer, box: Box) -> str:
+    """ONNX has no running maximum: with the axis last and M[k, i] = (i <= k), the
+    running extremum is a reduction over i of a masked by M (NaN from the first NaN
+    on), and y_k the largest i <= k where a_i equals its running value or is NaN"""
+    a = box.inputs[0]
+    axis = box.checked_axis(w.sample(a))
+    n, rank = w.length(box, a, axis), w.rank(a)
+    perm = [k for k in range(rank) if k != axis] + [axis]
+    x = w.op("Transpose", w.input(box, 0), perm=perm) if axis != rank - 1 else w.input(box, 0)
+    mask = w.constant(np.tri(n, dtype=bool))  # [k, i]: i <= k
+    rows = w.unsqueeze(x, [rank - 1])  # (..., 1, n): a_i for each k
+    extremum, fill = ("ReduceMax", np.inf * -1) if box.kind == "max" else ("ReduceMin", np.inf)
+    running = w.reduce(extremum, w.op("Where", mask, rows, w.constant(fill, w.dtype(a))),
+                       [rank], False)
+    nans = w.op("IsNaN", x)
+    seen = w.reduce("ReduceMax", w.op("Where", mask, w.cast(w.unsqueeze(nans, [rank - 1]),
+                                                                np.int64), w.ints(0)),
+                    [rank], False)
+    running = w.op("Where", w.cast(seen, np.bool_), w.constant(np.nan, w.dtype(a)), running)
+    attained = w.op("Or", w.op("Equal", x, running), nans)
+    positions = w.op("Where", attained, w.ints(list(range(n))), w.ints(0))
+    y = w.reduce("ReduceMax", w.op("Where", mask, w.unsqueeze(positions, [rank - 1]),
+                                   w.ints(0)), [rank], False)
+    if axis != rank - 1:
+        y = w.op("Transpose", y, perm=np.argsort(perm).tolist())
+    return y if w.dtype(box) == np.int64 else w.cast(y, w.dtype(box))
+
+
+@rule(ops.LogCumSumExp)
+def _logcumsumexp(w: Writer, box: Box) -> str:
+    """with the axis last and M[k, i] = (i <= k) (i >= k when reverse): y_k =
+    m_k + log(sum over M of exp(a_i - m_k)), m_k the masked maximum (0 where it is not
+    finite), as the logsumexp rule; to numpy's logaddexp.accumulate up to rounding"""
+    a = box.inputs[0]
+    axis = box.checked_axis(w.sample(a))
+    n, rank = w.length(box, a, axis), w.rank(a)
+    perm = [k for k in range(rank) if k != axis] + [axis]
+    x = w.input(box, 0)
+    if axis != rank - 1:
+        x = w.op("Transpose", x, perm=perm)
+    mask = np.tri(n, dtype=bool)
+    rows = w.op("Where", w.constant(mask.T if box.reverse else mask), w.unsqueeze(x, [rank - 1]),
+                w.scalar(-np.inf, box))  # (..., k, i)
+    shift = w.reduce("ReduceMax", rows, [rank], True)
+    finite = w.op("Not", w.op("Or", w.op("IsInf", shift), w.op("IsNaN", shift)))
+    shift = w.op("Where", finite, shift, w.scalar(0, box))
+    total = w.reduce("ReduceSum", w.op("Exp", w.op("Sub", rows, shift)), [rank], True)
+    y = w.squeeze(w.op("Add", w.op("Log", total), shift), [rank])
+    if axis != rank - 1:
+        y = w.op("Transpose", y, perm=np.argsort(perm).tolist())
+    return y

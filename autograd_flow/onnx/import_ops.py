@@ -177,3 +177,19 @@ def _cumsum(r: Reader, node: NodeProto, inputs: list[Value]) -> Box:
     axis = int(np.ravel(r.constant(inputs[1], "axis"))[0])
     running = ops.Cumsum(x, axis=axis, reverse=bool(r.attribute("reverse", 0)))
     return ops.Sub(running, x) if r.attribute("exclusive", 0) else running
+
+
+@imports("Erf")
+def _erf(r: Reader, node: NodeProto, inputs: list[Value]) -> Box:
+    return ops.Erf(inputs[0])
+
+
+@imports("Mod")
+def _mod(r: Reader, node: NodeProto, inputs: list[Value]) -> Box:
+    """fmod=1: C's fmod (the sign of a); fmod=0 (integers): the sign of b, as numpy's mod"""
+    return (ops.Fmod if r.attribute("fmod", 0) else ops.Mod)(*inputs)
+
+
+@imports("Det")
+def _det(r: Reader, node: NodeProto, inputs: list[Value]) -> Box:
+    return ops.Det(inputs[0])

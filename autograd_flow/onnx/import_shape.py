@@ -253,3 +253,29 @@ def _dropout(r: Reader, node: NodeProto, inputs: list[Value]) -> list[Value]:
         raise r.refuse("training_mode=True is not supported; export the model in "
                        "evaluation mode.")
     return [ops.Identity(inputs[0]), DYNAMIC]
+
+
+@imports("ScatterElements")
+def _scatter_elements(r: Reader, node: NodeProto, inputs: list[Value]) -> Box:
+    """data with updates[i...] written (reduction "none": put_along_axis of the flat
+    positions, where one written twice keeps the last) or added ("add": add_at) at i...
+    with i along ``axis`` replaced by indices[i...]; constant indices, a data of fixed
+    shape"""
+    data, indices, updates = inputs
+    reduction = r.attribute("reduction", "none")
+    if reduction not in ("none", "add"):
+        raise r.refuse(f"reduction={reduction!r} is not supported (only 'none' and 'add').")
+    lengths = r.shape(node.input[0])
+    if None in lengths:
+        raise r.refuse("the shape of its data follows a free axis of the model's inputs; "
+                       "export the model with that axis fixed.")
+    shape = tuple(int(side or 0) for side in lengths)
+    array = r.constant(indices, "indices").astype(np.int64)
+    axis = int(r.attribute("axis", 0)) % len(shape)
+    target: list[np.ndarray] = list(np.indices(array.shape))
+    target[axis] = np.where(array < 0, array + shape[axis], array)
+    if reduction == "add":
+        return ops.AddAt(data, updates, tuple(target))
+    flat = np.ravel_multi_index(tuple(target), shape)
+    return ops.PutAlongAxis(data, Constant(flat.ravel()), ops.Reshape(updates, (-1,)),
+                            axis=None)

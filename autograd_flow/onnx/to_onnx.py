@@ -2,7 +2,8 @@
 
 Every primitive box becomes one ONNX node or a few (the rules of
 :mod:`.export_math`, :mod:`.export_shape` and :mod:`.export_arrange`); composites go
-through their primitives. Inputs become the model's inputs (named as the Inputs,
+through their primitives. The primitives of :data:`.no_form.NO_FORM` are refused with
+the reason it gives. Inputs become the model's inputs (named as the Inputs,
 shaped and typed as they declare, or as last fed), Parameters its initializers (named
 as the Parameters), Constants Constant nodes, and the outputs its outputs.
 
@@ -24,6 +25,7 @@ from ..core.box import Box, Constant, Input, Parameter
 from ..core.graph import FlowGraph
 from ..errors import OnnxError, describe
 from . import export_arrange, export_math, export_shape  # noqa: F401 (register the rules)
+from .no_form import NO_FORM
 from .writer import RULES, Writer, is_weak
 
 #: the opset written when none is asked for
@@ -201,6 +203,8 @@ def _renamed(writer: Writer, start: int, name: str, wanted: str) -> str:
 
 
 def _no_form(box: Box) -> str:
+    if type(box) in NO_FORM:
+        return f"{describe(box)} has no ONNX form: {NO_FORM[type(box)]}."
     if type(box).__module__.startswith("autograd_flow."):
         return (f"{describe(box)} has no ONNX form (the ONNX export writes the primitives "
                 "listed in the README's ONNX section).")

@@ -4,6 +4,7 @@ labels) and every row of the op tables, run in onnxruntime, give fprop's numbers
 is one error naming it and the line that created it."""
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,8 @@ onnx = pytest.importorskip("onnx")
 
 import autograd_flow as af  # noqa: E402
 from autograd_flow import nn, ops  # noqa: E402
-from autograd_flow.errors import OnnxError  # noqa: E402
+from autograd_flow.errors import OnnxError, describe  # noqa: E402
+from autograd_flow.onnx.no_form import NO_FORM  # noqa: E402
 
 from ..ops.table import Aux, Case, _rng  # noqa: E402
 from ..ops.test_table import ALL_ROWS  # noqa: E402
@@ -191,8 +193,6 @@ def test_two_inputs_of_one_name_are_refused(tmp_path):
 
 # -- every row of the op tables --------------------------------------------------------------
 
-#: boxes that run a bprop (of a linear box, of a user's box) rather than a formula
-NO_FORM = {ops.Adjoint, ops.NumericBprop}
 
 
 def _on_inputs(case: Case, dtype) -> tuple[af.Box, dict]:
@@ -203,8 +203,8 @@ def _on_inputs(case: Case, dtype) -> tuple[af.Box, dict]:
         if isinstance(spec, Aux):
             inputs.append(af.Constant(array, name=spec.label))
         else:
-            x = af.Input(f"in{k}")
-            feed[x] = np.asarray(array)
+            x = af.Input(f"in{k}", shape=np.shape(array), dtype=np.result_type(array))
+            x.value = feed[x] = np.asarray(array)  # rows that read their input's value
             inputs.append(x)
     return case.box(*inputs, **case.kwargs), feed
 
@@ -219,11 +219,22 @@ def test_every_op_table_row_runs_in_onnxruntime_as_in_fprop(case, dtype, tmp_pat
     try:
         model = af.onnx.export(graph, path)
     except OnnxError as error:
-        refused = {type(b) for b in graph.order} & NO_FORM or (
-            isinstance(box, ops.Astype) and "ONNX has no" in str(error))
-        assert refused, str(error)
+        from autograd_flow.core.box import Leaf
+        from autograd_flow.onnx.writer import RULES
+
+        unruled = [b for b in graph.order if type(b) not in RULES and not isinstance(b, Leaf)]
+        if unruled and type(unruled[0]) in NO_FORM:  # the first is named, with its reason
+            first = unruled[0]
+            assert f"{describe(first)} has no ONNX form: {NO_FORM[type(first)]}" \
+                in str(error), str(error)
+        elif unruled:  # a user's box (the numeric bprop's rows)
+            assert not type(unruled[0]).__module__.startswith("autograd_flow.")
+            assert f"{describe(unruled[0])} is a custom box" in str(error), str(error)
+        else:
+            assert isinstance(box, ops.Astype) and "ONNX has no" in str(error), str(error)
         assert "(created at " in str(error)
         return
+    assert not {type(b) for b in graph.order} & set(NO_FORM), "a listed box was written"
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
     try:
         got = run(path, {x.name: value for x, value in feed.items()})[0]
@@ -235,7 +246,143 @@ def test_every_op_table_row_runs_in_onnxruntime_as_in_fprop(case, dtype, tmp_pat
     assert_close(got, expected, dtype)
 
 
-def test_every_primitive_but_those_running_a_bprop_has_an_export_rule():
+def test_every_primitive_has_an_export_rule_or_a_reason_it_has_none():
     from autograd_flow.onnx.writer import RULES
 
-    assert set(ops.PRIMITIVES) | set(ops.PLUMBING) - NO_FORM <= set(RULES)
+    everything = set(ops.PRIMITIVES) | set(ops.PLUMBING)
+    assert everything - set(NO_FORM) <= set(RULES)
+    assert not set(NO_FORM) & set(RULES)
+    assert set(NO_FORM) <= everything
+
+
+# -- the edges of the new rules --------------------------------------------------------------
+
+def _runs_as_fprop(box: af.Box, feed: dict, tmp_path: Path) -> None:
+    path = exported(box, tmp_path)
+    np.testing.assert_array_equal(run(path, {x.name: v for x, v in feed.items()})[0],
+                                  af.FlowGraph(box).fprop(feed))
+
+
+def test_floor_divide_is_numpys_not_the_floor_of_the_quotient(tmp_path):
+    """1 // 0.1 is 9 in numpy (1 - fmod(1, 0.1) = 0.9 exactly, over 0.1), floor(1 / 0.1)
+    is 10; integers floor too."""
+    x = af.Input("x", shape=(5,), dtype=np.float64)
+    _runs_as_fprop(af.floor_divide(x, 0.1), {x: np.array([1.0, -1.0, 0.3, 2.5, 7.0])},
+                   tmp_path)
+    i = af.Input("i", shape=(4,), dtype=np.int64)
+    _runs_as_fprop(af.floor_divide(i, np.array([2, 2, -2, -2])), {i: np.array([7, -7, 7, -7])},
+                   tmp_path)
+
+
+def test_copysign_reads_the_sign_of_a_negative_zero(tmp_path):
+    x = af.Input("x", shape=(4,), dtype=np.float64)
+    y = af.copysign(x, np.array([-0.0, 0.0, -2.0, 3.0]))
+    _runs_as_fprop(y, {x: np.array([1.0, -1.0, 2.0, -3.0])}, tmp_path)
+
+
+def test_put_along_axis_keeps_numpys_last_value_and_add_at_adds_each(tmp_path):
+    x = af.Input("x", shape=(2, 3), dtype=np.float64)
+    twice = np.array([[0, 0], [2, 2]])
+    values = np.array([[1.0, 2.0], [3.0, 4.0]])
+    feed = {x: RNG.standard_normal((2, 3))}
+    _runs_as_fprop(af.put_along_axis(x, twice, values, axis=1), feed, tmp_path)
+    _runs_as_fprop(af.add_at(x, (np.array([0, 0, 1]), np.array([1, 1, 2])),
+                             np.array([1.0, 2.0, 3.0])), feed, tmp_path)
+
+
+def test_an_index_computed_in_the_graph_is_refused_by_name(tmp_path):
+    x = af.Input("x", shape=(3,), dtype=np.float64)
+    i = af.Input("i", shape=(2,), dtype=np.int64)
+    with pytest.raises(OnnxError, match=r"TakeAlongAxis .*index input 'i' is computed"):
+        af.onnx.export(af.take_along_axis(x, i, axis=0), tmp_path / "m.onnx")
+
+
+def test_a_box_with_no_onnx_form_is_refused_with_its_reason(tmp_path):
+    x = af.Input("x", shape=(3, 3), dtype=np.float64)
+    graph = af.FlowGraph(af.linalg.cholesky(x))
+    graph.fprop({x: np.eye(3)})  # the export runs it on its last feed
+    with pytest.raises(OnnxError, match=r"Cholesky 'cholesky' \(created at test_export.py:"
+                                        r"\d+\) has no ONNX form: ONNX has no matrix "
+                                        "decomposition"):
+        af.onnx.export(graph, tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("spacing", [0.3, np.array([0.0, 0.5, 0.7, 1.6, 2.0]),
+                                     np.array([1.0, 2.0, 3.0, 4.0, 5.0])],
+                         ids=["step", "points", "even points"])
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_gradient_gives_numpys_numbers_bit_for_bit(dtype, spacing, edge_order, tmp_path):
+    x = af.Input("x", shape=(3, 5), dtype=dtype)
+    y = af.gradient(x, spacing, axis=1, edge_order=edge_order)
+    _runs_as_fprop(y, {x: RNG.standard_normal((3, 5)).astype(dtype)}, tmp_path)
+
+
+@pytest.mark.parametrize("method", ["linear", "lower", "nearest", "hazen", "inverted_cdf"])
+def test_quantile_gives_numpys_numbers_and_nan_where_a_row_holds_one(method, tmp_path):
+    x = af.Input("x", shape=(3, 5), dtype=np.float64)
+    y = af.quantile(x, [0.1, 0.5, 0.95], axis=1, method=method)
+    X = RNG.standard_normal((3, 5))
+    X[1, 2] = np.nan
+    path = exported(y, tmp_path)
+    got = run(path, {"x": X})[0]
+    np.testing.assert_allclose(got, np.quantile(X, [0.1, 0.5, 0.95], axis=1, method=method),
+                               rtol=1e-12)
+    assert np.isnan(got[:, 1]).all() and not np.isnan(got[:, [0, 2]]).any()
+
+
+@pytest.mark.parametrize("method", ["linear", "lower", "nearest", "weibull"])
+def test_nanquantile_reads_the_entries_that_are_not_nan_in_each_row(method, tmp_path):
+    x = af.Input("x", shape=(4, 5), dtype=np.float64)
+    y = af.nanquantile(x, [0.1, 0.5, 0.95], axis=1, method=method)
+    X = RNG.standard_normal((4, 5))
+    X[1, [0, 3]] = np.nan
+    X[2, :4] = np.nan  # one entry left
+    X[3] = np.nan  # none: NaN
+    got = run(exported(y, tmp_path), {"x": X})[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # (numpy's all-NaN slice)
+        expected = np.nanquantile(X, [0.1, 0.5, 0.95], axis=1, method=method)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("function", ["quantile", "nanquantile"])
+def test_the_gradient_of_a_quantile_exports_with_ties_and_nans_in_numpys_order(function,
+                                                                              tmp_path):
+    x = af.Input("x", shape=(3, 6), dtype=np.float64)
+    dy = af.Input("dy", shape=(3, 3), dtype=np.float64)
+    spread = ops.QuantileGrad(dy, x, q=[0.2, 0.5, 0.9], axis=1, function=function)
+    X = np.array([[1.0, 3.0, 1.0, 2.0, 3.0, 1.0],  # ties: numpy's stable order
+                  [np.nan, 0.5, np.inf, np.nan, -1.0, 0.5],  # NaNs after +inf
+                  RNG.standard_normal(6)])
+    _runs_as_fprop(spread, {x: X, dy: RNG.standard_normal((3, 3))}, tmp_path)
+
+
+@pytest.mark.parametrize("running", [af.cummax, af.cummin])
+@pytest.mark.parametrize("axis", [0, 1, None])
+def test_cummax_and_cummin_give_numpys_values_with_ties_and_nans(running, axis, tmp_path):
+    x = af.Input("x", shape=(3, 5), dtype=np.float64)
+    X = np.array([[1.0, 3.0, 3.0, -np.inf, 2.0],
+                  [0.5, np.nan, 4.0, 0.5, np.inf],
+                  [-1.0, -1.0, -2.0, -2.0, 7.0]])
+    path = exported(running(x, axis=axis), tmp_path)
+    got = run(path, {"x": X})[0]
+    ufunc = np.maximum if running is af.cummax else np.minimum
+    expected = ufunc.accumulate(X.ravel() if axis is None else X, axis=axis or 0)
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_logcumsumexp_keeps_large_and_infinite_entries_as_numpy(reverse, tmp_path):
+    x = af.Input("x", shape=(4, 4), dtype=np.float64)
+    X = np.array([[1000.0, 999.0, -1000.0, 1001.0],
+                  [-np.inf, -np.inf, 0.5, -np.inf],
+                  [0.1, np.inf, 2.0, -3.0],
+                  [1.0, np.nan, 2.0, 3.0]])
+    path = exported(ops.LogCumSumExp(x, axis=1, reverse=reverse), tmp_path)
+    got = run(path, {"x": X})[0]
+    flip = (lambda v: v[:, ::-1]) if reverse else (lambda v: v)
+    with np.errstate(invalid="ignore"):  # (inf - inf inside numpy's logaddexp)
+        expected = flip(np.logaddexp.accumulate(flip(X), axis=1))
+    np.testing.assert_allclose(got, expected, rtol=1e-12)

@@ -1,0 +1,36 @@
+"""The primitives the ONNX export refuses, each with the reason: standard ONNX has no op
+that computes them to numpy's accuracy (a decomposition, an inverse, a special function),
+or they run a bprop rather than a formula. Exporting a graph holding one
+raises OnnxError naming the box, the line that created it and this reason; nothing is
+written."""
+from __future__ import annotations
+
+from .. import ops
+
+_DECOMPOSITION = ("ONNX has no matrix decomposition or inverse (no LU, Cholesky, QR, "
+                  "eigen or singular value op)")
+_GRADIENT_PART = "it is a part of the gradient of a matrix decomposition, which has no ONNX form"
+_SPECIAL = "ONNX has no {} function"
+_LOG_NDTR = "normal log-CDF (and 1 - Erf loses its accuracy in the tail)"
+
+#: box class -> why the export cannot write it (the README's ONNX section lists them)
+NO_FORM: dict[type, str] = {
+    ops.Adjoint: "it runs the bprop of a linear box, not a formula",
+    ops.NumericBprop: "it runs a box's bprop, not a formula",
+    **{cls: _DECOMPOSITION for cls in (
+        ops.Cholesky, ops.Eigh, ops.Eigvalsh, ops.Svd, ops.Svdvals, ops.Qr, ops.Lstsq,
+        ops.LstsqResiduals, ops.Inv, ops.Solve, ops.Pinv, ops.MatrixRank)},
+    **{cls: "ONNX has only Det, whose value under- or overflows where slogdet's does not "
+            "(and whose sign at a singular matrix is rounding noise)"
+       for cls in (ops.SignDet, ops.LogAbsDet)},
+    **{cls: _GRADIENT_PART for cls in (
+        ops.InverseGaps, ops.Leading, ops.Trailing, ops.TallOnly, ops.Invertible)},
+    ops.Erfc: "ONNX has Erf only, and 1 - Erf loses erfc's relative accuracy for large "
+              "arguments",
+    ops.Gammaln: _SPECIAL.format("log-gamma"),
+    ops.Digamma: _SPECIAL.format("digamma"),
+    ops.Polygamma: _SPECIAL.format("polygamma"),
+    ops.LogNdtr: _SPECIAL.format(_LOG_NDTR),
+    ops.LogNdtrSlope: _SPECIAL.format(_LOG_NDTR),
+}
+
