@@ -1,0 +1,106 @@
+"""The logic, searching and counting functions for random graphs (booleans and integers,
+no gradient), each kept away from where its value jumps (a difference step must not
+straddle it): the logical operators, the tests of a number's kind, isclose and allclose
+as the mask of a where; all, any and count_nonzero of a > 0 over drawn axes; argmax and
+argmin as the indices that pick the extremum along an axis (away from ties); and
+searchsorted of the entries among sorted edges.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from ...core.box import Box
+from ...ops import surface as N
+from ..builder import Builder, Recipe, domain_ok
+from .reduce import _axis
+
+
+def _value(x: Any) -> Any:
+    return x.value if isinstance(x, Box) else x
+
+
+def _mask(function: str, arity: int) -> Recipe:
+    """where(f(a), a, partner) (f(a, partner) for an operator of two inputs), with no
+    entry within 0.01 of 0 (where the truth of a number flips)."""
+    def make(b: Builder, a: Box) -> Box | None:
+        partner = b.partner(a, "real")
+        inputs = (a, partner)[:arity]
+        if not all(domain_ok(np.asarray(_value(x)), "kinkfree") for x in inputs):
+            return None
+        return N.where(getattr(N, function)(*inputs), a, partner)
+    return make
+
+
+def _truth(function: str) -> Recipe:
+    """where(all(a > 0, axis, keepdims=True), a, partner) (any the same), a away from 0."""
+    def make(b: Builder, a: Box) -> Box | None:
+        if not domain_ok(a.value, "kinkfree"):
+            return None
+        mask = getattr(N, function)(a > 0, axis=_axis(b, np.ndim(a.value)), keepdims=True)
+        return N.where(mask, a, b.partner(a, "real"))
+    return make
+
+
+def _closeness(function: str) -> Recipe:
+    """where(isclose(a, partner, atol=...), a, partner) (allclose the same), only where
+    no |a - partner| is within 0.01 of the tolerance atol + rtol |partner|."""
+    def make(b: Builder, a: Box) -> Box | None:
+        partner = b.partner(a, "real")
+        atol = b.draw(st.sampled_from([0.0, 0.5, 2.0]))
+        other = _value(partner)
+        margin = np.abs(a.value - other) - (atol + 1e-5 * np.abs(other))
+        if not domain_ok(np.asarray(margin), "kinkfree"):
+            return None
+        return N.where(getattr(N, function)(a, partner, atol=atol), a, partner)
+    return make
+
+
+def _arg_extremum(function: str) -> Recipe:
+    """take_along_axis(a, argmax(a, axis, keepdims=True), axis): the max along an axis,
+    only where no two entries tie within 0.01 (argmin the same)."""
+    def make(b: Builder, a: Box) -> Box | None:
+        ndim = np.ndim(a.value)
+        if ndim == 0 or np.any(np.diff(np.sort(np.ravel(a.value))) < 0.01):
+            return None
+        axis = b.draw(st.sampled_from(range(-ndim, ndim)))
+        index = getattr(N, function)(a, axis=axis, keepdims=True)
+        return N.take_along_axis(a, index, axis=axis)
+    return make
+
+
+def _count_nonzero(b: Builder, a: Box) -> Box | None:
+    """where(count_nonzero(a > 0, axis, keepdims=True) > 1, a, partner) (integers
+    compared, so a float32 graph stays float32), a away from 0."""
+    if not domain_ok(a.value, "kinkfree"):
+        return None
+    count = N.count_nonzero(a > 0, axis=_axis(b, np.ndim(a.value)), keepdims=True)
+    return N.where(count > 1, a, b.partner(a, "real"))
+
+
+def _searchsorted(b: Builder, a: Box) -> Box | None:
+    """where(searchsorted(edges, a, side) is even, a, partner): the bin of each entry
+    among sorted edges as a mask, a away from the edges."""
+    edges = np.linspace(-2.0, 2.0, b.draw(st.integers(1, 5)))
+    if np.any(np.abs(np.subtract.outer(np.ravel(a.value), edges)) < 0.01):
+        return None
+    bins = N.searchsorted(edges, a, side=b.draw(st.sampled_from(["left", "right"])))
+    return N.where(N.equal(bins % 2, 0), a, b.partner(a, "real"))
+
+
+#: How a random graph draws the logic, searching and counting functions, by name.
+RECIPES: dict[str, Recipe] = {
+    **{f: _mask(f, 1) for f in ("logical_not", "isfinite", "isinf", "isposinf", "isneginf",
+                                "signbit")},
+    **{f: _mask(f, 2) for f in ("logical_and", "logical_or", "logical_xor")},
+    "all": _truth("all"),
+    "any": _truth("any"),
+    "isclose": _closeness("isclose"),
+    "allclose": _closeness("allclose"),
+    "argmax": _arg_extremum("argmax"),
+    "argmin": _arg_extremum("argmin"),
+    "count_nonzero": _count_nonzero,
+    "searchsorted": _searchsorted,
+}
