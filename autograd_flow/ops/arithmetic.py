@@ -267,8 +267,8 @@ class Clip(Box):
         boxes = {s: v for s, v in (("a_min", a_min), ("a_max", a_max)) if isinstance(v, Box)}
         #: the bounds that are inputs (after a), in order
         self.bound_inputs = tuple(boxes)
-        self.a_min = None if "a_min" in boxes else _bound("a_min", a_min)
-        self.a_max = None if "a_max" in boxes else _bound("a_max", a_max)
+        self.a_min: Any = None if "a_min" in boxes else _bound("a_min", a_min)
+        self.a_max: Any = None if "a_max" in boxes else _bound("a_max", a_max)
         super().__init__(a, *boxes.values(), name=name)
 
     def _bounds(self, bounds: tuple[Any, ...]) -> tuple[Any, Any]:
