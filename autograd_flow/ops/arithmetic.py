@@ -265,10 +265,11 @@ class Clip(Box):
     def __init__(self, a: Any, a_min: Any = None, a_max: Any = None,
                  name: str | None = None) -> None:
         boxes = {s: v for s, v in (("a_min", a_min), ("a_max", a_max)) if isinstance(v, Box)}
-        #: the bounds that are inputs (after a), in order
+        #: the bounds that are inputs (after a), in order (kept as settings too, so a
+        #: graph file rebuilds the box from its attributes)
         self.bound_inputs = tuple(boxes)
-        self.a_min: Any = None if "a_min" in boxes else _bound("a_min", a_min)
-        self.a_max: Any = None if "a_max" in boxes else _bound("a_max", a_max)
+        self.a_min: Any = a_min if "a_min" in boxes else _bound("a_min", a_min)
+        self.a_max: Any = a_max if "a_max" in boxes else _bound("a_max", a_max)
         super().__init__(a, *boxes.values(), name=name)
 
     def _bounds(self, bounds: tuple[Any, ...]) -> tuple[Any, Any]:
@@ -285,7 +286,8 @@ class Clip(Box):
             grad_a = grad_a * (a > low)
         if high is not None:
             grad_a = grad_a * (a < high)
-        if np.ndim(self.a_min) or np.ndim(self.a_max):  # array bounds may broadcast a
+        if any(np.ndim(getattr(self, s)) for s in ("a_min", "a_max")
+               if s not in self.bound_inputs):  # array settings may broadcast a
             grad_a = sum_like(grad_a, a)
         if not bounds:
             return grad_a
