@@ -119,6 +119,22 @@ def imag(a: Any, name: str | None = None) -> Box:
     return ZerosLike(a, name=name or "imag")
 
 
+@primitive("angle", numpy=np.angle, domain="kinkfree")
+class Angle(Box):
+    """y = the angle of a real a as a complex number: pi where a < 0 (and at -0.0), 0
+    where a >= 0 (180 and 0 with ``deg``), as np.angle;   no gradient (piecewise constant)"""
+
+    def __init__(self, a: Any, deg: bool = False, name: str | None = None) -> None:
+        self.deg = bool(deg)
+        super().__init__(a, name=name)
+
+    def fprop(self, a):
+        return np.angle(a, deg=self.deg)
+
+    def bprop(self, grad, a):
+        return None
+
+
 @primitive("reciprocal", numpy=np.reciprocal, domain="nonzero")
 class Reciprocal(Box):
     """y = 1 / a;   d a = -d y y**2  (= -d y / a**2)"""

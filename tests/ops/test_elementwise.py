@@ -53,6 +53,8 @@ TABLE: list[Case] = [
       for s in ((), (2, 3), (0,))],
     *[Case(f, ((2, 3),), lambda a: a) for f in (af.conj, af.real_if_close)],
     Case(af.imag, ((2, 3),), np.imag, differentiable=False),
+    *[Case(af.angle, (s,), np.angle, "kinkfree", k) for s in ((), (2, 3), (0,))
+      for k in ({}, {"deg": True})],
     *[Case(af.around, ((2, 3),), np.around, "wide", {"decimals": d}) for d in (0, 1, -1)],
 ]
 
@@ -251,8 +253,8 @@ def test_reciprocal_gradient_is_minus_one_over_a_squared() -> None:
 
 
 @pytest.mark.parametrize("function", [np.copy, np.real, np.conj, np.conjugate,
-                                      np.real_if_close, np.around, np.imag])
+                                      np.real_if_close, np.around, np.imag, np.angle])
 def test_numpys_identities_on_real_arrays_build_boxes(function) -> None:
-    a = np.array([[1.25, -2.5], [3.75, 0.0]])
+    a = np.array([[1.25, -2.5], [3.75, 0.0], [-0.0, np.nan]])
     value = af.FlowGraph(function(af.Parameter(a))).fprop()
     np.testing.assert_array_equal(value, function(a))
