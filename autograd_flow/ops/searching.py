@@ -1,8 +1,9 @@
 """numpy's searching and counting: ``argmax`` and ``argmin`` (the position of the first
-extremum), ``count_nonzero`` and ``searchsorted`` (where entries would go in a sorted
-array). Their values are integers and they have no gradient (they are piecewise
-constant); boxes use them as indices (``take_along_axis(a, argmax(a, axis,
-keepdims=True), axis)`` is the max)."""
+extremum), ``count_nonzero``, ``searchsorted`` (where entries would go in a sorted
+array) and ``argpartition`` (an order that puts the kth entries where sorting would).
+Their values are integers and they have no gradient (they are piecewise constant);
+boxes use them as indices (``take_along_axis(a, argmax(a, axis, keepdims=True), axis)``
+is the max; ``partition`` is a composite of that kind)."""
 from __future__ import annotations
 
 from typing import Any, Literal
@@ -12,7 +13,9 @@ import numpy as np
 from ..core.box import Box, user_site
 from ..errors import BoxError
 from .reduce import Axis, reduced_axes
-from .registry import primitive
+from .registry import function, primitive
+from .scatter import TakeAlongAxis
+from .shape import Reshape
 
 
 def _one_axis(box: str, axis: Any) -> int | None:
@@ -94,3 +97,44 @@ class SearchSorted(Box):
 
     def bprop(self, grad, a, v):
         return None, None
+
+
+def _kth(value: Any) -> int | tuple[int, ...]:
+    """partition's kth: an integer or a sequence of them."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (list, tuple, np.ndarray)) and np.ndim(value) == 1 and all(
+            isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in value):
+        return tuple(int(k) for k in value)
+    raise BoxError(f"ArgPartition (created at {user_site()}): kth must be an integer or a "
+                   f"sequence of integers, not {value!r}")
+
+
+@primitive("argpartition", numpy=np.argpartition)
+class ArgPartition(Box):
+    """y = indices that order a along axis (flattened for None) so that each kth entry is
+    where sorting would put it, the smaller ones before it and the others after
+    (np.argpartition, introselect);   no gradient"""
+
+    def __init__(self, a: Any, kth: Any, axis: int | None = -1,
+                 name: str | None = None) -> None:
+        self.kth = _kth(kth)
+        self.axis = _one_axis("ArgPartition", axis)
+        super().__init__(a, name=name)
+
+    def fprop(self, a):
+        return np.argpartition(a, self.kth, axis=self.axis)
+
+    def bprop(self, grad, a):
+        return None
+
+
+@function("partition", box=ArgPartition, numpy=np.partition, graphs=False)
+def partition(a: Any, kth: Any, axis: int | None = -1, name: str | None = None) -> Box:
+    """a reordered along axis (flattened for None) so that each kth entry is where
+    sorting would put it, as ``np.partition``: a taken along axis at its argpartition,
+    so d a = d y sent back to the entries taken."""
+    if axis is None:
+        a, axis = Reshape(a, shape=(-1,)), -1
+    return TakeAlongAxis(a, ArgPartition(a, kth, axis=axis), axis=axis,
+                         name=name or "partition")

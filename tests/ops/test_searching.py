@@ -31,6 +31,10 @@ TABLE: list[Case] = [
     *[Case(af.searchsorted, (_sorted(n), s), np.searchsorted, kwargs=k, differentiable=False)
       for n, s, k in [(5, (3,), {}), (5, (2, 3), {"side": "right"}), (1, (), {}),
                       (0, (4,), {}), (6, (0,), {"side": "right"})]],
+    *[Case(f, (s,), getattr(np, f.__name__), kwargs=k, differentiable=f is af.partition)
+      for f in (af.argpartition, af.partition)
+      for s, k in [((7,), {"kth": 3}), ((14,), {"kth": [0, 3, 6]}), ((4, 5), {"kth": 1}),
+                   ((4, 5), {"kth": 2, "axis": 0}), ((2, 3), {"kth": 4, "axis": None})]],
 ]
 
 
@@ -58,7 +62,8 @@ def test_searchsorted_sides_and_sorter_as_numpys() -> None:
 @pytest.mark.parametrize(("make", "message"), [
     (lambda x: af.argmax(x, axis=(0, 1)), "ArgMax .*axis must be an integer or None"),
     (lambda x: af.searchsorted(x, 1.0, side="middle"), "side must be 'left' or 'right'"),
-    (lambda x: af.searchsorted(np.ones(3), 1.0, sorter=x), "sorter is a setting")])
+    (lambda x: af.searchsorted(np.ones(3), 1.0, sorter=x), "sorter is a setting"),
+    (lambda x: af.partition(x, 0.5), "kth must be an integer or a sequence of integers")])
 def test_settings_numpy_refuses_are_refused_by_name(make, message) -> None:
     with pytest.raises(af.BoxError, match=message):
         make(af.Parameter(np.ones((2, 2))))

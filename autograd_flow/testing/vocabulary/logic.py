@@ -2,7 +2,8 @@
 no gradient), each kept away from where its value jumps (a difference step must not
 straddle it): the logical operators, the tests of a number's kind, isclose and allclose
 as the mask of a where; all, any and count_nonzero of a > 0 over drawn axes; argmax and
-argmin as the indices that pick the extremum along an axis (away from ties); and
+argmin as the indices that pick the extremum along an axis and argpartition as the
+indices of a partition (away from ties); and
 searchsorted of the entries among sorted edges.
 """
 from __future__ import annotations
@@ -71,6 +72,17 @@ def _arg_extremum(function: str) -> Recipe:
     return make
 
 
+def _argpartition(b: Builder, a: Box) -> Box | None:
+    """take_along_axis(a, argpartition(a, kth, axis), axis): np.partition, only where no
+    two entries tie within 0.01."""
+    ndim = np.ndim(a.value)
+    if ndim == 0 or np.any(np.diff(np.sort(np.ravel(a.value))) < 0.01):
+        return None
+    axis = b.draw(st.sampled_from(range(-ndim, ndim)))
+    kth = b.draw(st.integers(0, np.shape(a.value)[axis] - 1))
+    return N.take_along_axis(a, N.argpartition(a, kth, axis=axis), axis=axis)
+
+
 def _count_nonzero(b: Builder, a: Box) -> Box | None:
     """where(count_nonzero(a > 0, axis, keepdims=True) > 1, a, partner) (integers
     compared, so a float32 graph stays float32), a away from 0."""
@@ -101,6 +113,7 @@ RECIPES: dict[str, Recipe] = {
     "allclose": _closeness("allclose"),
     "argmax": _arg_extremum("argmax"),
     "argmin": _arg_extremum("argmin"),
+    "argpartition": _argpartition,
     "count_nonzero": _count_nonzero,
     "searchsorted": _searchsorted,
 }
