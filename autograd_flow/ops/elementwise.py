@@ -98,6 +98,12 @@ def copy(a: Any, name: str | None = None) -> Box:
     return Identity(a, name=name or "copy")
 
 
+@function("positive", numpy=np.positive, graphs=False)
+def positive(a: Any, name: str | None = None) -> Box:
+    """y = +a, as ``np.positive``;   d a = d y"""
+    return Identity(a, name=name or "positive")
+
+
 @function("real", numpy=(np.real, np.real_if_close), aliases=("real_if_close",), graphs=False)
 def real(a: Any, name: str | None = None) -> Box:
     """y = a: the real part of a real array (complex values never enter a graph: a

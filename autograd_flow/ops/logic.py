@@ -1,6 +1,7 @@
 """numpy's logic functions: the logical operators, the tests of a number's kind
-(``isfinite``, ``isinf``, ``isposinf``, ``isneginf``, ``signbit``), the truth of a
-slice (``all``, ``any``) and closeness (``isclose``, ``allclose``). Their values are
+(``isfinite``, ``isinf``, ``isposinf``, ``isneginf``, ``signbit``, ``isreal``), the
+truth of a slice (``all``, ``any``), closeness (``isclose``, ``allclose``) and equality
+of whole arrays (``array_equal``). Their values are
 booleans and they have no gradient (they are piecewise constant); boxes use them as
 masks, as the comparisons. (``isnan`` is in :mod:`.nan`.)"""
 from __future__ import annotations
@@ -99,6 +100,29 @@ class Signbit(_Predicate):
 
     def fprop(self, a):
         return np.signbit(a)
+
+
+@primitive("isreal", numpy=np.isreal)
+class IsReal(_Predicate):
+    """y = 1 everywhere: every entry of a real array is real (complex values never enter
+    a graph)"""
+
+    def fprop(self, a):
+        return np.isreal(a)
+
+
+@primitive("array_equal", numpy=np.array_equal)
+class ArrayEqual(_Connective):
+    """y = 1[a and b have the same shape and entries], a 0-d boolean (NaN equal to NaN
+    if equal_nan)"""
+
+    def __init__(self, a1: Any, a2: Any, equal_nan: bool = False,
+                 name: str | None = None) -> None:
+        self.equal_nan = bool(equal_nan)
+        super().__init__(a1, a2, name=name)
+
+    def fprop(self, a, b):
+        return np.asarray(np.array_equal(a, b, equal_nan=self.equal_nan))
 
 
 class _Truth(_Predicate):

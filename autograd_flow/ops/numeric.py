@@ -1,5 +1,5 @@
 """Elementwise functions of numpy's floating-point toolbox: ``trunc`` (and ``fix``),
-``copysign``, ``logaddexp2`` and ``float_power``, with broadcasting. (The special
+``copysign``, ``logaddexp2``, ``heaviside`` and ``float_power``, with broadcasting. (The special
 functions of SciPy are in :mod:`.special`.)"""
 from __future__ import annotations
 
@@ -36,6 +36,18 @@ class Copysign(Box):
 
     def bprop(self, grad, a, b):
         return grad * np.sign(a) * np.sign(self.value), None
+
+
+@primitive("heaviside", numpy=np.heaviside, domain="kinkfree")
+class Heaviside(Box):
+    """y = 0 where a < 0, b where a = 0, 1 where a > 0 (np.heaviside);
+    d a = 0 (piecewise constant),  d b = d y * 1[a = 0]"""
+
+    def fprop(self, a, b):
+        return np.heaviside(a, b)
+
+    def bprop(self, grad, a, b):
+        return None, grad * np.equal(a, 0)
 
 
 @primitive("logaddexp2", numpy=np.logaddexp2)

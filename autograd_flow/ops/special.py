@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..core.box import Box
+from ..core.scope import composite
 from ..errors import BoxError, describe
 from ..extras import explain
 from .axes import integer_setting
@@ -196,3 +197,17 @@ def expit(x: Any, name: str | None = None) -> Box:
     """1 / (1 + exp(-x)), as ``scipy.special.expit``: the ``sigmoid`` box under SciPy's
     name (it needs no SciPy)."""
     return Sigmoid(x, name=name)
+
+
+@function("multigammaln", box=Gammaln, graphs=False)
+@composite("multigammaln")
+def multigammaln(a: Any, d: int, name: str | None = None) -> Box:
+    """The log of the multivariate gamma function of dimension ``d``, as
+    ``scipy.special.multigammaln`` (torch's mvlgamma): d (d - 1) / 4 log(pi) + the sum of
+    gammaln(a - j / 2) for j = 0 .. d - 1 (a composite; a > (d - 1) / 2)."""
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
+        raise BoxError(f"multigammaln: d must be an integer >= 1, not {d!r}")
+    total: Any = d * (d - 1) / 4 * math.log(math.pi)
+    for j in range(d):
+        total = total + Gammaln(a - j / 2 if j else a)
+    return total.named(name or "multigammaln")

@@ -49,7 +49,8 @@ TABLE: list[Case] = [
          {"nan": -1.0, "posinf": 5.0, "neginf": -5.0}),
     # issue 20: numpy's remaining one-input forms
     *[Case(af.reciprocal, (s,), np.reciprocal, "nonzero") for s in NEW_SHAPES],
-    *[Case(f, (s,), getattr(np, f.__name__)) for f in (af.copy, af.real, af.conjugate)
+    *[Case(f, (s,), getattr(np, f.__name__)) for f in (af.copy, af.real, af.conjugate,
+                                                        af.positive)
       for s in ((), (2, 3), (0,))],
     *[Case(f, ((2, 3),), lambda a: a) for f in (af.conj, af.real_if_close)],
     Case(af.imag, ((2, 3),), np.imag, differentiable=False),

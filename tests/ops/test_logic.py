@@ -36,6 +36,12 @@ TABLE: list[Case] = [
     *[Case(f, (s, t), getattr(np, f.__name__), kwargs=k, differentiable=False)
       for f in (af.isclose, af.allclose) for s, t in PAIRS
       for k in ({}, {"atol": 1.0, "rtol": 0.0})],
+    *[Case(af.isreal, (s,), np.isreal, differentiable=False) for s in SHAPES],
+    *[Case(af.array_equal, (s, t), np.array_equal, differentiable=False)
+      for s, t in [*PAIRS, ((3,), (2,))]],
+    *[Case(lambda a, equal_nan: af.array_equal(a, a, equal_nan=equal_nan), ((2, 3),),
+           lambda a, equal_nan: np.array_equal(a, a, equal_nan=equal_nan),
+           kwargs={"equal_nan": e}, differentiable=False) for e in (False, True)],
 ]
 
 
@@ -75,3 +81,10 @@ def test_all_and_any_are_box_methods_and_numpys_calls_with_no_gradient() -> None
     graph.fprop()
     assert af.FlowGraph(mask).fprop().tolist() == [[False], [True]]
     assert graph.bprop()[x].tolist() == [[0.0, 0.0], [1.0, 1.0]]
+
+
+def test_array_equal_compares_shapes_and_nan_as_numpy() -> None:
+    a = np.array([1.0, np.nan])
+    for b, keywords in [(a, {}), (a, {"equal_nan": True}), (a[:1], {}), (a.copy(), {})]:
+        value = af.FlowGraph(np.array_equal(af.Parameter(a), b, **keywords)).fprop()
+        assert value.dtype == bool and bool(value) == np.array_equal(a, b, **keywords)

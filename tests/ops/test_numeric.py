@@ -19,6 +19,9 @@ TABLE: list[Case] = [
     *[Case(af.copysign, (s, t), np.copysign, "nonzero") for s, t in PAIRS],
     *[Case(af.logaddexp2, (s, t), np.logaddexp2, d) for s, t in PAIRS
       for d in ("real", "wide")],
+    *[Case(af.heaviside, (s, t), np.heaviside, "kinkfree") for s, t in PAIRS],
+    *[Case(lambda a, b: af.heaviside(a * 0.0, b), (s, t), lambda a, b: np.heaviside(a * 0.0, b))
+      for s, t in PAIRS[:3]],
     *[Case(af.float_power, (s, t), np.float_power, "positive", float32=False)
       for s, t in PAIRS],
     *[Case(af.float_power, ((2, 3),), lambda a, b: np.float_power(a, b), "positive", {"b": b},

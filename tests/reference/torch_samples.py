@@ -59,6 +59,12 @@ ALIASES: dict[str, str] = {
     "min.binary": "minimum",
     "equal": "array_equal",
     "lgamma": "gammaln",
+    "sgn": "sign",
+    "clamp_min": "clip",
+    "clamp_max": "clip",
+    "mvlgamma.mvlgamma_p_1": "multigammaln",
+    "mvlgamma.mvlgamma_p_3": "multigammaln",
+    "mvlgamma.mvlgamma_p_5": "multigammaln",
 }
 
 #: OpInfo names whose samples put the arguments in another order than numpy's
@@ -66,6 +72,7 @@ REORDER: dict[str, Callable[[list[Any]], list[Any]]] = {
     "where": lambda args: [args[1], args[0], *args[2:]],  # (x, condition, y)
     "polygamma": lambda args: [args[1], args[0], *args[2:]],  # (x, n)
     "special.polygamma": lambda args: [args[1], args[0], *args[2:]],
+    "clamp_max": lambda args: [args[0], None, *args[1:]],  # clip(x, a_min=None, a_max)
 }
 
 #: torch's keyword names -> numpy's

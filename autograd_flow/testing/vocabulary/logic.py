@@ -35,6 +35,15 @@ def _mask(function: str, arity: int) -> Recipe:
     return make
 
 
+def _array_equal(b: Builder, a: Box) -> Box | None:
+    """where(array_equal(a, partner), partner, a), where every entry of a is 0.01 or more
+    from the partner's (or is the partner: a compared with itself)."""
+    partner = a if b.boolean() else b.partner(a, "real")
+    if partner is not a and not domain_ok(np.asarray(a.value - _value(partner)), "kinkfree"):
+        return None
+    return N.where(N.array_equal(a, partner), partner, a)
+
+
 def _truth(function: str) -> Recipe:
     """where(all(a > 0, axis, keepdims=True), a, partner) (any the same), a away from 0."""
     def make(b: Builder, a: Box) -> Box | None:
@@ -105,8 +114,9 @@ def _searchsorted(b: Builder, a: Box) -> Box | None:
 #: How a random graph draws the logic, searching and counting functions, by name.
 RECIPES: dict[str, Recipe] = {
     **{f: _mask(f, 1) for f in ("logical_not", "isfinite", "isinf", "isposinf", "isneginf",
-                                "signbit")},
+                                "signbit", "isreal")},
     **{f: _mask(f, 2) for f in ("logical_and", "logical_or", "logical_xor")},
+    "array_equal": _array_equal,
     "all": _truth("all"),
     "any": _truth("any"),
     "isclose": _closeness("isclose"),
