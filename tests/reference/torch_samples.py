@@ -179,7 +179,8 @@ def _check_positional(fn: Callable[..., Any], arguments: list[Any]) -> None:
 
 def _keywords(op: Any, kwargs: dict[str, Any], fn: Callable[..., Any]) -> dict[str, Any]:
     """torch's keywords as numpy's (``dim`` -> ``axis``, ``correction`` -> ``ddof``,
-    searchsorted's ``right`` -> ``side``, diagflat's ``offset`` -> ``k``)."""
+    searchsorted's ``right`` -> ``side``, diagflat's ``offset`` -> ``k``, tensorsolve's
+    ``dims`` -> ``axes``)."""
     out = {KEYWORDS.get(k, k): v for k, v in kwargs.items()}
     if op.name in ("std", "var"):
         unbiased = out.pop("unbiased", None)
@@ -188,6 +189,8 @@ def _keywords(op: Any, kwargs: dict[str, Any], fn: Callable[..., Any]) -> dict[s
                        else 1 if unbiased is None else int(bool(unbiased)))
     if op.name == "diagflat" and "offset" in out:  # numpy calls it k
         out["k"] = out.pop("offset")
+    if op.name == "linalg.tensorsolve" and "dims" in out:  # numpy calls it axes
+        out["axes"] = out.pop("dims")
     if op.name == "searchsorted":  # out_int32 is the output's dtype (values compared)
         out.pop("out_int32", None)
         right = out.pop("right", None)
