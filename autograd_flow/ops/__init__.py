@@ -14,6 +14,7 @@ from typing import Any
 from . import (  # noqa: F401 (loading a module runs its declarations)
     arithmetic,
     arrange,
+    bessel,
     calculus,
     compare,
     correlation,

@@ -11,6 +11,7 @@ from autograd_flow.core.box import Leaf
 from . import table
 from .test_arithmetic import TABLE as ARITHMETIC
 from .test_arrange import TABLE as ARRANGE
+from .test_bessel import TABLE as BESSEL
 from .test_calculus import TABLE as CALCULUS
 from .test_compare import TABLE as COMPARE
 from .test_correlation import TABLE as CORRELATION
@@ -37,7 +38,8 @@ from .test_trig import TABLE as TRIG
 
 TABLES = [ARITHMETIC, COMPARE, ELEMENTWISE, GRADIENT, LINALG, REDUCE, SHAPE, TRIG, ARRANGE,
           MATRIX, INDEXING, JOIN, SCATTER, CUMULATIVE, NAN, ORDER, NUMERIC, CALCULUS, CORRELATION,
-          SPECIAL, INVERSE, DECOMPOSITIONS, NORMS, LOGIC, SEARCHING]
+          SPECIAL, INVERSE, DECOMPOSITIONS, NORMS, LOGIC, SEARCHING,
+          BESSEL]
 ALL_ROWS = [case for t in TABLES for case in t]
 
 
