@@ -1,5 +1,6 @@
 """numpy's searching and counting: ``argmax`` and ``argmin`` (the position of the first
-extremum), ``count_nonzero``, ``searchsorted`` (where entries would go in a sorted
+extremum), ``argwhere`` (the indices of the nonzero entries), ``count_nonzero``,
+``searchsorted`` (where entries would go in a sorted
 array) and ``argpartition`` (an order that puts the kth entries where sorting would).
 Their values are integers and they have no gradient (they are piecewise constant);
 boxes use them as indices (``take_along_axis(a, argmax(a, axis, keepdims=True), axis)``
@@ -53,6 +54,19 @@ class ArgMin(_ArgExtremum):
 
     def fprop(self, a):
         return np.asarray(np.argmin(a, axis=self.axis, keepdims=self.keepdims))
+
+
+@primitive("argwhere", numpy=np.argwhere)
+class ArgWhere(Box):
+    """y = the indices of the nonzero entries of a, one row of a.ndim indices each, in
+    row-major order (np.argwhere; its length is known only when the graph runs);
+    no gradient"""
+
+    def fprop(self, a):
+        return np.argwhere(a)
+
+    def bprop(self, grad, a):
+        return None
 
 
 @primitive("count_nonzero", numpy=np.count_nonzero)

@@ -31,6 +31,8 @@ TABLE: list[Case] = [
     *[Case(af.searchsorted, (_sorted(n), s), np.searchsorted, kwargs=k, differentiable=False)
       for n, s, k in [(5, (3,), {}), (5, (2, 3), {"side": "right"}), (1, (), {}),
                       (0, (4,), {}), (6, (0,), {"side": "right"})]],
+    *[Case(lambda a: af.argwhere(a > 0), (s,), lambda a: np.argwhere(a > 0),
+           differentiable=False) for s in [(5,), (2, 3), (), (2, 0)]],
     *[Case(f, (s,), getattr(np, f.__name__), kwargs=k, differentiable=f is af.partition)
       for f in (af.argpartition, af.partition)
       for s, k in [((7,), {"kth": 3}), ((14,), {"kth": [0, 3, 6]}), ((4, 5), {"kth": 1}),

@@ -92,6 +92,16 @@ def _argpartition(b: Builder, a: Box) -> Box | None:
     return N.take_along_axis(a, N.argpartition(a, kth, axis=axis), axis=axis)
 
 
+def _argwhere(b: Builder, a: Box) -> Box | None:
+    """where(len(argwhere(a > 0)) > 1, a, partner), away from 0: the count of rows
+    (argwhere's shape depends on the values) as a 0-d mask."""
+    if not domain_ok(a.value, "kinkfree"):
+        return None
+    rows = N.argwhere(a > 0)
+    return N.where(N.greater(N.sum(N.equal(rows, rows)), np.ndim(a.value)), a,
+                   b.partner(a, "real"))
+
+
 def _count_nonzero(b: Builder, a: Box) -> Box | None:
     """where(count_nonzero(a > 0, axis, keepdims=True) > 1, a, partner) (integers
     compared, so a float32 graph stays float32), a away from 0."""
@@ -124,6 +134,7 @@ RECIPES: dict[str, Recipe] = {
     "argmax": _arg_extremum("argmax"),
     "argmin": _arg_extremum("argmin"),
     "argpartition": _argpartition,
+    "argwhere": _argwhere,
     "count_nonzero": _count_nonzero,
     "searchsorted": _searchsorted,
 }
