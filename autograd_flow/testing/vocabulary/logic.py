@@ -114,7 +114,7 @@ def _count_nonzero(b: Builder, a: Box) -> Box | None:
 def _searchsorted(b: Builder, a: Box) -> Box | None:
     """where(searchsorted(edges, a, side) is even, a, partner): the bin of each entry
     among sorted edges as a mask, a away from the edges."""
-    edges = np.linspace(-2.0, 2.0, b.draw(st.integers(1, 5)))
+    edges = np.linspace(-2.0, 2.0, b.draw(st.integers(1, 5))).astype(np.result_type(a.value))
     if np.any(np.abs(np.subtract.outer(np.ravel(a.value), edges)) < 0.01):
         return None
     bins = N.searchsorted(edges, a, side=b.draw(st.sampled_from(["left", "right"])))
