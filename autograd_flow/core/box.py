@@ -108,6 +108,10 @@ class Box(NDArrayOperatorsMixin):
     __hash__ = object.__hash__
 
     def __init__(self, *inputs: Any, name: str | None = None) -> None:
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: name must be a str, not "
+                            f"{type(name).__name__} {name!r:.60} (was a setting given "
+                            f"by position where the box takes its name?)")
         self.inputs: tuple[Box, ...] = tuple(as_box(i) for i in inputs)
         self.name: str = name if name is not None else type(self).__name__.lower()
         self.value: Any = None

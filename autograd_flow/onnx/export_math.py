@@ -204,12 +204,14 @@ def _mod(w: Writer, box: Box) -> str:
 
 @rule(ops.Clip)
 def _clip(w: Writer, box: Box) -> str:
-    """min(max(a, a_min), a_max), as np.clip"""
+    """min(max(a, a_min), a_max), as np.clip (a bound is a setting or an input)"""
     a = y = w.input(box, 0, w.dtype(box))
-    if box.a_min is not None:
-        y = w.op("Max", y, w.constant(box.a_min, w.dtype(box)))
-    if box.a_max is not None:
-        y = w.op("Min", y, w.constant(box.a_max, w.dtype(box)))
+    inputs = {setting: k + 1 for k, setting in enumerate(box.bound_inputs)}
+    for setting, op in (("a_min", "Max"), ("a_max", "Min")):
+        if setting in inputs:
+            y = w.op(op, y, w.input(box, inputs[setting], w.dtype(box)))
+        elif getattr(box, setting) is not None:
+            y = w.op(op, y, w.constant(getattr(box, setting), w.dtype(box)))
     return w.op("Identity", a) if y == a else y
 
 

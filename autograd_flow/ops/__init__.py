@@ -14,6 +14,7 @@ from typing import Any
 from . import (  # noqa: F401 (loading a module runs its declarations)
     arithmetic,
     arrange,
+    bessel,
     calculus,
     compare,
     correlation,
@@ -25,6 +26,7 @@ from . import (  # noqa: F401 (loading a module runs its declarations)
     inverse,
     join,
     linalg,
+    logic,
     matrix,
     nan,
     norms,
@@ -33,6 +35,7 @@ from . import (  # noqa: F401 (loading a module runs its declarations)
     plumbing,
     reduce,
     scatter,
+    searching,
     shape,
     special,
     statistics,

@@ -256,37 +256,55 @@ class Fmod(Box):
 
 @primitive("clip", numpy=np.clip)
 class Clip(Box):
-    """y = a limited to [a_min, a_max] (settings: numbers, arrays or None for no bound);
-    d a = d y * 1[a_min < a < a_max]  (0 outside the bounds and on them)"""
+    """y = min(max(a, a_min), a_max) (np.clip: a_max wins where a_min > a_max); each bound
+    a number, an array, a box (an input of the box) or None for no bound;
+    d a = d y * 1[a_min < a < a_max]  (0 outside the bounds and on them),
+    d a_min = d y * 1[a < a_min <= a_max],  d a_max = d y * 1[max(a, a_min) > a_max]
+    (a box bound gets the gradient where it binds, as torch's clamp)"""
 
     def __init__(self, a: Any, a_min: Any = None, a_max: Any = None,
                  name: str | None = None) -> None:
-        self.a_min = _bound("a_min", a_min)
-        self.a_max = _bound("a_max", a_max)
-        super().__init__(a, name=name)
+        boxes = {s: v for s, v in (("a_min", a_min), ("a_max", a_max)) if isinstance(v, Box)}
+        #: the bounds that are inputs (after a), in order (kept as settings too, so a
+        #: graph file rebuilds the box from its attributes)
+        self.bound_inputs = tuple(boxes)
+        self.a_min: Any = a_min if "a_min" in boxes else _bound("a_min", a_min)
+        self.a_max: Any = a_max if "a_max" in boxes else _bound("a_max", a_max)
+        super().__init__(a, *boxes.values(), name=name)
 
-    def fprop(self, a):
-        return np.clip(a, self.a_min, self.a_max)
+    def _bounds(self, bounds: tuple[Any, ...]) -> tuple[Any, Any]:
+        given = dict(zip(self.bound_inputs, bounds))
+        return given.get("a_min", self.a_min), given.get("a_max", self.a_max)
 
-    def bprop(self, grad, a):
-        if self.a_min is not None:
-            grad = grad * (a > self.a_min)
-        if self.a_max is not None:
-            grad = grad * (a < self.a_max)
-        if np.ndim(self.a_min) or np.ndim(self.a_max):  # array bounds may broadcast a
-            grad = sum_like(grad, a)
-        return grad
+    def fprop(self, a, *bounds):
+        return np.clip(a, *self._bounds(bounds))
+
+    def bprop(self, grad, a, *bounds):
+        low, high = self._bounds(bounds)
+        grad_a = grad
+        if low is not None:
+            grad_a = grad_a * (a > low)
+        if high is not None:
+            grad_a = grad_a * (a < high)
+        if any(np.ndim(getattr(self, s)) for s in ("a_min", "a_max")
+               if s not in self.bound_inputs):  # array settings may broadcast a
+            grad_a = sum_like(grad_a, a)
+        if not bounds:
+            return grad_a
+        gradients = {}
+        if "a_min" in self.bound_inputs:
+            gradients["a_min"] = grad * (a < low) if high is None \
+                else grad * (a < low) * (low <= high)
+        if "a_max" in self.bound_inputs:
+            gradients["a_max"] = grad * ((a if low is None else np.maximum(a, low)) > high)
+        return (grad_a, *(gradients[s] for s in self.bound_inputs))
 
 
 def _bound(setting: str, value: Any) -> Any:
-    """A bound of Clip: None, a Python number (numpy scalars too, so they cannot promote
-    float32) or a real array."""
+    """A bound of Clip that is not a box: None, a Python number (numpy scalars too, so
+    they cannot promote float32) or a real array."""
     if value is None:
         return None
-    if isinstance(value, Box):
-        raise BoxError(f"Clip (created at {user_site()}): {setting} is a setting (a number "
-                       f"or an array), not a box; for bounds computed in the graph write "
-                       f"af.minimum(af.maximum(a, low), high)")
     array = np.asarray(value) if isinstance(value, (list, tuple, np.ndarray, np.generic)) \
         else value
     if isinstance(array, np.ndarray):
@@ -302,6 +320,6 @@ def _bound(setting: str, value: Any) -> Any:
 
 @method("clip")
 def _clip(self: Box, min: Any = None, max: Any = None) -> Box:  # noqa: A002 (ndarray's names)
-    """Limited to [min, max] (numbers, arrays or None), as ``ndarray.clip``; gradient
-    1 strictly inside, 0 outside and on the bounds."""
+    """Limited to [min, max] (numbers, arrays, boxes or None), as ``ndarray.clip``;
+    gradient 1 strictly inside, 0 outside and on the bounds (see :class:`Clip`)."""
     return Clip(self, a_min=min, a_max=max)

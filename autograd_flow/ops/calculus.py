@@ -1,6 +1,7 @@
 """Numerical calculus along an axis: ``gradient`` (numpy's second-order central
 differences, one-sided of order 1 or 2 at the edges, on uniform or given sample points)
-and ``trapezoid`` (the trapezoidal rule, a composite)."""
+``trapezoid`` (the trapezoidal rule, a composite) and ``linspace`` (the evenly spaced
+grid they run on, from start and stop that may be boxes: a composite)."""
 from __future__ import annotations
 
 from typing import Any, Literal
@@ -13,6 +14,7 @@ from ..errors import BoxError, describe
 from .arithmetic import Div, Mul, Sub
 from .axes import axis_index, integer_setting
 from .indexing import GetItem
+from .plumbing import astype_like
 from .reduce import Sum
 from .registry import function, primitive
 from .shape import MoveAxis
@@ -160,3 +162,24 @@ def trapezoid(y: Any, x: Any = None, dx: float = 1.0, axis: int = -1,
                      GetItem(x, _along_last(slice(None, -1))), name="widths")
     heights = GetItem(y, _along_last(slice(1, None))) + GetItem(y, _along_last(slice(None, -1)))
     return Sum(Div(Mul(widths, heights), 2.0), axis=-1, name=name or "trapezoid")
+
+
+@function("linspace", numpy=np.linspace, graphs=False)
+@composite("linspace")
+def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, axis: int = 0,
+             name: str | None = None) -> Box:
+    """``num`` evenly spaced numbers from ``start`` to ``stop`` (included if
+    ``endpoint``), as ``np.linspace``; start and stop may be boxes (arrays: the numbers
+    run along the new axis ``axis``): y = start + f (stop - start) for the fractions
+    f = k / (num - 1) (k / num without the endpoint), so d start = sum of (1 - f) d y
+    and d stop = sum of f d y."""
+    if not isinstance(num, (int, np.integer)) or isinstance(num, bool) or num < 0:
+        raise BoxError(f"linspace (at {user_site()}): num must be an integer >= 0, not "
+                       f"{num!r}")
+    fractions = np.linspace(0.0, 1.0, int(num), endpoint=endpoint)
+    delta = stop - start
+    ndim = max(np.ndim(start), np.ndim(stop))
+    grid = start + astype_like(fractions.reshape((-1,) + (1,) * ndim), delta) * delta
+    if axis != 0:
+        grid = MoveAxis(grid, 0, axis)
+    return grid.named(name or "linspace") if isinstance(grid, Box) else grid

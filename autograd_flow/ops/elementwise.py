@@ -11,8 +11,8 @@ import numpy as np
 
 from ..core.box import Box, user_site
 from ..errors import BoxError
-from .plumbing import on_boxes
-from .registry import builds, method, primitive
+from .plumbing import ZerosLike, on_boxes
+from .registry import builds, function, method, primitive
 
 
 @primitive("exp", numpy=np.exp, common=True, bound=4.0)
@@ -90,6 +90,66 @@ class Identity(Box):
 
     def bprop(self, grad, a):
         return grad
+
+
+@function("copy", numpy=np.copy, graphs=False)
+def copy(a: Any, name: str | None = None) -> Box:
+    """y = a, as ``np.copy`` (a box never writes into its input's value);   d a = d y"""
+    return Identity(a, name=name or "copy")
+
+
+@function("positive", numpy=np.positive, graphs=False)
+def positive(a: Any, name: str | None = None) -> Box:
+    """y = +a, as ``np.positive``;   d a = d y"""
+    return Identity(a, name=name or "positive")
+
+
+@function("real", numpy=(np.real, np.real_if_close), aliases=("real_if_close",), graphs=False)
+def real(a: Any, name: str | None = None) -> Box:
+    """y = a: the real part of a real array (complex values never enter a graph: a
+    Parameter, a Constant and a feed refuse them);   d a = d y"""
+    return Identity(a, name=name or "real")
+
+
+@function("conjugate", numpy=np.conjugate, aliases=("conj",), graphs=False)
+def conjugate(a: Any, name: str | None = None) -> Box:
+    """y = a: the complex conjugate of a real array (complex values never enter a
+    graph);   d a = d y"""
+    return Identity(a, name=name or "conjugate")
+
+
+@function("imag", numpy=np.imag, graphs=False)
+def imag(a: Any, name: str | None = None) -> Box:
+    """y = zeros of a's shape and dtype: the imaginary part of a real array (complex
+    values never enter a graph);   no gradient"""
+    return ZerosLike(a, name=name or "imag")
+
+
+@primitive("angle", numpy=np.angle, domain="kinkfree")
+class Angle(Box):
+    """y = the angle of a real a as a complex number: pi where a < 0 (and at -0.0), 0
+    where a >= 0 (180 and 0 with ``deg``), as np.angle;   no gradient (piecewise constant)"""
+
+    def __init__(self, a: Any, deg: bool = False, name: str | None = None) -> None:
+        self.deg = bool(deg)
+        super().__init__(a, name=name)
+
+    def fprop(self, a):
+        return np.angle(a, deg=self.deg)
+
+    def bprop(self, grad, a):
+        return None
+
+
+@primitive("reciprocal", numpy=np.reciprocal, domain="nonzero")
+class Reciprocal(Box):
+    """y = 1 / a;   d a = -d y y**2  (= -d y / a**2)"""
+
+    def fprop(self, a):
+        return np.reciprocal(a)
+
+    def bprop(self, grad, a):
+        return -grad * (self.value * self.value)
 
 
 @primitive("square", numpy=np.square, common=True, bound=10.0)
@@ -258,7 +318,7 @@ class Ceil(_PiecewiseConstant):
         return np.ceil(a)
 
 
-@primitive("round", numpy=np.round, method="round")
+@primitive("round", numpy=(np.round, np.around), aliases=("around",), method="round")
 class Round(_PiecewiseConstant):
     """y = a rounded to ``decimals`` places (negative: to tens, hundreds, ...), halves
     to even (np.round);   no gradient (piecewise constant)"""

@@ -1,7 +1,8 @@
 """Determinants, inverses and solutions of linear systems, with numpy.linalg's rules
 (matrices in the last two axes, batched over the others): ``det``, ``slogdet``,
 ``inv``, ``solve``, ``pinv`` and ``matrix_rank``, in ``af.linalg`` (``lstsq`` is with
-the decompositions).
+the decompositions), and ``tensorinv`` and ``tensorsolve``, inv and solve of arrays
+read as matrices (composites).
 
 The derivatives are those of Giles 2008, "Collected matrix derivative results for
 forward and reverse mode algorithmic differentiation" (section numbers below), and of
@@ -26,6 +27,7 @@ from ..core.box import Box, as_box
 from ..errors import BoxError, describe
 from .plumbing import on_boxes
 from .registry import function, primitive
+from .shape import Reshape, Transpose
 
 
 def transposed(x: Any) -> Any:
@@ -200,6 +202,43 @@ class Solve(Box):
         grad_b = np.linalg.solve(transposed(a), columns(grad, b))
         grad_a = -(grad_b @ transposed(columns(self.value, b)))
         return grad_a, columns(grad_b, b, back=True)
+
+
+@function("linalg.tensorinv", box=Inv, numpy=np.linalg.tensorinv, graphs=False)
+def tensorinv(a: Any, ind: int = 2, name: str | None = None) -> Box:
+    """The inverse of a read as a matrix of its first ``ind`` axes by the others, as
+    ``np.linalg.tensorinv`` (shape a.shape[ind:] + a.shape[:ind]): an Inv box between
+    two reshapes; it needs a's shape before a run."""
+    shape = np.shape(a)
+    if not isinstance(ind, (int, np.integer)) or isinstance(ind, bool) or ind <= 0:
+        raise ValueError(f"tensorinv: ind must be a positive integer, not {ind!r}")
+    rows = int(np.prod(shape[:ind]))
+    if rows != int(np.prod(shape[ind:])):
+        raise BoxError(f"tensorinv: a of shape {shape} read as a matrix of its first {ind} "
+                       f"axes by the others is not square ({rows} rows, "
+                       f"{int(np.prod(shape[ind:]))} columns)")
+    inverse = Inv(Reshape(a, shape=(rows, rows)), name=name or "tensorinv")
+    return Reshape(inverse, shape=shape[ind:] + shape[:ind])
+
+
+@function("linalg.tensorsolve", box=Solve, numpy=np.linalg.tensorsolve, graphs=False)
+def tensorsolve(a: Any, b: Any, axes: Any = None, name: str | None = None) -> Box:
+    """x with tensordot(a, x, x.ndim) = b, as ``np.linalg.tensorsolve`` (``axes``: the
+    axes of a moved to its end first): a Solve box of a read as a square matrix; it
+    needs the shapes of a and b before a run."""
+    if axes is not None:
+        order = [k for k in range(np.ndim(a)) if k not in [j % np.ndim(a) for j in axes]]
+        a = Transpose(a, axes=tuple(order) + tuple(j % np.ndim(a) for j in axes))
+    shape_a, shape_b = np.shape(a), np.shape(b)
+    unknown = shape_a[len(shape_b):]
+    rows = int(np.prod(shape_b))
+    if rows != int(np.prod(unknown)):
+        raise BoxError(f"tensorsolve: a of shape {shape_a} read as a matrix of b's shape "
+                       f"{shape_b} by the rest is not square ({rows} rows, "
+                       f"{int(np.prod(unknown))} columns)")
+    x = Solve(Reshape(a, shape=(rows, rows)), Reshape(b, shape=(rows,)),
+              name=name or "tensorsolve")
+    return Reshape(x, shape=unknown)
 
 
 @primitive("linalg.pinv", numpy=np.linalg.pinv, dims=(2, 3), bound=2.0)

@@ -248,6 +248,13 @@ def concatenate(arrays: Sequence[Any], axis: int | None = 0, name: str | None = 
     return Concatenate(*(_entry(a) for a in arrays), axis=axis, name=name)
 
 
+@function("append", box=Concatenate, numpy=np.append, graphs=False)
+def append(arr: Any, values: Any, axis: int | None = None, name: str | None = None) -> Box:
+    """arr with values after it along ``axis`` (both flattened for None), as
+    ``np.append``: a Concatenate box."""
+    return concatenate((arr, values), axis=axis, name=name or "append")
+
+
 @function("stack", box=Stack, numpy=np.stack)
 def stack(arrays: Sequence[Any], axis: int = 0, name: str | None = None) -> Box:
     """The arrays (of one shape; boxes, numbers or nested lists of them) stacked along a

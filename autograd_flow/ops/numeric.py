@@ -1,15 +1,18 @@
 """Elementwise functions of numpy's floating-point toolbox: ``trunc`` (and ``fix``),
-``copysign`` and ``logaddexp2``, with broadcasting. (The special functions of SciPy are
-in :mod:`.special`.)"""
+``copysign``, ``logaddexp2``, ``heaviside`` and ``float_power``, with broadcasting. (The special
+functions of SciPy are in :mod:`.special`.)"""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from ..core.box import Box
+from .arithmetic import power_of
 from .elementwise import sigmoid
-from .registry import primitive
+from .registry import function, primitive
+from .shape import Astype
 
 
 @primitive("trunc", numpy=(np.trunc, np.fix), aliases=("fix",))
@@ -35,6 +38,18 @@ class Copysign(Box):
         return grad * np.sign(a) * np.sign(self.value), None
 
 
+@primitive("heaviside", numpy=np.heaviside, domain="kinkfree")
+class Heaviside(Box):
+    """y = 0 where a < 0, b where a = 0, 1 where a > 0 (np.heaviside);
+    d a = 0 (piecewise constant),  d b = d y * 1[a = 0]"""
+
+    def fprop(self, a, b):
+        return np.heaviside(a, b)
+
+    def bprop(self, grad, a, b):
+        return None, grad * np.equal(a, 0)
+
+
 @primitive("logaddexp2", numpy=np.logaddexp2)
 class Logaddexp2(Box):
     """y = log2(2**a + 2**b) (no overflow);   d a = d y * sigmoid((a - b) log 2),
@@ -46,3 +61,16 @@ class Logaddexp2(Box):
     def bprop(self, grad, a, b):
         return (grad * sigmoid((a - b) * math.log(2)),
                 grad * sigmoid((b - a) * math.log(2)))
+
+
+def _float64(x: Any) -> Any:
+    if isinstance(x, Box):
+        return Astype(x, np.float64)
+    return np.asarray(x, np.float64) if np.ndim(x) else float(x)
+
+
+@function("float_power", numpy=np.float_power, graphs=False)
+def float_power(a: Any, b: Any, name: str | None = None) -> Box:
+    """y = a**b computed in float64, as ``np.float_power`` (float32 inputs give float64;
+    their gradients are float32 again);   the derivatives are :func:`power`'s"""
+    return power_of(_float64(a), _float64(b)).named(name or "float_power")

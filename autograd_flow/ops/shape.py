@@ -12,7 +12,14 @@ from ..core.box import Box, user_site
 from ..core.broadcast import unbroadcast
 from ..errors import BoxError, LabelError, describe
 from .arithmetic import Add
-from .axes import as_tuple, axis_index, axis_indices, integer_setting, integers_setting
+from .axes import (
+    as_tuple,
+    axis_index,
+    axis_indices,
+    integer_setting,
+    integers_setting,
+    is_integer,
+)
 from .plumbing import BroadcastLike, ZerosLike, astype_like
 from .registry import function, method, primitive
 
@@ -144,6 +151,24 @@ class MoveAxis(Box):
 
     def bprop(self, grad, a):
         return np.moveaxis(grad, self.destination, self.source)
+
+
+@function("rollaxis", box=MoveAxis, numpy=np.rollaxis, graphs=False)
+def rollaxis(a: Any, axis: int, start: int = 0, name: str | None = None) -> Box:
+    """a with ``axis`` rolled back to just before position ``start``, as ``np.rollaxis``
+    (numpy prefers ``moveaxis``): a MoveAxis box; it needs a's rank before a run."""
+    for what, value in (("axis", axis), ("start", start)):
+        if not is_integer(value):
+            raise BoxError(f"rollaxis (at {user_site()}): {what} must be an integer, "
+                           f"not {value!r}")
+    ndim = a.ndim if isinstance(a, Box) else np.ndim(a)
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(axis, ndim)
+    if not -ndim <= start <= ndim:
+        raise np.exceptions.AxisError(f"rollaxis: start {start} is out of range for an "
+                                      f"array of {ndim} dimensions (-{ndim} to {ndim})")
+    axis, start = axis % ndim, start + ndim if start < 0 else start
+    return MoveAxis(a, axis, start - 1 if axis < start else start, name=name or "rollaxis")
 
 
 @primitive("broadcast_to", numpy=np.broadcast_to)

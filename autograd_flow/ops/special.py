@@ -1,4 +1,5 @@
-"""SciPy's special functions as primitives: ``erf``, ``erfc``, ``gammaln``, ``digamma``,
+"""SciPy's special functions as primitives: ``erf``, ``erfc``, ``erfinv``, ``erfcx``,
+``ndtr``, ``ndtri``, ``entr``, ``gammaln``, ``digamma``,
 ``polygamma``, ``logit`` and ``log_ndtr`` (and ``expit``, sigmoid's SciPy name).
 
 Their values are ``scipy.special``'s, so SciPy must be installed (the ``learn`` extra
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..core.box import Box
+from ..core.scope import composite
 from ..errors import BoxError, describe
 from ..extras import explain
 from .axes import integer_setting
@@ -69,6 +71,66 @@ class Erfc(_SciPyFunction):
 
     def bprop(self, grad, a):
         return grad * (-TWO_OVER_SQRT_PI * np.exp(-a * a))
+
+
+@primitive("erfinv", domain="unit")
+class Erfinv(_SciPyFunction):
+    """y = erfinv(a), the inverse of erf on (-1, 1);   d a = d y * sqrt(pi) / 2 * exp(y**2)"""
+
+    def fprop(self, a):
+        return special().erfinv(a)
+
+    def bprop(self, grad, a):
+        y = self.value
+        return grad * (1 / TWO_OVER_SQRT_PI * np.exp(y * y))
+
+
+@primitive("erfcx", bound=3.0)
+class Erfcx(_SciPyFunction):
+    """y = exp(a**2) erfc(a), the scaled complementary error function (no overflow for
+    large a);   d a = d y * (2 a y - 2 / sqrt(pi))"""
+
+    def fprop(self, a):
+        return special().erfcx(a)
+
+    def bprop(self, grad, a):
+        return grad * (2 * a * self.value - TWO_OVER_SQRT_PI)
+
+
+@primitive("ndtr")
+class Ndtr(_SciPyFunction):
+    """y = Phi(a), the standard normal distribution function;
+    d a = d y * exp(-a**2 / 2) / sqrt(2 pi)"""
+
+    def fprop(self, a):
+        return special().ndtr(a)
+
+    def bprop(self, grad, a):
+        return grad * (SQRT_2_OVER_PI / 2 * np.exp(-0.5 * a * a))
+
+
+@primitive("ndtri", domain="probability", bound=0.95)
+class Ndtri(_SciPyFunction):
+    """y = Phi^{-1}(a), the standard normal quantile of 0 < a < 1;
+    d a = d y * sqrt(2 pi) exp(y**2 / 2)"""
+
+    def fprop(self, a):
+        return special().ndtri(a)
+
+    def bprop(self, grad, a):
+        y = self.value
+        return grad * (2 / SQRT_2_OVER_PI * np.exp(0.5 * y * y))
+
+
+@primitive("entr", domain="positive")
+class Entr(_SciPyFunction):
+    """y = -a log a for a > 0, 0 at a = 0, -inf for a < 0;   d a = -d y * (log a + 1)"""
+
+    def fprop(self, a):
+        return special().entr(a)
+
+    def bprop(self, grad, a):
+        return grad * -(np.log(a) + 1)
 
 
 @primitive("gammaln", domain="positive")
@@ -196,3 +258,17 @@ def expit(x: Any, name: str | None = None) -> Box:
     """1 / (1 + exp(-x)), as ``scipy.special.expit``: the ``sigmoid`` box under SciPy's
     name (it needs no SciPy)."""
     return Sigmoid(x, name=name)
+
+
+@function("multigammaln", box=Gammaln, graphs=False)
+@composite("multigammaln")
+def multigammaln(a: Any, d: int, name: str | None = None) -> Box:
+    """The log of the multivariate gamma function of dimension ``d``, as
+    ``scipy.special.multigammaln`` (torch's mvlgamma): d (d - 1) / 4 log(pi) + the sum of
+    gammaln(a - j / 2) for j = 0 .. d - 1 (a composite; a > (d - 1) / 2)."""
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
+        raise BoxError(f"multigammaln: d must be an integer >= 1, not {d!r}")
+    total: Any = d * (d - 1) / 4 * math.log(math.pi)
+    for j in range(d):
+        total = total + Gammaln(a - j / 2 if j else a)
+    return total.named(name or "multigammaln")

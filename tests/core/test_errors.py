@@ -402,3 +402,12 @@ def test_a_bprop_returning_something_else_than_numbers_is_named(returned) -> Non
     with pytest.raises(af.BoxError, match=r"Bad 'bad'.*bprop returned .* for input #0, not "
                                           r"numbers"):
         graph.bprop()
+
+
+@pytest.mark.parametrize("make", [lambda x: af.logit(x, 0.2), lambda x: af.tanh(x, name=3),
+                                  lambda x: af.Parameter([1.0], name=0.5)],
+                         ids=["by position", "by keyword", "a leaf"])
+def test_a_name_that_is_not_a_str_is_refused_naming_the_box_class(make) -> None:
+    """af.logit(x, 0.2) once named the box "0.2" in silence (torch's eps by position)."""
+    with pytest.raises(TypeError, match=r"^\w+: name must be a str, not (float|int) "):
+        make(af.Parameter(np.array([0.3, 0.6])))

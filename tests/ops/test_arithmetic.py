@@ -57,6 +57,14 @@ TABLE: list[Case] = [
          {"a_min": np.array([-1.0, 0.0, -0.5], np.float32), "a_max": 0.4}),
     Case(af.clip, ((3,),), np.clip, "real",
          {"a_min": np.float32(-0.3), "a_max": np.array([[0.1], [0.8]], np.float32)}),
+    # box bounds (inputs, with broadcasting; a_min > a_max somewhere in the 3-input rows)
+    *[Case(af.clip, shapes, np.clip) for shapes in [((2, 3), (2, 3), (2, 3)),
+                                                   ((2, 3), (3,), (2, 1)), ((), (), ()),
+                                                   ((3,), (2, 3), ())]],
+    Case(lambda a, low: af.clip(a, low, None), ((2, 3), (3,)),
+         lambda a, low: np.clip(a, low, None)),
+    Case(lambda a, high: af.clip(a, -0.3, high), ((2, 3), (2, 1)),
+         lambda a, high: np.clip(a, -0.3, high)),
 ]
 
 
@@ -285,7 +293,6 @@ def test_clip_numpy_scalar_bounds_do_not_promote_float32() -> None:
 
 
 @pytest.mark.parametrize(("bounds", "message"), [
-    ((af.Parameter(np.zeros(2)), 1.0), "a_min is a setting .* not a box; .*af.minimum"),
     ((0.0, "1"), "a_max must be a number, an array or None, not '1'"),
     ((np.array(["a"]), None), "a_min must hold real numbers"),
     ((True, None), "a_min must be a number"),
@@ -319,3 +326,18 @@ def test_power_of_a_number_base_keeps_float32_gradients() -> None:
     assert graph.fprop().dtype == np.float32
     assert graph.bprop()[x].dtype == np.float32
     assert af.FlowGraph(af.grad(af.sum(2.0 ** x), x)).fprop().dtype == np.float32
+
+
+def test_clip_box_bounds_get_the_gradient_where_they_bind_as_torch() -> None:
+    """y = min(max(a, low), high): a's gradient strictly inside, low's where a < low <=
+    high, high's where max(a, low) > high (so where low > high, high wins, as numpy)."""
+    a = np.array([-2.0, 0.0, 2.0, 0.5, 3.0])
+    low = np.array([-1.0, -1.0, -1.0, 1.0, 2.5])
+    high = np.array([1.0, 1.0, 1.0, 0.0, 1.0])
+    x, lo, hi = af.Parameter(a), af.Parameter(low), af.Parameter(high)
+    graph = af.FlowGraph(af.sum(np.clip(x, lo, hi)))
+    assert graph.fprop() == np.clip(a, low, high).sum()
+    gradients = graph.bprop()
+    assert gradients[x].tolist() == [0.0, 1.0, 0.0, 0.0, 0.0]
+    assert gradients[lo].tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
+    assert gradients[hi].tolist() == [0.0, 0.0, 1.0, 1.0, 1.0]

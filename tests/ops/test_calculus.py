@@ -52,6 +52,11 @@ TABLE: list[Case] = [
     Case(_trapezoid, ((3, 4), (4,)), lambda y, x: np.trapezoid(y, x)),
     Case(_trapezoid, ((3, 4), (3, 4)), lambda y, x: np.trapezoid(y, x)),
     Case(_trapezoid_along_0, ((4, 3), (4, 3)), lambda y, x: np.trapezoid(y, x, axis=0)),
+    *[Case(lambda start, stop, **k: af.linspace(start, stop, **k), shapes, np.linspace,
+           kwargs=k)
+      for shapes, k in [(((), ()), {"num": 5}), (((), ()), {"num": 1}),
+                        (((), ()), {"num": 0}), (((2,), ()), {"num": 4, "endpoint": False}),
+                        (((2, 3), (3,)), {"num": 3, "axis": -1})]],
 ]
 
 
@@ -97,3 +102,14 @@ def test_gradient_errors_say_what_to_pass() -> None:
         af.FlowGraph(af.gradient(f, np.arange(4.0), axis=1)).fprop()
     with pytest.raises(af.BoxError, match="the spacing is a setting"):
         ops.Gradient(f, 0, spacing=f)
+
+
+def test_linspace_of_boxes_is_numpys_and_its_gradients_are_the_fractions() -> None:
+    start, stop = af.Parameter(np.array(1.2)), af.Parameter(np.array(-3.4))
+    grid = np.linspace(start, stop, 5)
+    graph = af.FlowGraph(af.sum(grid))
+    np.testing.assert_allclose(af.FlowGraph(grid).fprop(), np.linspace(1.2, -3.4, 5),
+                               rtol=1e-15)
+    graph.fprop()
+    gradients = graph.bprop()
+    assert (gradients[start], gradients[stop]) == (2.5, 2.5)  # sum of 1 - k/4 and of k/4

@@ -47,6 +47,16 @@ TABLE: list[Case] = [
     *[Case(af.nan_to_num, (s,), np.nan_to_num) for s in NEW_SHAPES],
     Case(af.nan_to_num, ((2, 3),), np.nan_to_num, "real",
          {"nan": -1.0, "posinf": 5.0, "neginf": -5.0}),
+    # issue 20: numpy's remaining one-input forms
+    *[Case(af.reciprocal, (s,), np.reciprocal, "nonzero") for s in NEW_SHAPES],
+    *[Case(f, (s,), getattr(np, f.__name__)) for f in (af.copy, af.real, af.conjugate,
+                                                        af.positive)
+      for s in ((), (2, 3), (0,))],
+    *[Case(f, ((2, 3),), lambda a: a) for f in (af.conj, af.real_if_close)],
+    Case(af.imag, ((2, 3),), np.imag, differentiable=False),
+    *[Case(af.angle, (s,), np.angle, "kinkfree", k) for s in ((), (2, 3), (0,))
+      for k in ({}, {"deg": True})],
+    *[Case(af.around, ((2, 3),), np.around, "wide", {"decimals": d}) for d in (0, 1, -1)],
 ]
 
 
@@ -233,3 +243,19 @@ def test_nan_to_num_refuses_settings_that_are_not_numbers(keyword, value) -> Non
 
 def test_fabs_builds_abs() -> None:
     assert type(af.fabs(af.Input("x"))) is ops.Abs
+
+
+def test_reciprocal_gradient_is_minus_one_over_a_squared() -> None:
+    a = np.array([-2.0, 0.5, 4.0])
+    x = af.Parameter(a)
+    graph = af.FlowGraph(af.sum(np.reciprocal(x)))
+    graph.fprop()
+    np.testing.assert_allclose(graph.bprop()[x], -1 / a**2, rtol=1e-15)
+
+
+@pytest.mark.parametrize("function", [np.copy, np.real, np.conj, np.conjugate,
+                                      np.real_if_close, np.around, np.imag, np.angle])
+def test_numpys_identities_on_real_arrays_build_boxes(function) -> None:
+    a = np.array([[1.25, -2.5], [3.75, 0.0], [-0.0, np.nan]])
+    value = af.FlowGraph(function(af.Parameter(a))).fprop()
+    np.testing.assert_array_equal(value, function(a))

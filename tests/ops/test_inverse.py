@@ -26,6 +26,41 @@ def _negated(a):
     return -shifted(a)
 
 
+def _well_posed(a, shape, split):
+    """a + 4 I, I the identity read in a's shape (its first ``split`` axes by the others)."""
+    rows = int(np.prod(shape[:split]))
+    return a + 4.0 * np.eye(rows, dtype=np.float32).reshape(shape)  # float32 keeps float32
+
+
+def _tensorinv(shape, ind, library=None):
+    def build(a):
+        conditioned = _well_posed(a, shape, ind)
+        if library is None:
+            return af.linalg.tensorinv(conditioned, ind=ind)
+        return library.linalg.tensorinv(conditioned, ind=ind)
+    build.__name__ = f"tensorinv,ind={ind}"
+    return build
+
+
+def _tensorsolve(shape, axes, library=None):
+    moved = shape if axes is None else tuple(
+        [s for k, s in enumerate(shape) if k not in axes] + [shape[k] for k in axes])
+
+    def build(a, b):
+        if axes is not None:  # the identity in the shape a has after its axes move back
+            order = [k for k in range(len(shape)) if k not in axes] + list(axes)
+            eye = np.moveaxis(np.eye(6, dtype=np.float32).reshape(moved), range(len(shape)),
+                              order)
+        else:
+            eye = np.eye(6, dtype=np.float32).reshape(shape)
+        conditioned = a + 4.0 * eye
+        if library is None:
+            return af.linalg.tensorsolve(conditioned, b, axes=axes)
+        return library.linalg.tensorsolve(conditioned, b, axes=axes)
+    build.__name__ = f"tensorsolve,axes={axes}"
+    return build
+
+
 TABLE: list[Case] = [
     *[row("det", lambda a: L.det(shifted(a)), lambda a: np.linalg.det(shifted(a)), (s,))
       for s in [(3, 3), (2, 3, 3), (1, 1), (0, 0)]],
@@ -57,6 +92,11 @@ TABLE: list[Case] = [
       for g, r in [((3,), (3,)), ((2, 3), (3,)), ((3, 2), (3, 2))]],
     Case(ops.Columns, ((3, 1), ref((3,))), lambda g, r: g[..., 0], kwargs={"back": True},
          reference_kwargs={}),
+    *[Case(_tensorinv(shape, ind), (shape,), _tensorinv(shape, ind, np), kwargs={})
+      for shape, ind in [((4, 3, 6, 2), 2), ((2, 2, 3, 12, 1), 3), ((6, 2, 3), 1)]],
+    *[Case(_tensorsolve(shape, axes), (shape, b), _tensorsolve(shape, axes, np))
+      for shape, b, axes in [((2, 3, 6), (2, 3), None), ((6, 2, 3), (2, 3), (0,)),
+                             ((2, 3, 1, 6), (1, 6), (0, 1))]],
 ]
 
 

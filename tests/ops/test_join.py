@@ -79,6 +79,9 @@ TABLE: list[Case] = [
     Case(_matrix, ((), ()), lambda x, y: np.array([[x, 0.0], [0.0, y]])),
     Case(_rows, ((3,), (3,)), lambda x, y: np.array([x, [1.0, 2.0, 3.0], y * 2.0]),
          float32=False),  # the list [1.0, 2.0, 3.0] is a float64 array, as in numpy
+    *[Case(af.append, shapes, np.append, kwargs=k)
+      for shapes, k in [(((2, 3), (4,)), {}), (((2, 3), (1, 3)), {"axis": 0}),
+                        (((), ()), {}), (((2, 1), (2, 2)), {"axis": -1})]],
 ]
 
 

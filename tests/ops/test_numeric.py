@@ -19,6 +19,14 @@ TABLE: list[Case] = [
     *[Case(af.copysign, (s, t), np.copysign, "nonzero") for s, t in PAIRS],
     *[Case(af.logaddexp2, (s, t), np.logaddexp2, d) for s, t in PAIRS
       for d in ("real", "wide")],
+    *[Case(af.heaviside, (s, t), np.heaviside, "kinkfree") for s, t in PAIRS],
+    *[Case(lambda a, b: af.heaviside(a * 0.0, b), (s, t), lambda a, b: np.heaviside(a * 0.0, b))
+      for s, t in PAIRS[:3]],
+    *[Case(af.float_power, (s, t), np.float_power, "positive", float32=False)
+      for s, t in PAIRS],
+    *[Case(af.float_power, ((2, 3),), lambda a, b: np.float_power(a, b), "positive", {"b": b},
+           float32=False)
+      for b in (2, 0.5, -1.5)],
 ]
 
 
@@ -59,3 +67,18 @@ def test_logaddexp2_never_overflows(big: float) -> None:
     grad_a, grad_b = _gradients(af.logaddexp2(a, b), a, b)
     np.testing.assert_allclose(grad_a, [0.5, 2 / 3 if big < 1e300 else 0.5, 0.0], atol=1e-300)
     np.testing.assert_allclose(grad_a + grad_b, [1.0, 1.0, 1.0])
+
+
+def test_float_power_computes_in_float64_and_gives_float32_gradients() -> None:
+    """np.float_power of float32 is float64 (numpy's rule); the gradients keep each
+    input's dtype."""
+    a = np.array([1.5, 2.0, 3.0], np.float32)
+    x, y = af.Parameter(a), af.Parameter(np.float32(1.25) * np.ones(3, np.float32))
+    out = np.float_power(x, y)
+    graph = af.FlowGraph(af.sum(out))
+    value = graph.fprop()
+    assert value.dtype == np.float64
+    np.testing.assert_array_equal(af.FlowGraph(out).fprop(), np.float_power(a, y.value))
+    gradients = graph.bprop()
+    assert gradients[x].dtype == gradients[y].dtype == np.float32
+    np.testing.assert_allclose(gradients[x], 1.25 * a.astype(np.float64) ** 0.25, rtol=1e-6)

@@ -85,6 +85,9 @@ TABLE: list[Case] = [
     # values are checked here and the gradient in test_astype_gradient_comes_back_...
     Case(af.astype, ((2, 3),), lambda a, dtype: a.astype(dtype), kwargs={"dtype": np.float32},
          differentiable=False),
+    *[Case(af.rollaxis, ((2, 3, 4),), np.rollaxis, kwargs=k)
+      for k in ({"axis": 2}, {"axis": 0, "start": 3}, {"axis": -1, "start": -3},
+                {"axis": 1, "start": 1})],
 ]
 
 
@@ -293,3 +296,9 @@ def test_meshgrid_grids_share_their_vectors_gradient() -> None:
     with pytest.raises(af.BoxError, match="indexing must be 'xy' or 'ij'"):
         af.meshgrid(x, y, indexing="ji")
     assert af.meshgrid() == []
+
+
+@pytest.mark.parametrize(("axis", "start"), [(3, 0), (0, 4), (0, -4)])
+def test_rollaxis_out_of_range_is_numpys_axis_error(axis, start) -> None:
+    with pytest.raises(np.exceptions.AxisError):
+        af.rollaxis(af.Parameter(np.zeros((2, 3, 4))), axis, start)

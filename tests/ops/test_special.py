@@ -54,6 +54,12 @@ TABLE: list[Case] = [
     *[Case(af.expit, (s,), sp.expit, rtol=1e-15) for s in [(), (2, 3)]],
     *[Case(ops.LogNdtrSlope, (s,), lambda x: _log_ndtr_slope(x).astype(x.dtype), domain=d)
       for s, d in [((), "real"), ((2, 3), "real"), ((6,), "wide")]],
+    *[Case(f, (s,), getattr(sp, f.__name__), d) for s in SHAPES
+      for f, d in [(af.erfinv, "unit"), (af.erfcx, "real"),
+                   (af.ndtr, "real"), (af.ndtri, "probability"), (af.entr, "positive")]],
+    *[Case(lambda a, d: af.multigammaln(a + 2.0, d), (s,),
+           lambda a, d: sp.multigammaln(a + 2.0, d), "positive", {"d": d})
+      for s in SHAPES for d in (1, 3, 5)],
 ]
 
 

@@ -11,6 +11,7 @@ from autograd_flow.core.box import Leaf
 from . import table
 from .test_arithmetic import TABLE as ARITHMETIC
 from .test_arrange import TABLE as ARRANGE
+from .test_bessel import TABLE as BESSEL
 from .test_calculus import TABLE as CALCULUS
 from .test_compare import TABLE as COMPARE
 from .test_correlation import TABLE as CORRELATION
@@ -22,6 +23,7 @@ from .test_indexing import TABLE as INDEXING
 from .test_inverse import TABLE as INVERSE
 from .test_join import TABLE as JOIN
 from .test_linalg import TABLE as LINALG
+from .test_logic import TABLE as LOGIC
 from .test_matrix import TABLE as MATRIX
 from .test_nan import TABLE as NAN
 from .test_norms import TABLE as NORMS
@@ -29,13 +31,15 @@ from .test_numeric import TABLE as NUMERIC
 from .test_order import TABLE as ORDER
 from .test_reduce import TABLE as REDUCE
 from .test_scatter import TABLE as SCATTER
+from .test_searching import TABLE as SEARCHING
 from .test_shape import TABLE as SHAPE
 from .test_special import TABLE as SPECIAL
 from .test_trig import TABLE as TRIG
 
 TABLES = [ARITHMETIC, COMPARE, ELEMENTWISE, GRADIENT, LINALG, REDUCE, SHAPE, TRIG, ARRANGE,
           MATRIX, INDEXING, JOIN, SCATTER, CUMULATIVE, NAN, ORDER, NUMERIC, CALCULUS, CORRELATION,
-          SPECIAL, INVERSE, DECOMPOSITIONS, NORMS]
+          SPECIAL, INVERSE, DECOMPOSITIONS, NORMS, LOGIC, SEARCHING,
+          BESSEL]
 ALL_ROWS = [case for t in TABLES for case in t]
 
 

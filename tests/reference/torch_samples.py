@@ -59,6 +59,22 @@ ALIASES: dict[str, str] = {
     "min.binary": "minimum",
     "equal": "array_equal",
     "lgamma": "gammaln",
+    "sgn": "sign",
+    "special.bessel_j0": "j0",
+    "special.bessel_j1": "j1",
+    "special.bessel_y0": "y0",
+    "special.bessel_y1": "y1",
+    "special.modified_bessel_i0": "i0",
+    "special.modified_bessel_i1": "i1",
+    "special.modified_bessel_k0": "k0",
+    "special.modified_bessel_k1": "k1",
+    "special.scaled_modified_bessel_k0": "k0e",
+    "special.scaled_modified_bessel_k1": "k1e",
+    "clamp_min": "clip",
+    "clamp_max": "clip",
+    "mvlgamma.mvlgamma_p_1": "multigammaln",
+    "mvlgamma.mvlgamma_p_3": "multigammaln",
+    "mvlgamma.mvlgamma_p_5": "multigammaln",
 }
 
 #: OpInfo names whose samples put the arguments in another order than numpy's
@@ -66,12 +82,19 @@ REORDER: dict[str, Callable[[list[Any]], list[Any]]] = {
     "where": lambda args: [args[1], args[0], *args[2:]],  # (x, condition, y)
     "polygamma": lambda args: [args[1], args[0], *args[2:]],  # (x, n)
     "special.polygamma": lambda args: [args[1], args[0], *args[2:]],
+    "clamp_max": lambda args: [args[0], None, *args[1:]],  # clip(x, a_min=None, a_max)
 }
 
 #: torch's keyword names -> numpy's
 KEYWORDS = {"dim": "axis", "keepdim": "keepdims"}
 
 RTOL, ATOL = 1e-6, 1e-8
+
+#: OpInfos whose torch values are less accurate than ATOL: torch's own approximations of
+#: these Bessel functions are off by up to 4e-7 (j0 at -5.4215: torch -0.0337815018,
+#: scipy and mpmath -0.0337813128; y1 at 5.5761: torch -0.0489863143, scipy and mpmath
+#: -0.0489859933), so values are compared to this absolute tolerance instead
+TORCH_ATOL: dict[str, float] = {"special.bessel_j0": 1e-6, "special.bessel_y1": 1e-6}
 
 
 @dataclass(frozen=True)
@@ -171,13 +194,24 @@ def _check_positional(fn: Callable[..., Any], arguments: list[Any]) -> None:
 
 
 def _keywords(op: Any, kwargs: dict[str, Any], fn: Callable[..., Any]) -> dict[str, Any]:
-    """torch's keywords as numpy's (``dim`` -> ``axis``, ``correction`` -> ``ddof``)."""
+    """torch's keywords as numpy's (``dim`` -> ``axis``, ``correction`` -> ``ddof``,
+    searchsorted's ``right`` -> ``side``, diagflat's ``offset`` -> ``k``, tensorsolve's
+    ``dims`` -> ``axes``)."""
     out = {KEYWORDS.get(k, k): v for k, v in kwargs.items()}
     if op.name in ("std", "var"):
         unbiased = out.pop("unbiased", None)
         correction = out.pop("correction", None)
         out["ddof"] = (correction if correction is not None
                        else 1 if unbiased is None else int(bool(unbiased)))
+    if op.name == "diagflat" and "offset" in out:  # numpy calls it k
+        out["k"] = out.pop("offset")
+    if op.name == "linalg.tensorsolve" and "dims" in out:  # numpy calls it axes
+        out["axes"] = out.pop("dims")
+    if op.name == "searchsorted":  # out_int32 is the output's dtype (values compared)
+        out.pop("out_int32", None)
+        right = out.pop("right", None)
+        if right is not None and "side" not in out:
+            out["side"] = "right" if right else "left"
     accepted = _accepted_keywords(fn)
     for key in out:
         if accepted is not None and key not in accepted:
@@ -226,14 +260,14 @@ def _as_array(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
-def _disagreement(ours: Any, theirs: Any) -> str:
-    """Empty when ours equals theirs (to RTOL/ATOL, NaN where theirs has NaN), else why."""
+def _disagreement(ours: Any, theirs: Any, atol: float = ATOL) -> str:
+    """Empty when ours equals theirs (to RTOL/atol, NaN where theirs has NaN), else why."""
     ours, theirs = np.asarray(ours), _as_array(theirs)
     if ours.shape != theirs.shape:
         return f"shape {ours.shape}, torch {theirs.shape}"
     if not np.issubdtype(theirs.dtype, np.inexact):
         return "" if np.array_equal(ours, theirs) else "entries differ"
-    if np.allclose(ours, theirs, rtol=RTOL, atol=ATOL, equal_nan=True):
+    if np.allclose(ours, theirs, rtol=RTOL, atol=atol, equal_nan=True):
         return ""
     flat_ours = np.asarray(ours, float).ravel()
     flat_theirs = np.asarray(theirs, float).ravel()
@@ -307,7 +341,7 @@ def run(case: Case) -> Outcome:
     if len(boxes) != len(expected):
         return Outcome(WRONG_VALUE, f"{len(boxes)} outputs, torch {len(expected)}")
     for position, (ours, theirs) in enumerate(zip(values, expected)):
-        why = _disagreement(ours, theirs)
+        why = _disagreement(ours, theirs, TORCH_ATOL.get(op_name(op), ATOL))
         if why:
             return Outcome(WRONG_VALUE, f"output {position}: {why}")
     return _derivatives(case, boxes, expected, convert)

@@ -22,6 +22,7 @@ from . import (
     elementwise,
     indexing,
     linalg,
+    logic,
     matrices,
     numeric,
     order,
@@ -34,7 +35,8 @@ from . import (
 RECIPES: dict[str, Recipe] = {**elementwise.RECIPES, **reduce.RECIPES, **shape.RECIPES,
                               **indexing.RECIPES, **linalg.RECIPES, **matrices.RECIPES,
                               **composites.RECIPES, **scatter.RECIPES, **order.RECIPES,
-                              **numeric.RECIPES, **special.RECIPES, **calculus.RECIPES}
+                              **numeric.RECIPES, **special.RECIPES, **calculus.RECIPES,
+                              **logic.RECIPES}
 
 
 def _domains(declaration: Declaration) -> tuple[str, str]:

@@ -104,7 +104,15 @@ def _round(b: Builder, a: Box) -> Box | None:
 
 
 def _clip(b: Builder, a: Box) -> Box | None:
-    """clip(a, low, high) with numbers (or None) as bounds, at least 0.01 from every value."""
+    """clip(a, low, high) with numbers (or None) as bounds, at least 0.01 from every value;
+    or with partners of a as bounds (boxes, in either order), a and both bounds at least
+    0.01 apart everywhere."""
+    if b.boolean():
+        low, high = b.partner(a, "real"), b.partner(a, "real")
+        values = [np.asarray(x.value if isinstance(x, Box) else x) for x in (a, low, high)]
+        if any(np.any(np.abs(values[i] - values[j]) < 0.01) for i, j in ((0, 1), (0, 2), (1, 2))):
+            return None
+        return ops.Clip(a, a_min=low, a_max=high)
     low, high = b.draw(st.none() | floats()), b.draw(st.none() | floats())
     if low is not None and high is not None and low > high:
         low, high = high, low

@@ -1,0 +1,161 @@
+"""Bessel functions of order 0 and 1 (SciPy) as primitives: the modified ones ``i0``,
+``i1``, ``k0``, ``k1`` and their exponentially scaled forms ``i0e``, ``i1e``, ``k0e``,
+``k1e``, and ``j0``, ``j1``, ``y0``, ``y1``. Each derivative is the classical recurrence
+(Abramowitz & Stegun 9.1.28, 9.1.27, 9.6.27), written with the same functions, so
+af.grad differentiates them again: i0' = i1, i1' = i0 - i1 / x, k0' = -k1,
+k1' = -k0 - k1 / x, j0' = -j1, j1' = j0 - j1 / x, y0' = -y1, y1' = y0 - y1 / x (and
+1/2 for i1' and j1' at x = 0, their limit)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .plumbing import on_boxes
+from .registry import primitive
+from .special import _SciPyFunction, special
+
+
+def _over(y: Any, a: Any) -> Any:
+    """y / a, with its limit 1/2 at a = 0 for y = i1, i1e or j1 (y ~ a / 2 there)."""
+    zero = np.equal(a, 0)
+    return np.where(zero, 0.5, y / np.where(zero, 1, a))
+
+
+def _of(cls: type, a: Any) -> Any:
+    """The function of box class ``cls`` at a: its box on boxes, SciPy's values on arrays."""
+    return cls(a) if on_boxes(a) else getattr(special(), cls.__name__.lower())(a)
+
+
+@primitive("i0", numpy=np.i0)
+class I0(_SciPyFunction):
+    """y = I0(a), the modified Bessel function of order 0;   d a = d y * I1(a)"""
+
+    def fprop(self, a):
+        return special().i0(a)
+
+    def bprop(self, grad, a):
+        return grad * _of(I1, a)
+
+
+@primitive("i1")
+class I1(_SciPyFunction):
+    """y = I1(a), the modified Bessel function of order 1;   d a = d y * (I0(a) - y / a)
+    (1/2 at a = 0)"""
+
+    def fprop(self, a):
+        return special().i1(a)
+
+    def bprop(self, grad, a):
+        return grad * (_of(I0, a) - _over(self.value, a))
+
+
+@primitive("i0e", domain="kinkfree")
+class I0e(_SciPyFunction):
+    """y = exp(-|a|) I0(a);   d a = d y * (i1e(a) - sign(a) y) (0 at the kink a = 0)"""
+
+    def fprop(self, a):
+        return special().i0e(a)
+
+    def bprop(self, grad, a):
+        return grad * (_of(I1e, a) - np.sign(a) * self.value)
+
+
+@primitive("i1e")
+class I1e(_SciPyFunction):
+    """y = exp(-|a|) I1(a);   d a = d y * (i0e(a) - y (sign(a) + 1 / a)) (1/2 at a = 0)"""
+
+    def fprop(self, a):
+        return special().i1e(a)
+
+    def bprop(self, grad, a):
+        return grad * (_of(I0e, a) - np.sign(a) * self.value - _over(self.value, a))
+
+
+@primitive("k0", domain="positive")
+class K0(_SciPyFunction):
+    """y = K0(a) for a > 0, the modified Bessel function of the second kind;
+    d a = -d y * K1(a)"""
+
+    def fprop(self, a):
+        return special().k0(a)
+
+    def bprop(self, grad, a):
+        return -grad * _of(K1, a)
+
+
+@primitive("k1", domain="positive")
+class K1(_SciPyFunction):
+    """y = K1(a) for a > 0;   d a = -d y * (K0(a) + y / a)"""
+
+    def fprop(self, a):
+        return special().k1(a)
+
+    def bprop(self, grad, a):
+        return -grad * (_of(K0, a) + self.value / a)
+
+
+@primitive("k0e", domain="positive")
+class K0e(_SciPyFunction):
+    """y = exp(a) K0(a) for a > 0;   d a = d y * (y - k1e(a))"""
+
+    def fprop(self, a):
+        return special().k0e(a)
+
+    def bprop(self, grad, a):
+        return grad * (self.value - _of(K1e, a))
+
+
+@primitive("k1e", domain="positive")
+class K1e(_SciPyFunction):
+    """y = exp(a) K1(a) for a > 0;   d a = d y * (y - k0e(a) - y / a)"""
+
+    def fprop(self, a):
+        return special().k1e(a)
+
+    def bprop(self, grad, a):
+        return grad * (self.value - _of(K0e, a) - self.value / a)
+
+
+@primitive("j0")
+class J0(_SciPyFunction):
+    """y = J0(a), the Bessel function of the first kind of order 0;   d a = -d y * J1(a)"""
+
+    def fprop(self, a):
+        return special().j0(a)
+
+    def bprop(self, grad, a):
+        return -grad * _of(J1, a)
+
+
+@primitive("j1")
+class J1(_SciPyFunction):
+    """y = J1(a);   d a = d y * (J0(a) - y / a) (1/2 at a = 0)"""
+
+    def fprop(self, a):
+        return special().j1(a)
+
+    def bprop(self, grad, a):
+        return grad * (_of(J0, a) - _over(self.value, a))
+
+
+@primitive("y0", domain="positive")
+class Y0(_SciPyFunction):
+    """y = Y0(a) for a > 0, the Bessel function of the second kind;   d a = -d y * Y1(a)"""
+
+    def fprop(self, a):
+        return special().y0(a)
+
+    def bprop(self, grad, a):
+        return -grad * _of(Y1, a)
+
+
+@primitive("y1", domain="positive")
+class Y1(_SciPyFunction):
+    """y = Y1(a) for a > 0;   d a = d y * (Y0(a) - y / a)"""
+
+    def fprop(self, a):
+        return special().y1(a)
+
+    def bprop(self, grad, a):
+        return grad * (_of(Y0, a) - self.value / a)
