@@ -12,6 +12,7 @@ _DECOMPOSITION = ("ONNX has no matrix decomposition or inverse (no LU, Cholesky,
 _GRADIENT_PART = "it is a part of the gradient of a matrix decomposition, which has no ONNX form"
 _SPECIAL = "ONNX has no {} function"
 _LOG_NDTR = "normal log-CDF (and 1 - Erf loses its accuracy in the tail)"
+_NOT_YET = "an export rule is not written yet (ONNX could express it with {})"
 
 #: box class -> why the export cannot write it (the README's ONNX section lists them)
 NO_FORM: dict[type, str] = {
@@ -32,5 +33,34 @@ NO_FORM: dict[type, str] = {
     ops.Polygamma: _SPECIAL.format("polygamma"),
     ops.LogNdtr: _SPECIAL.format(_LOG_NDTR),
     ops.LogNdtrSlope: _SPECIAL.format(_LOG_NDTR),
+    ops.Erfinv: _SPECIAL.format("inverse error"),
+    ops.Erfcx: _SPECIAL.format("scaled complementary error") + " (and exp(a**2) (1 - Erf) "
+                                                             "overflows for large a)",
+    ops.Ndtr: "ONNX has Erf only, and (1 + Erf(a / sqrt 2)) / 2 loses ndtr's relative "
+              "accuracy in the lower tail",
+    ops.Ndtri: _SPECIAL.format("normal quantile (inverse error)"),
+    **{cls: _SPECIAL.format("Bessel") for cls in (
+        ops.I0, ops.I1, ops.I0e, ops.I1e, ops.K0, ops.K1, ops.K0e, ops.K1e, ops.J0, ops.J1,
+        ops.Y0, ops.Y1)},
+    ops.ArgWhere: "the number of its rows depends on the data, and the export fixes every "
+                  "length that does not follow a free axis of the inputs",
+    ops.ArgPartition: "the order numpy's introselect leaves on each side of the kth entry is "
+                      "its own; no ONNX op reproduces it (TopK sorts)",
+    ops.SearchSorted: "an export rule is not written yet (ONNX has no binary search; it "
+                      "could count the entries before each with Less or LessOrEqual, "
+                      "ReduceSum and Where for NaN)",
+    ops.Entr: _NOT_YET.format("Log, Mul and Where"),
+    **{cls: _NOT_YET.format(onnx_ops) for cls, onnx_ops in (
+        (ops.LogicalAnd, "And"), (ops.LogicalOr, "Or"), (ops.LogicalXor, "Xor"),
+        (ops.LogicalNot, "Not"), (ops.IsInf, "IsInf"), (ops.IsPosInf, "IsInf"),
+        (ops.IsNegInf, "IsInf"), (ops.IsFinite, "Not, Or, IsNaN and IsInf"),
+        (ops.Signbit, "Less, Div and Or"), (ops.IsReal, "Not and IsNaN"),
+        (ops.AllTrue, "Cast and ReduceMin"), (ops.AnyTrue, "Cast and ReduceMax"),
+        (ops.IsClose, "Abs, Sub, Mul, Add, LessOrEqual and IsNaN"),
+        (ops.AllClose, "Abs, Sub, Mul, Add, LessOrEqual, IsNaN and ReduceMin"),
+        (ops.ArrayEqual, "Equal and ReduceMin"), (ops.Reciprocal, "Reciprocal"),
+        (ops.ArgMax, "ArgMax"), (ops.ArgMin, "ArgMin"),
+        (ops.CountNonzero, "Not, Equal, Cast and ReduceSum"), (ops.Heaviside, "Where"),
+        (ops.Angle, "Where and Less"))},
 }
 
