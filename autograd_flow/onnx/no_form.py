@@ -1,8 +1,9 @@
 """The primitives the ONNX export refuses, each with the reason: standard ONNX has no op
-that computes them to numpy's accuracy (a decomposition, an inverse, a special function),
-or they run a bprop rather than a formula. Exporting a graph holding one
-raises OnnxError naming the box, the line that created it and this reason; nothing is
-written."""
+that computes them to numpy's accuracy (a decomposition, an inverse, a special function,
+a NaN's sign bit, introselect's order), their length depends on the data, they run a bprop
+rather than a formula, or (searchsorted) their rule is not written yet. Exporting a graph
+holding one raises OnnxError naming the box, the line that created it and this reason;
+nothing is written."""
 from __future__ import annotations
 
 from .. import ops
@@ -12,7 +13,6 @@ _DECOMPOSITION = ("ONNX has no matrix decomposition or inverse (no LU, Cholesky,
 _GRADIENT_PART = "it is a part of the gradient of a matrix decomposition, which has no ONNX form"
 _SPECIAL = "ONNX has no {} function"
 _LOG_NDTR = "normal log-CDF (and 1 - Erf loses its accuracy in the tail)"
-_NOT_YET = "an export rule is not written yet (ONNX could express it with {})"
 
 #: box class -> why the export cannot write it (the README's ONNX section lists them)
 NO_FORM: dict[type, str] = {
@@ -49,18 +49,7 @@ NO_FORM: dict[type, str] = {
     ops.SearchSorted: "an export rule is not written yet (ONNX has no binary search; it "
                       "could count the entries before each with Less or LessOrEqual, "
                       "ReduceSum and Where for NaN)",
-    ops.Entr: _NOT_YET.format("Log, Mul and Where"),
-    **{cls: _NOT_YET.format(onnx_ops) for cls, onnx_ops in (
-        (ops.LogicalAnd, "And"), (ops.LogicalOr, "Or"), (ops.LogicalXor, "Xor"),
-        (ops.LogicalNot, "Not"), (ops.IsInf, "IsInf"), (ops.IsPosInf, "IsInf"),
-        (ops.IsNegInf, "IsInf"), (ops.IsFinite, "Not, Or, IsNaN and IsInf"),
-        (ops.Signbit, "Less, Div and Or"), (ops.IsReal, "Not and IsNaN"),
-        (ops.AllTrue, "Cast and ReduceMin"), (ops.AnyTrue, "Cast and ReduceMax"),
-        (ops.IsClose, "Abs, Sub, Mul, Add, LessOrEqual and IsNaN"),
-        (ops.AllClose, "Abs, Sub, Mul, Add, LessOrEqual, IsNaN and ReduceMin"),
-        (ops.ArrayEqual, "Equal and ReduceMin"), (ops.Reciprocal, "Reciprocal"),
-        (ops.ArgMax, "ArgMax"), (ops.ArgMin, "ArgMin"),
-        (ops.CountNonzero, "Not, Equal, Cast and ReduceSum"), (ops.Heaviside, "Where"),
-        (ops.Angle, "Where and Less"))},
+    ops.Signbit: "ONNX's comparisons cannot read the sign bit of a NaN (inf - inf makes one "
+                 "with it set); only BitCast, from opset 26, could",
 }
 
