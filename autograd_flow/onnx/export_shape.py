@@ -159,6 +159,27 @@ def _arg_extremum(w: Writer, box: Box) -> str:
     return y
 
 
+@rule(ops.SearchSorted)
+def _searchsorted(w: Writer, box: Box) -> str:
+    """For a sorted a (numpy's contract), the binary search's index is a count: of the
+    entries of a before v (side left), or not after it (right), in numpy's order, where
+    NaN comes after every number; compared in the dtype numpy compares in"""
+    common = np.result_type(*(np.asarray(w.sample(i)).dtype for i in box.inputs))
+    a, v = w.inputs(box, common)
+    if box.sorter is not None:
+        a = w.op("Gather", a, w.ints(box.sorter.tolist()), axis=0)
+    v = w.unsqueeze(v, [w.rank(box.inputs[1])])  # against every entry of a, on a new axis
+
+    def before(x: str, y: str) -> str:
+        if common.kind != "f":
+            return w.op("Less", x, y)
+        return w.op("Or", w.op("Less", x, y),
+                    w.op("And", w.op("IsNaN", y), w.op("Not", w.op("IsNaN", x))))
+
+    mask = before(a, v) if box.side == "left" else w.op("Not", before(v, a))
+    return count(w, mask, [-1], False)
+
+
 # -- shapes -------------------------------------------------------------------------------
 
 @rule(ops.Reshape)

@@ -1,9 +1,8 @@
 """The primitives the ONNX export refuses, each with the reason: standard ONNX has no op
 that computes them to numpy's accuracy (a decomposition, an inverse, a special function,
-a NaN's sign bit, introselect's order), their length depends on the data, they run a bprop
-rather than a formula, or (searchsorted) their rule is not written yet. Exporting a graph
-holding one raises OnnxError naming the box, the line that created it and this reason;
-nothing is written."""
+a NaN's sign bit, introselect's order), their length depends on the data, or they run a
+bprop rather than a formula. Exporting a graph holding one raises OnnxError naming the
+box, the line that created it and this reason; nothing is written."""
 from __future__ import annotations
 
 from .. import ops
@@ -46,9 +45,6 @@ NO_FORM: dict[type, str] = {
                   "length that does not follow a free axis of the inputs",
     ops.ArgPartition: "the order numpy's introselect leaves on each side of the kth entry is "
                       "its own; no ONNX op reproduces it (TopK sorts)",
-    ops.SearchSorted: "an export rule is not written yet (ONNX has no binary search; it "
-                      "could count the entries before each with Less or LessOrEqual, "
-                      "ReduceSum and Where for NaN)",
     ops.Signbit: "ONNX's comparisons cannot read the sign bit of a NaN (inf - inf makes one "
                  "with it set); only BitCast, from opset 26, could",
 }

@@ -456,6 +456,20 @@ def test_reciprocal_of_integers_and_array_equal_of_a_free_axis_are_refused(tmp_p
     assert not (tmp_path / "m.onnx").exists()
 
 
+@pytest.mark.parametrize("side", ["left", "right"])
+@pytest.mark.parametrize("v", [np.array([[np.nan, 2.0, 5.0], [-np.inf, 1.0, 0.5]]), 0.1,
+                               np.float32(0.1)], ids=["array", "float", "float32"])
+def test_searchsorted_counts_as_numpys_binary_search_with_ties_and_nans(side, v, tmp_path):
+    for a in (np.array([1.0, 2.0, 2.0, np.nan, np.nan]), np.array([0.1, 2.0], np.float32)):
+        x = af.Input("x", shape=a.shape, dtype=a.dtype)
+        _runs_as_fprop(af.searchsorted(x, v, side=side), {x: a}, tmp_path)
+    x = af.Input("x", shape=(3,), dtype=np.float64)
+    _runs_as_fprop(af.searchsorted(x, v, side=side, sorter=[2, 0, 1]),
+                   {x: np.array([3.0, np.nan, 2.0])}, tmp_path)
+    i = af.Input("i", shape=(0,), dtype=np.int64)
+    _runs_as_fprop(af.searchsorted(i, v, side=side), {i: np.zeros(0, np.int64)}, tmp_path)
+
+
 def test_signbit_is_refused_for_a_nans_sign_bit(tmp_path):
     x = af.Input("x", shape=(2,), dtype=np.float64)
     with pytest.raises(OnnxError, match="Signbit 'signbit'.*cannot read the sign bit of a "
