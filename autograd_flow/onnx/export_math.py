@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import ops
 from ..core.box import Box
-from .writer import Writer, rule
+from .writer import Writer, is_weak, rule
 
 UNARY = {
     ops.Exp: "Exp", ops.Log: "Log", ops.Tanh: "Tanh", ops.Sigmoid: "Sigmoid",
@@ -408,10 +408,15 @@ def isclose(w: Writer, box: Box) -> str:
     or a = b (or both NaN with equal_nan), in the float dtype numpy computes it in."""
     common = np.result_type(*(w.sample(i) for i in box.inputs), 1.0)
     a, b = w.inputs(box, common)
-    bound = w.op("Add", w.constant(box.atol, common),
-                 w.op("Mul", w.constant(box.rtol, common), w.op("Abs", b)))
+    y = w.sample(box.inputs[1])
+    if is_weak(y):  # a Python number: numpy computes its bound as a Python float
+        bound = w.constant(box.atol + box.rtol * abs(float(y)), common)
+        finite = w.constant(math.isfinite(y))
+    else:
+        bound = w.op("Add", w.constant(box.atol, common),
+                     w.op("Mul", w.constant(box.rtol, common), w.op("Abs", b)))
+        finite = w.op("Not", w.op("Or", w.op("IsNaN", b), w.op("IsInf", b)))
     near = w.op("LessOrEqual", w.op("Abs", w.op("Sub", a, b)), bound)
-    finite = w.op("Not", w.op("Or", w.op("IsNaN", b), w.op("IsInf", b)))
     close = w.op("Or", w.op("And", near, finite), w.op("Equal", a, b))
     if box.equal_nan:
         close = w.op("Or", close, w.op("And", w.op("IsNaN", a), w.op("IsNaN", b)))

@@ -406,6 +406,7 @@ EDGES = np.array([[0.0, -0.0, np.nan, np.inf, -np.inf, 2.5],
     lambda x: af.argmax(af.nan_to_num(x)), lambda x: af.argmin(af.nan_to_num(x), axis=1),
     lambda x: af.isclose(x, np.array([1e-9, 0.0, np.nan, np.inf, np.inf, 2.5 + 2e-5])),
     lambda x: af.isclose(x, x * 1.00001, rtol=1e-6, atol=0.0, equal_nan=True),
+    lambda x: af.isclose(x, 2.5 + 2e-5), lambda x: af.isclose(0.0, x, atol=1.0),
     lambda x: af.allclose(x, x), lambda x: af.allclose(x, x, equal_nan=True),
     lambda x: af.allclose(af.nan_to_num(x), af.nan_to_num(x) + 1e-9),
     lambda x: af.array_equal(x, x), lambda x: af.array_equal(x, x, equal_nan=True),
@@ -468,6 +469,15 @@ def test_searchsorted_counts_as_numpys_binary_search_with_ties_and_nans(side, v,
                    {x: np.array([3.0, np.nan, 2.0])}, tmp_path)
     i = af.Input("i", shape=(0,), dtype=np.int64)
     _runs_as_fprop(af.searchsorted(i, v, side=side), {i: np.zeros(0, np.int64)}, tmp_path)
+
+
+def test_isclose_to_a_python_number_bounds_as_numpy_in_float32(tmp_path):
+    """numpy computes atol + rtol |y| of a Python y in double, then compares in float32."""
+    x = af.Input("x", shape=(4,), dtype=np.float32)
+    X = np.array([1.0, 1.0001, 1e-7, np.inf], np.float32)
+    for y, rtol in ((1.0, 1e-4), (1e300, 1.0), (1.0, 1 / 3)):
+        with np.errstate(over="ignore"):  # (1e300 in float32, as numpy warns)
+            _runs_as_fprop(af.isclose(x, y, rtol=rtol, atol=1e-7), {x: X}, tmp_path)
 
 
 def test_signbit_is_refused_for_a_nans_sign_bit(tmp_path):
