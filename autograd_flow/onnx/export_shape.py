@@ -123,9 +123,11 @@ def _array_equal(w: Writer, box: Box) -> str:
     a_box, b_box = box.inputs
     if w.static_shape(box, a_box) != w.static_shape(box, b_box):
         return w.constant(False)
-    a, b = w.promoted(box)
+    # numpy makes arrays of both first, so a Python number is float64 or int64 here
+    common = np.result_type(*(np.asarray(w.sample(i)).dtype for i in box.inputs))
+    a, b = w.inputs(box, common)
     equal = w.op("Equal", a, b)
-    if box.equal_nan and np.result_type(w.sample(a_box), w.sample(b_box)).kind == "f":
+    if box.equal_nan and common.kind == "f":
         equal = w.op("Or", equal, w.op("And", w.op("IsNaN", a), w.op("IsNaN", b)))
     return _every(w, equal)
 

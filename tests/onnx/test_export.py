@@ -480,6 +480,12 @@ def test_isclose_to_a_python_number_bounds_as_numpy_in_float32(tmp_path):
             _runs_as_fprop(af.isclose(x, y, rtol=rtol, atol=1e-7), {x: X}, tmp_path)
 
 
+def test_array_equal_compares_a_python_number_in_float64_as_numpy(tmp_path):
+    x = af.Input("x", shape=(), dtype=np.float32)
+    got = run(exported(af.array_equal(x, 0.1), tmp_path), {"x": np.float32(0.1)})[0]
+    assert not got and not np.array_equal(np.float32(0.1), 0.1)
+
+
 def test_signbit_is_refused_for_a_nans_sign_bit(tmp_path):
     x = af.Input("x", shape=(2,), dtype=np.float64)
     with pytest.raises(OnnxError, match="Signbit 'signbit'.*cannot read the sign bit of a "
