@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import ops
 from ..core.box import Box
-from .writer import Writer, rule
+from .writer import Writer, is_weak, rule
 
 UNARY = {
     ops.Exp: "Exp", ops.Log: "Log", ops.Tanh: "Tanh", ops.Sigmoid: "Sigmoid",
@@ -303,3 +303,126 @@ def _logit(w: Writer, box: Box) -> str:
 @rule(ops.IsNan)
 def _isnan(w: Writer, box: Box) -> str:
     return w.op("IsNaN", w.input(box, 0))
+
+
+@rule(ops.Reciprocal)
+def _reciprocal(w: Writer, box: Box) -> str:
+    if w.dtype(box).kind != "f":
+        raise w.refuse(box, "ONNX's Reciprocal is for floats, and numpy's integer 1 / a "
+                            "(undefined at 0) has no exact ONNX form; take the reciprocal of "
+                            "a float array.")
+    return w.op("Reciprocal", w.input(box, 0, w.dtype(box)))
+
+
+@rule(ops.Entr)
+def _entr(w: Writer, box: Box) -> str:
+    """-a log(a) for a > 0, 0 at a = 0, -inf for a < 0 (NaN stays), as SciPy"""
+    a = w.input(box, 0, w.dtype(box))
+    zero = w.scalar(0, box)
+    y = w.op("Mul", w.op("Neg", a), w.op("Log", a))
+    y = w.op("Where", w.op("Less", a, zero), w.scalar(-np.inf, box), y)
+    return w.op("Where", w.op("Equal", a, zero), zero, y)
+
+
+@rule(ops.Heaviside)
+def _heaviside(w: Writer, box: Box) -> str:
+    """b where a = 0, 1 where a > 0, 0 where a < 0, a (NaN) elsewhere, as numpy"""
+    a, b = w.same(box)
+    zero = w.scalar(0, box)
+    y = w.op("Where", w.op("Less", a, zero), zero, a)
+    y = w.op("Where", w.op("Greater", a, zero), w.scalar(1, box), y)
+    return w.op("Where", w.op("Equal", a, zero), b, y)
+
+
+@rule(ops.Angle)
+def _angle(w: Writer, box: Box) -> str:
+    """numpy's arctan2(0, a): pi (180 with deg) where a < 0 or a is -0.0 (1 / a = -inf),
+    0 where a >= 0, NaN at NaN"""
+    a = w.input(box, 0, w.dtype(box))
+    zero = w.scalar(0, box)
+    negative = w.op("Or", w.op("Less", a, zero),
+                    w.op("Less", w.op("Div", w.scalar(1, box), a), zero))
+    half_turn = np.angle(np.array(-1, w.dtype(box)), deg=box.deg)  # numpy's rounding
+    y = w.op("Where", negative, w.constant(half_turn, w.dtype(box)), zero)
+    return w.op("Where", w.op("IsNaN", a), a, y)
+
+
+def truth(w: Writer, box: Box, position: int) -> str:
+    """Input ``position`` of ``box`` as booleans: itself if boolean, else a != 0 (NaN is
+    true, as in numpy)."""
+    a = w.input(box, position)
+    dtype = w.dtype(box.inputs[position])
+    if dtype == np.bool_:
+        return a
+    return w.op("Not", w.op("Equal", a, w.constant(0, dtype)))
+
+
+def everywhere(w: Writer, value: bool, like: str) -> str:
+    """``value`` in the shape of ``like``."""
+    return w.op("Expand", w.constant(value), w.op("Shape", like))
+
+
+CONNECTIVES = {ops.LogicalAnd: "And", ops.LogicalOr: "Or", ops.LogicalXor: "Xor"}
+
+
+@rule(*CONNECTIVES)
+def _connective(w: Writer, box: Box) -> str:
+    return w.op(CONNECTIVES[type(box)], truth(w, box, 0), truth(w, box, 1))
+
+
+@rule(ops.LogicalNot)
+def _logical_not(w: Writer, box: Box) -> str:
+    return w.op("Not", truth(w, box, 0))
+
+
+INFINITIES = {ops.IsInf: {}, ops.IsPosInf: {"detect_negative": 0},
+              ops.IsNegInf: {"detect_positive": 0}}
+
+
+@rule(*INFINITIES)
+def _isinf(w: Writer, box: Box) -> str:
+    """IsInf (of one sign for isposinf, isneginf); false everywhere for integers"""
+    a = w.input(box, 0)
+    if w.dtype(box.inputs[0]).kind != "f":
+        return everywhere(w, False, a)
+    return w.op("IsInf", a, **INFINITIES[type(box)])
+
+
+@rule(ops.IsFinite)
+def _isfinite(w: Writer, box: Box) -> str:
+    """neither IsNaN nor IsInf; true everywhere for integers"""
+    a = w.input(box, 0)
+    if w.dtype(box.inputs[0]).kind != "f":
+        return everywhere(w, True, a)
+    return w.op("Not", w.op("Or", w.op("IsNaN", a), w.op("IsInf", a)))
+
+
+@rule(ops.IsReal)
+def _isreal(w: Writer, box: Box) -> str:
+    """true everywhere (complex values never enter a graph)"""
+    return everywhere(w, True, w.input(box, 0))
+
+
+def isclose(w: Writer, box: Box) -> str:
+    """numpy's isclose of ``box``'s inputs: |a - b| <= atol + rtol |b| where b is finite,
+    or a = b (or both NaN with equal_nan), in the float dtype numpy computes it in."""
+    common = np.result_type(*(w.sample(i) for i in box.inputs), 1.0)
+    a, b = w.inputs(box, common)
+    y = w.sample(box.inputs[1])
+    if is_weak(y):  # a Python number: numpy computes its bound as a Python float
+        bound = w.constant(box.atol + box.rtol * abs(float(y)), common)
+        finite = w.constant(math.isfinite(y))
+    else:
+        bound = w.op("Add", w.constant(box.atol, common),
+                     w.op("Mul", w.constant(box.rtol, common), w.op("Abs", b)))
+        finite = w.op("Not", w.op("Or", w.op("IsNaN", b), w.op("IsInf", b)))
+    near = w.op("LessOrEqual", w.op("Abs", w.op("Sub", a, b)), bound)
+    close = w.op("Or", w.op("And", near, finite), w.op("Equal", a, b))
+    if box.equal_nan:
+        close = w.op("Or", close, w.op("And", w.op("IsNaN", a), w.op("IsNaN", b)))
+    return close
+
+
+@rule(ops.IsClose)
+def _isclose(w: Writer, box: Box) -> str:
+    return isclose(w, box)

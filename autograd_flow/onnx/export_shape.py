@@ -12,6 +12,7 @@ from ..core.box import Box, Constant
 from ..ops.axes import as_tuple
 from ..ops.indexing import FROM_INPUT, index_key
 from ..ops.reduce import reduced_axes
+from .export_math import isclose, truth
 from .writer import BEFORE, END, Writer, rule
 
 # -- reductions ---------------------------------------------------------------------------
@@ -79,6 +80,106 @@ def _expand_reduced(w: Writer, box: Box) -> str:
     if box.keepdims or not axes:
         return w.op("Identity", g)
     return w.unsqueeze(g, sorted(axes))
+
+
+def count(w: Writer, mask: str, axes: list[int] | tuple[int, ...], keepdims: bool) -> str:
+    """The number of true entries of the boolean ``mask`` over ``axes`` (int64; 0 for an
+    empty slice)."""
+    ones = w.cast(mask, np.int64)
+    return w.reduce("ReduceSum", ones, axes, keepdims) if axes else ones
+
+
+@rule(ops.CountNonzero)
+def _count_nonzero(w: Writer, box: Box) -> str:
+    return count(w, truth(w, box, 0), reduced_axes(box.axis, w.rank(box.inputs[0])),
+                 box.keepdims)
+
+
+@rule(ops.AllTrue, ops.AnyTrue)
+def _all_any(w: Writer, box: Box) -> str:
+    """all: no entry over the axes is false; any: some entry is true (counted, so an
+    empty slice gives numpy's true and false)"""
+    axes = reduced_axes(box.axis, w.rank(box.inputs[0]))
+    mask = truth(w, box, 0)
+    if isinstance(box, ops.AllTrue):
+        return w.op("Equal", count(w, w.op("Not", mask), axes, box.keepdims), w.ints(0))
+    return w.op("Greater", count(w, mask, axes, box.keepdims), w.ints(0))
+
+
+def _every(w: Writer, mask: str) -> str:
+    """A 0-d boolean: every entry of ``mask`` is true."""
+    return w.op("Equal", count(w, w.op("Not", w.reshape(mask, [-1])), [0], False), w.ints(0))
+
+
+@rule(ops.AllClose)
+def _allclose(w: Writer, box: Box) -> str:
+    return _every(w, isclose(w, box))
+
+
+@rule(ops.ArrayEqual)
+def _array_equal(w: Writer, box: Box) -> str:
+    """false for two shapes (fixed ones: the export needs them), else every entry equal
+    (or both NaN with equal_nan)"""
+    a_box, b_box = box.inputs
+    if w.static_shape(box, a_box) != w.static_shape(box, b_box):
+        return w.constant(False)
+    # numpy makes arrays of both first, so a Python number is float64 or int64 here
+    common = np.result_type(*(np.asarray(w.sample(i)).dtype for i in box.inputs))
+    a, b = w.inputs(box, common)
+    equal = w.op("Equal", a, b)
+    if box.equal_nan and common.kind == "f":
+        equal = w.op("Or", equal, w.op("And", w.op("IsNaN", a), w.op("IsNaN", b)))
+    return _every(w, equal)
+
+
+@rule(ops.ArgMax, ops.ArgMin)
+def _arg_extremum(w: Writer, box: Box) -> str:
+    """ONNX's ArgMax/ArgMin with select_last_index=0 (the first, as numpy), of the
+    flattened input for axis None; where the slice holds a NaN, the first NaN (numpy
+    takes a NaN as the extremum)"""
+    op = "ArgMax" if isinstance(box, ops.ArgMax) else "ArgMin"
+    rank = w.rank(box.inputs[0])
+    kind = w.dtype(box.inputs[0]).kind
+    a = w.input(box, 0, np.int32 if kind == "b" else None)
+    axis = box.axis
+    if axis is None:
+        a, axis = w.reshape(a, [-1]), 0
+    keepdims = box.keepdims and box.axis is not None
+
+    def first(values: str) -> str:
+        return w.op(op, values, axis=axis, keepdims=int(keepdims), select_last_index=0)
+
+    y = first(a)
+    if kind == "f":
+        nan = w.op("IsNaN", a)
+        has_nan = w.op("Greater", count(w, nan, [axis], keepdims), w.ints(0))
+        first_nan = w.op("ArgMax", w.cast(nan, np.int32), axis=axis, keepdims=int(keepdims),
+                         select_last_index=0)
+        y = w.op("Where", has_nan, first_nan, y)
+    if box.axis is None and box.keepdims:
+        return w.reshape(y, [1] * rank)
+    return y
+
+
+@rule(ops.SearchSorted)
+def _searchsorted(w: Writer, box: Box) -> str:
+    """For a sorted a (numpy's contract), the binary search's index is a count: of the
+    entries of a before v (side left), or not after it (right), in numpy's order, where
+    NaN comes after every number; compared in the dtype numpy compares in"""
+    common = np.result_type(*(np.asarray(w.sample(i)).dtype for i in box.inputs))
+    a, v = w.inputs(box, common)
+    if box.sorter is not None:
+        a = w.op("Gather", a, w.ints(box.sorter.tolist()), axis=0)
+    v = w.unsqueeze(v, [w.rank(box.inputs[1])])  # against every entry of a, on a new axis
+
+    def before(x: str, y: str) -> str:
+        if common.kind != "f":
+            return w.op("Less", x, y)
+        return w.op("Or", w.op("Less", x, y),
+                    w.op("And", w.op("IsNaN", y), w.op("Not", w.op("IsNaN", x))))
+
+    mask = before(a, v) if box.side == "left" else w.op("Not", before(v, a))
+    return count(w, mask, [-1], False)
 
 
 # -- shapes -------------------------------------------------------------------------------

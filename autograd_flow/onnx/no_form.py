@@ -1,8 +1,8 @@
 """The primitives the ONNX export refuses, each with the reason: standard ONNX has no op
-that computes them to numpy's accuracy (a decomposition, an inverse, a special function),
-or they run a bprop rather than a formula. Exporting a graph holding one
-raises OnnxError naming the box, the line that created it and this reason; nothing is
-written."""
+that computes them to numpy's accuracy (a decomposition, an inverse, a special function,
+a NaN's sign bit, introselect's order), their length depends on the data, or they run a
+bprop rather than a formula. Exporting a graph holding one raises OnnxError naming the
+box, the line that created it and this reason; nothing is written."""
 from __future__ import annotations
 
 from .. import ops
@@ -32,5 +32,20 @@ NO_FORM: dict[type, str] = {
     ops.Polygamma: _SPECIAL.format("polygamma"),
     ops.LogNdtr: _SPECIAL.format(_LOG_NDTR),
     ops.LogNdtrSlope: _SPECIAL.format(_LOG_NDTR),
+    ops.Erfinv: _SPECIAL.format("inverse error"),
+    ops.Erfcx: _SPECIAL.format("scaled complementary error") + " (and exp(a**2) (1 - Erf) "
+                                                             "overflows for large a)",
+    ops.Ndtr: "ONNX has Erf only, and (1 + Erf(a / sqrt 2)) / 2 loses ndtr's relative "
+              "accuracy in the lower tail",
+    ops.Ndtri: _SPECIAL.format("normal quantile (inverse error)"),
+    **{cls: _SPECIAL.format("Bessel") for cls in (
+        ops.I0, ops.I1, ops.I0e, ops.I1e, ops.K0, ops.K1, ops.K0e, ops.K1e, ops.J0, ops.J1,
+        ops.Y0, ops.Y1)},
+    ops.ArgWhere: "the number of its rows depends on the data, and the export fixes every "
+                  "length that does not follow a free axis of the inputs",
+    ops.ArgPartition: "the order numpy's introselect leaves on each side of the kth entry is "
+                      "its own; no ONNX op reproduces it (TopK sorts)",
+    ops.Signbit: "ONNX's comparisons cannot read the sign bit of a NaN (inf - inf makes one "
+                 "with it set); only BitCast, from opset 26, could",
 }
 

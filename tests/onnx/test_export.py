@@ -386,3 +386,108 @@ def test_logcumsumexp_keeps_large_and_infinite_entries_as_numpy(reverse, tmp_pat
     with np.errstate(invalid="ignore"):  # (inf - inf inside numpy's logaddexp)
         expected = flip(np.logaddexp.accumulate(flip(X), axis=1))
     np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+EDGES = np.array([[0.0, -0.0, np.nan, np.inf, -np.inf, 2.5],
+                  [-1.0, 3.0, 3.0, np.nan, -np.inf, 0.0]])
+
+
+@pytest.mark.parametrize("make", [
+    af.logical_not, af.isfinite, af.isinf, af.isposinf, af.isneginf, af.isreal,
+    af.reciprocal, af.angle, lambda x: af.angle(x, deg=True),
+    lambda x: af.heaviside(x, np.array([0.5, 0.25, 1.0, 2.0, 3.0, np.nan])),
+    lambda x: af.logical_xor(x, np.array([0.0, 1.0, np.nan, 0.0, 0.0, 0.0])),
+    lambda x: af.logical_and(x, 1), lambda x: af.logical_or(x > 0, 0.0),
+    af.all, af.any, lambda x: af.all(x, axis=1), lambda x: af.any(af.equal(x, 3.0), axis=0),
+    lambda x: af.any(x, axis=(), keepdims=True),
+    af.count_nonzero, lambda x: af.count_nonzero(x, axis=1, keepdims=True),
+    af.argmax, af.argmin, lambda x: af.argmax(x, axis=1), lambda x: af.argmin(x, axis=0),
+    lambda x: af.argmax(x, keepdims=True), lambda x: af.argmin(x, axis=-1, keepdims=True),
+    lambda x: af.argmax(af.nan_to_num(x)), lambda x: af.argmin(af.nan_to_num(x), axis=1),
+    lambda x: af.isclose(x, np.array([1e-9, 0.0, np.nan, np.inf, np.inf, 2.5 + 2e-5])),
+    lambda x: af.isclose(x, x * 1.00001, rtol=1e-6, atol=0.0, equal_nan=True),
+    lambda x: af.isclose(x, 2.5 + 2e-5), lambda x: af.isclose(0.0, x, atol=1.0),
+    lambda x: af.allclose(x, x), lambda x: af.allclose(x, x, equal_nan=True),
+    lambda x: af.allclose(af.nan_to_num(x), af.nan_to_num(x) + 1e-9),
+    lambda x: af.array_equal(x, x), lambda x: af.array_equal(x, x, equal_nan=True),
+    lambda x: af.array_equal(x, x[0]), lambda x: af.array_equal(x[:, :2], x[:, 1:3]),
+], ids=lambda make: getattr(make, "__name__", "make"))
+def test_the_logic_and_searching_rules_give_numpys_values_at_nan_inf_and_minus_zero(
+        make, tmp_path):
+    x = af.Input("x", shape=EDGES.shape, dtype=np.float64)
+    with np.errstate(all="ignore"):  # (log and 1 / x of 0, inf and NaN, as numpy)
+        _runs_as_fprop(make(x), {x: EDGES}, tmp_path)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.bool_])
+@pytest.mark.parametrize("make", [
+    af.logical_not, af.isfinite, af.isinf, af.isneginf, af.isreal, af.all, af.any,
+    lambda x: af.any(x, axis=1), af.count_nonzero, af.argmax, lambda x: af.argmin(x, axis=1),
+    lambda x: af.logical_or(x, np.array([0, 1, 0])), lambda x: af.array_equal(x, x),
+], ids=lambda make: getattr(make, "__name__", "make"))
+def test_the_logic_and_searching_rules_take_integers_and_booleans(make, dtype, tmp_path):
+    x = af.Input("x", shape=(2, 3), dtype=dtype)
+    _runs_as_fprop(make(x), {x: np.array([[0, 2, 0], [-1, 0, 2]]).astype(dtype)}, tmp_path)
+
+
+@pytest.mark.parametrize("make", [af.all, af.any, af.count_nonzero,
+                                  lambda x: af.all(x, axis=1), lambda x: af.any(x, axis=1)],
+                         ids=lambda make: getattr(make, "__name__", "make"))
+def test_all_any_and_count_nonzero_of_an_empty_slice_are_numpys(make, tmp_path):
+    x = af.Input("x", shape=(2, 0), dtype=np.float64)
+    _runs_as_fprop(make(x), {x: np.zeros((2, 0))}, tmp_path)
+
+
+def test_entr_is_scipys_at_zero_negative_and_nan(tmp_path):
+    x = af.Input("x", shape=EDGES.shape, dtype=np.float64)
+    got = run(exported(af.entr(x), tmp_path), {"x": EDGES})[0]
+    with np.errstate(all="ignore"):
+        np.testing.assert_allclose(got, af.FlowGraph(af.entr(x)).fprop({x: EDGES}),
+                                   rtol=1e-15)  # (onnxruntime's Log: within an ulp)
+
+
+def test_reciprocal_of_integers_and_array_equal_of_a_free_axis_are_refused(tmp_path):
+    i = af.Input("i", shape=(2,), dtype=np.int64)
+    with pytest.raises(OnnxError, match="Reciprocal 'reciprocal'.*integer 1 / a"), \
+            np.errstate(all="ignore"):  # (the probe runs numpy's 1 / 0)
+        af.onnx.export(af.reciprocal(i), tmp_path / "m.onnx")
+    x = af.Input("x", shape=(None, 2), dtype=np.float64)
+    with pytest.raises(OnnxError, match="ArrayEqual 'arrayequal'.*axis 0 of its input"):
+        af.onnx.export(af.array_equal(x, x), tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+@pytest.mark.parametrize("v", [np.array([[np.nan, 2.0, 5.0], [-np.inf, 1.0, 0.5]]), 0.1,
+                               np.float32(0.1)], ids=["array", "float", "float32"])
+def test_searchsorted_counts_as_numpys_binary_search_with_ties_and_nans(side, v, tmp_path):
+    for a in (np.array([1.0, 2.0, 2.0, np.nan, np.nan]), np.array([0.1, 2.0], np.float32)):
+        x = af.Input("x", shape=a.shape, dtype=a.dtype)
+        _runs_as_fprop(af.searchsorted(x, v, side=side), {x: a}, tmp_path)
+    x = af.Input("x", shape=(3,), dtype=np.float64)
+    _runs_as_fprop(af.searchsorted(x, v, side=side, sorter=[2, 0, 1]),
+                   {x: np.array([3.0, np.nan, 2.0])}, tmp_path)
+    i = af.Input("i", shape=(0,), dtype=np.int64)
+    _runs_as_fprop(af.searchsorted(i, v, side=side), {i: np.zeros(0, np.int64)}, tmp_path)
+
+
+def test_isclose_to_a_python_number_bounds_as_numpy_in_float32(tmp_path):
+    """numpy computes atol + rtol |y| of a Python y in double, then compares in float32."""
+    x = af.Input("x", shape=(4,), dtype=np.float32)
+    X = np.array([1.0, 1.0001, 1e-7, np.inf], np.float32)
+    for y, rtol in ((1.0, 1e-4), (1e300, 1.0), (1.0, 1 / 3)):
+        with np.errstate(over="ignore"):  # (1e300 in float32, as numpy warns)
+            _runs_as_fprop(af.isclose(x, y, rtol=rtol, atol=1e-7), {x: X}, tmp_path)
+
+
+def test_array_equal_compares_a_python_number_in_float64_as_numpy(tmp_path):
+    x = af.Input("x", shape=(), dtype=np.float32)
+    got = run(exported(af.array_equal(x, 0.1), tmp_path), {"x": np.float32(0.1)})[0]
+    assert not got and not np.array_equal(np.float32(0.1), 0.1)
+
+
+def test_signbit_is_refused_for_a_nans_sign_bit(tmp_path):
+    x = af.Input("x", shape=(2,), dtype=np.float64)
+    with pytest.raises(OnnxError, match="Signbit 'signbit'.*cannot read the sign bit of a "
+                                        "NaN"):
+        af.onnx.export(af.signbit(x), tmp_path / "m.onnx")
