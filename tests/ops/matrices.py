@@ -16,6 +16,13 @@ import autograd_flow as af
 from .table import Aux, Case
 
 
+def gradient_of(output: af.Box, wrt: af.Box, seed: Any = None) -> np.ndarray:
+    """d output / d wrt by one fprop and bprop (``seed`` for a non-scalar output)."""
+    graph = af.FlowGraph(output, wrt=[wrt])
+    graph.fprop()
+    return graph.bprop(seed)[wrt]
+
+
 def _value(a: Any) -> Any:
     return a.value if isinstance(a, af.Box) else a
 

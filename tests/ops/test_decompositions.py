@@ -12,6 +12,7 @@ from autograd_flow import ops
 
 from .matrices import (
     agrees_with_torch,
+    gradient_of,
     positive_definite,
     ref,
     row,
@@ -106,12 +107,6 @@ def test_decompositions(case: Case, check) -> None:
     check(case)
 
 
-def _gradient(output: af.Box, wrt: af.Box, seed=None) -> np.ndarray:
-    graph = af.FlowGraph(output, wrt=[wrt])
-    graph.fprop()
-    return graph.bprop(seed)[wrt]
-
-
 X = np.array([[1.0, 0.5], [-0.3, 2.0], [0.7, -1.2]])
 
 
@@ -122,7 +117,7 @@ def test_half_the_log_determinant_through_cholesky_has_gradient_k_inverse_x() ->
     half_log_det = af.sum(af.log(af.diagonal(factor, axis1=-2, axis2=-1)))
     k = X @ X.T + np.eye(3)
     assert af.FlowGraph(half_log_det).fprop() == pytest.approx(np.log(np.linalg.det(k)) / 2)
-    np.testing.assert_allclose(_gradient(half_log_det, x), np.linalg.solve(k, X), rtol=1e-12)
+    np.testing.assert_allclose(gradient_of(half_log_det, x), np.linalg.solve(k, X), rtol=1e-12)
 
 
 def test_cholesky_and_eigh_put_their_gradient_in_the_triangle_numpy_reads() -> None:
@@ -131,7 +126,7 @@ def test_cholesky_and_eigh_put_their_gradient_in_the_triangle_numpy_reads() -> N
                        (False, L.eigh(a).eigenvectors), (True, L.eigvalsh(a, UPLO="U"))]:
         seed = np.arange(9.0).reshape(3, 3)[-1] if upper and box.name == "eigvalsh" else \
             np.arange(9.0).reshape(3, 3)
-        grad = _gradient(box, a, seed)
+        grad = gradient_of(box, a, seed)
         other = np.tril(grad, -1) if upper else np.triu(grad, 1)
         assert np.all(other == 0) and np.any(grad != 0)
 
@@ -140,11 +135,11 @@ def test_the_gradients_of_the_eigenvalues_and_singular_values_are_outer_products
     a = af.Parameter(X @ X.T + np.eye(3), name="a")
     w, u = np.linalg.eigh(a.value)
     top = u[:, -1:] @ u[:, -1:].T  # d w_max = u u^T, read into the lower triangle
-    np.testing.assert_allclose(_gradient(L.eigvalsh(a)[-1], a), np.tril(2 * top) - np.diag(
+    np.testing.assert_allclose(gradient_of(L.eigvalsh(a)[-1], a), np.tril(2 * top) - np.diag(
         np.diag(top)), rtol=1e-12, atol=1e-15)
     b = af.Parameter(X, name="b")
     u, s, vh = np.linalg.svd(X, full_matrices=False)
-    np.testing.assert_allclose(_gradient(af.sum(L.svdvals(b)), b), u @ vh, rtol=1e-12)
+    np.testing.assert_allclose(gradient_of(af.sum(L.svdvals(b)), b), u @ vh, rtol=1e-12)
 
 
 def test_at_repeated_eigenvalues_eigvalsh_has_the_gradient_of_a_symmetric_function() -> None:
@@ -153,8 +148,8 @@ def test_at_repeated_eigenvalues_eigvalsh_has_the_gradient_of_a_symmetric_functi
     through the eigenvectors, which have none there: a clear error, not a number."""
     a = af.Parameter(np.eye(3), name="a")
     total = af.sum(L.eigvalsh(a))
-    np.testing.assert_allclose(_gradient(total, a), np.eye(3), atol=1e-15)
-    np.testing.assert_allclose(_gradient(af.sum(L.svdvals(a)), a), np.eye(3), atol=1e-15)
+    np.testing.assert_allclose(gradient_of(total, a), np.eye(3), atol=1e-15)
+    np.testing.assert_allclose(gradient_of(af.sum(L.svdvals(a)), a), np.eye(3), atol=1e-15)
     with pytest.raises(af.BoxError, match=r"Eigh 'eigenvectors of eigvalsh' .*: the gradient "
                                           "through the eigenvectors does not exist where two "
                                           "eigenvalues are equal"):
@@ -172,7 +167,7 @@ def _bprop_error(box: af.Box, wrt: af.Box) -> str:
     return str(first.value)
 
 
-def test_the_eigenvectors_of_a_repeated_eigenvalue_have_no_gradient() -> None:
+def test_the_eigenvectors_of_a_repeated_eigenvalue_have_nogradient_of() -> None:
     a = af.Parameter(np.diag([2.0, 1.0, 2.0]), name="a")
     message = _bprop_error(L.eigh(a).eigenvectors, a)
     assert message.startswith("Eigh 'eigh.eigenvectors' (created at test_decompositions.py:")
@@ -183,14 +178,14 @@ def test_the_eigenvectors_of_a_repeated_eigenvalue_have_no_gradient() -> None:
         L.eigh(batch).eigenvectors, batch)
 
 
-def test_singular_vectors_of_a_repeated_or_zero_singular_value_have_no_gradient() -> None:
+def test_singular_vectors_of_a_repeated_or_zero_singular_value_have_nogradient_of() -> None:
     a = af.Parameter(np.diag([1.0, 3.0, 1.0]), name="a")
     assert ("Svd 'svd.U' (created at test_decompositions.py:" in _bprop_error(L.svd(a).U, a))
     assert "singular values 1 and 2 are 1 and 1" in _bprop_error(L.svd(a).Vh, a)
     b = af.Parameter(np.diag([1.0, 3.0, 0.0]), name="b")
     assert ("does not exist where a singular value is 0: singular value 2 is 0"
             in _bprop_error(L.svd(b).U, b))
-    np.testing.assert_allclose(_gradient(L.svd(b).S, b, np.ones(3)), np.eye(3))
+    np.testing.assert_allclose(gradient_of(L.svd(b).S, b, np.ones(3)), np.eye(3))
 
 
 def test_columns_past_min_m_n_are_refused_only_when_a_gradient_reaches_them() -> None:
@@ -200,8 +195,8 @@ def test_columns_past_min_m_n_are_refused_only_when_a_gradient_reaches_them() ->
     assert "use full_matrices=False" in message
     assert "use mode='reduced'" in _bprop_error(L.qr(a, mode="complete").Q, a)
     # the first two columns are the reduced decomposition's: their gradient is defined
-    full = _gradient(af.sum(L.svd(a).U[:, :2] * X), a)
-    reduced = _gradient(af.sum(L.svd(a, full_matrices=False).U * X), a)
+    full = gradient_of(af.sum(L.svd(a).U[:, :2] * X), a)
+    reduced = gradient_of(af.sum(L.svd(a, full_matrices=False).U * X), a)
     np.testing.assert_allclose(full, reduced, rtol=1e-12)
 
 
