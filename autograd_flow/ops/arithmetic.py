@@ -134,7 +134,9 @@ class Power(Box):
         positive = a > 0
         base = np.where(np.equal(a, 0) * np.equal(b, 0), 1, a)
         log_a = np.log(astype_like(np.where(positive, a, 1), self.value))  # a number as y's dtype
-        return grad * b * base ** (b - 1), grad * np.where(positive, self.value * log_a, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** (b - 1 < 0): infinite slope
+            grad_a = grad * b * base ** (b - 1)
+        return grad_a, grad * np.where(positive, self.value * log_a, 0)
 
 
 @primitive("where", numpy=np.where, common=True)
