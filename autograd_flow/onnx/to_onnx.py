@@ -24,7 +24,12 @@ from onnx import helper, numpy_helper
 from ..core.box import Box, Constant, Input, Parameter
 from ..core.graph import FlowGraph
 from ..errors import OnnxError, describe
-from . import export_arrange, export_math, export_shape  # noqa: F401 (register the rules)
+from . import (  # noqa: F401 (register the rules)
+    export_arrange,
+    export_math,
+    export_reduce,
+    export_shape,
+)
 from .no_form import NO_FORM
 from .writer import RULES, Writer, is_weak
 

@@ -28,6 +28,7 @@ from . import (  # noqa: F401 (loading a module runs its declarations)
     linalg,
     logic,
     matrix,
+    matrix_parts,
     nan,
     norms,
     numeric,
