@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -132,3 +132,18 @@ def boxes_in(call: tuple[list[Any], dict[str, Any]]) -> Iterator[Box]:
             stack.extend(value)
         elif isinstance(value, dict):
             stack.extend(value.values())
+
+
+def custom_classes(boxes: Iterable[type[Box]] | Mapping[str, type[Box]] | None
+                    ) -> dict[str, type[Box]]:
+    """{class name: class} of ``boxes``, the classes of their own a caller lets af.load
+    rebuild (a TypeError for anything but Box classes)."""
+    if boxes is None:
+        return {}
+    pairs = list(boxes.items()) if isinstance(boxes, Mapping) else [
+        (getattr(cls, "__name__", None), cls) for cls in boxes]
+    for name, cls in pairs:
+        if not (isinstance(cls, type) and issubclass(cls, Box) and isinstance(name, str)):
+            raise TypeError(f"boxes takes Box classes, as a list ([Cube]) or by name "
+                            f"({{'Cube': Cube}}), not {name!r}: {cls!r:.60}")
+    return dict(pairs)

@@ -36,7 +36,7 @@ from ..core.box import Box, Constant, Input, Parameter
 from ..core.graph import FlowGraph
 from ..core.scope import Scope
 from ..errors import FlowGraphError, GraphFileError, ModelFileError, describe
-from .boxcalls import boxes_in, call_of
+from .boxcalls import boxes_in, call_of, custom_classes
 from .files import one_line, read_archive, write_archive
 
 __all__ = ["save", "load", "read", "GraphFile", "is_graph_file", "FORMAT", "VERSION"]
@@ -228,7 +228,7 @@ def read(path: str | Path, boxes: Iterable[type[Box]] | Mapping[str, type[Box]] 
          ) -> GraphFile:
     """The graph and the info of the graph file ``path`` (see :func:`load`)."""
     path = Path(path)
-    custom = _custom_classes(boxes)
+    custom = custom_classes(boxes)
     try:
         arrays, meta = read_archive(path, "graph", lambda meta: _members(path, meta))
     except GraphFileError:
@@ -255,20 +255,6 @@ def is_graph_file(path: str | Path) -> bool:
     except ModelFileError:
         return False
     return False
-
-
-def _custom_classes(boxes: Iterable[type[Box]] | Mapping[str, type[Box]] | None
-                    ) -> dict[str, type[Box]]:
-    """{class name: class} of ``boxes`` (a TypeError for anything but Box classes)."""
-    if boxes is None:
-        return {}
-    pairs = list(boxes.items()) if isinstance(boxes, Mapping) else [
-        (getattr(cls, "__name__", None), cls) for cls in boxes]
-    for name, cls in pairs:
-        if not (isinstance(cls, type) and issubclass(cls, Box) and isinstance(name, str)):
-            raise TypeError(f"boxes takes Box classes, as a list ([Cube]) or by name "
-                            f"({{'Cube': Cube}}), not {name!r}: {cls!r:.60}")
-    return dict(pairs)
 
 
 def _members(path: Path, meta: dict[str, Any]) -> dict[str, tuple[int, ...]]:

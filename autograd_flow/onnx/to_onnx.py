@@ -27,6 +27,7 @@ from ..errors import OnnxError, describe
 from . import (  # noqa: F401 (register the rules)
     export_arrange,
     export_math,
+    export_products,
     export_reduce,
     export_shape,
 )
