@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..core.box import Box, Constant, Leaf, Twin, as_box, run_state
+from ..core.box import Box, Constant, Leaf, as_box
 from ..core.order import needs, topological_order
 from ..core.scope import scope
+from ..core.twin import Twin, run_state
 from ..errors import FlowGraphError, describe, one_per_input
 from ..ops.arithmetic import Add
 from ..ops.plumbing import Adjoint, NumericBprop, Seed, SeedAs, SumLike, ZerosLike

@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from ..core.box import Box, Leaf, Twin, opaque
+from ..core.box import Box, Leaf, opaque
 from ..core.broadcast import unbroadcast
 from ..core.interpreter import checked_bprop, checked_fprop
 from ..core.order import Schedule
+from ..core.twin import Twin
 from ..errors import one_per_input
 from .rewrites import Match, find_rewrites
 from .trace import Traced, Tracer
