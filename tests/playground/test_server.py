@@ -163,8 +163,9 @@ def test_events_stream_the_training_several_times_a_second(server):
     stream = EventStream(server, session)
     try:
         events = stream.events()
-        names = [next(events)[0] for _ in range(3)]
-        assert sorted(names) == ["frame", "graph", "setup"]
+        opening = [next(events) for _ in range(3)]
+        assert sorted(name for name, _ in opening) == ["frame", "graph", "setup"]
+        untrained = next(payload for name, payload in opening if name == "frame")["evaluation"]
         assert call(server, f"/api/sessions/{session}/start")[1]["running"]
         frames, started = [], time.monotonic()
         for name, payload in events:
@@ -176,8 +177,9 @@ def test_events_stream_the_training_several_times_a_second(server):
         epochs = [frame["epoch"] for frame in frames]
         assert epochs == sorted(epochs) and epochs[-1] > epochs[0]
         assert seconds < 8 * 0.5        # several frames a second, even on a busy machine
-        first, last = frames[0]["evaluation"], frames[-1]["evaluation"]
-        assert last["train_loss"] < first["train_loss"]
+        # against the untrained net: at full speed the first frame may already be near the
+        # minimum, where SGD's noise moves the loss up or down between frames
+        assert frames[-1]["evaluation"]["train_loss"] < untrained["train_loss"]
         graph = next(payload for name, payload in events if name == "graph")
         assert graph["svg"].lstrip().startswith("<?xml") and "class=\"node\"" in graph["svg"]
     finally:
