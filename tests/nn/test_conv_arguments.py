@@ -19,6 +19,7 @@ from autograd_flow.nn import (
 )
 
 from ..ops.table import Case, parametrize
+from .torch_check import matches_torch
 
 RNG = np.random.default_rng(31)
 
@@ -146,24 +147,6 @@ def test_layer_function(case: Case, check) -> None:
     check(case)
 
 
-def _compare_with_torch(ours, theirs, arrays, options, dtype, rtol):
-    torch = pytest.importorskip("torch")
-    arrays = [a.astype(dtype) for a in arrays]
-    params = [af.Parameter(a, name=f"in{k}") for k, a in enumerate(arrays)]
-    graph = af.FlowGraph(ours(*params, **options), wrt=params)
-    value = graph.fprop()
-    seed = RNG.standard_normal(value.shape).astype(dtype)
-    grads = graph.bprop(seed)
-    tensors = [torch.tensor(a, requires_grad=True) for a in arrays]
-    expected = theirs(*tensors, **options)
-    expected.backward(torch.tensor(seed))
-    assert value.dtype == dtype
-    np.testing.assert_allclose(value, expected.detach().numpy(), rtol=rtol, atol=rtol)
-    for p, t in zip(params, tensors):
-        assert grads[p].dtype == dtype
-        np.testing.assert_allclose(grads[p], t.grad.numpy(), rtol=rtol, atol=rtol * 10)
-
-
 DTYPES = [(np.float64, 1e-12), (np.float32, 1e-5)]
 
 
@@ -174,7 +157,7 @@ def test_conv2d_matches_torch(x_shape, W_shape, options, dtype, rtol):
     torch = pytest.importorskip("torch")
     arrays = [RNG.standard_normal(x_shape), RNG.standard_normal(W_shape),
               RNG.standard_normal(W_shape[0])]
-    _compare_with_torch(conv2d, torch.nn.functional.conv2d, arrays, options, dtype, rtol)
+    matches_torch(conv2d, torch.nn.functional.conv2d, arrays, dtype, rtol, RNG, **options)
 
 
 @pytest.mark.parametrize("dtype, rtol", DTYPES)
@@ -183,16 +166,16 @@ def test_conv_transpose2d_matches_torch(x_shape, W_shape, options, dtype, rtol):
     torch = pytest.importorskip("torch")
     arrays = [RNG.standard_normal(x_shape), RNG.standard_normal(W_shape),
               RNG.standard_normal(W_shape[1] * options.get("groups", 1))]
-    _compare_with_torch(conv_transpose2d, torch.nn.functional.conv_transpose2d, arrays,
-                        options, dtype, rtol)
+    matches_torch(conv_transpose2d, torch.nn.functional.conv_transpose2d, arrays, dtype, rtol,
+                  RNG, **options)
 
 
 @pytest.mark.parametrize("dtype, rtol", DTYPES)
 @pytest.mark.parametrize("x_shape, options", POOLS, ids=_ids(POOLS))
 def test_max_pool2d_matches_torch(x_shape, options, dtype, rtol):
     torch = pytest.importorskip("torch")
-    _compare_with_torch(max_pool2d, torch.nn.functional.max_pool2d,
-                        [RNG.standard_normal(x_shape)], options, dtype, rtol)
+    matches_torch(max_pool2d, torch.nn.functional.max_pool2d, [RNG.standard_normal(x_shape)],
+                  dtype, rtol, RNG, **options)
 
 
 def test_output_sizes_follow_pytorchs_rules_for_every_setting():

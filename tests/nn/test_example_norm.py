@@ -11,6 +11,7 @@ from autograd_flow import nn
 from autograd_flow.nn.example_norm import machine_epsilon
 
 from ..ops.table import Case, parametrize
+from .torch_check import matches_torch
 
 RNG = np.random.default_rng(21)
 
@@ -114,21 +115,8 @@ def _torch_case(kind, x_shape, dtype):
     ("rms_norm", (2, 3, 4)), ("group_norm", (3, 4, 5, 6)), ("group_norm", (2, 6, 7)),
     ("group_norm", (5, 8))])
 def test_matches_torch(kind, x_shape, dtype, rtol):
-    torch = pytest.importorskip("torch")
     arrays, ours, theirs = _torch_case(kind, x_shape, dtype)
-    params = [af.Parameter(a, name=f"in{k}") for k, a in enumerate(arrays)]
-    graph = af.FlowGraph(ours(*params), wrt=params)
-    value = graph.fprop()
-    seed = RNG.standard_normal(value.shape).astype(dtype)
-    grads = graph.bprop(seed)
-    tensors = [torch.tensor(a, requires_grad=True) for a in arrays]
-    expected = theirs(*tensors)
-    expected.backward(torch.tensor(seed))
-    assert value.dtype == dtype
-    np.testing.assert_allclose(value, expected.detach().numpy(), rtol=rtol, atol=rtol)
-    for p, t in zip(params, tensors):
-        assert grads[p].dtype == dtype
-        np.testing.assert_allclose(grads[p], t.grad.numpy(), rtol=rtol, atol=rtol * 10)
+    matches_torch(ours, theirs, arrays, dtype, rtol, RNG)
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
