@@ -332,14 +332,12 @@ def main(argv: list[str] | None = None) -> None:
 
 def w4_row(args: argparse.Namespace) -> dict:
     """W4: min-char-rnn, Karpathy's own numpy step as the base (``min_char_rnn.py``)."""
-    windows = min_char_rnn.Windows(min_char_rnn.text(), 40)
-    start = min_char_rnn.weights(windows.vocab)
+    data = min_char_rnn.text()
 
-    def fresh() -> min_char_rnn.Windows:
-        copy = min_char_rnn.Windows.__new__(min_char_rnn.Windows)
-        copy.__dict__.update(windows.__dict__)
-        return copy
+    def fresh() -> min_char_rnn.Windows:  # each engine walks the same windows from the start
+        return min_char_rnn.Windows(data, 40)
 
+    start = min_char_rnn.weights(fresh().vocab)
     steps = {"numpy": min_char_rnn.karpathy_step(start, fresh()),
              "autograd_flow": min_char_rnn.flow_step(start, fresh()),
              "interpreter": min_char_rnn.flow_step(start, fresh(), compile=False)}
