@@ -47,6 +47,10 @@ class Runner(Protocol):
     def source(self) -> str:
         """The code of the plan for the arrays last fed."""
 
+    def whole_step(self, update: Any) -> Any:
+        """Run fprop, bprop and an optimizer's ``update`` as one compiled call
+        (``jit=True``): the first output's value, or :data:`NOT_RUN`."""
+
 
 #: What a Runner's fprop returns when it did not run the step.
 NOT_RUN: Any = object()
@@ -288,6 +292,26 @@ class FlowGraph:
             returned.add(id(grad))
             result[box] = grad
         return self._no_gradient_for_integers(result)
+
+    def train_step(self, feed: Mapping[Any, Any] | None, update: Any) -> Any:
+        """One training step as one compiled call (``jit=True``; an optimizer's
+        ``step(graph, feed)`` calls this with its ``update``): feed, fprop, bprop (every
+        box's ``.value`` and ``.grad`` set) and the update of the Parameters, returning
+        the first output's value; or :data:`NOT_RUN` when the graph has no such call for
+        these arrays yet (the caller then runs fprop, bprop and its update itself)."""
+        if not self.jit or self._runner is None:
+            return NOT_RUN
+        guard = self._guard.enter("fprop", self)
+        try:
+            self._feeder.feed(feed or {})
+            value = self._runner.whole_step(update)
+            if value is not NOT_RUN:
+                self._ran_plan = False  # a later bprop() runs the interpreter's
+                self.ran = {"fprop": "jit", "bprop": "jit"}
+            return value
+        finally:
+            if guard is not None:
+                guard.leave()
 
     def _seed(self, seed: Any) -> Any:
         """The gradient bprop starts from: 1 for a scalar output, or ``seed`` checked."""

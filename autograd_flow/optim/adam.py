@@ -17,11 +17,13 @@ RMSprop (``alpha`` is torch's name for the smoothing constant of the squares):
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from ..core.box import Parameter
+from ..plan.fused import Update
 from .base import Optimizer, check_fraction
 
 
@@ -62,6 +64,14 @@ class Adam(Optimizer):
         step_size = lr / (1 - beta1 ** self.t)
         denominator = np.sqrt(v) / np.sqrt(1 - beta2 ** self.t) + self.eps
         p.value -= (step_size * m / denominator).astype(p.value.dtype, copy=False)
+
+    def whole_step_update(self, alpha: float) -> Update:
+        """The same update, run inside a ``jit=True`` graph's compiled step."""
+        beta1, beta2 = self.betas
+        t = self.t + 1
+        return Update("adam", self.params, [self.state["exp_avg"], self.state["exp_avg_sq"]],
+                      (alpha / (1 - beta1 ** t), beta1, 1 - beta1, beta2, 1 - beta2,
+                       math.sqrt(1 - beta2 ** t), self.eps))
 
     def __repr__(self) -> str:
         return (f"Adam(lr={self.lr}, betas={self.betas}, eps={self.eps}"

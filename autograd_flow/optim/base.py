@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from ..core.box import Box, Parameter
-from ..core.graph import FlowGraph
+from ..core.graph import NOT_RUN, FlowGraph
+from ..plan.fused import Update
 
 DECAYS = (None, "inverse", "power")  # the lecture's, which need no horizon
 #: every schedule: the lecture's decays, and those that reach ``decay_rate`` * alpha
@@ -170,6 +171,12 @@ class Optimizer:
         loss = None
         if isinstance(grads, (FlowGraph, Box)):
             graph = self._graph(grads)
+            update = self.whole_step_update(self.learning_rate()) if graph.jit else None
+            if update is not None:  # jit=True: fprop, bprop and update in one call
+                value = graph.train_step(feed, update)
+                if value is not NOT_RUN:
+                    self.t += 1
+                    return float(np.sum(value))
             values = graph.fprop(feed)
             loss = float(np.sum(values[0] if len(graph.outputs) > 1 else values))
             grads = graph.bprop()
@@ -182,6 +189,11 @@ class Optimizer:
         for index, (p, grad) in enumerate(zip(self.params, gradients)):
             self.update(index, p, grad, alpha)
         return loss
+
+    def whole_step_update(self, alpha: float) -> Update | None:
+        """This optimizer's next update (learning rate ``alpha``) as a ``jit=True`` graph
+        runs it inside its compiled step, or None (the update runs here, in numpy)."""
+        return None
 
     def _graph(self, target: FlowGraph | Box) -> FlowGraph:
         """The graph a step runs: a FlowGraph as given; for a box, one built once that

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..core.box import Parameter
+from ..plan.fused import Update
 from .base import Optimizer, check_fraction
 
 
@@ -52,6 +53,13 @@ class SGD(Optimizer):
         scratch = self._scratch[index]
         np.multiply(grad, lr, out=scratch)
         np.subtract(p.value, scratch, out=p.value)
+
+    def whole_step_update(self, alpha: float) -> Update:
+        """The same update, run inside a ``jit=True`` graph's compiled step."""
+        if self.momentum:
+            return Update("momentum", self.params, [self.state["velocity"]],
+                          (alpha, self.momentum))
+        return Update("sgd", self.params, [], (alpha,))
 
     def __repr__(self) -> str:
         return (f"SGD(lr={self.lr}, momentum={self.momentum}{self._schedule_repr()}, "

@@ -15,6 +15,7 @@ from ..core.graph import NOT_RUN
 from ..core.order import Schedule
 from . import jit
 from .compiler import Plan, compile_plan
+from .fused import Update
 
 #: Graphs with more boxes than this run in the interpreter (the generated source of a
 #: chain of 100,000 boxes would take Python longer to compile than to interpret).
@@ -42,6 +43,8 @@ class PlanCache:
         #: from what that box returned there (its code never runs an extra time)
         self.observe = any(opaque(step.box) for step in schedule.steps)
         self.pending: tuple | None = None  # the signature waiting for that bprop
+        #: whole steps (jit): by signature and update; None where the compile declined
+        self.whole: dict[tuple, Any] = {}
     def signature(self) -> tuple:
         """What a plan is made for: the shapes, dtypes and memory layouts of the fed
         Inputs and of the Parameters (a sum adds in memory order, so the layout decides
@@ -119,6 +122,38 @@ class PlanCache:
             return self.active.bprop(seed)
         except Exception:  # the interpreter runs the step (and names any error)
             return None
+
+    def whole_step(self, update: Update) -> Any:
+        """One training step (fprop, bprop and ``update``) as one compiled call, for the
+        signature of the arrays fed: the first output's value, or NOT_RUN (no plan for
+        the signature yet, or a step the whole-step compile does not cover)."""
+        if not (self.jit and self.enabled):
+            return NOT_RUN
+        key = self.signature()
+        plan = self.plans.get(key)
+        if plan is None or plan.traced is None:
+            return NOT_RUN
+        from .fused_run import WholeStep  # numba is imported only when jit is asked for
+
+        which = (key, update.kind, tuple(map(id, update.params)), len(update.buffers))
+        whole = self.whole.get(which, NOT_RUN)
+        if whole is NOT_RUN:
+            try:
+                whole = WholeStep(plan.traced, update)
+            except Exception:  # a step it does not cover (or numba refused): the plan runs
+                whole = None
+            self.whole[which] = whole
+            while len(self.whole) > MAX_PLANS:
+                del self.whole[next(iter(self.whole))]
+        if whole is None:
+            return NOT_RUN
+        self.active = None
+        try:
+            value = whole.run(update)
+        except Exception:  # the interpreter runs the step (and names any error)
+            self.whole[which] = None
+            return NOT_RUN
+        return NOT_RUN if value is None else value
 
     def source(self) -> str:
         """The code of the plan for the arrays last fed (compiled now if there is none)."""

@@ -46,6 +46,8 @@ class Plan:
     bprop: Callable[[Any], tuple[Any, ...]]
     #: the arrays the plan writes into every step (its buffers)
     written: tuple[np.ndarray, ...] = ()
+    #: the traced step it was written from (kept for the whole-step compile, jit=True)
+    traced: Step | None = None
 
     def __post_init__(self) -> None:
         self._owners = frozenset(map(id, self.written))
@@ -344,7 +346,8 @@ def compile_plan(schedule: Schedule, jit_runs: bool = False,
     (set by the interpreter's last fprop); ``observed``: what users' boxes returned in
     the interpreter's bprop of that step (without it, a bprop through a user's box is
     left to the interpreter)."""
-    compiler = _Compiler(trace_step(schedule, observed), jit_runs)
+    step = trace_step(schedule, observed)
+    compiler = _Compiler(step, jit_runs)
     fprop_lines = compiler.fprop()
     bprop_lines = compiler.bprop()
     shared = sorted(compiler.shared)
@@ -366,4 +369,4 @@ def compile_plan(schedule: Schedule, jit_runs: bool = False,
     namespace["Fallback"] = Fallback
     exec(compile(source, f"<plan of {schedule.outputs[0].name}>", "exec"), namespace)  # noqa: S102
     fprop, bprop = namespace["make"]()
-    return Plan(source, fprop, bprop, tuple(compiler.w.written))
+    return Plan(source, fprop, bprop, tuple(compiler.w.written), step if jit_runs else None)

@@ -1,0 +1,135 @@
+"""The whole step as one numba function (``FlowGraph(..., jit=True)`` driven by an
+``af.optim`` optimizer): :func:`write` turns a traced step (:mod:`.step`) into the
+source of one function that runs fprop, bprop and the optimizer's update, so one
+Python call runs one training step, with no Python between the kernels.
+
+What it writes, from the tape (the formulas' own numpy calls, nothing else):
+
+- elementwise ufuncs (broadcast as numpy does) as loops; consecutive ones of one shape
+  fused into one loop nest, a value that no later call, box or gradient reads kept in a
+  register instead of memory;
+- matrix products as ``np.dot`` into their buffers (BLAS, as numpy calls it);
+- reductions (sum, max, min, prod over axes), ``vdot``, transposes, reshapes, basic
+  slices, gathers ``a[rows, labels]`` (bounds checked: an index out of range makes the
+  step fall back, and the interpreter names the error) and the cross-entropy's
+  in-place scatter;
+- a step's check (labels in range) is run before the call, in Python.
+
+Anything else (a user's box, a call the list lacks) raises :class:`Unsupported`: the
+graph then runs its plan, as without the whole-step compile. Every stored value is a
+view of one array per dtype (the arena), so a box's ``.value`` after the step is a
+view made once; the gradients of the Parameters are new arrays each step.
+
+Numbers: the same formulas in the same order, but sums add one by one where numpy adds
+pairwise, and tanh, exp and log are LLVM's: not bit for bit the interpreter (the tests
+state the tolerance).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .fused_emit import HELPERS, Emitter, ident
+from .fused_layout import Layout, Unsupported
+from .step import Step
+
+__all__ = ["Layout", "Unsupported", "Update", "UPDATES", "write"]
+
+
+@dataclass
+class Update:
+    """An optimizer's update, as the whole step runs it after bprop: ``kind`` ("sgd",
+    "momentum", "adam"), its Parameters, its state buffers (a list of arrays per
+    buffer, one per Parameter) and this step's numbers (``scalars``, see
+    :data:`UPDATES`)."""
+
+    kind: str
+    params: list[Any]
+    buffers: list[list[np.ndarray]]
+    scalars: tuple[float, ...]
+
+
+#: each update's code for one entry, from the gradient ``g``, the Parameter ``p[...]``,
+#: buffers ``b0[...]``, ``b1[...]`` and the step's numbers ``h0, h1, ...`` cast to the
+#: Parameter's dtype as numpy casts Python numbers (the optimizers' own formulas, in
+#: their order of operations: see autograd_flow/optim)
+UPDATES = {
+    # theta <- theta - alpha g                                   (h0 = alpha)
+    "sgd": ["p[{i}] = D(p[{i}] - D(g * h0))"],
+    # v <- beta v + g; theta <- theta - alpha v                  (h0 = alpha, h1 = beta)
+    "momentum": ["v = D(D(b0[{i}] * h1) + g)", "b0[{i}] = v", "p[{i}] = D(p[{i}] - D(v * h0))"],
+    # Adam (h0 = alpha / (1 - beta1**t), h1 = beta1, h2 = 1 - beta1, h3 = beta2,
+    # h4 = 1 - beta2, h5 = sqrt(1 - beta2**t), h6 = eps)
+    "adam": ["m = D(D(b0[{i}] * h1) + D(h2 * g))", "b0[{i}] = m",
+             "v = D(D(b1[{i}] * h3) + D(D(h4 * g) * g))", "b1[{i}] = v",
+             # numpy divides by np.sqrt(1 - beta2**t), a float64: the quotient is float64
+             "p[{i}] = D(p[{i}] - D(D(h0 * m) / (np.sqrt(v) / H5 + H6)))"],
+}
+
+
+def write(step: Step, update: Update | None) -> tuple[str, Layout]:
+    """The source of ``step(L..., C..., A_<dtype>..., G..., P..., B..., h...)`` for a
+    traced step and an optimizer's update (None: fprop and bprop only), and where it
+    keeps each value. Unsupported when the step has a call it does not write."""
+    if not step.with_bprop:
+        raise Unsupported("a bprop the plan leaves to the interpreter")
+    w = Emitter(step, update.kind if update else "")
+    w.plan()
+    layout = w.layout
+    for at, (kind, offset, shape) in layout.slots.items():
+        if kind == "G":
+            w.names[at] = f"G{offset}"
+        elif shape:
+            w.names[at] = f"t{at}"
+    prologue = [f"    t{i} = A_{ident(k)}[{o}:{o + int(np.prod(s))}].reshape({s!r})"
+                for i, (k, o, s) in layout.slots.items() if k != "G" and s]
+    w.emit()
+    for box in step.schedule.wrt:  # a gradient that is a view or shared: copied out
+        traced = step.grads.get(id(box))
+        if traced is None or any(b is box for b in layout.grads):
+            continue
+        shape = np.shape(traced.node.value)
+        w.line(f"# the gradient of {box.name}, a new array")
+        indent = w.loops(shape)
+        index = ", ".join(f"i{d}" for d in range(len(shape))) or "()"
+        dtype = np.asarray(traced.node.value).dtype
+        w.line(f"G{len(layout.grads)}[{index}] = {w.read(traced.node, shape, dtype)}", indent)
+        layout.grads.append(box)
+    body = w.lines
+    update_lines: list[str] = []
+    params: list[str] = []
+    if update is not None:
+        position = {id(b): k for k, b in enumerate(layout.grads)}
+        for n, p in enumerate(update.params):
+            if id(p) not in position or p.value.dtype.kind != "f":
+                raise Unsupported(f"the update of Parameter {p.name}")
+            params.append(f"P{n}")
+            shape = p.value.shape
+            update_lines.append(f"    p = P{n}")
+            update_lines += [f"    b{b} = B{b}_{n}" for b in range(len(update.buffers))]
+            update_lines += [f"    h{h} = np.{p.value.dtype.name}(H{h})"
+                             for h in range(len(update.scalars))]
+            w.lines, w.group = [], set()
+            indent = w.loops(shape)
+            index = ", ".join(f"i{d}" for d in range(len(shape))) or "()"
+            w.line(f"g = G{position[id(p)]}[{index}]", indent)
+            for code in UPDATES[update.kind]:
+                w.line(code.format(i=index).replace("D(", f"np.{p.value.dtype.name}("), indent)
+            update_lines += w.lines
+    arguments = [f"L{k}" for k in range(len(layout.leaves))] + \
+        [f"C{k}" for k in range(len(layout.constants))] + \
+        [f"A_{ident(k)}" for k in layout.sizes] + [f"G{k}" for k in range(len(layout.grads))]
+    if update is not None:
+        arguments += params + [f"B{b}_{n}" for b in range(len(update.buffers))
+                               for n in range(len(update.params))]
+        arguments += [f"H{h}" for h in range(len(update.scalars))]
+    source = "\n".join([
+        '"""One training step of an autograd_flow graph, written by autograd_flow.plan.fused',
+        '(fprop, bprop and the update in one call). Generated: do not edit."""',
+        "import numba", "import numpy as np", HELPERS, "",
+        '@numba.njit(cache=True, error_model="numpy", nogil=True)',
+        f"def step({', '.join(arguments)}):",
+        *prologue, *body, *update_lines, "    return 0", ""])
+    return source, layout

@@ -1,0 +1,186 @@
+"""Running the whole step (:mod:`.fused`): its compiled function, the arrays it
+writes, and what the boxes hold after it.
+
+Compiling: the generated source is written to a file named by its hash in the cache
+folder (``$AUTOGRAD_FLOW_CACHE``, else ``~/.cache/autograd_flow``), and numba keeps the
+machine code beside it (``cache=True``). The source holds everything the machine code
+depends on (the shapes, the dtypes, every formula and number, numba's and numpy's
+versions in its name), so a changed graph is another file and never runs stale code; a
+second process with the same graph loads the machine code instead of compiling it.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+
+from ..core.box import Box
+from .fused import Update, write
+from .step import Step
+from .trace import Node, Traced
+
+#: how a value is read after a step, from that step's new gradient arrays
+Getter = Callable[[list[np.ndarray]], Any]
+
+
+def cache_folder() -> Path:
+    """Where generated steps and their machine code are kept."""
+    folder = os.environ.get("AUTOGRAD_FLOW_CACHE")
+    path = Path(folder) if folder else Path.home() / ".cache" / "autograd_flow"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if os.access(path, os.W_OK):
+            return path
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix="autograd_flow_"))  # read-only home: no reuse
+
+
+def compiled(source: str, arguments: list[Any]) -> Callable[..., int]:
+    """The function ``step`` of ``source``, compiled for the types of ``arguments`` (or
+    loaded from numba's cache of an earlier process)."""
+    import numba
+
+    digest = hashlib.sha256(f"{source}{numba.__version__}{np.__version__}".encode())
+    name = f"step_{digest.hexdigest()[:24]}"
+    path = cache_folder() / f"{name}.py"
+    if not path.exists():
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(source)
+        os.replace(partial, path)
+    spec = importlib.util.spec_from_file_location(f"autograd_flow_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # numba's cache finds the function's module by name
+    spec.loader.exec_module(module)
+    function = module.step
+    with warnings.catch_warnings():  # a product of a strided view: numba copies it
+        warnings.simplefilter("ignore", numba.NumbaPerformanceWarning)
+        function.compile(tuple(numba.typeof(a) for a in arguments))
+    return function
+
+
+def _owner(value: Any) -> Any:
+    while isinstance(value, np.ndarray) and value.base is not None:
+        value = value.base
+    return value
+
+
+class WholeStep:
+    """One signature's whole step for one optimizer (or for fprop and bprop alone)."""
+
+    def __init__(self, step: Step, update: Update | None) -> None:
+        source, layout = write(step, update)
+        self.source, self.layout, self.update = source, layout, update
+        schedule = step.schedule
+        self.arenas = {kind: np.empty(size, np.dtype(kind)) for kind, size in layout.sizes.items()}
+        self._owners = {id(a) for a in self.arenas.values()}
+        self.inputs = schedule.inputs
+        self.lazy = tuple(b.__dict__ for b in step.lazy)
+        made = [cast(Traced, step.grads[id(b)]).node.value for b in layout.grads]
+        self.grad_shapes = [(np.shape(v), np.asarray(v).dtype) for v in made]
+        self.values: list[tuple[Box, Getter]] = [
+            (box, self._getter(traced.node)) for box in schedule.computed
+            if (traced := step.values.get(id(box))) is not None]
+        position = {id(b): k for k, b in enumerate(layout.grads)}
+        wrt = {id(b) for b in schedule.wrt}
+        self.reset = [(box, self._grad(step, box, {})) for box in schedule.reset
+                      if id(box) not in wrt]
+        self.wrt = [(box, self._grad(step, box, position)) for box in schedule.wrt]
+        self.output = self._getter(step.values[id(schedule.outputs[0])].node)
+        grads = [np.empty(s, d) for s, d in self.grad_shapes]
+        self.function = compiled(source, self._arguments(grads, update))
+
+    # -- the values the boxes hold after a step -----------------------------------------
+    def _getter(self, node: Node) -> Getter:
+        """How to read ``node``'s value after a step (given that step's gradient arrays)."""
+        slot = self.layout.slots.get(node.index)
+        if slot is not None:
+            kind, offset, shape = slot
+            if kind == "G":
+                return lambda grads: grads[offset]
+            arena = self.arenas[kind]
+            if not shape:
+                if isinstance(node.value, np.ndarray):
+                    view = arena[offset:offset + 1].reshape(())
+                    return lambda grads: view
+                return lambda grads: arena[offset]
+            view = arena[offset:offset + int(np.prod(shape))].reshape(shape)
+            return lambda grads: view
+        if node.kind == "leaf":
+            leaf = cast(Box, node.box)
+            return lambda grads: leaf.value
+        if node.kind in ("const", "seed"):
+            value = node.value
+            return lambda grads: value
+        if node.index in self.layout.views:
+            source = self._getter(node.args[0])
+            if node.kind == "getitem":
+                key = node.args[1]
+                return lambda grads: source(grads)[key]
+            rest, kwargs, fn = node.args[1:], node.kwargs, node.fn
+            return lambda grads: fn(source(grads), *rest, **kwargs)
+        raise AssertionError(f"node {node.index} ({node.kind}) is not kept")
+
+    def _grad(self, step: Step, box: Box, position: dict[int, int]) -> Getter | None:
+        """How to read ``box``'s gradient after a step (None: it has none)."""
+        traced = step.grads.get(id(box))
+        if traced is None:
+            return None
+        if id(box) in position:  # a new array of the step's
+            k = position[id(box)]
+            return lambda grads: grads[k]
+        return self._getter(traced.node)
+
+    def _arguments(self, grads: list[np.ndarray], update: Update | None) -> list[Any]:
+        layout = self.layout
+        arguments: list[Any] = [b.value for b in layout.leaves]
+        arguments += layout.constants
+        arguments += list(self.arenas.values())
+        arguments += grads
+        if update is not None:
+            arguments += [p.value for p in update.params]
+            arguments += [array for buffer in update.buffers for array in buffer]
+            arguments += [float(h) for h in update.scalars]
+        return arguments
+
+    # -- a step ----------------------------------------------------------------------
+    def run(self, update: Update | None) -> Any:
+        """One step on the boxes' current values: the first output's value, or None
+        when a check failed (labels out of range): then nothing was updated and the
+        interpreter should run the step."""
+        for fed in self.inputs:  # an array the step writes, fed back: a copy
+            value = fed.value
+            if isinstance(value, np.ndarray) and id(_owner(value)) in self._owners:
+                fed.value = value.copy()
+        for test, args in self.layout.checks:
+            if not test(*[cast(Box, a.box).value if isinstance(a, Node) and a.kind == "leaf"
+                          else (a.value if isinstance(a, Node) else a) for a in args]):
+                return None
+        grads = [np.empty(s, d) for s, d in self.grad_shapes]
+        if self.function(*self._arguments(grads, update)):
+            return None
+        for attributes in self.lazy:
+            attributes.pop("value", None)
+        for box, get in self.values:
+            box.value = get(grads)
+        for box, maybe in self.reset:
+            box.grad = None if maybe is None else maybe(grads)
+        handed: set[int] = set()
+        for box, maybe in self.wrt:
+            grad = np.zeros_like(box.value) if maybe is None else maybe(grads)
+            if id(_owner(grad)) in self._owners or id(grad) in handed or not isinstance(
+                    grad, np.ndarray) or grad.base is not None:
+                grad = np.array(grad)
+            handed.add(id(grad))
+            box.grad = grad
+        return self.output(grads)
+
