@@ -29,7 +29,8 @@ from .activations import (
     threshold,
 )
 from .attention import AttentionHead, attention
-from .conv import Conv2d, ConvTranspose2d, conv2d, conv_transpose2d, max_pool2d
+from .conv import conv2d, conv_transpose1d, conv_transpose2d, conv_transpose3d, max_pool2d
+from .conv_layers import Conv2d, ConvTranspose2d
 from .distances import pairwise_distance, pdist
 from .dropout import Dropout
 from .example_norm import GroupNorm, LayerNorm, RMSNorm, group_norm, layer_norm, rms_norm
@@ -38,10 +39,10 @@ from .losses import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .mlp import ACTIVATIONS, MLP
 from .norm import BatchNorm
 
-__all__ = ["MLP", "ACTIVATIONS", "init_bound", "glorot_uniform", "Layer", "Linear",
-           "Sequential", "Conv2d", "conv2d", "ConvTranspose2d", "conv_transpose2d",
-           "max_pool2d", "BatchNorm", "LayerNorm", "layer_norm", "RMSNorm", "rms_norm",
-           "GroupNorm", "group_norm", "Dropout", "attention", "AttentionHead", "gelu", "silu",
-           "mish", "elu", "selu", "celu", "softsign", "hardsigmoid", "l1_loss",
+__all__ = ["MLP", "ACTIVATIONS", "init_bound", "glorot_uniform", "Layer", "Linear", "Sequential",
+           "Conv2d", "conv2d", "ConvTranspose2d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d", "max_pool2d", "BatchNorm", "LayerNorm", "layer_norm", "RMSNorm",
+           "rms_norm", "GroupNorm", "group_norm", "Dropout", "attention", "AttentionHead", "gelu",
+           "silu", "mish", "elu", "selu", "celu", "softsign", "hardsigmoid", "l1_loss",
            "smooth_l1_loss", "huber_loss", "prelu", "threshold", "tanhshrink", "softplus",
            "mse_loss", "pairwise_distance", "pdist"]
