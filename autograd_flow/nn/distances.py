@@ -36,8 +36,11 @@ def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
 def pdist(x: Any, p: float = 2.0, name: str | None = None) -> Box:
     """The distances ||x_i - x_j||_p between the rows of x (N, M), i < j in row-major
     order (N (N - 1) / 2 of them), as ``torch.nn.functional.pdist`` and SciPy's condensed
-    ``scipy.spatial.distance.pdist``. The number of rows N must be known when the graph
-    is built (a Parameter, a Constant, or an Input declared with its shape)."""
+    ``scipy.spatial.distance.pdist``; p >= 0 (torch's rule). The number of rows N must
+    be known when the graph is built (a Parameter, a Constant, or an Input declared with
+    its shape)."""
+    if not float(p) >= 0:
+        raise ValueError(f"pdist: p must be >= 0 (as in PyTorch), got {p!r}")
     x = as_box(x)
     shape = static_shape(x)
     if shape is None or len(shape) != 2 or shape[0] is None:

@@ -93,3 +93,8 @@ def test_pairwise_distance_matches_torch(options, dtype, rtol):
 def test_pdist_needs_a_matrix_of_known_rows(x):
     with pytest.raises(ValueError, match=r"pdist: x must be a matrix \(N, M\)"):
         af.nn.pdist(x)
+
+
+def test_pdist_refuses_a_negative_p_as_torch():
+    with pytest.raises(ValueError, match=r"pdist: p must be >= 0 \(as in PyTorch\), got -1"):
+        af.nn.pdist(np.ones((3, 2)), p=-1)
