@@ -1,8 +1,10 @@
 """Activation functions as composites of primitive boxes (no bprop of their own), as
 ``torch.nn.functional`` defines them: ``gelu`` (exact and tanh forms), ``silu``,
-``mish``, ``elu``, ``selu``, ``celu``, ``softsign`` and ``hardsigmoid``. Each is a
+``mish``, ``elu``, ``selu``, ``celu``, ``softsign`` and ``hardsigmoid``, each a
 function of the ``af`` namespace too (``af.gelu``), declared with
-:func:`autograd_flow.ops.function`.
+:func:`autograd_flow.ops.function`; and ``prelu``, ``threshold``, ``tanhshrink`` and
+``softplus`` (torch's, with ``beta`` and ``threshold``; ``af.softplus`` is the
+primitive log(1 + exp(a))), of ``af.nn`` only.
 
 The piecewise ones (elu, selu, celu) take the exponential of min(a, 0) only, written
 ``where(a > 0, 0, a)``, so that the branch ``where`` discards never overflows (an
@@ -18,6 +20,7 @@ from .. import ops
 from ..core.box import Box, as_box
 from ..core.scope import composite
 from ..ops.registry import function
+from .layer import static_shape
 
 #: SELU's constants (Klambauer et al. 2017), PyTorch's digits
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -135,5 +138,68 @@ def hardsigmoid(a: Any, name: str | None = None) -> Box:
     return ops.Div(clipped, 6, name=name or "hardsigmoid")
 
 
+@composite("prelu")
+def prelu(a: Any, weight: Any, name: str | None = None) -> Box:
+    """a if a > 0 else w a, w one learned slope per channel (axis 1 of a), as
+    ``torch.nn.functional.prelu`` (He et al. 2015): ``weight`` holds one slope (shape ()
+    or (1,), for every entry, and the only form for an ``a`` of fewer than 2 axes) or C,
+    C = a.shape[1];  d a = 1 if a > 0 else w,  d w = 0 if a > 0 else a (summed over the
+    entries w scales). At a = 0 the slope is w, as in PyTorch."""
+    a, weight = as_box(a), as_box(weight)
+    shape = static_shape(weight)
+    _check_slopes(shape, static_shape(a))
+    if shape is not None and shape in ((), (1,)):
+        slope = ops.Mul(ops.Reshape(weight, (), name="w"), a, name="w a")
+    else:  # one slope per channel: the channels last, against w's one axis, and back
+        slope = ops.SwapAxes(ops.Mul(ops.SwapAxes(a, 1, -1), weight), 1, -1, name="w a")
+    return ops.Where(ops.Greater(a, 0, name="a > 0"), a, slope, name=name or "prelu")
+
+
+def _check_slopes(shape: tuple[int | None, ...] | None,
+                  a_shape: tuple[int | None, ...] | None) -> None:
+    """prelu's weight (when its shape is known): one slope, or one per channel of a."""
+    if shape is None:
+        return
+    channels = None if a_shape is None or len(a_shape) < 2 else a_shape[1]
+    one = len(shape) == 0 or shape == (1,)
+    if len(shape) > 1 or not one and a_shape is not None and (
+            len(a_shape) < 2 or channels not in (None, shape[0])):
+        raise ValueError(f"prelu: weight has shape {shape}; it needs one slope (shape () or "
+                         f"(1,)) or one per channel, a.shape[1] (a has shape {a_shape})")
+
+
+@composite("threshold")
+def threshold(a: Any, threshold: float, value: float, name: str | None = None) -> Box:
+    """a if a > threshold else value, as ``torch.nn.functional.threshold``;  d a = 1 if
+    a > threshold else 0."""
+    return ops.Where(ops.Greater(a, threshold, name="a > threshold"), a, value,
+                     name=name or "threshold")
+
+
+@composite("tanhshrink")
+def tanhshrink(a: Any, name: str | None = None) -> Box:
+    """a - tanh(a), as ``torch.nn.functional.tanhshrink``;  d a = tanh(a)^2."""
+    return ops.Sub(a, ops.Tanh(a), name=name or "tanhshrink")
+
+
+@composite("softplus")
+def softplus(a: Any, beta: float = 1.0, threshold: float = 20.0,
+             name: str | None = None) -> Box:
+    """log(1 + exp(beta a)) / beta, and a itself where beta a > threshold (the two
+    differ by less than exp(-threshold) / beta there), as ``torch.nn.functional.softplus``;
+    d a = sigmoid(beta a), or 1 beyond the threshold. Built on the stable primitive
+    ``af.softplus`` (no overflow at any beta a)."""
+    beta = float(beta)
+    if beta == 0:
+        raise ValueError("softplus: beta must not be 0 (it divides the result)")
+    a = as_box(a)
+    scaled = ops.Mul(a, beta, name="beta a") if beta != 1 else a
+    smooth = ops.Softplus(scaled, name="softplus(beta a)")
+    if beta != 1:
+        smooth = ops.Div(smooth, beta, name="softplus(beta a) / beta")
+    return ops.Where(ops.Greater(scaled, threshold, name="beta a > threshold"), a, smooth,
+                     name=name or "softplus")
+
+
 __all__ = ["gelu", "silu", "mish", "elu", "selu", "celu", "softsign", "hardsigmoid",
-           "SELU_ALPHA", "SELU_SCALE"]
+           "prelu", "threshold", "tanhshrink", "softplus", "SELU_ALPHA", "SELU_SCALE"]

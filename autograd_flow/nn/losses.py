@@ -1,7 +1,7 @@
 """Regression losses as composites of primitive boxes, as ``torch.nn.functional``
-defines them: ``l1_loss``, ``smooth_l1_loss`` and ``huber_loss`` (the squared error is
-:func:`autograd_flow.nn.functions.mean_squared_error`). Each is a function of the
-``af`` namespace too (``af.l1_loss``).
+defines them: ``l1_loss``, ``smooth_l1_loss`` and ``huber_loss``, each a function of the
+``af`` namespace too (``af.l1_loss``), and ``mse_loss`` (of ``af.nn``: the lecture's
+:func:`autograd_flow.nn.functions.mean_squared_error` under torch's name).
 
 ``target`` broadcasts against ``prediction`` as in numpy, so give it the prediction's
 shape; ``reduction`` is "mean" (over every entry, the default), "sum" or "none" (the
@@ -15,7 +15,7 @@ from .. import ops
 from ..core.box import Box
 from ..core.scope import composite
 from ..ops.registry import function
-from .functions import check_reduction, reduce_loss
+from .functions import check_reduction, mean_squared_error, reduce_loss
 
 
 @function("l1_loss")
@@ -80,4 +80,12 @@ def huber_loss(prediction: Any, target: Any, reduction: str = "mean", delta: flo
     return out
 
 
-__all__ = ["l1_loss", "smooth_l1_loss", "huber_loss"]
+def mse_loss(prediction: Any, target: Any, reduction: str = "mean",
+             name: str | None = None) -> Box:
+    """The squared error (f(x) - y)^2 per entry, as ``torch.nn.functional.mse_loss``:
+    :func:`~autograd_flow.nn.functions.mean_squared_error` (``af.mean_squared_error``),
+    named "mse_loss";  d f(x) = 2 (f(x) - y) / n for the mean."""
+    return mean_squared_error(prediction, target, reduction, name=name or "mse_loss")
+
+
+__all__ = ["l1_loss", "smooth_l1_loss", "huber_loss", "mse_loss"]

@@ -1,4 +1,5 @@
-"""The activations of af.nn (gelu, silu, mish, elu, selu, celu, softsign, hardsigmoid):
+"""The activations of af.nn (gelu, silu, mish, elu, selu, celu, softsign, hardsigmoid,
+prelu, threshold, tanhshrink, softplus with beta and threshold):
 the op table's seven checks against their docstrings' formulas written in numpy, the
 docstrings' derivatives, torch (when installed) in float64 and float32, and the
 extremes where a careless formula overflows."""
@@ -38,7 +39,16 @@ FORMULAS = {
     "celu": lambda a, alpha=1.0: np.where(a > 0, a, alpha * (np.exp(a / alpha) - 1)),
     "softsign": lambda a: a / (1 + np.abs(a)),
     "hardsigmoid": lambda a: np.minimum(np.maximum(a + 3, 0), 6) / 6,
+    "tanhshrink": lambda a: a - np.tanh(a),
+    "threshold": lambda a, threshold, value: np.where(a > threshold, a, value),
+    "softplus": lambda a, beta=1.0, threshold=20.0: np.where(
+        beta * a > threshold, a, np.log1p(np.exp(beta * a)) / beta),
 }
+
+
+def _prelu(a, w):  # one slope, or one per channel (axis 1)
+    w = np.reshape(w, ()) if np.size(w) == 1 else np.reshape(w, (-1,) + (1,) * (a.ndim - 2))
+    return np.where(a > 0, a, w * a)
 
 
 def _gelu_tanh(a, name=None):
@@ -65,6 +75,14 @@ TABLE: list[Case] = [
     *_rows(af.celu, FORMULAS["celu"], "kinkfree", alpha=2.5)[:2],
     *_rows(af.softsign, FORMULAS["softsign"], "kinkfree"),
     *_rows(af.hardsigmoid, FORMULAS["hardsigmoid"]),
+    *_rows(af.nn.tanhshrink, FORMULAS["tanhshrink"]),
+    # the threshold's jump away from the drawn entries (kinkfree: |a| >= 0.01)
+    *_rows(af.nn.threshold, FORMULAS["threshold"], "kinkfree", threshold=0.0, value=-0.5),
+    *_rows(af.nn.softplus, FORMULAS["softplus"]),
+    *_rows(af.nn.softplus, FORMULAS["softplus"], "kinkfree", beta=3.0, threshold=0.0),
+    *[Case(af.nn.prelu, shapes, _prelu, domain="kinkfree")
+      for shapes in [((5,), ()), ((), (1,)), ((2, 3), (3,)), ((2, 3, 4), (3,)),
+                     ((2, 3, 4), (1,)), ((0, 2), (2,))]],
 ]
 
 
@@ -90,6 +108,11 @@ DERIVATIVES = [
     (af.celu, {"alpha": 2.0}, lambda a: np.where(a > 0, 1, np.exp(a / 2.0))),
     (af.softsign, {}, lambda a: 1 / (1 + np.abs(a)) ** 2),
     (af.hardsigmoid, {}, lambda a: np.where((a > -3) & (a < 3), 1 / 6, 0)),
+    (af.nn.tanhshrink, {}, lambda a: np.tanh(a) ** 2),
+    (af.nn.threshold, {"threshold": 0.2, "value": 7.0}, lambda a: np.where(a > 0.2, 1, 0)),
+    (af.nn.softplus, {"beta": 2.0, "threshold": 3.0},
+     lambda a: np.where(2 * a > 3, 1, _sigmoid(2 * a))),
+    (af.nn.prelu, {"weight": 0.25}, lambda a: np.where(a > 0, 1, 0.25)),
 ]
 
 
@@ -102,7 +125,8 @@ def test_gradient_is_the_docstrings_derivative(function, kwargs, derivative):
 
 
 @pytest.mark.parametrize("function", [af.elu, af.selu, af.celu, af.mish, af.silu,
-                                      _gelu_tanh, af.softsign])
+                                      _gelu_tanh, af.softsign, af.nn.tanhshrink,
+                                      lambda x: af.nn.softplus(x, beta=0.5, threshold=30)])
 def test_extreme_inputs_give_finite_values_and_gradients(function):
     a = np.array([-800.0, -50.0, 50.0, 800.0])
     x = af.Parameter(a, name="a")
@@ -131,6 +155,13 @@ TORCH = [
     (af.celu, {"alpha": 1.7}, "celu", {"alpha": 1.7}, 1e-7),
     (af.softsign, {}, "softsign", {}, 1e-13),
     (af.hardsigmoid, {}, "hardsigmoid", {}, 1e-7),
+    (af.nn.tanhshrink, {}, "tanhshrink", {}, 1e-13),
+    (af.nn.threshold, {"threshold": 0.5, "value": -2.0}, "threshold",
+     {"threshold": 0.5, "value": -2.0}, 1e-13),
+    (af.nn.softplus, {}, "softplus", {}, 1e-13),
+    (af.nn.softplus, {"beta": 3.0, "threshold": 2.0}, "softplus",
+     {"beta": 3.0, "threshold": 2.0}, 1e-13),
+    (af.nn.softplus, {"beta": 0.5}, "softplus", {"beta": 0.5}, 1e-13),
 ]
 
 
@@ -187,7 +218,48 @@ def test_composites_name_and_scope_their_boxes():
 @pytest.mark.parametrize("call, message", [
     (lambda x: af.gelu(x, approximate="sigmoid"), "approximate must be 'none' .* or 'tanh'"),
     (lambda x: af.celu(x, alpha=0), "alpha must not be 0"),
+    (lambda x: af.nn.softplus(x, beta=0), "beta must not be 0"),
+    (lambda x: af.nn.prelu(x, np.ones((2, 2))), r"prelu: weight has shape \(2, 2\)"),
+    (lambda x: af.nn.prelu(af.Input("x", shape=(4, 3)), np.ones(2)), "one per channel"),
+    (lambda x: af.nn.prelu(af.Input("x", shape=(4,)), np.ones(4)), "one per channel"),
 ])
 def test_bad_options_are_refused(call, message):
     with pytest.raises(ValueError, match=message):
         call(af.Input("x"))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("a_shape, w_shape", [((6, 4, 3), (4,)), ((6, 4), (1,)), ((7,), ()),
+                                              ((3, 5), (5,))])
+def test_prelu_matches_torch(a_shape, w_shape, dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(11)
+    a = rng.standard_normal(a_shape).astype(dtype)
+    w = rng.uniform(-0.5, 0.5, w_shape).astype(dtype)
+    x, slope = af.Parameter(a, name="a"), af.Parameter(w, name="w")
+    graph = af.FlowGraph(af.nn.prelu(x, slope), wrt=[x, slope])
+    value = graph.fprop()
+    seed = rng.standard_normal(value.shape).astype(dtype)
+    grads = graph.bprop(seed)
+    tx, tw = torch.tensor(a, requires_grad=True), torch.tensor(w, requires_grad=True)
+    expected = torch.nn.functional.prelu(tx, tw)
+    expected.backward(torch.tensor(seed))
+    rtol = 1e-13 if dtype == np.float64 else 1e-5
+    assert value.dtype == dtype and grads[slope].dtype == dtype
+    np.testing.assert_allclose(value, expected.detach().numpy(), rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(grads[x], tx.grad.numpy(), rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(grads[slope], tw.grad.numpy(), rtol=rtol, atol=rtol)
+
+
+def test_prelu_at_zero_takes_the_slope_as_torch():
+    a = af.Parameter(np.zeros((2, 3)), name="a")
+    w = af.Parameter(np.array([0.1, 0.2, 0.3]), name="w")
+    graph = af.FlowGraph(af.sum(af.nn.prelu(a, w)), wrt=[a, w])
+    graph.fprop()
+    np.testing.assert_array_equal(graph.bprop()[a], [[0.1, 0.2, 0.3]] * 2)
+
+
+def test_nn_softplus_is_the_primitive_at_beta_1_below_the_threshold():
+    a = np.linspace(-30, 19, 50)
+    np.testing.assert_array_equal(af.FlowGraph(af.nn.softplus(a)).fprop(),
+                                  af.FlowGraph(af.softplus(a)).fprop())

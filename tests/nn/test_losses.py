@@ -1,4 +1,4 @@
-"""l1_loss, smooth_l1_loss and huber_loss: the op table's seven checks against their
+"""l1_loss, smooth_l1_loss, huber_loss and af.nn.mse_loss: the op table's seven checks against their
 docstrings' formulas written in numpy, torch (when installed) in float64 and float32
 with every reduction, the gradients at the seams, and bad options."""
 from __future__ import annotations
@@ -29,7 +29,14 @@ def numpy_huber(p, t, reduction="mean", delta=1.0):
     return REDUCE[reduction](np.where(z < delta, 0.5 * z**2, delta * (z - 0.5 * delta)))
 
 
+def numpy_mse(p, t, reduction="mean"):
+    return REDUCE[reduction]((p - t) ** 2)
+
+
 TABLE: list[Case] = [
+    *[Case(af.nn.mse_loss, shapes, numpy_mse, kwargs=k)
+      for shapes, k in [(((), ()), {}), (((4,), (4,)), {"reduction": "sum"}),
+                        (((2, 3), (3,)), {"reduction": "none"})]],
     *[Case(af.l1_loss, shapes, numpy_l1, domain="nonzero", kwargs=k)
       for shapes, k in [(((4,), ()), {}), (((2, 3), (2, 3)), {"reduction": "sum"}),
                         (((2, 3), (3,)), {"reduction": "none"})]],
@@ -89,6 +96,9 @@ OPTIONS = [  # our loss, torch's name, options (the same names in both)
     (af.huber_loss, "huber_loss", {}),
     (af.huber_loss, "huber_loss", {"delta": 2.5, "reduction": "none"}),
     (af.huber_loss, "huber_loss", {"delta": 0.1, "reduction": "sum"}),
+    (af.nn.mse_loss, "mse_loss", {}),
+    (af.nn.mse_loss, "mse_loss", {"reduction": "sum"}),
+    (af.nn.mse_loss, "mse_loss", {"reduction": "none"}),
 ]
 
 
@@ -120,6 +130,7 @@ def test_matches_torch(ours, theirs, options, dtype, rtol):
     (lambda p: af.smooth_l1_loss(p, 0, beta=-1), "beta must be >= 0"),
     (lambda p: af.huber_loss(p, 0, delta=0), "delta must be > 0"),
     (lambda p: af.huber_loss(p, 0, reduction="avg"), "huber_loss: unknown reduction"),
+    (lambda p: af.nn.mse_loss(p, 0, reduction="avg"), "unknown reduction 'avg'"),
 ])
 def test_bad_options_are_refused(call, message):
     with pytest.raises(ValueError, match=message):
@@ -130,6 +141,7 @@ def test_losses_are_named_and_scoped():
     p = af.Input("p")
     assert af.l1_loss(p, 0).name == "l1_loss"
     assert af.smooth_l1_loss(p, 0, beta=0).name == "smooth_l1_loss"
+    assert af.nn.mse_loss(p, 0).name == "mse_loss"
     loss = af.huber_loss(p, 0, name="robust")
     assert loss.name == "robust"
     assert all(b.scopes[0].kind == "huber_loss" for b in af.FlowGraph(loss).order

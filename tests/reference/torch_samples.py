@@ -143,7 +143,8 @@ def af_function(op: Any) -> Callable[..., Any] | None:
         if reference and any(m in (getattr(op.ref, "__module__", "") or "")
                              for m in ("numpy", "scipy")):
             names.append(reference)
-    spaces: list[Any] = [af, af.nn]
+    # torch.nn.functional's names: af.nn's function first (af.nn.softplus takes beta)
+    spaces: list[Any] = [af.nn, af] if parts[0] == "nn" else [af, af.nn]
     if parts[0] == "linalg":
         spaces = [getattr(af, "linalg", None), af]
     elif parts[0] in ("fft", "masked", "signal"):  # numpy has no such namespace
