@@ -39,6 +39,7 @@ from .outcomes import (
     WRONG_VALUE,
     Outcome,
 )
+from .torch_forms import FORMS
 
 #: OpInfo names whose af function has another name (and is not the numpy reference's)
 ALIASES: dict[str, str] = {
@@ -135,6 +136,8 @@ def cases() -> list[Case]:
 def af_function(op: Any) -> Callable[..., Any] | None:
     """The af function an OpInfo maps to, or None."""
     parts = op.name.split(".")
+    if op_name(op) in FORMS:
+        return FORMS[op_name(op)]
     if op_name(op) in ALIASES:
         names = [ALIASES[op_name(op)]]
     else:
