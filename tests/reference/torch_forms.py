@@ -94,5 +94,125 @@ MASKED: dict[str, Callable[..., Any]] = {
     "masked.argmin": _masked_arg(af.argmin, np.inf),
 }
 
+
+
+def _shape(a: Any) -> tuple[int, ...]:
+    return tuple(np.shape(a))
+
+
+def _native_layer_norm(a: Any, normalized_shape: Any, weight: Any, bias: Any,
+                       eps: float) -> tuple[Any, Any, Any]:
+    """torch.native_layer_norm: (y, mean, 1/sqrt(biased var + eps)) over the trailing
+    ``normalized_shape`` axes, the statistics with those axes kept as 1s."""
+    axes = tuple(range(len(_shape(a)) - len(normalized_shape), len(_shape(a))))
+    mean = af.mean(a, axis=axes, keepdims=True)
+    rstd = 1.0 / af.sqrt(af.var(a, axis=axes, keepdims=True) + eps)
+    y = (a - mean) * rstd
+    y = y if weight is None else y * weight
+    return (y if bias is None else y + bias), mean, rstd
+
+
+def _native_group_norm(a: Any, weight: Any, bias: Any, n: int, channels: int, hw: int,
+                       groups: int, eps: float) -> tuple[Any, Any, Any]:
+    """torch.native_group_norm: (y, mean, rstd), the statistics of each (example,
+    group) over its channels and positions, of shape (n, groups)."""
+    rows = af.reshape(a, (n, groups, channels // groups * hw))
+    mean = af.mean(rows, axis=-1, keepdims=True)
+    rstd = 1.0 / af.sqrt(af.var(rows, axis=-1, keepdims=True) + eps)
+    y = af.reshape((rows - mean) * rstd, _shape(a))
+    per_channel = (1, channels) + (1,) * (len(_shape(a)) - 2)
+    y = y if weight is None else y * af.reshape(weight, per_channel)
+    y = y if bias is None else y + af.reshape(bias, per_channel)
+    return y, af.reshape(mean, (n, groups)), af.reshape(rstd, (n, groups))
+
+
+def _squeeze(a: Any, axis: Any = None) -> Any:
+    """torch.squeeze: the given axes (every axis by default) of size 1 are dropped, the
+    others kept (numpy refuses them); axis 0 or -1 of a 0-d tensor is no axis."""
+    shape = _shape(a)
+    if axis is None or not shape:
+        return af.squeeze(a) if shape else af.reshape(a, ())
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    return af.squeeze(a, axis=tuple(k for k in axes if shape[k] == 1))
+
+
+def _unbind(a: Any, axis: int = 0) -> tuple[Any, ...]:
+    """torch.unbind: the slices of a along axis (np.unstack), as a tuple."""
+    before = (slice(None),) * (axis % len(_shape(a)))
+    return tuple(a[(*before, k)] for k in range(_shape(a)[axis]))
+
+
+def _flatten(a: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
+    """torch.flatten: axes start_dim..end_dim merged into one (a 0-d tensor: one entry)."""
+    shape = _shape(a)
+    if not shape:
+        return af.reshape(a, (1,))
+    start, end = start_dim % len(shape), end_dim % len(shape)
+    return af.reshape(a, (*shape[:start], -1, *shape[end + 1:]))
+
+
+def _scaled(op: Callable[[Any, Any], Any]) -> Callable[..., Any]:
+    """torch.add/sub: a op alpha * b."""
+    def scaled(a: Any, b: Any, alpha: float = 1) -> Any:
+        return op(a, b) if alpha == 1 else op(a, alpha * b)
+    return scaled
+
+
+def _addbmm(a: Any, b1: Any, b2: Any, beta: float = 1, alpha: float = 1) -> Any:
+    """torch.addbmm: beta a + alpha sum_k b1[k] @ b2[k] (a is left out for beta = 0)."""
+    products = alpha * af.sum(af.matmul(b1, b2), axis=0)
+    return products if beta == 0 else beta * a + products
+
+
+def _aminmax(a: Any, axis: Any = None, keepdims: bool = False) -> tuple[Any, Any]:
+    return af.amin(a, axis=axis, keepdims=keepdims), af.amax(a, axis=axis, keepdims=keepdims)
+
+
+def _logit(a: Any, eps: float | None = None) -> Any:
+    """torch.logit: the input clamped to [eps, 1 - eps] first, if eps is given."""
+    return af.logit(a if eps is None else af.clip(a, eps, 1 - eps))
+
+
+def _linalg_vander(a: Any, N: int | None = None) -> Any:  # noqa: N803 (torch's)
+    """torch.linalg.vander: np.vander(increasing=True) of each row of the last axis."""
+    shape = _shape(a)
+    if len(shape) <= 1:
+        return af.vander(af.reshape(a, (-1,)), N, increasing=True)
+    columns = shape[-1] if N is None else N
+    rows = af.vander(af.reshape(a, (-1,)), columns, increasing=True)
+    return af.reshape(rows, (*shape, columns))
+
+
+def _broadcast_tensors(*arrays: Any) -> tuple[Any, ...]:
+    """torch.broadcast_tensors (np.broadcast_arrays): each to the common shape."""
+    shape = np.broadcast_shapes(*map(_shape, arrays))
+    return tuple(af.broadcast_to(a, shape) for a in arrays)
+
+
+#: torch operators numpy writes as an expression, or with other arguments
+TORCH_ONLY: dict[str, Callable[..., Any]] = {
+    "linalg.vander": _linalg_vander,
+    "broadcast_tensors": _broadcast_tensors,
+    "native_layer_norm": _native_layer_norm,
+    "native_group_norm": _native_group_norm,
+    "squeeze": _squeeze,
+    "squeeze.multiple": _squeeze,
+    "squeeze_copy": _squeeze,
+    "view_copy": af.reshape,
+    "unbind": _unbind,
+    "unbind_copy": _unbind,
+    "flatten": _flatten,
+    "add": _scaled(af.add),
+    "sub": _scaled(af.subtract),
+    "addbmm": _addbmm,
+    "bmm.triton_optimized": af.matmul,
+    "aminmax": _aminmax,
+    "logit": _logit,
+    "rsqrt": lambda a: 1.0 / af.sqrt(a),
+    "frac": lambda a: a - af.trunc(a),  # torch: x - trunc(x)
+    "special.spherical_bessel_j0": lambda a: af.sinc(a / np.pi),  # sin(x) / x
+    "item": lambda a: af.reshape(a, ()),
+}
+
 #: every torch operator with an af form here, by OpInfo name
-FORMS: dict[str, Callable[..., Any]] = {**MASKED}
+FORMS: dict[str, Callable[..., Any]] = {**MASKED, **TORCH_ONLY}
