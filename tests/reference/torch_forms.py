@@ -216,3 +216,25 @@ TORCH_ONLY: dict[str, Callable[..., Any]] = {
 
 #: every torch operator with an af form here, by OpInfo name
 FORMS: dict[str, Callable[..., Any]] = {**MASKED, **TORCH_ONLY}
+
+#: OpInfos with no af form, by name or name prefix, and why (precisely)
+WITHOUT_FORM: dict[str, str] = {
+    "signal.windows.": "a window of M points is a constant (no tensor input, nothing to "
+    "differentiate): in an af graph it is a numpy array (np.hanning, np.hamming, "
+    "np.blackman, np.bartlett, np.kaiser; scipy.signal.windows for the others), so there "
+    "is no af computation to compare",
+    "jiterator_": "a jiterator kernel (CUDA C++ compiled at run time) that torch runs on "
+    "CUDA or ROCm GPUs only: on the CPU it raises, so there is no torch value to compare",
+    "hash_tensor": "torch.hash_tensor xor-reduces the float64 bit patterns viewed as "
+    "uint64 (ndarray.view): af has no bit reinterpretation, and there is no gradient",
+    "special.airy_ai": "no af function for the Airy function Ai (scipy.special.airy: "
+    "its derivative Ai' is a second special function af lacks)",
+    "fill": "torch.fill is np.full_like (a constant of the input's shape, no gradient): "
+    "af has no array-creation functions; constants are numpy arrays",
+}
+
+
+def without_form(name: str) -> str:
+    """Why the OpInfo ``name`` has no af form (empty if no reason is recorded)."""
+    return next((why for key, why in WITHOUT_FORM.items()
+                 if name == key or (key.endswith(("_", ".")) and name.startswith(key))), "")

@@ -39,7 +39,7 @@ from .outcomes import (
     WRONG_VALUE,
     Outcome,
 )
-from .torch_forms import FORMS
+from .torch_forms import FORMS, without_form
 
 #: OpInfo names whose af function has another name (and is not the numpy reference's)
 ALIASES: dict[str, str] = {
@@ -317,7 +317,8 @@ def run(case: Case) -> Outcome:
     sample, op = case.sample, case.op
     fn = af_function(op)
     if fn is None:
-        return Outcome(NOT_EXPRESSIBLE, f"no af function for {op.name} ({_reference(op)})")
+        return Outcome(NOT_EXPRESSIBLE, without_form(op_name(op))
+                       or f"no af function for {op.name} ({_reference(op)})")
     convert = _Converter()
     try:
         arguments = [convert(sample.input), *map(convert, sample.args)]
