@@ -136,12 +136,6 @@ def _squeeze(a: Any, axis: Any = None) -> Any:
     return af.squeeze(a, axis=tuple(k for k in axes if shape[k] == 1))
 
 
-def _unbind(a: Any, axis: int = 0) -> tuple[Any, ...]:
-    """torch.unbind: the slices of a along axis (np.unstack), as a tuple."""
-    before = (slice(None),) * (axis % len(_shape(a)))
-    return tuple(a[(*before, k)] for k in range(_shape(a)[axis]))
-
-
 def _flatten(a: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
     """torch.flatten: axes start_dim..end_dim merged into one (a 0-d tensor: one entry)."""
     shape = _shape(a)
@@ -199,8 +193,8 @@ TORCH_ONLY: dict[str, Callable[..., Any]] = {
     "squeeze.multiple": _squeeze,
     "squeeze_copy": _squeeze,
     "view_copy": af.reshape,
-    "unbind": _unbind,
-    "unbind_copy": _unbind,
+    "unbind": lambda a, axis=0: af.unstack(a, axis=axis),  # np.unstack
+    "unbind_copy": lambda a, axis=0: af.unstack(a, axis=axis),
     "flatten": _flatten,
     "add": _scaled(af.add),
     "sub": _scaled(af.subtract),
