@@ -1,6 +1,6 @@
 """Shape primitives: the same entries under another shape (reshape, transpose, new or
-dropped axes of length 1, swapped or moved axes, broadcasting), a dtype conversion, and
-picking each row's label entry."""
+dropped axes of length 1, swapped or moved axes, broadcasting, one array or several), a
+dtype conversion, and picking each row's label entry."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -195,6 +195,22 @@ class BroadcastTo(Box):
 
     def bprop(self, grad, a):
         return unbroadcast(grad, np.shape(a))
+
+
+@function("broadcast_arrays", box=BroadcastTo, numpy=np.broadcast_arrays, graphs=False)
+def broadcast_arrays(*args: Any, name: str | None = None) -> tuple[Any, ...]:
+    """The arrays broadcast to their common shape, as ``np.broadcast_arrays``
+    (``torch.broadcast_tensors``): a BroadcastTo box of each (their shapes must be known
+    when the graph is built)."""
+    try:
+        shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    except ValueError:
+        raise BoxError(f"broadcast_arrays (at {user_site()}): the shapes "
+                       f"{', '.join(str(np.shape(a)) for a in args)} do not broadcast: aligned "
+                       "from the last axis, each axis must have length 1 or one common "
+                       "length") from None
+    return tuple(BroadcastTo(a, shape, name=None if name is None else f"{name}[{k}]")
+                 for k, a in enumerate(args))
 
 
 @primitive()

@@ -177,16 +177,10 @@ def _linalg_vander(a: Any, N: int | None = None) -> Any:  # noqa: N803 (torch's)
     return af.reshape(rows, (*shape, columns))
 
 
-def _broadcast_tensors(*arrays: Any) -> tuple[Any, ...]:
-    """torch.broadcast_tensors (np.broadcast_arrays): each to the common shape."""
-    shape = np.broadcast_shapes(*map(_shape, arrays))
-    return tuple(af.broadcast_to(a, shape) for a in arrays)
-
-
 #: torch operators numpy writes as an expression, or with other arguments
 TORCH_ONLY: dict[str, Callable[..., Any]] = {
     "linalg.vander": _linalg_vander,
-    "broadcast_tensors": _broadcast_tensors,
+    "broadcast_tensors": af.broadcast_arrays,
     "native_layer_norm": _native_layer_norm,
     "native_group_norm": _native_group_norm,
     "squeeze": _squeeze,
