@@ -81,6 +81,9 @@ TABLE: list[Case] = [
     *[Case(af.broadcast_to, (s,), np.broadcast_to, kwargs={"shape": t})
       for s, t in [((3,), (2, 3)), ((2, 1), (2, 4)), ((), (2, 2)), ((1, 3), (0, 3)),
                    ((2, 3), (2, 3)), ((), ())]],
+    *[Case(lambda a, value=value: af.full_like(a, value), (s,),
+           lambda a, value=value: np.full_like(a, value), differentiable=False)
+      for s, value in [((2, 3), 2.5), ((), -1.0), ((0, 2), 1.0), ((3,), np.inf)]],
     *[_broadcast(*shapes) for shapes in [
         ((3,), (2, 1)), ((1, 2, 1), (1, 1), (5, 1, 1)), ((), (2,)), ((0, 1), (3,)),
         ((2, 3),)]],
@@ -328,3 +331,13 @@ def test_broadcast_arrays_is_numpys_call_on_boxes() -> None:
     x = af.Parameter(np.ones((2, 1)))
     parts = np.broadcast_arrays(x, np.zeros(3))
     assert [af.FlowGraph(p).fprop().shape for p in parts] == [(2, 3), (2, 3)]
+
+
+def test_full_like_casts_the_value_to_the_boxes_dtype_and_gives_no_gradient() -> None:
+    x = af.Parameter(np.array([1.0, np.nan], np.float32))
+    y = af.full_like(x, True)
+    graph = af.FlowGraph(af.sum(y * x))
+    graph.fprop()
+    assert af.FlowGraph(y).fprop().dtype == np.float32
+    np.testing.assert_array_equal(af.FlowGraph(y).fprop(), [1.0, 1.0])
+    np.testing.assert_array_equal(graph.bprop()[x], [1.0, 1.0])  # through x only

@@ -181,6 +181,7 @@ def _linalg_vander(a: Any, N: int | None = None) -> Any:  # noqa: N803 (torch's)
 TORCH_ONLY: dict[str, Callable[..., Any]] = {
     "linalg.vander": _linalg_vander,
     "broadcast_tensors": af.broadcast_arrays,
+    "fill": lambda a, value: af.full_like(a, value),  # np.full_like
     "native_layer_norm": _native_layer_norm,
     "native_group_norm": _native_group_norm,
     "squeeze": _squeeze,
@@ -217,8 +218,6 @@ WITHOUT_FORM: dict[str, str] = {
     "uint64 (ndarray.view): af has no bit reinterpretation, and there is no gradient",
     "special.airy_ai": "no af function for the Airy function Ai (scipy.special.airy: "
     "its derivative Ai' is a second special function af lacks)",
-    "fill": "torch.fill is np.full_like (a constant of the input's shape, no gradient): "
-    "af has no array-creation functions; constants are numpy arrays",
 }
 
 
