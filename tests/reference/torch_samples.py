@@ -402,8 +402,8 @@ def _derivatives(case: Case, boxes: list[Any], expected: list[Any],
         tangents = [torch.zeros_like(t) for t in convert.tensors]
         for i, v in zip(reached, vectors):
             tangents[i] = torch.from_numpy(v)
-        hvp_all = _forward_over_reverse(case, convert.tensors, outputs, directions, tangents)
-        hvp_t = [hvp_all[i] for i in reached]
+        hvp_t = _forward_over_reverse(case, convert.tensors, outputs, directions, tangents)
+        hvp_t = [hvp_t[i] for i in reached]
     try:
         hvp = af.hvp(graph, vectors, params=parameters)
     except Exception as error:  # noqa: BLE001
@@ -421,7 +421,6 @@ def _forward_over_reverse(case: Case, tensors: list[torch.Tensor], outputs: list
                           tangents: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
     """torch's H v of the loss sum(out[k] * direction) (outputs k), by forward mode over
     its reverse mode (torch.func.jvp of torch.func.grad): the op rerun on the tensors."""
-    sample = case.sample
 
     def loss(*values: torch.Tensor) -> torch.Tensor:
         swapped = {id(t): v for t, v in zip(tensors, values)}
@@ -433,6 +432,7 @@ def _forward_over_reverse(case: Case, tensors: list[torch.Tensor], outputs: list
                 return type(value)(swap(v) for v in value)
             return value
 
+        sample = case.sample
         out = _outputs(case.op(swap(sample.input), *map(swap, sample.args),
                                **{k: swap(v) for k, v in sample.kwargs.items()}))
         return sum((out[k] * torch.from_numpy(v)).sum() for k, v in zip(outputs, directions))
