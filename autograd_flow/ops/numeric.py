@@ -103,7 +103,7 @@ class FrexpMantissa(Box):
             return grad * astype_like(np.exp2(-np.frexp(a)[1]), grad)
 
 
-@function("frexp", box=FrexpMantissa, numpy=np.frexp, graphs=False)
+@function("frexp", numpy=np.frexp, graphs=False)
 def frexp(x: Any, name: str | None = None) -> tuple[Box, Box]:
     """The mantissa m and the exponent e of x = m 2**e, 0.5 <= |m| < 1, as ``np.frexp``
     (a pair of boxes; e is int32 and has no gradient; d x = d m 2**-e)."""

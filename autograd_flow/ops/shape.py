@@ -214,7 +214,7 @@ def broadcast_arrays(*args: Any, name: str | None = None) -> tuple[Any, ...]:
                  for k, a in enumerate(args))
 
 
-@function("full_like", box=ZerosLike, numpy=np.full_like, graphs=False)
+@function("full_like", numpy=np.full_like, graphs=False)
 def full_like(a: Any, fill_value: Any, name: str | None = None) -> Box:
     """An array of a's shape and dtype with every entry ``fill_value`` (cast to a's
     dtype), as ``np.full_like`` (``torch.fill``): zeros shaped like a plus the value;
