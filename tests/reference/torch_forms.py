@@ -177,9 +177,23 @@ def _linalg_vander(a: Any, N: int | None = None) -> Any:  # noqa: N803 (torch's)
     return af.reshape(rows, (*shape, columns))
 
 
+def _cat(arrays: Any, axis: int = 0) -> Any:
+    """torch.cat: np.concatenate, but 1-d tensors of no entries are left out (torch's
+    legacy rule, whatever their other shapes)."""
+    kept = [a for a in arrays if _shape(a) != (0,)]
+    return af.concatenate(kept or arrays, axis=axis)
+
+
+def _transpose(a: Any, axis1: int, axis2: int) -> Any:
+    """torch.transpose: np.swapaxes; a 0-d tensor has axes 0 and -1 (itself)."""
+    return af.swapaxes(a, axis1, axis2) if _shape(a) else af.reshape(a, ())
+
+
 #: torch operators numpy writes as an expression, or with other arguments
 TORCH_ONLY: dict[str, Callable[..., Any]] = {
     "linalg.vander": _linalg_vander,
+    "cat": _cat,
+    "transpose": _transpose,
     "broadcast_tensors": af.broadcast_arrays,
     "fill": lambda a, value: af.full_like(a, value),  # np.full_like
     "native_layer_norm": _native_layer_norm,

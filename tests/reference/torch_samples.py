@@ -48,8 +48,6 @@ ALIASES: dict[str, str] = {
     "neg": "negative",
     "clamp": "clip",
     "clone": "copy",
-    "cat": "concatenate",
-    "transpose": "swapaxes",
     "permute": "transpose",
     "repeat": "tile",
     "pow": "power",
