@@ -214,6 +214,7 @@ TORCH_ONLY: dict[str, Callable[..., Any]] = {
     "rsqrt": lambda a: 1.0 / af.sqrt(a),
     "frac": lambda a: a - af.trunc(a),  # torch: x - trunc(x)
     "special.spherical_bessel_j0": lambda a: af.sinc(a / np.pi),  # sin(x) / x
+    "special.airy_ai": lambda a: af.airy(a)[0],  # scipy.special.airy's Ai
     "item": lambda a: af.reshape(a, ()),
 }
 
@@ -230,8 +231,6 @@ WITHOUT_FORM: dict[str, str] = {
     "CUDA or ROCm GPUs only: on the CPU it raises, so there is no torch value to compare",
     "hash_tensor": "torch.hash_tensor xor-reduces the float64 bit patterns viewed as "
     "uint64 (ndarray.view): af has no bit reinterpretation, and there is no gradient",
-    "special.airy_ai": "no af function for the Airy function Ai (scipy.special.airy: "
-    "its derivative Ai' is a second special function af lacks)",
 }
 
 
