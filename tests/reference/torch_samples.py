@@ -4,8 +4,10 @@ Hessian-vector products.
 Every OpInfo of ``torch.testing._internal.common_methods_invocations.op_db`` with a
 numpy reference (``ref``) is mapped to an af function by name (``af.<name>``,
 ``af.linalg.<name>``, ``af.nn.<name>``, the name of its numpy reference, or
-:data:`ALIASES`). Each float64 CPU sample is run twice, by torch and by a graph of
-Parameters (one per tensor torch differentiates), and compared three ways:
+:data:`ALIASES`), or to its af form (:data:`tests.reference.torch_forms.FORMS`: the
+torch.masked reductions, torch-only operators). Each float64 CPU sample is run twice,
+by torch and by a graph of Parameters (one per tensor torch differentiates), and
+compared three ways:
 
 - the value;
 - the gradient of ``sum(out * v)`` (``v`` random) against ``torch.autograd.grad``;
@@ -148,7 +150,7 @@ def af_function(op: Any) -> Callable[..., Any] | None:
     spaces: list[Any] = [af, af.nn]
     if parts[0] == "linalg":
         spaces = [getattr(af, "linalg", None), af]
-    elif parts[0] in ("fft", "masked", "signal"):  # numpy has no such namespace
+    elif parts[0] in ("fft", "masked", "signal"):  # af has no such namespace
         return None
     for name in names:
         for space in spaces:
