@@ -12,7 +12,8 @@ compared three ways:
 - the value;
 - the gradient of ``sum(out * v)`` (``v`` random) against ``torch.autograd.grad``;
 - the Hessian-vector product :func:`autograd_flow.hvp` against torch's double
-  backward (skipped where the OpInfo says torch has no second derivative).
+  backward (forward mode over its backward where that raises; skipped where the
+  OpInfo says torch has no second derivative).
 
 :func:`run` classifies a case as one of :data:`OUTCOMES`. Everything is seeded
 (torch's samples by the op's name, the random directions by the case's name), so two
