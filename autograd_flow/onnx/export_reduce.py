@@ -162,12 +162,17 @@ def _arg_extremum(w: Writer, box: Box) -> str:
 def _searchsorted(w: Writer, box: Box) -> str:
     """For a sorted a (numpy's contract), the binary search's index is a count: of the
     entries of a before v (side left), or not after it (right), in numpy's order, where
-    NaN comes after every number; compared in the dtype numpy compares in"""
+    NaN comes after every number; compared in the dtype numpy compares in (an a of
+    more axes: each row of v against the row of a with its index)"""
     common = np.result_type(*(np.asarray(w.sample(i)).dtype for i in box.inputs))
     a, v = w.inputs(box, common)
+    rows = w.rank(box.inputs[0]) > 1
     if box.sorter is not None:
-        a = w.op("Gather", a, w.ints(box.sorter.tolist()), axis=0)
+        a = w.op("GatherElements" if rows else "Gather", a, w.ints(box.sorter.tolist()),
+                 axis=-1)
     v = w.unsqueeze(v, [w.rank(box.inputs[1])])  # against every entry of a, on a new axis
+    if rows:  # each entry of a row of v against its row of a
+        a = w.unsqueeze(a, [w.rank(box.inputs[0]) - 1])
 
     def before(x: str, y: str) -> str:
         if common.kind != "f":

@@ -47,5 +47,11 @@ NO_FORM: dict[type, str] = {
                       "its own; no ONNX op reproduces it (TopK sorts)",
     ops.Signbit: "ONNX's comparisons cannot read the sign bit of a NaN (inf - inf makes one "
                  "with it set); only BitCast, from opset 26, could",
+    # frexp and airy (issue 20, torch's reference samples)
+    **{cls: "np.frexp reads the exponent from the float's bits; ONNX's Log and Floor round "
+            "near powers of two and lose subnormals, and only BitCast, from opset 26, "
+            "could read the bits" for cls in (ops.FrexpMantissa, ops.FrexpExponent)},
+    **{cls: _SPECIAL.format("Airy") for cls in (
+        ops.AiryAi, ops.AiryAip, ops.AiryBi, ops.AiryBip)},
 }
 

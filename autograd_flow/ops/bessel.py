@@ -4,15 +4,18 @@
 (Abramowitz & Stegun 9.1.28, 9.1.27, 9.6.27), written with the same functions, so
 af.grad differentiates them again: i0' = i1, i1' = i0 - i1 / x, k0' = -k1,
 k1' = -k0 - k1 / x, j0' = -j1, j1' = j0 - j1 / x, y0' = -y1, y1' = y0 - y1 / x (and
-1/2 for i1' and j1' at x = 0, their limit)."""
+1/2 for i1' and j1' at x = 0, their limit). ``airy`` gives the Airy functions Ai, Ai',
+Bi, Bi' (scipy.special.airy), whose derivatives follow from Airy's equation y'' = x y:
+Ai'' = x Ai, Bi'' = x Bi."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from ..core.box import Box
 from .plumbing import on_boxes
-from .registry import primitive
+from .registry import function, primitive
 from .special import _SciPyFunction, special
 
 
@@ -159,3 +162,72 @@ class Y1(_SciPyFunction):
 
     def bprop(self, grad, a):
         return grad * (_of(Y0, a) - self.value / a)
+
+
+class _Airy(Box):
+    """Entry ``part`` of scipy.special.airy (Ai, Ai', Bi, Bi'); SciPy is asked for when
+    the box is built."""
+
+    part: ClassVar[int]
+
+    def __init__(self, a: Any, name: str | None = None) -> None:
+        special("af.airy")
+        super().__init__(a, name=name)
+
+    def fprop(self, a):
+        return special().airy(a)[self.part]
+
+
+def _airy(cls: type[_Airy], a: Any) -> Any:
+    """Airy function ``cls`` at a: its box on boxes, SciPy's values on arrays."""
+    return cls(a) if on_boxes(a) else special().airy(a)[cls.part]
+
+
+@primitive()
+class AiryAi(_Airy):
+    """y = Ai(a), the Airy function that decays for a > 0;   d a = d y * Ai'(a)"""
+
+    part = 0
+
+    def bprop(self, grad, a):
+        return grad * _airy(AiryAip, a)
+
+
+@primitive()
+class AiryAip(_Airy):
+    """y = Ai'(a);   d a = d y * a Ai(a) (Airy's equation)"""
+
+    part = 1
+
+    def bprop(self, grad, a):
+        return grad * a * _airy(AiryAi, a)
+
+
+@primitive()
+class AiryBi(_Airy):
+    """y = Bi(a), the Airy function that grows for a > 0;   d a = d y * Bi'(a)"""
+
+    part = 2
+
+    def bprop(self, grad, a):
+        return grad * _airy(AiryBip, a)
+
+
+@primitive()
+class AiryBip(_Airy):
+    """y = Bi'(a);   d a = d y * a Bi(a) (Airy's equation)"""
+
+    part = 3
+
+    def bprop(self, grad, a):
+        return grad * a * _airy(AiryBi, a)
+
+
+@function("airy", graphs=False)
+def airy(z: Any, name: str | None = None) -> tuple[Box, Box, Box, Box]:
+    """The Airy functions Ai, Ai', Bi, Bi' of z as four boxes, as ``scipy.special.airy``
+    (real z); each is differentiated with Airy's equation (Ai'' = z Ai, Bi'' = z Bi)."""
+    def part(cls: type[_Airy]) -> Box:
+        return cls(z, name=None if name is None else f"{name}.{cls.__name__}")
+
+    return part(AiryAi), part(AiryAip), part(AiryBi), part(AiryBip)

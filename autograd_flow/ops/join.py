@@ -1,5 +1,5 @@
 """Joining and splitting: concatenate, stack, hstack, vstack, dstack, column_stack, and
-the parts of split / array_split / hsplit / vsplit / dsplit, with numpy's rules
+the parts of split / array_split / hsplit / vsplit / dsplit / unstack, with numpy's rules
 (negative axes, ``axis=None`` flattens for concatenate; hstack and hsplit choose their
 axis by the arrays' number of axes, which a graph knows only when it runs)."""
 from __future__ import annotations
@@ -11,6 +11,7 @@ import numpy as np
 
 from ..core.box import Box, Constant, user_site
 from ..errors import BoxError, describe
+from .indexing import GetItem
 from .registry import function, primitive
 
 
@@ -279,6 +280,21 @@ def split(a: Any, indices_or_sections: int | Sequence[int], axis: int = 0,
     """The parts of ``a`` along ``axis`` as a list of boxes, as ``np.split``: N equal
     parts (N must divide the axis) or the parts between the given indices."""
     return _parts(a, indices_or_sections, axis, True, name)
+
+
+@function("unstack", box=GetItem, numpy=np.unstack, graphs=False)
+def unstack(x: Any, /, *, axis: int = 0, name: str | None = None) -> tuple[Box, ...]:
+    """The slices of ``x`` along ``axis`` as a tuple of boxes, as ``np.unstack`` (the
+    inverse of :func:`stack`; ``torch.unbind``): GetItem boxes, so d x gets each slice's
+    gradient at its place."""
+    shape = np.shape(x)
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool) \
+            or not -len(shape) <= axis < len(shape):
+        raise BoxError(f"unstack (at {user_site()}): axis {axis!r} is not an axis of an "
+                       f"array of shape {shape} (unstack needs at least one axis)")
+    before = (slice(None),) * (int(axis) % len(shape))
+    return tuple(GetItem(x, (*before, k), name=None if name is None else f"{name}[{k}]")
+                 for k in range(shape[axis]))
 
 
 @function("array_split", box=Split, numpy=np.array_split, graphs=False)

@@ -1,14 +1,17 @@
-"""Matrix structure: triangles, diagonals and the Kronecker product, with numpy's rules
-(triangles of the last two axes, batched; a diagonal of any two axes)."""
+"""Matrix structure: triangles, diagonals, the Kronecker product and the Vandermonde
+matrix, with numpy's rules (triangles of the last two axes, batched; a diagonal of any
+two axes)."""
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 
-from ..core.box import Box
+from ..core.box import Box, user_site
 from ..errors import BoxError, describe
+from .arithmetic import Power
 from .axes import axis_indices, integer_setting, interleaved
+from .plumbing import astype_like
 from .reduce import Sum
 from .registry import function, primitive
 from .shape import Reshape
@@ -194,3 +197,21 @@ def diagflat(v: Any, k: int = 0, name: str | None = None) -> Box:
     """The square matrix with the entries of ``v`` (flattened) on its ``k``-th diagonal,
     as ``np.diagflat``: a Diag box of the flattened v."""
     return Diag(Reshape(v, shape=(-1,)), k=k, name=name or "diagflat")
+
+
+@function("vander", box=Power, numpy=np.vander, graphs=False)
+def vander(x: Any, N: int | None = None, increasing: bool = False,  # noqa: N803 (numpy's)
+           name: str | None = None) -> Box:
+    """The Vandermonde matrix of the 1-D ``x``, as ``np.vander``: column j is
+    x ** (N - 1 - j) (x ** j if ``increasing``), N = len(x) by default; a Power box of x
+    as a column and the integer exponents, so d x = sum_j d y[:, j] * p_j x ** (p_j - 1)
+    (the power 0 contributes 0, also at x = 0)."""
+    if np.ndim(x) != 1:
+        raise BoxError(f"vander (at {user_site()}): x must be a 1-D array, got shape "
+                       f"{np.shape(x)}")
+    columns = len(x) if N is None else N
+    if not isinstance(columns, (int, np.integer)) or isinstance(columns, bool) or columns < 0:
+        raise BoxError(f"vander (at {user_site()}): N must be an integer >= 0, not {N!r}")
+    powers = np.arange(int(columns))
+    powers = astype_like(powers if increasing else powers[::-1], x)  # numpy keeps x's dtype
+    return Power(Reshape(x, shape=(-1, 1)), powers, name=name or "vander")

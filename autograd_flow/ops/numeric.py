@@ -1,5 +1,6 @@
 """Elementwise functions of numpy's floating-point toolbox: ``trunc`` (and ``fix``),
-``copysign``, ``logaddexp2``, ``heaviside`` and ``float_power``, with broadcasting. (The special
+``copysign``, ``logaddexp2``, ``heaviside``, ``float_power`` and ``frexp``, with
+broadcasting. (The special
 functions of SciPy are in :mod:`.special`.)"""
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 from ..core.box import Box
 from .arithmetic import power_of
 from .elementwise import sigmoid
+from .plumbing import astype_like
 from .registry import function, primitive
 from .shape import Astype
 
@@ -74,3 +76,36 @@ def float_power(a: Any, b: Any, name: str | None = None) -> Box:
     """y = a**b computed in float64, as ``np.float_power`` (float32 inputs give float64;
     their gradients are float32 again);   the derivatives are :func:`power`'s"""
     return power_of(_float64(a), _float64(b)).named(name or "float_power")
+
+
+@primitive()
+class FrexpExponent(Box):
+    """y = the integer e of a = m 2**e with 0.5 <= |m| < 1 (np.frexp's second output,
+    int32; 0 for 0, inf and NaN);   no gradient (piecewise constant)"""
+
+    def fprop(self, a):
+        return np.frexp(a)[1]
+
+    def bprop(self, grad, a):
+        return None
+
+
+@primitive()
+class FrexpMantissa(Box):
+    """y = m of a = m 2**e with 0.5 <= |m| < 1 (np.frexp's first output; a itself for 0,
+    inf and NaN);   d a = d y 2**-e (y / a where a is a nonzero number)"""
+
+    def fprop(self, a):
+        return np.frexp(a)[0]
+
+    def bprop(self, grad, a):
+        with np.errstate(over="ignore"):  # 2**1073 for a subnormal a: inf, as its slope
+            return grad * astype_like(np.exp2(-np.frexp(a)[1]), grad)
+
+
+@function("frexp", numpy=np.frexp, graphs=False)
+def frexp(x: Any, name: str | None = None) -> tuple[Box, Box]:
+    """The mantissa m and the exponent e of x = m 2**e, 0.5 <= |m| < 1, as ``np.frexp``
+    (a pair of boxes; e is int32 and has no gradient; d x = d m 2**-e)."""
+    return (FrexpMantissa(x, name=None if name is None else f"{name}.mantissa"),
+            FrexpExponent(x, name=None if name is None else f"{name}.exponent"))

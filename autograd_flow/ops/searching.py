@@ -12,7 +12,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..core.box import Box, user_site
-from ..errors import BoxError
+from ..errors import BoxError, describe
 from .reduce import Axis, reduced_axes
 from .registry import function, primitive
 from .scatter import TakeAlongAxis
@@ -92,7 +92,9 @@ class CountNonzero(Box):
 class SearchSorted(Box):
     """y = the indices where the entries of v would go in the 1-d a, sorted ascending
     (or in a[sorter]), to keep it sorted: before equal entries (side="left") or after
-    them ("right");   no gradient to a or v"""
+    them ("right"); an a of more axes is searched row by row, as torch.searchsorted
+    does (v and sorter have its leading axes, and each row of v is searched in the row
+    of a with its index; numpy takes a 1-d a only);   no gradient to a or v"""
 
     def __init__(self, a: Any, v: Any, side: str = "left", sorter: Any = None,
                  name: str | None = None) -> None:
@@ -107,7 +109,20 @@ class SearchSorted(Box):
         super().__init__(a, v, name=name)
 
     def fprop(self, a, v):
-        return np.asarray(np.searchsorted(a, v, side=self.side, sorter=self.sorter))
+        if np.ndim(a) <= 1:
+            return np.asarray(np.searchsorted(a, v, side=self.side, sorter=self.sorter))
+        rows, sorter = np.shape(a)[:-1], self.sorter
+        if np.shape(v)[:-1] != rows or np.ndim(v) != np.ndim(a) or (
+                sorter is not None and sorter.shape != np.shape(a)):
+            raise BoxError(f"{describe(self)}: a of shape {np.shape(a)} is searched row by "
+                           f"row, so v (shape {np.shape(v)}) and sorter (shape "
+                           f"{None if sorter is None else sorter.shape}) need its leading "
+                           f"axes {rows}")
+        y = np.zeros(np.shape(v), dtype=np.intp)
+        for row in np.ndindex(*rows):
+            y[row] = np.searchsorted(a[row], v[row], side=self.side,
+                                     sorter=None if sorter is None else sorter[row])
+        return y
 
     def bprop(self, grad, a, v):
         return None, None

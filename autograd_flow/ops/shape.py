@@ -1,6 +1,7 @@
 """Shape primitives: the same entries under another shape (reshape, transpose, new or
-dropped axes of length 1, swapped or moved axes, broadcasting), a dtype conversion, and
-picking each row's label entry."""
+dropped axes of length 1, swapped or moved axes, broadcasting, one array or several), a
+dtype conversion, picking each row's label entry, and an array of a box's shape filled
+with one value."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -195,6 +196,31 @@ class BroadcastTo(Box):
 
     def bprop(self, grad, a):
         return unbroadcast(grad, np.shape(a))
+
+
+@function("broadcast_arrays", box=BroadcastTo, numpy=np.broadcast_arrays, graphs=False)
+def broadcast_arrays(*args: Any, name: str | None = None) -> tuple[Any, ...]:
+    """The arrays broadcast to their common shape, as ``np.broadcast_arrays``
+    (``torch.broadcast_tensors``): a BroadcastTo box of each (their shapes must be known
+    when the graph is built)."""
+    try:
+        shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    except ValueError:
+        raise BoxError(f"broadcast_arrays (at {user_site()}): the shapes "
+                       f"{', '.join(str(np.shape(a)) for a in args)} do not broadcast: aligned "
+                       "from the last axis, each axis must have length 1 or one common "
+                       "length") from None
+    return tuple(BroadcastTo(a, shape, name=None if name is None else f"{name}[{k}]")
+                 for k, a in enumerate(args))
+
+
+@function("full_like", numpy=np.full_like, graphs=False)
+def full_like(a: Any, fill_value: Any, name: str | None = None) -> Box:
+    """An array of a's shape and dtype with every entry ``fill_value`` (cast to a's
+    dtype), as ``np.full_like`` (``torch.fill``): zeros shaped like a plus the value;
+    no gradient (the entries do not depend on a's)."""
+    zeros = ZerosLike(a)
+    return (zeros + astype_like(np.asarray(fill_value), zeros)).named(name or "full_like")
 
 
 @primitive()

@@ -471,6 +471,15 @@ def test_searchsorted_counts_as_numpys_binary_search_with_ties_and_nans(side, v,
     _runs_as_fprop(af.searchsorted(i, v, side=side), {i: np.zeros(0, np.int64)}, tmp_path)
 
 
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_searchsorted_of_rows_with_a_sorter_per_row_as_fprop(side, tmp_path):
+    a = np.array([[3.0, 1.0, 2.0], [0.0, np.nan, -1.0]])
+    x = af.Input("x", shape=a.shape, dtype=a.dtype)
+    v = np.array([[2.0, 0.0], [np.nan, 6.0]])
+    _runs_as_fprop(af.searchsorted(x, v, side=side, sorter=np.argsort(a, axis=-1)),
+                   {x: a}, tmp_path)
+
+
 def test_isclose_to_a_python_number_bounds_as_numpy_in_float32(tmp_path):
     """numpy computes atol + rtol |y| of a Python y in double, then compares in float32."""
     x = af.Input("x", shape=(4,), dtype=np.float32)

@@ -2,6 +2,7 @@
 boxes) through the one table checker, and their errors."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,14 @@ def _part(function: Any, reference: Any, shape: tuple, sections: Any, axis: int 
     return Case(build, (shape,), lambda a: reference(a, sections, **settings)[part])
 
 
+def _slice(shape: tuple, axis: int, part: int) -> Case:
+    """Slice ``part`` of af.unstack(a, axis=axis)."""
+    def build(a: af.Box) -> af.Box:
+        return af.unstack(a, axis=axis)[part]
+    build.__name__ = f"unstack[axis={axis}][{part}]"
+    return Case(build, (shape,), lambda a: np.unstack(a, axis=axis)[part])
+
+
 def _matrix(x: Any, y: Any) -> af.Box:
     return af.array([[x, 0.0], [0.0, y]])
 
@@ -60,6 +69,8 @@ TABLE: list[Case] = [
     _part(af.array_split, np.array_split, (7,), 3, 0, 0),
     _part(af.array_split, np.array_split, (2, 7), 3, 1, 2),
     _part(af.array_split, np.array_split, (2, 0), 2, 1, 1),
+    *[_slice(shape, axis, part) for shape, axis, part in [
+        ((3,), 0, 1), ((2, 3), -1, 2), ((2, 3, 4), 1, 0), ((2, 0), 0, 1)]],
     # numpy's stacks: each array shaped first (atleast_1d/2d/3d, a column), hstack's axis
     # by the arrays' number of axes
     *[_join(af.hstack, np.hstack, shapes) for shapes in [
@@ -205,3 +216,20 @@ def test_stacks_and_splits_of_too_few_axes_or_unequal_shapes_say_so() -> None:
             "got shapes (2, 3), (1, 2)") in _fprop_error(af.vstack([a, np.zeros(2)]))
     with pytest.raises(af.BoxError, match="layout must be one of hstack, vstack"):
         ops.Concatenate(a, layout="zstack")
+
+
+def test_unstack_gives_every_slice_its_gradient_as_torch_unbind() -> None:
+    x = af.Parameter(np.arange(6.0).reshape(2, 3))
+    parts = af.unstack(x, axis=1)
+    assert isinstance(parts, tuple) and len(parts) == 3
+    graph = af.FlowGraph(sum(af.sum(part * (k + 1)) for k, part in enumerate(parts)))
+    graph.fprop()
+    np.testing.assert_array_equal(graph.bprop()[x], [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+    assert len(np.unstack(x)) == 2  # numpy's own call builds the same boxes
+
+
+@pytest.mark.parametrize(("shape", "axis"), [((), 0), ((2, 3), 2), ((2, 3), -3), ((2,), 0.5)])
+def test_unstack_of_no_such_axis_says_so(shape, axis) -> None:
+    message = re.escape(f"axis {axis!r} is not an axis of an array of shape {shape}")
+    with pytest.raises(af.BoxError, match="unstack .*" + message):
+        af.unstack(af.Parameter(np.ones(shape)), axis=axis)

@@ -1,4 +1,4 @@
-"""Matrix structure (triu, tril, diagonal, diag, trace, kron) through the one table
+"""Matrix structure (triu, tril, diagonal, diag, trace, kron, vander) through the one table
 checker; closed forms of their gradients and their errors."""
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ TABLE: list[Case] = [
     *[Case(af.kron, (a, b), np.kron)
       for a, b in [((2, 3), (2, 2)), ((3,), (2,)), ((2,), (2, 3)), ((), (3,)),
                    ((2, 1, 2), (1, 2)), ((0, 2), (2, 2))]],
+    *[Case(af.vander, (s,), np.vander, kwargs=k)
+      for s, k in [((4,), {}), ((3,), {"N": 5}), ((3,), {"N": 2, "increasing": True}),
+                   ((1,), {}), ((0,), {}), ((3,), {"N": 0})]],
 ]
 
 
@@ -101,3 +104,20 @@ def test_offsets_must_be_integers() -> None:
         af.triu(af.Input("x"), 0.5)
     with pytest.raises(af.BoxError, match="offset must be an integer"):
         af.diagonal(af.Input("x"), offset=None)
+
+
+def test_vander_gradient_at_zero_is_the_derivative_of_its_polynomial() -> None:
+    """d/dx (x**2 + x + 1) = 2x + 1 = 1 at x = 0 (the power 0 gives no 0 * inf)."""
+    x = af.Parameter(np.array([0.0, 2.0]))
+    graph = af.FlowGraph(af.sum(af.vander(x, 3)))
+    graph.fprop()
+    np.testing.assert_array_equal(graph.bprop()[x], [1.0, 5.0])
+
+
+@pytest.mark.parametrize(("x", "keywords", "message"), [
+    (np.ones((2, 2)), {}, "x must be a 1-D array, got shape \\(2, 2\\)"),
+    (np.ones(3), {"N": -1}, "N must be an integer >= 0, not -1"),
+    (np.ones(3), {"N": 2.5}, "N must be an integer >= 0, not 2.5")])
+def test_vander_refuses_what_numpy_refuses_by_name(x, keywords, message) -> None:
+    with pytest.raises(af.BoxError, match=message):
+        af.vander(af.Parameter(x), **keywords)

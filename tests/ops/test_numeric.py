@@ -1,4 +1,4 @@
-"""numpy's floating-point toolbox (trunc, copysign, logaddexp2) through the one table
+"""numpy's floating-point toolbox (trunc, copysign, logaddexp2, frexp) through the one table
 checker, with broadcasting, signed zeros and large arguments."""
 from __future__ import annotations
 
@@ -12,6 +12,14 @@ from .table import Case, parametrize
 SHAPES = [(), (3,), (2, 3), (2, 3, 4), (0,), (2, 0)]
 PAIRS = [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 4)), ((), (2, 3)),
          ((0, 3), (3,))]
+
+def _mantissa(a: af.Box) -> af.Box:
+    return af.frexp(a)[0]
+
+
+def _exponent(a: af.Box) -> af.Box:
+    return af.frexp(a)[1]
+
 
 TABLE: list[Case] = [
     *[Case(af.trunc, (s,), np.trunc, "wide") for s in SHAPES],
@@ -27,6 +35,9 @@ TABLE: list[Case] = [
     *[Case(af.float_power, ((2, 3),), lambda a, b: np.float_power(a, b), "positive", {"b": b},
            float32=False)
       for b in (2, 0.5, -1.5)],
+    *[Case(_mantissa, (s,), lambda a: np.frexp(a)[0], "wide") for s in SHAPES],
+    *[Case(_exponent, (s,), lambda a: np.frexp(a)[1], "wide", differentiable=False)
+      for s in SHAPES[:3]],
 ]
 
 
@@ -82,3 +93,16 @@ def test_float_power_computes_in_float64_and_gives_float32_gradients() -> None:
     gradients = graph.bprop()
     assert gradients[x].dtype == gradients[y].dtype == np.float32
     np.testing.assert_allclose(gradients[x], 1.25 * a.astype(np.float64) ** 0.25, rtol=1e-6)
+
+
+def test_frexp_splits_zero_infinity_nan_and_subnormals_as_numpy() -> None:
+    """d x = d m 2**-e: 2**1073 (inf) for the smallest subnormal, 1 where x is 0."""
+    a = np.array([3.0, -0.1, 0.0, 5e-324, np.inf, np.nan])
+    x = af.Parameter(a)
+    mantissa, exponent = np.frexp(x)  # numpy's own call builds af.frexp's boxes
+    values = af.FlowGraph([mantissa, exponent]).fprop()
+    for ours, theirs in zip(values, np.frexp(a)):
+        np.testing.assert_array_equal(ours, theirs)
+        assert ours.dtype == theirs.dtype
+    (gradient,) = _gradients(mantissa, x)
+    np.testing.assert_array_equal(gradient, [0.25, 8.0, 1.0, np.inf, 1.0, 1.0])

@@ -15,8 +15,19 @@ COUNTS = [((2, 3), {}), ((2, 3), {"axis": 0}), ((2, 3, 4), {"axis": (0, 2)}),
           ((3,), {"axis": -1, "keepdims": True}), ((), {}), ((2, 0), {"axis": 0})]
 
 
-def _sorted(size: int) -> Aux:
+def _sorted(size: int | tuple[int, ...]) -> Aux:
+    """Entries sorted along the last axis."""
     return Aux(lambda rng: np.sort(rng.standard_normal(size)), "sorted")
+
+
+def _rowwise_searchsorted(a, v, **keywords):
+    """torch.searchsorted's rows, one np.searchsorted each."""
+    sorter = keywords.pop("sorter", None)
+    y = np.zeros(np.shape(v), dtype=np.intp)
+    for row in np.ndindex(*np.shape(a)[:-1]):
+        y[row] = np.searchsorted(a[row], v[row], sorter=None if sorter is None
+                                 else sorter[row], **keywords)
+    return y
 
 
 def _count_positive(a, **keywords):
@@ -31,6 +42,10 @@ TABLE: list[Case] = [
     *[Case(af.searchsorted, (_sorted(n), s), np.searchsorted, kwargs=k, differentiable=False)
       for n, s, k in [(5, (3,), {}), (5, (2, 3), {"side": "right"}), (1, (), {}),
                       (0, (4,), {}), (6, (0,), {"side": "right"})]],
+    *[Case(af.searchsorted, (_sorted(n), s), _rowwise_searchsorted, kwargs=k,
+           differentiable=False)
+      for n, s, k in [((2, 5), (2, 3), {}), ((2, 3, 4), (2, 3, 2), {"side": "right"}),
+                      ((3, 0), (3, 2), {}), ((0, 4), (0, 2), {})]],
     *[Case(lambda a: af.argwhere(a > 0), (s,), lambda a: np.argwhere(a > 0),
            differentiable=False) for s in [(5,), (2, 3), (), (2, 0)]],
     *[Case(f, (s,), getattr(np, f.__name__), kwargs=k, differentiable=f is af.partition)
@@ -50,6 +65,22 @@ def test_argmax_and_argmin_pick_the_first_of_ties_as_numpy() -> None:
     x = af.Parameter(a)
     values = af.FlowGraph([x.argmax(axis=1), np.argmin(x, axis=0), af.argmax(x)]).fprop()
     assert [v.tolist() for v in values] == [[1, 0], [1, 1, 1], 1]
+
+
+def test_searchsorted_searches_each_row_of_a_with_its_sorter_as_torch() -> None:
+    a = np.array([[3.0, 1.0, 2.0], [0.0, 5.0, -1.0]])
+    v = np.array([[2.5, 0.0], [4.0, 6.0]])
+    sorter = np.argsort(a, axis=-1)
+    box = af.searchsorted(af.Parameter(a), af.Parameter(v), side="right", sorter=sorter)
+    assert af.FlowGraph(box).fprop().tolist() == [[2, 0], [2, 3]]
+
+
+@pytest.mark.parametrize(("v", "sorter"), [(np.ones((3, 2)), None), (np.ones(2), None),
+                                           (np.ones((2, 2)), np.zeros((2, 2), int))])
+def test_searchsorted_of_rows_refuses_other_leading_axes_by_name(v, sorter) -> None:
+    box = af.searchsorted(af.Parameter(np.ones((2, 3))), v, sorter=sorter)
+    with pytest.raises(af.BoxError, match="SearchSorted .*searched row by row"):
+        af.FlowGraph(box).fprop()
 
 
 def test_searchsorted_sides_and_sorter_as_numpys() -> None:

@@ -29,6 +29,17 @@ def _meshgrid(count: int, part: int, **settings: Any) -> Case:
     return Case(build, shapes, lambda *xi: np.meshgrid(*xi, **settings)[part])
 
 
+def _broadcast(*shapes: tuple) -> Case:
+    """sum_k (k + 1) b_k of the arrays b_k of af.broadcast_arrays (each gets a gradient)."""
+    def weighted(parts: Any) -> Any:
+        return sum((k + 1.0) * part for k, part in enumerate(parts))
+
+    def build(*arrays: af.Box) -> af.Box:
+        return weighted(af.broadcast_arrays(*arrays))
+    build.__name__ = "broadcast_arrays"
+    return Case(build, shapes, lambda *arrays: weighted(np.broadcast_arrays(*arrays)))
+
+
 def _sparse_grids_added(*xi: af.Box) -> af.Box:
     first, *others = af.meshgrid(*xi, sparse=True)
     for grid in others:
@@ -70,6 +81,12 @@ TABLE: list[Case] = [
     *[Case(af.broadcast_to, (s,), np.broadcast_to, kwargs={"shape": t})
       for s, t in [((3,), (2, 3)), ((2, 1), (2, 4)), ((), (2, 2)), ((1, 3), (0, 3)),
                    ((2, 3), (2, 3)), ((), ())]],
+    *[Case(lambda a, value=value: af.full_like(a, value), (s,),
+           lambda a, value=value: np.full_like(a, value), differentiable=False)
+      for s, value in [((2, 3), 2.5), ((), -1.0), ((0, 2), 1.0), ((3,), np.inf)]],
+    *[_broadcast(*shapes) for shapes in [
+        ((3,), (2, 1)), ((1, 2, 1), (1, 1), (5, 1, 1)), ((), (2,)), ((0, 1), (3,)),
+        ((2, 3),)]],
     *[Case(function, (s,), np.ravel) for function, s in [
         (af.flatten, (2, 3)), (af.ravel, (2, 3, 4)), (af.flatten, ()), (af.ravel, (0, 3))]],
     *[Case(af.astype, (s,), lambda a, dtype: a.astype(dtype), kwargs={"dtype": d},
@@ -302,3 +319,25 @@ def test_meshgrid_grids_share_their_vectors_gradient() -> None:
 def test_rollaxis_out_of_range_is_numpys_axis_error(axis, start) -> None:
     with pytest.raises(np.exceptions.AxisError):
         af.rollaxis(af.Parameter(np.zeros((2, 3, 4))), axis, start)
+
+
+def test_broadcast_arrays_of_shapes_that_do_not_broadcast_names_them() -> None:
+    with pytest.raises(af.BoxError, match=r"broadcast_arrays .*the shapes \(2, 3\), \(4,\) "
+                                          r"do not broadcast"):
+        af.broadcast_arrays(af.Parameter(np.ones((2, 3))), np.ones(4))
+
+
+def test_broadcast_arrays_is_numpys_call_on_boxes() -> None:
+    x = af.Parameter(np.ones((2, 1)))
+    parts = np.broadcast_arrays(x, np.zeros(3))
+    assert [af.FlowGraph(p).fprop().shape for p in parts] == [(2, 3), (2, 3)]
+
+
+def test_full_like_casts_the_value_to_the_boxes_dtype_and_gives_no_gradient() -> None:
+    x = af.Parameter(np.array([1.0, np.nan], np.float32))
+    y = af.full_like(x, True)
+    graph = af.FlowGraph(af.sum(y * x))
+    graph.fprop()
+    assert af.FlowGraph(y).fprop().dtype == np.float32
+    np.testing.assert_array_equal(af.FlowGraph(y).fprop(), [1.0, 1.0])
+    np.testing.assert_array_equal(graph.bprop()[x], [1.0, 1.0])  # through x only

@@ -2,7 +2,9 @@
 every case that is not a pass: ``python -m tests.reference.summary [--suite torch|hips]``
 (torch's samples need torch and expecttest).
 
-``--failures-only`` leaves the not-expressible cases out of the list."""
+``--failures-only`` leaves the not-expressible cases out of the list; ``--reasons``
+lists, instead of the cases, each reason a case is not expressible with its count and
+ops (the first 100 characters of the reason: the op-specific details come after)."""
 import argparse
 import collections
 from collections.abc import Iterator
@@ -31,19 +33,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", choices=[*SUITES, "all"], default="all")
     parser.add_argument("--failures-only", action="store_true")
+    parser.add_argument("--reasons", action="store_true")
     arguments = parser.parse_args()
     for suite in SUITES if arguments.suite == "all" else [arguments.suite]:
-        _report(suite, SUITES[suite](), arguments.failures_only)
+        _report(suite, SUITES[suite](), arguments.failures_only, arguments.reasons)
 
 
-def _report(suite: str, results: Iterator[tuple[str, str, Any]], failures_only: bool) -> None:
+def _report(suite: str, results: Iterator[tuple[str, str, Any]], failures_only: bool,
+            reasons: bool = False) -> None:
     by_kind: collections.Counter[str] = collections.Counter()
     by_op: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    by_reason: dict[str, collections.Counter[str]] = collections.defaultdict(
+        collections.Counter)
     listed = []
     for case, op, outcome in results:
         by_kind[outcome.kind] += 1
         by_op[op][outcome.kind] += 1
-        if outcome.kind != PASS and not (failures_only and outcome.kind == NOT_EXPRESSIBLE):
+        if outcome.kind == NOT_EXPRESSIBLE:
+            by_reason[outcome.reason[:100]][op] += 1
+        if outcome.kind != PASS and not ((failures_only or reasons)
+                                         and outcome.kind == NOT_EXPRESSIBLE):
             listed.append(f"{case}: {outcome.kind}: {outcome.reason}")
     print(f"== {suite}: " + ", ".join(f"{by_kind[k]} {k}" for k in OUTCOMES))
     print("by op (" + " / ".join(OUTCOMES) + "):")
@@ -52,6 +61,10 @@ def _report(suite: str, results: Iterator[tuple[str, str, Any]], failures_only: 
     print(f"{len(listed)} cases listed:")
     for line in listed:
         print("  " + line[:300])
+    if reasons:
+        print("not expressible, by reason (count: reason [ops]):")
+        for reason, ops in sorted(by_reason.items(), key=lambda item: -item[1].total()):
+            print(f"  {ops.total():4d}: {reason} [{', '.join(sorted(ops))}]"[:400])
     print()
 
 

@@ -11,7 +11,8 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("expecttest")
 
-from .torch_samples import NOT_EXPRESSIBLE, PASS, cases, run  # noqa: E402
+from .torch_forms import FORMS, WITHOUT_FORM, without_form  # noqa: E402
+from .torch_samples import NOT_EXPRESSIBLE, PASS, Outcome, cases, op_name, run  # noqa: E402
 
 #: cases known to fail, with the reason (strict: a case that passes fails the test, so
 #: no entry outlives its bug); none today
@@ -37,3 +38,42 @@ def test_torch_sample(case) -> None:
 def test_the_known_failures_are_cases() -> None:
     """Every entry of KNOWN names a case (a renamed or vanished sample is noticed)."""
     assert set(KNOWN) <= {case.id for case in CASES}
+
+
+def _last_case(name: str):
+    return [case for case in CASES if op_name(case.op) == name][-1]
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+def test_a_case_of_each_af_form_is_compared(name) -> None:
+    """The last sample of each operator written as an af form (torch.masked's
+    reductions with a mask, native_layer_norm, ...) passes value, gradient and HVP."""
+    case = _last_case(name)
+    outcome = run(case)
+    assert outcome.kind == PASS, f"{case.id}: {outcome.kind}: {outcome.reason}"
+
+
+def test_batched_searchsorted_is_compared() -> None:
+    """torch searches each row of an N-D sorted sequence; af.searchsorted does too."""
+    batched = [case for case in CASES if case.op.name == "searchsorted"
+               and case.sample.input.ndim > 1 and case.sample.input.numel() > 0]
+    assert batched
+    for case in batched[:4]:
+        assert run(case).kind == PASS, case.id
+
+
+def test_every_operator_without_form_is_classified_with_its_reason() -> None:
+    """Each entry of WITHOUT_FORM names OpInfos that exist, whose cases say why."""
+    for key, why in WITHOUT_FORM.items():
+        named = [case for case in CASES if without_form(op_name(case.op)) == why]
+        assert named, key
+        assert run(named[0]) == Outcome(NOT_EXPRESSIBLE, why)
+
+
+def test_an_hvp_torch_cannot_double_backward_is_compared_by_forward_mode() -> None:
+    """native_layer_norm without a weight: torch's double backward raises, so torch's
+    H v comes from forward mode over its backward, and the case is compared."""
+    case = next(case for case in CASES if case.id == "native_layer_norm[1]")
+    assert case.sample.args[1] is None  # no weight
+    outcome = run(case)
+    assert outcome.kind == PASS, outcome.reason

@@ -4,13 +4,16 @@ Hessian-vector products.
 Every OpInfo of ``torch.testing._internal.common_methods_invocations.op_db`` with a
 numpy reference (``ref``) is mapped to an af function by name (``af.<name>``,
 ``af.linalg.<name>``, ``af.nn.<name>``, the name of its numpy reference, or
-:data:`ALIASES`). Each float64 CPU sample is run twice, by torch and by a graph of
-Parameters (one per tensor torch differentiates), and compared three ways:
+:data:`ALIASES`), or to its af form (:data:`tests.reference.torch_forms.FORMS`: the
+torch.masked reductions, torch-only operators). Each float64 CPU sample is run twice,
+by torch and by a graph of Parameters (one per tensor torch differentiates), and
+compared three ways:
 
 - the value;
 - the gradient of ``sum(out * v)`` (``v`` random) against ``torch.autograd.grad``;
 - the Hessian-vector product :func:`autograd_flow.hvp` against torch's double
-  backward (skipped where the OpInfo says torch has no second derivative).
+  backward (forward mode over its backward where that raises; skipped where the
+  OpInfo says torch has no second derivative).
 
 :func:`run` classifies a case as one of :data:`OUTCOMES`. Everything is seeded
 (torch's samples by the op's name, the random directions by the case's name), so two
@@ -19,6 +22,7 @@ runs give the same cases and the same numbers.
 from __future__ import annotations
 
 import inspect
+import warnings
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -39,6 +43,7 @@ from .outcomes import (
     WRONG_VALUE,
     Outcome,
 )
+from .torch_forms import FORMS, without_form
 
 #: OpInfo names whose af function has another name (and is not the numpy reference's)
 ALIASES: dict[str, str] = {
@@ -46,8 +51,6 @@ ALIASES: dict[str, str] = {
     "neg": "negative",
     "clamp": "clip",
     "clone": "copy",
-    "cat": "concatenate",
-    "transpose": "swapaxes",
     "permute": "transpose",
     "repeat": "tile",
     "pow": "power",
@@ -135,6 +138,8 @@ def cases() -> list[Case]:
 def af_function(op: Any) -> Callable[..., Any] | None:
     """The af function an OpInfo maps to, or None."""
     parts = op.name.split(".")
+    if op_name(op) in FORMS:
+        return FORMS[op_name(op)]
     if op_name(op) in ALIASES:
         names = [ALIASES[op_name(op)]]
     else:
@@ -147,7 +152,7 @@ def af_function(op: Any) -> Callable[..., Any] | None:
     spaces: list[Any] = [af.nn, af] if parts[0] == "nn" else [af, af.nn]
     if parts[0] == "linalg":
         spaces = [getattr(af, "linalg", None), af]
-    elif parts[0] in ("fft", "masked", "signal"):  # numpy has no such namespace
+    elif parts[0] in ("fft", "masked", "signal"):  # af has no such namespace
         return None
     for name in names:
         for space in spaces:
@@ -242,6 +247,8 @@ class _Converter:
             return tuple(value)
         if isinstance(value, (list, tuple)):
             return type(value)(self(v) for v in value)
+        if isinstance(value, torch.dtype) and not value.is_complex:  # numpy's dtype=
+            return torch.empty((), dtype=value).numpy().dtype
         if isinstance(value, (torch.dtype, torch.device, torch.memory_format, torch.layout)):
             raise NotExpressible(f"a torch {type(value).__name__} argument")
         if isinstance(value, complex):
@@ -313,7 +320,8 @@ def run(case: Case) -> Outcome:
     sample, op = case.sample, case.op
     fn = af_function(op)
     if fn is None:
-        return Outcome(NOT_EXPRESSIBLE, f"no af function for {op.name} ({_reference(op)})")
+        return Outcome(NOT_EXPRESSIBLE, without_form(op_name(op))
+                       or f"no af function for {op.name} ({_reference(op)})")
     convert = _Converter()
     try:
         arguments = [convert(sample.input), *map(convert, sample.args)]
@@ -351,9 +359,9 @@ def run(case: Case) -> Outcome:
 def _derivatives(case: Case, boxes: list[Any], expected: list[Any],
                  convert: _Converter) -> Outcome:
     """The gradient and HVP comparisons of a case whose values agree."""
-    differentiable = [(b, t) for b, t in zip(boxes, expected)
-                      if isinstance(t, torch.Tensor) and t.requires_grad
-                      and t.dtype.is_floating_point]
+    outputs = [k for k, t in enumerate(expected) if isinstance(t, torch.Tensor)
+               and t.requires_grad and t.dtype.is_floating_point]
+    differentiable = [(boxes[k], expected[k]) for k in outputs]
     tensors, parameters = convert.tensors, convert.parameters
     if not differentiable or not tensors:
         return Outcome(PASS)
@@ -388,8 +396,16 @@ def _derivatives(case: Case, boxes: list[Any], expected: list[Any],
                           [p.value.shape for p in parameters])
     dot = sum(((g * torch.from_numpy(v)).sum() for g, v in zip(gradients_t, vectors)
                if g is not None and g.requires_grad), torch.zeros((), dtype=torch.float64))
-    hvp_t = (torch.autograd.grad(dot, tensors, allow_unused=True) if dot.requires_grad
-             else [None] * len(tensors))
+    try:
+        hvp_t = (torch.autograd.grad(dot, tensors, allow_unused=True) if dot.requires_grad
+                 else [None] * len(tensors))
+    except RuntimeError:  # torch's double backward lacks a case (native_layer_norm
+        # without a weight): its H v by forward mode over its backward instead
+        tangents = [torch.zeros_like(t) for t in convert.tensors]
+        for i, v in zip(reached, vectors):
+            tangents[i] = torch.from_numpy(v)
+        hvp_t = _forward_over_reverse(case, convert.tensors, outputs, directions, tangents)
+        hvp_t = [hvp_t[i] for i in reached]
     try:
         hvp = af.hvp(graph, vectors, params=parameters)
     except Exception as error:  # noqa: BLE001
@@ -400,6 +416,35 @@ def _derivatives(case: Case, boxes: list[Any], expected: list[Any],
         if why:
             return Outcome(WRONG_HVP, f"input {position}: {why}")
     return Outcome(PASS)
+
+
+def _forward_over_reverse(case: Case, tensors: list[torch.Tensor], outputs: list[int],
+                          directions: list[np.ndarray],
+                          tangents: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+    """torch's H v of the loss sum(out[k] * direction) (outputs k), by forward mode over
+    its reverse mode (torch.func.jvp of torch.func.grad): the op rerun on the tensors."""
+
+    def loss(*values: torch.Tensor) -> torch.Tensor:
+        swapped = {id(t): v for t, v in zip(tensors, values)}
+
+        def swap(value: Any) -> Any:
+            if isinstance(value, torch.Tensor):
+                return swapped.get(id(value), value.detach())
+            if isinstance(value, (list, tuple)) and not isinstance(value, torch.Size):
+                return type(value)(swap(v) for v in value)
+            return value
+
+        sample = case.sample
+        out = _outputs(case.op(swap(sample.input), *map(swap, sample.args),
+                               **{k: swap(v) for k, v in sample.kwargs.items()}))
+        return sum((out[k] * torch.from_numpy(v)).sum() for k, v in zip(outputs, directions))
+
+    gradient = torch.func.grad(loss, argnums=tuple(range(len(tensors))))
+    primals = tuple(t.detach() for t in tensors)
+    with warnings.catch_warnings():  # torch.func's forward rules script torch's own code
+        warnings.filterwarnings("ignore", "`torch.jit.script` is deprecated",
+                                DeprecationWarning)
+        return torch.func.jvp(gradient, primals, tuple(tangents))[1]
 
 
 def outcomes() -> Iterator[tuple[Case, Outcome]]:
