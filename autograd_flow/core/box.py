@@ -166,7 +166,16 @@ class Box(NDArrayOperatorsMixin):
         return call_function(func, args, kwargs)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        raise _unknown_until_run(self, "its array")
+        """Refused: numpy asks for an array where it makes one of a box (np.array,
+        np.asarray, np.r_, np.int64(box), a list of boxes given to np.mean), calls it
+        does not dispatch to boxes, and an array is what it must get back."""
+        raise TypeError(
+            f"{describe(self)}: its array is known only when the graph runs (a box is a "
+            "node of the graph, not an array), and numpy makes arrays of boxes itself "
+            "(np.array, np.asarray, np.r_, np.c_, np.int64(box), a list of boxes given to "
+            "a numpy function) without asking autograd_flow; build the array with "
+            "af.array([...]), af.stack or af.concatenate, convert with box.astype, or read "
+            "box.value after fprop.")
 
     # ``box += 1`` makes a new box and rebinds the name, as for any immutable value
     __iadd__ = NDArrayOperatorsMixin.__add__

@@ -73,3 +73,23 @@ def test_np_select_on_boxes_refuses_what_numpy_refuses(conditions, message) -> N
     x = af.Parameter(np.ones(2), name="x")
     with pytest.raises((TypeError, ValueError), match=message):
         np.select(conditions, [x, x])
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (np.linalg.eig, r"np.linalg.eig has no box form .*complex-valued .*use np.linalg.eigh\."),
+    (np.linalg.eigvals, r"np.linalg.eigvals has no box form .*use np.linalg.eigvalsh\."),
+    (np.fft.fft, r"np.fft.fft has no box form in autograd_flow: a box is a node"),
+])
+def test_a_numpy_function_without_a_box_form_is_named_as_written(call, message) -> None:
+    with pytest.raises(TypeError, match=message):
+        call(af.Parameter(np.eye(3), name="x"))
+
+
+@pytest.mark.parametrize("call", [lambda x: np.array([x, x + 1.0]), lambda x: np.mean([x, x]),
+                                  lambda x: np.r_[x], lambda x: np.int64(x)])
+def test_numpy_making_an_array_of_a_box_says_what_to_use(call) -> None:
+    """numpy makes these arrays without dispatching to boxes: the error says so and
+    names af.array / af.stack."""
+    with pytest.raises(TypeError, match=r"Parameter 'x' .*numpy makes arrays of boxes itself "
+                       r".*without asking autograd_flow; build the array with af.array"):
+        call(af.Parameter(np.ones(2), name="x"))
