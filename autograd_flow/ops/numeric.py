@@ -1,5 +1,6 @@
 """Elementwise functions of numpy's floating-point toolbox: ``trunc`` (and ``fix``),
-``copysign``, ``logaddexp2``, ``heaviside`` and ``float_power``, with broadcasting. (The special
+``copysign``, ``logaddexp2``, ``heaviside``, ``float_power`` and ``frexp``, with
+broadcasting. (The special
 functions of SciPy are in :mod:`.special`.)"""
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 from ..core.box import Box
 from .arithmetic import power_of
 from .elementwise import sigmoid
+from .plumbing import astype_like, on_boxes
 from .registry import function, primitive
 from .shape import Astype
 
@@ -74,3 +76,37 @@ def float_power(a: Any, b: Any, name: str | None = None) -> Box:
     """y = a**b computed in float64, as ``np.float_power`` (float32 inputs give float64;
     their gradients are float32 again);   the derivatives are :func:`power`'s"""
     return power_of(_float64(a), _float64(b)).named(name or "float_power")
+
+
+@primitive()
+class Mantissa(Box):
+    """m = frexp(a)[0], the mantissa: a = m 2**e, 0.5 <= |m| < 1 (m = a at 0, inf and
+    NaN, with e = 0);   d a = d m 2**-e (e is piecewise constant)"""
+
+    def fprop(self, a):
+        return np.frexp(a)[0]
+
+    def bprop(self, grad, a):
+        exponent = Exponent(a) if on_boxes(a) else np.frexp(a)[1]
+        return grad * astype_like(np.exp2(-exponent), self.value)
+
+
+@primitive(op="frexp_exponent", graphs=False)
+class Exponent(Box):
+    """e = frexp(a)[1], the exponent (int32, as numpy's): a = m 2**e;   no gradient
+    (piecewise constant)"""
+
+    def fprop(self, a):
+        return np.frexp(a)[1]
+
+    def bprop(self, grad, a):
+        return None
+
+
+@function("frexp", box=Mantissa, numpy=np.frexp, graphs=False)
+def frexp(x: Any, name: str | None = None) -> tuple[Box, Box]:
+    """The mantissa and the exponent of x, as ``np.frexp``: x = m 2**e with
+    0.5 <= |m| < 1 (m = x and e = 0 at 0, inf and NaN); the mantissa's gradient is
+    2**-e, the exponent (int32) has none."""
+    name = name or "frexp"
+    return Mantissa(x, name=f"{name}.mantissa"), Exponent(x, name=f"{name}.exponent")
