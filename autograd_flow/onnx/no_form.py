@@ -51,5 +51,8 @@ NO_FORM: dict[type, str] = {
     **{cls: "ONNX has no op that reads a float's exponent bits (frexp); Log2 and Floor "
             "misround next to powers of two and at subnormal numbers"
        for cls in (ops.Mantissa, ops.Exponent)},
+    **{cls: _SPECIAL.format("Airy") for cls in (ops.AiryAi, ops.AiryAiPrime)},
+    ops.SphericalBesselJ0: _SPECIAL.format("spherical Bessel") + " (the export writes no "
+                                                                 "Sin(a) / a formula for it)",
 }
 

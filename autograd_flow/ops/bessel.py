@@ -4,13 +4,17 @@
 (Abramowitz & Stegun 9.1.28, 9.1.27, 9.6.27), written with the same functions, so
 af.grad differentiates them again: i0' = i1, i1' = i0 - i1 / x, k0' = -k1,
 k1' = -k0 - k1 / x, j0' = -j1, j1' = j0 - j1 / x, y0' = -y1, y1' = y0 - y1 / x (and
-1/2 for i1' and j1' at x = 0, their limit)."""
+1/2 for i1' and j1' at x = 0, their limit). Also the spherical Bessel function
+``spherical_bessel_j0`` (sin x / x) and the Airy function ``airy_ai`` (Ai'' = x Ai),
+torch's names."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
+from ..core.box import Box
 from .plumbing import on_boxes
 from .registry import primitive
 from .special import _SciPyFunction, special
@@ -159,3 +163,63 @@ class Y1(_SciPyFunction):
 
     def bprop(self, grad, a):
         return grad * (_of(Y0, a) - self.value / a)
+
+
+@primitive("airy_ai")
+class AiryAi(_SciPyFunction):
+    """y = Ai(a), the Airy function (scipy.special.airy's first result);
+    d a = d y * Ai'(a)"""
+
+    def fprop(self, a):
+        return special().airy(a)[0]
+
+    def bprop(self, grad, a):
+        return grad * (AiryAiPrime(a) if on_boxes(a) else special().airy(a)[1])
+
+
+@primitive(op="airy_ai_prime")
+class AiryAiPrime(Box):
+    """y = Ai'(a), the Airy function's derivative;   d a = d y * a Ai(a) (Airy's equation
+    Ai'' = x Ai). (Only Ai's gradient builds it, after AiryAi asked for SciPy.)"""
+
+    def fprop(self, a):
+        return special().airy(a)[1]
+
+    def bprop(self, grad, a):
+        return grad * a * (AiryAi(a) if on_boxes(a) else special().airy(a)[0])
+
+
+#: j0's derivative (cos x - j0(x)) / x as its Taylor series x (c_1 + c_2 x^2 + ...),
+#: c_k = (-1)^k 2k / (2k + 1)!, used for |x| < _J0_SERIES_BELOW, where the closed form
+#: cancels; seven terms are exact to 1e-19 relative there.
+_J0_SERIES = tuple((-1) ** k * 2 * k / math.factorial(2 * k + 1) for k in range(1, 8))
+_J0_SERIES_BELOW = 0.3
+
+
+def _j0_slope_series(x: Any) -> Any:
+    """x * (c_1 + c_2 x^2 + ... + c_7 x^12) by Horner's rule, on arrays or boxes alike."""
+    u = x * x
+    total = _J0_SERIES[-1] * u
+    for c in reversed(_J0_SERIES[1:-1]):
+        total = (total + c) * u
+    return x * (total + _J0_SERIES[0])
+
+
+@primitive("spherical_bessel_j0")
+class SphericalBesselJ0(Box):
+    """y = sin(a) / a, the spherical Bessel function of the first kind of order 0 (1 at
+    a = 0, 0 at +-inf);   d a = d y * (cos(a) - y) / a = -d y j1(a), its Taylor series
+    near 0 (0 at a = 0, and -1/3 the second derivative there), 0 at +-inf (the limit)"""
+
+    def fprop(self, a):
+        zero = np.equal(a, 0)
+        with np.errstate(invalid="ignore"):  # sin(inf) is NaN, and j0(inf) 0
+            ratio = np.sin(a) / np.where(zero, 1, a)
+        return np.where(zero, 1, np.where(np.isinf(a), 0, ratio))
+
+    def bprop(self, grad, a):
+        near, far = np.abs(a) < _J0_SERIES_BELOW, np.isinf(a)
+        series = _j0_slope_series(np.where(near, a, 0.0))  # no overflow far from 0
+        away = np.where(np.logical_or(near, far), 1.0, a)  # no 0 / 0 at 0, no cos(inf)
+        closed = (np.cos(away) - self.value) / away
+        return grad * np.where(near, series, np.where(far, 0.0, closed))

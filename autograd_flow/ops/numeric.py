@@ -78,7 +78,7 @@ def float_power(a: Any, b: Any, name: str | None = None) -> Box:
     return power_of(_float64(a), _float64(b)).named(name or "float_power")
 
 
-@primitive()
+@primitive(op="frexp_mantissa")
 class Mantissa(Box):
     """m = frexp(a)[0], the mantissa: a = m 2**e, 0.5 <= |m| < 1 (m = a at 0, inf and
     NaN, with e = 0);   d a = d m 2**-e (e is piecewise constant)"""
@@ -91,7 +91,7 @@ class Mantissa(Box):
         return grad * astype_like(np.exp2(-exponent), self.value)
 
 
-@primitive(op="frexp_exponent", graphs=False)
+@primitive(op="frexp_exponent")
 class Exponent(Box):
     """e = frexp(a)[1], the exponent (int32, as numpy's): a = m 2**e;   no gradient
     (piecewise constant)"""
