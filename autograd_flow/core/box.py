@@ -166,7 +166,16 @@ class Box(NDArrayOperatorsMixin):
         return call_function(func, args, kwargs)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        raise _unknown_until_run(self, "its array")
+        """Refused: numpy asks for an array where it makes one of a box (np.array,
+        np.asarray, np.r_, np.int64(box), a list of boxes given to np.mean), calls it
+        does not dispatch to boxes, and an array is what it must get back."""
+        raise TypeError(
+            f"{describe(self)}: its array is known only when the graph runs (a box is a "
+            "node of the graph, not an array), and numpy makes arrays of boxes itself "
+            "(np.array, np.asarray, np.r_, np.c_, np.int64(box), a list of boxes given to "
+            "a numpy function) without asking autograd_flow; build the array with "
+            "af.array([...]), af.stack or af.concatenate, convert with box.astype, or read "
+            "box.value after fprop.")
 
     # ``box += 1`` makes a new box and rebinds the name, as for any immutable value
     __iadd__ = NDArrayOperatorsMixin.__add__
@@ -188,15 +197,15 @@ class Box(NDArrayOperatorsMixin):
         raise _unknown_until_run(self, "its number")
 
     def __len__(self) -> int:
-        shape = example(self, "its length")[0].shape
-        if not shape:
-            raise TypeError(f"{describe(self)} is 0-d: it has no len(), as a 0-d array has none.")
-        return int(shape[0])
+        return _length(self, "its length", "it has no len(), as a 0-d array has none")
 
     def __iter__(self) -> Iterator[Box]:
-        raise TypeError(
-            f"{type(self).__name__} '{self.name}' is not iterable: its length is known only "
-            "when the graph runs; index it (box[0], box[1]) or use af.split.")
+        """``box[0], box[1], ...``, as iterating an array gives its rows (``for row in
+        box``, ``a, b = box``, ``np.vstack(box)``): the length must be known before the
+        graph runs (see :func:`example`)."""
+        count = _length(self, "its length (to iterate it)",
+                        "it is not iterable, as a 0-d array is not")
+        return (self[i] for i in range(count))
 
     def __setitem__(self, index: Any, value: Any) -> None:
         raise TypeError(
@@ -263,6 +272,14 @@ def example(box: Box, what: str) -> tuple[np.ndarray, bool]:
         values[id(top)] = _example_of(top, [values[id(i)] for i in top.inputs], box, what)
     value, _, typed = values[id(box)]
     return np.asarray(value), typed
+
+
+def _length(box: Box, what: str, zero_d: str) -> int:
+    """The length of ``box`` (its first side) before its graph runs."""
+    shape = example(box, what)[0].shape
+    if not shape:
+        raise TypeError(f"{describe(box)} is 0-d: {zero_d}.")
+    return int(shape[0])
 
 
 def _example_of(box: Box, inputs: list[tuple[Any, bool, bool]], asked: Box,

@@ -23,11 +23,23 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {}
 _ATTRIBUTES: dict[Callable[..., Any], str] = {np.shape: "shape", np.ndim: "ndim", np.size: "size"}
 
 
+#: numpy functions left out because their results are complex in general, with what
+#: serves for the real case
+_COMPLEX_VALUED: dict[Callable[..., Any], str] = {np.linalg.eig: "np.linalg.eigh",
+                                                  np.linalg.eigvals: "np.linalg.eigvalsh"}
+
+
 def _no_box_form(what: str) -> TypeError:
     return TypeError(
         f"{what} has no box form in autograd_flow: a box is a node of a flow graph, "
         "computed only when the graph runs. Use the af function of the same name where "
         "there is one, or compute it inside the fprop of a Box of your own.")
+
+
+def _numpy_name(function: Callable[..., Any]) -> str:
+    """``np.linalg.eig`` for numpy.linalg's eig (the name a user wrote)."""
+    module = getattr(function, "__module__", None) or "numpy"
+    return module.replace("numpy", "np", 1) + f".{getattr(function, '__name__', function)}"
 
 
 #: a ufunc's keyword arguments at numpy's defaults, which change nothing on boxes
@@ -64,6 +76,12 @@ def call_function(function: Callable[..., Any], args: tuple[Any, ...],
     if attribute is not None and len(args) == 1 and not kwargs:
         return getattr(args[0], attribute)  # np.shape(box): box.shape, known or explained
     build = FUNCTIONS.get(function)
+    if function in _COMPLEX_VALUED:
+        raise TypeError(
+            f"{_numpy_name(function)} has no box form in autograd_flow: its results are "
+            "complex-valued for a real matrix in general (a non-symmetric one), and "
+            "autograd_flow computes with real arrays only. For a symmetric matrix use "
+            f"{_COMPLEX_VALUED[function]}.")
     if build is None:
-        raise _no_box_form(f"np.{getattr(function, '__name__', function)}")
+        raise _no_box_form(_numpy_name(function))
     return build(*args, **kwargs)

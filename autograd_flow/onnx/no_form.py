@@ -47,11 +47,13 @@ NO_FORM: dict[type, str] = {
                       "its own; no ONNX op reproduces it (TopK sorts)",
     ops.Signbit: "ONNX's comparisons cannot read the sign bit of a NaN (inf - inf makes one "
                  "with it set); only BitCast, from opset 26, could",
-    # frexp and airy (issue 20, torch's reference samples)
+    # frexp, airy and spherical_bessel_j0 (issue 20, the reference samples)
     **{cls: "np.frexp reads the exponent from the float's bits; ONNX's Log and Floor round "
             "near powers of two and lose subnormals, and only BitCast, from opset 26, "
-            "could read the bits" for cls in (ops.FrexpMantissa, ops.FrexpExponent)},
+            "could read the bits" for cls in (ops.Mantissa, ops.Exponent)},
     **{cls: _SPECIAL.format("Airy") for cls in (
         ops.AiryAi, ops.AiryAip, ops.AiryBi, ops.AiryBip)},
+    ops.SphericalBesselJ0: _SPECIAL.format("spherical Bessel") + " (the export writes no "
+                                                                 "Sin(a) / a formula for it)",
 }
 

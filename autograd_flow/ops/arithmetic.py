@@ -153,6 +153,29 @@ class Where(Box):
     linear_in = (1, 2)
 
 
+@builds(np.select)
+def _select(condlist: Any, choicelist: Any, default: Any = 0) -> Box:
+    """``np.select(condlist, choicelist, default)`` where a choice, condition or the
+    default is a box: each entry from the first choice whose condition holds, else from
+    default (Where boxes, the last pair innermost), so each choice's gradient is d y
+    where it was picked. Only numpy's dispatch reaches it: ``af.select`` is the
+    hyper-parameter search."""
+    condlist, choicelist = list(condlist), list(choicelist)
+    if len(condlist) != len(choicelist):
+        raise ValueError("np.select: list of cases must be same length as list of "
+                         f"conditions (got {len(choicelist)} cases, {len(condlist)} conditions)")
+    if not condlist:
+        raise ValueError("np.select: select with an empty condition list is not possible")
+    for position, cond in enumerate(condlist):
+        if not isinstance(cond, Box) and np.asarray(cond).dtype != bool:
+            raise TypeError(f"np.select: invalid entry {position} in condlist: should be "
+                            "boolean ndarray")
+    result = default
+    for cond, choice in reversed(list(zip(condlist, choicelist))):
+        result = Where(cond, choice, result, name="select")
+    return result
+
+
 @primitive("arctan2", numpy=np.arctan2)
 class Arctan2(Box):
     """y = arctan2(a, b), the angle of the point (b, a) in (-pi, pi];

@@ -6,9 +6,11 @@ af.grad differentiates them again: i0' = i1, i1' = i0 - i1 / x, k0' = -k1,
 k1' = -k0 - k1 / x, j0' = -j1, j1' = j0 - j1 / x, y0' = -y1, y1' = y0 - y1 / x (and
 1/2 for i1' and j1' at x = 0, their limit). ``airy`` gives the Airy functions Ai, Ai',
 Bi, Bi' (scipy.special.airy), whose derivatives follow from Airy's equation y'' = x y:
-Ai'' = x Ai, Bi'' = x Bi."""
+Ai'' = x Ai, Bi'' = x Bi; ``airy_ai`` is Ai alone (torch's name). Also the spherical
+Bessel function ``spherical_bessel_j0`` (sin x / x)."""
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
@@ -231,3 +233,46 @@ def airy(z: Any, name: str | None = None) -> tuple[Box, Box, Box, Box]:
         return cls(z, name=None if name is None else f"{name}.{cls.__name__}")
 
     return part(AiryAi), part(AiryAip), part(AiryBi), part(AiryBip)
+
+
+@function("airy_ai", graphs=False)
+def airy_ai(x: Any, name: str | None = None) -> Box:
+    """Ai(x), the Airy function that decays for x > 0 (torch's ``special.airy_ai``;
+    ``airy(x)[0]``), differentiated with Airy's equation to any order."""
+    return AiryAi(x, name=name)
+
+
+#: j0's derivative (cos x - j0(x)) / x as its Taylor series x (c_1 + c_2 x^2 + ...),
+#: c_k = (-1)^k 2k / (2k + 1)!, used for |x| < _J0_SERIES_BELOW, where the closed form
+#: cancels; seven terms are exact to 1e-19 relative there.
+_J0_SERIES = tuple((-1) ** k * 2 * k / math.factorial(2 * k + 1) for k in range(1, 8))
+_J0_SERIES_BELOW = 0.3
+
+
+def _j0_slope_series(x: Any) -> Any:
+    """x * (c_1 + c_2 x^2 + ... + c_7 x^12) by Horner's rule, on arrays or boxes alike."""
+    u = x * x
+    total = _J0_SERIES[-1] * u
+    for c in reversed(_J0_SERIES[1:-1]):
+        total = (total + c) * u
+    return x * (total + _J0_SERIES[0])
+
+
+@primitive("spherical_bessel_j0")
+class SphericalBesselJ0(Box):
+    """y = sin(a) / a, the spherical Bessel function of the first kind of order 0 (1 at
+    a = 0, 0 at +-inf);   d a = d y * (cos(a) - y) / a = -d y j1(a), its Taylor series
+    near 0 (0 at a = 0, and -1/3 the second derivative there), 0 at +-inf (the limit)"""
+
+    def fprop(self, a):
+        zero = np.equal(a, 0)
+        with np.errstate(invalid="ignore"):  # sin(inf) is NaN, and j0(inf) 0
+            ratio = np.sin(a) / np.where(zero, 1, a)
+        return np.where(zero, 1, np.where(np.isinf(a), 0, ratio))
+
+    def bprop(self, grad, a):
+        near, far = np.abs(a) < _J0_SERIES_BELOW, np.isinf(a)
+        series = _j0_slope_series(np.where(near, a, 0.0))  # no overflow far from 0
+        away = np.where(np.logical_or(near, far), 1.0, a)  # no 0 / 0 at 0, no cos(inf)
+        closed = (np.cos(away) - self.value) / away
+        return grad * np.where(near, series, np.where(far, 0.0, closed))

@@ -1,7 +1,6 @@
 """Elementwise functions of numpy's floating-point toolbox: ``trunc`` (and ``fix``),
 ``copysign``, ``logaddexp2``, ``heaviside``, ``float_power`` and ``frexp``, with
-broadcasting. (The special
-functions of SciPy are in :mod:`.special`.)"""
+broadcasting. (The special functions of SciPy are in :mod:`.special`.)"""
 from __future__ import annotations
 
 import math
@@ -12,7 +11,7 @@ import numpy as np
 from ..core.box import Box
 from .arithmetic import power_of
 from .elementwise import sigmoid
-from .plumbing import astype_like
+from .plumbing import astype_like, on_boxes
 from .registry import function, primitive
 from .shape import Astype
 
@@ -78,10 +77,24 @@ def float_power(a: Any, b: Any, name: str | None = None) -> Box:
     return power_of(_float64(a), _float64(b)).named(name or "float_power")
 
 
-@primitive()
-class FrexpExponent(Box):
-    """y = the integer e of a = m 2**e with 0.5 <= |m| < 1 (np.frexp's second output,
-    int32; 0 for 0, inf and NaN);   no gradient (piecewise constant)"""
+@primitive(op="frexp_mantissa")
+class Mantissa(Box):
+    """m = frexp(a)[0], the mantissa: a = m 2**e, 0.5 <= |m| < 1 (m = a at 0, inf and
+    NaN, with e = 0);   d a = d m 2**-e (e is piecewise constant)"""
+
+    def fprop(self, a):
+        return np.frexp(a)[0]
+
+    def bprop(self, grad, a):
+        exponent = Exponent(a) if on_boxes(a) else np.frexp(a)[1]
+        with np.errstate(over="ignore"):  # a subnormal's slope, 2**1073, is inf
+            return grad * astype_like(np.exp2(-exponent), self.value)
+
+
+@primitive(op="frexp_exponent")
+class Exponent(Box):
+    """e = frexp(a)[1], the exponent (int32, as numpy's): a = m 2**e;   no gradient
+    (piecewise constant)"""
 
     def fprop(self, a):
         return np.frexp(a)[1]
@@ -90,22 +103,10 @@ class FrexpExponent(Box):
         return None
 
 
-@primitive()
-class FrexpMantissa(Box):
-    """y = m of a = m 2**e with 0.5 <= |m| < 1 (np.frexp's first output; a itself for 0,
-    inf and NaN);   d a = d y 2**-e (y / a where a is a nonzero number)"""
-
-    def fprop(self, a):
-        return np.frexp(a)[0]
-
-    def bprop(self, grad, a):
-        with np.errstate(over="ignore"):  # 2**1073 for a subnormal a: inf, as its slope
-            return grad * astype_like(np.exp2(-np.frexp(a)[1]), grad)
-
-
-@function("frexp", numpy=np.frexp, graphs=False)
+@function("frexp", box=Mantissa, numpy=np.frexp, graphs=False)
 def frexp(x: Any, name: str | None = None) -> tuple[Box, Box]:
-    """The mantissa m and the exponent e of x = m 2**e, 0.5 <= |m| < 1, as ``np.frexp``
-    (a pair of boxes; e is int32 and has no gradient; d x = d m 2**-e)."""
-    return (FrexpMantissa(x, name=None if name is None else f"{name}.mantissa"),
-            FrexpExponent(x, name=None if name is None else f"{name}.exponent"))
+    """The mantissa and the exponent of x, as ``np.frexp``: x = m 2**e with
+    0.5 <= |m| < 1 (m = x and e = 0 at 0, inf and NaN); the mantissa's gradient is
+    2**-e, the exponent (int32) has none."""
+    name = name or "frexp"
+    return Mantissa(x, name=f"{name}.mantissa"), Exponent(x, name=f"{name}.exponent")

@@ -102,3 +102,31 @@ def test_a_box_of_ones_own_is_not_run_outside_a_graph_run() -> None:
 def test_len_of_a_0d_box_is_numpys_error() -> None:
     with pytest.raises(TypeError, match=r"0-d: it has no len\(\)"):
         len(af.sum(af.Parameter(np.ones(3), name="p")))
+
+
+def test_a_box_of_known_length_iterates_as_an_array_does() -> None:
+    """``for row in box``, ``a, b = box`` and numpy functions that read a box as a
+    sequence (np.vstack(box)) give its rows, box[0], box[1], ..., with their gradients."""
+    x = af.Input("x", shape=(3, 2))
+    W = af.Parameter(np.arange(6.0).reshape(3, 2), name="W")
+    first, second, third = W
+    rows = [row * 2 for row in x]
+    stacked = np.vstack(W)
+    feed = {x: np.ones((3, 2))}
+    values = af.FlowGraph([first, third, *rows, stacked]).fprop(feed)
+    np.testing.assert_array_equal(values[0], [0.0, 1.0])
+    np.testing.assert_array_equal(values[1], [4.0, 5.0])
+    assert len(rows) == 3 and all(np.array_equal(v, [2.0, 2.0]) for v in values[2:5])
+    np.testing.assert_array_equal(values[5], W.value)
+    graph = af.FlowGraph(af.sum(second * np.array([3.0, 4.0])))
+    graph.fprop()
+    gradient = graph.bprop()[W]
+    np.testing.assert_array_equal(gradient, [[0.0, 0.0], [3.0, 4.0], [0.0, 0.0]])
+
+
+def test_iterating_a_box_of_unknown_or_no_length_says_why() -> None:
+    with pytest.raises(ShapeUnknownError, match=r"Mul 'mul' .*: its length \(to iterate it\) "
+                       r"is known only when the graph runs \(Input 'z' .* declares no shape"):
+        a, b = af.Input("z") * 2
+    with pytest.raises(TypeError, match=r"0-d: it is not iterable, as a 0-d array is not"):
+        list(af.sum(af.Parameter(np.ones(3), name="p")))

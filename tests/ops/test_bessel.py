@@ -1,5 +1,6 @@
-"""Bessel functions of order 0 and 1 and the Airy functions (SciPy) through the one table
-checker, and their derivatives at 0 (the limit of y / a)."""
+"""Bessel functions of order 0 and 1, the Airy functions (SciPy) and the spherical j0
+through the one table checker, and their derivatives at 0 (the limit of y / a) and at
+infinity."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 from scipy import special as sp
 
 import autograd_flow as af
+from autograd_flow import ops
 
 from .table import Case, parametrize
 
@@ -31,6 +33,10 @@ TABLE: list[Case] = [
       for name, domain in DOMAINS.items() for s in SHAPES],
     *[Case(_airy(part), (s,), lambda a, part=part: sp.airy(a)[part], "real")
       for part in range(4) for s in SHAPES],
+    *[Case(af.airy_ai, (s,), lambda a: sp.airy(a)[0], d) for s in SHAPES
+      for d in ("real", "wide")],
+    *[Case(af.spherical_bessel_j0, (s,), lambda a: sp.spherical_jn(0, a), d) for s in SHAPES
+      for d in ("real", "wide", "small")],
 ]
 
 
@@ -63,3 +69,38 @@ def test_airy_functions_solve_airys_equation_at_second_order() -> None:
         graph.fprop()
         (second,) = af.hvp(graph, [np.ones(3)])
         np.testing.assert_allclose(second, x.value * sp.airy(x.value)[part], rtol=1e-13)
+
+
+def _derivatives(build, values: np.ndarray, order: int) -> list[np.ndarray]:
+    """The function's value and its derivatives up to ``order``, entry by entry."""
+    x = af.Parameter(values, name="x")
+    boxes = [build(x)]
+    for _ in range(order):
+        boxes.append(af.grad(af.sum(boxes[-1]), x))
+    return list(af.FlowGraph(boxes).fprop())
+
+
+def test_spherical_j0_is_sin_x_over_x_with_its_limits_at_zero_and_infinity() -> None:
+    """j0 = sin x / x: 1 at 0 and 0 at +-inf (SciPy's values), j0' = -j1 (SciPy's),
+    -x / 3 near 0 where the closed form (cos x - j0) / x would cancel, and j0'' = -1/3
+    at 0; the derivatives' limit 0 at +-inf."""
+    a = np.array([0.0, 1e-300, 1e-8, 0.29, 0.31, -2.0, 3 * np.pi, 30.0, -np.inf, np.inf])
+    value, slope, curvature = _derivatives(af.spherical_bessel_j0, a, 2)
+    np.testing.assert_array_equal(value, sp.spherical_jn(0, a))
+    np.testing.assert_allclose(slope, sp.spherical_jn(0, a, derivative=True), rtol=1e-14,
+                               atol=1e-299)  # SciPy's slope at 1e-300 underflows to 0
+    assert slope[1] == -1e-300 / 3 and slope[-1] == slope[-2] == 0
+    np.testing.assert_allclose(curvature[:3], -1 / 3, rtol=1e-15)
+    second = 2 * sp.spherical_jn(1, a[3:8]) / a[3:8] - sp.spherical_jn(0, a[3:8])  # j0''
+    np.testing.assert_allclose(curvature[3:8], second, rtol=1e-12)
+    assert curvature[-1] == curvature[-2] == 0
+
+
+def test_airy_ai_derivatives_are_scipys_ai_prime_and_x_ai() -> None:
+    a = np.array([-20.0, -5.0, -1.0, 0.0, 0.5, 3.0, 20.0])
+    value, slope, curvature, third = _derivatives(af.airy_ai, a, 3)
+    ai, ai_prime, _, _ = sp.airy(a)
+    np.testing.assert_array_equal(value, ai)
+    np.testing.assert_array_equal(slope, ai_prime)
+    np.testing.assert_allclose(curvature, a * ai, rtol=1e-15)
+    np.testing.assert_allclose(third, ai + a * ai_prime, rtol=1e-13)  # (x Ai)'

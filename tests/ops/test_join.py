@@ -130,8 +130,9 @@ def test_stacking_mismatched_shapes_names_them() -> None:
         af.stack([a, a.T]))
     assert "axis 3 is out of range for stacking arrays of shape (2, 3)" in _fprop_error(
         af.stack([a, a], axis=3))
-    with pytest.raises(TypeError, match="not iterable"):
-        af.stack(a)
+    with pytest.raises(TypeError, match=r"its length \(to iterate it\) is known only"):
+        af.stack(af.Input("z"))  # a box as the sequence: its rows, if it has a known length
+    np.testing.assert_array_equal(af.FlowGraph(af.stack(a)).fprop(), np.stack(a.value))
 
 
 def test_split_gives_a_list_of_boxes_as_numpy_does() -> None:

@@ -1,5 +1,5 @@
-"""numpy's floating-point toolbox (trunc, copysign, logaddexp2, frexp) through the one table
-checker, with broadcasting, signed zeros and large arguments."""
+"""numpy's floating-point toolbox (trunc, copysign, logaddexp2, frexp) through the one
+table checker, with broadcasting, signed zeros and large arguments."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,6 +12,8 @@ from .table import Case, parametrize
 SHAPES = [(), (3,), (2, 3), (2, 3, 4), (0,), (2, 0)]
 PAIRS = [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 4)), ((), (2, 3)),
          ((0, 3), (3,))]
+
+
 
 def _mantissa(a: af.Box) -> af.Box:
     return af.frexp(a)[0]
@@ -35,9 +37,10 @@ TABLE: list[Case] = [
     *[Case(af.float_power, ((2, 3),), lambda a, b: np.float_power(a, b), "positive", {"b": b},
            float32=False)
       for b in (2, 0.5, -1.5)],
-    *[Case(_mantissa, (s,), lambda a: np.frexp(a)[0], "wide") for s in SHAPES],
+    *[Case(_mantissa, (s,), lambda a: np.frexp(a)[0], d) for s in SHAPES
+      for d in ("real", "wide")],
     *[Case(_exponent, (s,), lambda a: np.frexp(a)[1], "wide", differentiable=False)
-      for s in SHAPES[:3]],
+      for s in SHAPES[:4]],
 ]
 
 
@@ -95,14 +98,18 @@ def test_float_power_computes_in_float64_and_gives_float32_gradients() -> None:
     np.testing.assert_allclose(gradients[x], 1.25 * a.astype(np.float64) ** 0.25, rtol=1e-6)
 
 
-def test_frexp_splits_zero_infinity_nan_and_subnormals_as_numpy() -> None:
-    """d x = d m 2**-e: 2**1073 (inf) for the smallest subnormal, 1 where x is 0."""
-    a = np.array([3.0, -0.1, 0.0, 5e-324, np.inf, np.nan])
-    x = af.Parameter(a)
-    mantissa, exponent = np.frexp(x)  # numpy's own call builds af.frexp's boxes
+def test_frexp_splits_as_numpy_with_the_mantissas_gradient_two_to_the_minus_e() -> None:
+    """np.frexp(box) gives numpy's mantissa and int32 exponent (0, -0.0, inf, NaN and a
+    subnormal kept), d m / d a = 2**-e exactly, and the exponent no gradient."""
+    a = np.array([0.0, -0.0, 5e-324, 1.0, -3.0, 7.5, 1e300, np.inf, -np.inf, np.nan])
+    x = af.Parameter(a, name="x")
+    mantissa, exponent = np.frexp(x)
     values = af.FlowGraph([mantissa, exponent]).fprop()
-    for ours, theirs in zip(values, np.frexp(a)):
-        np.testing.assert_array_equal(ours, theirs)
-        assert ours.dtype == theirs.dtype
-    (gradient,) = _gradients(mantissa, x)
-    np.testing.assert_array_equal(gradient, [0.25, 8.0, 1.0, np.inf, 1.0, 1.0])
+    np.testing.assert_array_equal(values[0], np.frexp(a)[0])
+    np.testing.assert_array_equal(values[1], np.frexp(a)[1])
+    assert values[1].dtype == np.int32 and np.signbit(values[0][1])
+    with np.errstate(over="ignore", invalid="ignore"):  # 2**1073 is inf; the sum is NaN
+        slope = np.exp2(-np.frexp(a)[1].astype(float))
+        np.testing.assert_array_equal(_gradients(mantissa, x)[0], slope)
+        np.testing.assert_array_equal(_gradients(mantissa + exponent, x)[0], slope)
+    assert mantissa.name == "frexp.mantissa" and af.frexp(x, name="f")[1].name == "f.exponent"

@@ -199,13 +199,34 @@ def _complex(value: Any) -> bool:
     return isinstance(value, (complex, np.ndarray, np.generic)) and np.iscomplexobj(value)
 
 
+#: why an array made of boxes by numpy itself cannot be a box (af's __array__ says so)
+ARRAY_OF_BOXES = (
+    "numpy makes an array of boxes itself here (np.array, np.r_, np.c_, np.int64(box), a "
+    "list of boxes given to np.mean): it does not dispatch that (no __array_function__ "
+    "hook; __array__ must return an ndarray), so no box can come out")
+
+
 def _first_clause(error: BaseException) -> str:
     """af's message without where the box was made, up to its advice."""
-    return re.sub(r" \(created at [^)]*\)", "", str(error)).split(";")[0].split(": a box")[0]
+    text = str(error)
+    if "numpy makes arrays of boxes itself" in text:
+        return ARRAY_OF_BOXES
+    return re.sub(r" \(created at [^)]*\)", "", text).split(";")[0].split(": a box")[0]
 
 
 def _not_a_box(error: BaseException) -> bool:
     return isinstance(error, TypeError) and any(text in str(error) for text in NOT_A_BOX)
+
+
+def _autograds_own(error: BaseException) -> str:
+    """Why, when a name HIPS calls is autograd's own addition to numpy's namespace
+    (np.make_diagonal, np.linalg._dot): numpy has no such function; else empty."""
+    found = re.fullmatch(r"module '(numpy[\w.]*)' has no attribute '(\w+)'", str(error))
+    if not isinstance(error, AttributeError) or found is None:
+        return ""
+    name = found[1].replace("numpy", "np", 1) + "." + found[2]
+    return (f"{name} is HIPS autograd's own function (autograd.numpy adds it); numpy has "
+            "no such function, so there is nothing of numpy's to compare")
 
 
 def _gradcheck(target: Any, wrt: list[Any]) -> str:
@@ -217,8 +238,9 @@ def _gradcheck(target: Any, wrt: list[Any]) -> str:
 def _body(check: Check) -> Outcome:
     error = check.error
     text = f"{type(error).__name__}: {error}"
-    if _not_a_box(error) or isinstance(error, AttributeError):
-        return Outcome(NOT_EXPRESSIBLE, f"the test body: {text}"[:300])
+    if _not_a_box(error) or _autograds_own(error):
+        why = _autograds_own(error) or _first_clause(error)
+        return Outcome(NOT_EXPRESSIBLE, f"the test body: {why}"[:300])
     if isinstance(error, AssertionError):
         return Outcome(WRONG_GRADIENT, f"the test body's assertion failed {text}"[:300])
     return Outcome(CRASH, f"the test body: {text}"[:300])
@@ -244,8 +266,8 @@ def run(check: Check) -> Outcome:
     except Exception as error:  # noqa: BLE001 (any exception is the finding)
         if _not_a_box(error):
             return Outcome(NOT_EXPRESSIBLE, _first_clause(error))
-        if isinstance(error, AttributeError):  # autograd's own helpers (np.linalg._dot)
-            return Outcome(NOT_EXPRESSIBLE, f"{type(error).__name__}: {error}")
+        if _autograds_own(error):
+            return Outcome(NOT_EXPRESSIBLE, _autograds_own(error))
         return Outcome(CRASH, f"{type(error).__name__}: {error}"[:300])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)

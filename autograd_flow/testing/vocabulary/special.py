@@ -1,7 +1,8 @@
 """SciPy's special functions for random graphs, drawn only where SciPy is installed
 (without it a random graph leaves them out, as building one would raise): polygamma
 with its order n drawn from 0 to 3; the others on their own, in the domains their
-declarations state (positive for gammaln and digamma, probability for logit).
+declarations state (positive for gammaln and digamma, probability for logit; Ai' only
+here, as only Ai's gradient builds it).
 """
 from __future__ import annotations
 
