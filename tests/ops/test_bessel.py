@@ -8,7 +8,6 @@ import pytest
 from scipy import special as sp
 
 import autograd_flow as af
-from autograd_flow import ops
 
 from .table import Case, parametrize
 
