@@ -71,7 +71,7 @@ class Adam(Optimizer):
         t = self.t + 1
         return Update("adam", self.params, [self.state["exp_avg"], self.state["exp_avg_sq"]],
                       (alpha / (1 - beta1 ** t), beta1, 1 - beta1, beta2, 1 - beta2,
-                       math.sqrt(1 - beta2 ** t), self.eps))
+                       math.sqrt(1 - beta2 ** t), self.eps), self.key)
 
     def __repr__(self) -> str:
         return (f"Adam(lr={self.lr}, betas={self.betas}, eps={self.eps}"

@@ -149,6 +149,7 @@ class Optimizer:
         self.warmup = int(warmup)
         self.decay_steps = int(decay_steps)
         self.t = 0  # updates made so far
+        self.key = tuple(map(id, self.params))  # (a jit graph's compiled update is kept by it)
         self.state: dict[str, list[np.ndarray]] = {
             name: [np.zeros_like(p.value) for p in self.params] for name in self.buffers}
 
@@ -176,7 +177,7 @@ class Optimizer:
                 value = graph.train_step(feed, update)
                 if value is not NOT_RUN:
                     self.t += 1
-                    return float(np.sum(value))
+                    return float(value if np.ndim(value) == 0 else np.sum(value))
             values = graph.fprop(feed)
             loss = float(np.sum(values[0] if len(graph.outputs) > 1 else values))
             grads = graph.bprop()

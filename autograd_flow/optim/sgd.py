@@ -58,8 +58,8 @@ class SGD(Optimizer):
         """The same update, run inside a ``jit=True`` graph's compiled step."""
         if self.momentum:
             return Update("momentum", self.params, [self.state["velocity"]],
-                          (alpha, self.momentum))
-        return Update("sgd", self.params, [], (alpha,))
+                          (alpha, self.momentum), self.key)
+        return Update("sgd", self.params, [], (alpha,), self.key)
 
     def __repr__(self) -> str:
         return (f"SGD(lr={self.lr}, momentum={self.momentum}{self._schedule_repr()}, "

@@ -135,7 +135,7 @@ class PlanCache:
             return NOT_RUN
         from .fused_run import WholeStep  # numba is imported only when jit is asked for
 
-        which = (key, update.kind, tuple(map(id, update.params)), len(update.buffers))
+        which = (key, update.kind, update.key)
         whole = self.whole.get(which, NOT_RUN)
         if whole is NOT_RUN:
             try:

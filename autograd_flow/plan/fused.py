@@ -26,47 +26,13 @@ state the tolerance).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 
-from .fused_emit import HELPERS, Emitter, ident
-from .fused_layout import Layout, Unsupported
+from .fused_emit import HELPERS, UPDATES, Emitter, ident
+from .fused_layout import Layout, Unsupported, Update
 from .step import Step
 
 __all__ = ["Layout", "Unsupported", "Update", "UPDATES", "write"]
-
-
-@dataclass
-class Update:
-    """An optimizer's update, as the whole step runs it after bprop: ``kind`` ("sgd",
-    "momentum", "adam"), its Parameters, its state buffers (a list of arrays per
-    buffer, one per Parameter) and this step's numbers (``scalars``, see
-    :data:`UPDATES`)."""
-
-    kind: str
-    params: list[Any]
-    buffers: list[list[np.ndarray]]
-    scalars: tuple[float, ...]
-
-
-#: each update's code for one entry, from the gradient ``g``, the Parameter ``p[...]``,
-#: buffers ``b0[...]``, ``b1[...]`` and the step's numbers ``h0, h1, ...`` cast to the
-#: Parameter's dtype as numpy casts Python numbers (the optimizers' own formulas, in
-#: their order of operations: see autograd_flow/optim)
-UPDATES = {
-    # theta <- theta - alpha g                                   (h0 = alpha)
-    "sgd": ["p[{i}] = D(p[{i}] - D(g * h0))"],
-    # v <- beta v + g; theta <- theta - alpha v                  (h0 = alpha, h1 = beta)
-    "momentum": ["v = D(D(b0[{i}] * h1) + g)", "b0[{i}] = v", "p[{i}] = D(p[{i}] - D(v * h0))"],
-    # Adam (h0 = alpha / (1 - beta1**t), h1 = beta1, h2 = 1 - beta1, h3 = beta2,
-    # h4 = 1 - beta2, h5 = sqrt(1 - beta2**t), h6 = eps)
-    "adam": ["m = D(D(b0[{i}] * h1) + D(h2 * g))", "b0[{i}] = m",
-             "v = D(D(b1[{i}] * h3) + D(D(h4 * g) * g))", "b1[{i}] = v",
-             # numpy divides by np.sqrt(1 - beta2**t), a float64: the quotient is float64
-             "p[{i}] = D(p[{i}] - D(D(h0 * m) / (np.sqrt(v) / H5 + H6)))"],
-}
 
 
 def write(step: Step, update: Update | None) -> tuple[str, Layout]:
@@ -75,7 +41,7 @@ def write(step: Step, update: Update | None) -> tuple[str, Layout]:
     keeps each value. Unsupported when the step has a call it does not write."""
     if not step.with_bprop:
         raise Unsupported("a bprop the plan leaves to the interpreter")
-    w = Emitter(step, update.kind if update else "")
+    w = Emitter(step, update)
     w.plan()
     layout = w.layout
     for at, (kind, offset, shape) in layout.slots.items():
@@ -85,6 +51,15 @@ def write(step: Step, update: Update | None) -> tuple[str, Layout]:
             w.names[at] = f"t{at}"
     prologue = [f"    t{i} = A_{ident(k)}[{o}:{o + int(np.prod(s))}].reshape({s!r})"
                 for i, (k, o, s) in layout.slots.items() if k != "G" and s]
+    if update is not None:
+        leaf = {id(b): k for k, b in enumerate(layout.leaves)}
+        w.params = [f"L{leaf[id(p)]}" if id(p) in leaf else f"P{n}"
+                    for n, p in enumerate(update.params)]
+        layout.passed = [n for n, p in enumerate(update.params) if id(p) not in leaf]
+    w.updated_in = w.updates_in_loops()
+    if w.updated_in:  # the step's numbers in the Parameters' dtype, for those updates
+        dtype = update.params[0].value.dtype.name  # type: ignore[union-attr]
+        prologue += [f"    h{h} = np.{dtype}(H{h})" for h in range(len(update.scalars))]  # type: ignore[union-attr]
     w.emit()
     for box in step.schedule.wrt:  # a gradient that is a view or shared: copied out
         traced = step.grads.get(id(box))
@@ -99,30 +74,28 @@ def write(step: Step, update: Update | None) -> tuple[str, Layout]:
         layout.grads.append(box)
     body = w.lines
     update_lines: list[str] = []
-    params: list[str] = []
     if update is not None:
         position = {id(b): k for k, b in enumerate(layout.grads)}
+        done = set(w.updated_in.values())
         for n, p in enumerate(update.params):
             if id(p) not in position or p.value.dtype.kind != "f":
                 raise Unsupported(f"the update of Parameter {p.name}")
-            params.append(f"P{n}")
-            shape = p.value.shape
-            update_lines.append(f"    p = P{n}")
-            update_lines += [f"    b{b} = B{b}_{n}" for b in range(len(update.buffers))]
+            if n in done:
+                continue
             update_lines += [f"    h{h} = np.{p.value.dtype.name}(H{h})"
                              for h in range(len(update.scalars))]
             w.lines, w.group = [], set()
+            shape = p.value.shape
             indent = w.loops(shape)
             index = ", ".join(f"i{d}" for d in range(len(shape))) or "()"
-            w.line(f"g = G{position[id(p)]}[{index}]", indent)
-            for code in UPDATES[update.kind]:
-                w.line(code.format(i=index).replace("D(", f"np.{p.value.dtype.name}("), indent)
             update_lines += w.lines
+            update_lines += w.update_code(n, f"G{position[id(p)]}[{index}]", index, indent)
     arguments = [f"L{k}" for k in range(len(layout.leaves))] + \
         [f"C{k}" for k in range(len(layout.constants))] + \
         [f"A_{ident(k)}" for k in layout.sizes] + [f"G{k}" for k in range(len(layout.grads))]
     if update is not None:
-        arguments += params + [f"B{b}_{n}" for b in range(len(update.buffers))
+        arguments += [f"P{n}" for n in layout.passed]
+        arguments += [f"B{b}_{n}" for b in range(len(update.buffers))
                                for n in range(len(update.params))]
         arguments += [f"H{h}" for h in range(len(update.scalars))]
     source = "\n".join([

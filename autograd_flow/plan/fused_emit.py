@@ -20,6 +20,23 @@ from .fused_layout import (
 )
 from .trace import Node
 
+#: each update's code for one entry, from the gradient ``g``, the Parameter ``p[...]``,
+#: buffers ``b0[...]``, ``b1[...]`` and the step's numbers ``h0, h1, ...`` (cast to the
+#: Parameter's dtype as numpy casts Python numbers; ``H5``, ``H6`` as they are): the
+#: optimizers' own formulas in their order of operations (see autograd_flow/optim)
+UPDATES = {
+    # theta <- theta - alpha g                                   (h0 = alpha)
+    "sgd": ["p[{i}] = D(p[{i}] - D(g * h0))"],
+    # v <- beta v + g; theta <- theta - alpha v                  (h0 = alpha, h1 = beta)
+    "momentum": ["v = D(D(b0[{i}] * h1) + g)", "b0[{i}] = v", "p[{i}] = D(p[{i}] - D(v * h0))"],
+    # Adam (h0 = alpha / (1 - beta1**t), h1 = beta1, h2 = 1 - beta1, h3 = beta2,
+    # h4 = 1 - beta2, h5 = sqrt(1 - beta2**t), h6 = eps)
+    "adam": ["m = D(D(b0[{i}] * h1) + D(h2 * g))", "b0[{i}] = m",
+             "v = D(D(b1[{i}] * h3) + D(D(h4 * g) * g))", "b1[{i}] = v",
+             # numpy divides by np.sqrt(1 - beta2**t), a float64: the quotient is float64
+             "p[{i}] = D(p[{i}] - D(D(h0 * m) / (np.sqrt(v) / H5 + H6)))"],
+}
+
 HELPERS = '''
 @numba.njit(inline="always")
 def _tanh32(x):
@@ -124,7 +141,7 @@ class Emitter(Storage):
         return self.names[node.index]
 
     def emit(self) -> None:
-        started = {g[0]: g for g in self.groups}
+        started = {g[-1]: g for g in self.groups}  # a nest is written at its last call
         for node in self.nodes:
             if node.index not in self.live or node.kind in ("leaf", "const", "seed", "check"):
                 continue
@@ -152,6 +169,17 @@ class Emitter(Storage):
             else:
                 raise Unsupported(f"{node.kind} {getattr(node.fn, '__name__', node.fn)}")
 
+    def update_code(self, n: int, grad: str, index: str, indent: int) -> list[str]:
+        """The update of the ``n``-th Parameter of the optimizer at ``index``, from its
+        gradient ``grad`` there (:data:`UPDATES`)."""
+        assert self.update is not None
+        dtype = f"np.{self.update.params[n].value.dtype.name}"
+        lines = [f"g = {grad}"] + [
+            code.format(i=index).replace("D(", f"{dtype}(").replace("p[", f"{self.params[n]}[")
+            .replace("b0[", f"B0_{n}[").replace("b1[", f"B1_{n}[")
+            for code in UPDATES[self.update.kind]]
+        return ["    " * indent + line for line in lines]
+
     def keep_scalar(self, node: Node) -> None:
         slot = self.layout.slots.get(node.index)
         if slot is not None:
@@ -168,6 +196,8 @@ class Emitter(Storage):
             self.group.add(i)
             if i in self.layout.slots:
                 self.line(f"{self.target(node)}[{index}] = v{i}", indent)
+            if i in self.updated_in:  # the Parameter's update, as its gradient is made
+                self.lines += self.update_code(self.updated_in[i], f"v{i}", index, indent)
         self.group = set()
 
     def emit_view(self, node: Node) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .memory import Memory
+from .rewrites import _labels_fit as labels_fit
 from .step import Step
 from .trace import Node
 from .writer import Writer
@@ -53,6 +54,8 @@ class Layout:
     constants: list[Any] = field(default_factory=list)
     grads: list[Any] = field(default_factory=list)
     checks: list[tuple[Any, list[Any]]] = field(default_factory=list)
+    #: the update's Parameters passed on their own (the others are leaves of the step)
+    passed: list[int] = field(default_factory=list)
     #: a view's value for the user: node index -> (function, argument nodes, key)
     views: dict[int, Node] = field(default_factory=dict)
 
@@ -68,6 +71,24 @@ class Layout:
         offset = self.sizes.get(kind, 0)
         self.slots[node.index] = (kind, offset, value.shape)
         self.sizes[kind] = offset + max(value.size, 1)
+
+
+@dataclass
+class Update:
+    """An optimizer's update, as the whole step runs it after bprop: ``kind`` ("sgd",
+    "momentum", "adam"), its Parameters, its state buffers (a list of arrays per
+    buffer, one per Parameter) and this step's numbers (``scalars``, see
+    :data:`UPDATES`)."""
+
+    kind: str
+    params: list[Any]
+    buffers: list[list[np.ndarray]]
+    scalars: tuple[float, ...]
+    #: the Parameters' identities (what a compiled update is kept under)
+    key: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.key = self.key or tuple(map(id, self.params))
 
 
 def is_view(node: Node) -> bool:
@@ -114,7 +135,7 @@ def scalar(value: Any) -> bool:
 class Storage:
     """The storage of a traced step's values (see the module doc)."""
 
-    def __init__(self, step: Step, update: str) -> None:
+    def __init__(self, step: Step, update: Update | None) -> None:
         self.step, self.update = step, update
         self.nodes = step.tracer.nodes
         self.memory = Memory(step, Writer(), False)
@@ -123,6 +144,12 @@ class Storage:
         self.names: dict[int, str] = {}
         self.lines: list[str] = []
         self.group: set[int] = set()  # the nodes of the loop nest being written
+        #: gradient node -> the optimizer's Parameter (its number) updated in its loop nest
+        self.updated_in: dict[int, int] = {}
+        #: how the code names each Parameter of the update: its leaf's argument when the
+        #: step reads it (one array passed once: LLVM vectorises loops over arrays it
+        #: knows apart), else an argument of its own
+        self.params: list[str] = []
 
     # -- what must be kept -------------------------------------------------------------
     def plan(self) -> None:
@@ -146,7 +173,8 @@ class Storage:
             if node.index in self.live:
                 for source in node.inputs:
                     readers.setdefault(source.index, set()).add(node.index)
-        self.groups = self._groups()
+        self.readers = readers
+        self.groups = self._groups(readers)
         group_of = {i: k for k, g in enumerate(self.groups) for i in g}
         for node in self.nodes:
             if node.index not in self.live and not node.effect:
@@ -158,6 +186,8 @@ class Storage:
             elif kind in ("const", "seed"):
                 self._constant(node)
             elif kind == "check":
+                if getattr(node.fn, "func", None) is labels_fit:
+                    continue  # the step's gathers and scatters check each label's range
                 if not all(a.kind in ("leaf", "const") for a in node.inputs):
                     raise Unsupported("a check of a computed value")
                 layout.checks.append((node.fn, list(node.args)))
@@ -195,8 +225,11 @@ class Storage:
         self.layout.constants.append(np.ascontiguousarray(value))
         self.names[node.index] = f"C{len(self.layout.constants) - 1}"
 
-    def _groups(self) -> list[list[int]]:
-        """Consecutive live elementwise calls with one non-scalar result shape."""
+    def _groups(self, readers: dict[int, set[int]]) -> list[list[int]]:
+        """Loop nests: consecutive live elementwise calls of one non-scalar shape; then a
+        call whose every reader is in a later nest of its shape moves into that nest
+        (its value is computed where it is read, in a register), until none moves. A
+        nest is written where its last call is."""
         groups: list[list[int]] = []
         current: list[int] = []
         shape: Any = None
@@ -213,6 +246,68 @@ class Storage:
             shape = np.shape(node.value) if fits else None
         if current:
             groups.append(current)
+        moved = True
+        while moved:
+            moved = False
+            where = {i: k for k, g in enumerate(groups) for i in g}
+            for k, group in enumerate(groups):
+                shape = np.shape(self.nodes[group[0]].value)
+                for i in group:
+                    for source in self.nodes[i].inputs:
+                        j = source.index
+                        if where.get(j, k) != k and np.shape(source.value) == shape \
+                                and readers.get(j) and readers[j] <= set(group):
+                            groups[where[j]].remove(j)
+                            group.append(j)
+                            moved = True
+                            break
+                    if moved:
+                        break
+                if moved:
+                    groups = [sorted(g) for g in groups if g]
+                    break
         return groups
 
-    # -- reading values ----------------------------------------------------------------
+    def updates_in_loops(self) -> dict[int, int]:
+        """The Parameters whose update can be written in the loop nest that makes their
+        gradient (gradient node -> number of the Parameter in the update): every other
+        read of the Parameter comes before that nest is written, or is in the nest
+        before its gradient at the same entry (never through a view); the Parameters
+        of the first one's dtype only."""
+        if self.update is None:
+            return {}
+        nest = {i: g for g in self.groups for i in g}
+
+        def written_at(i: int) -> int:
+            return nest[i][-1] if i in nest else i
+
+        leaves = {id(n.box): n.index for n in self.nodes
+                  if n.kind == "leaf" and n.index in self.live}
+        dtype = self.update.params[0].value.dtype
+        found: dict[int, int] = {}
+        for k, p in enumerate(self.update.params):
+            traced = self.step.grads.get(id(p))
+            if traced is None or p.value.dtype != dtype or traced.node.index not in nest:
+                continue
+            grad = traced.node.index
+            slot = self.layout.slots.get(grad)
+            if slot is None or slot[0] != "G" or self.layout.grads[slot[1]] is not p:
+                continue
+            if id(p) in leaves and not self._read_before(leaves[id(p)], grad, nest,
+                                                          written_at):
+                continue
+            found[grad] = k
+        return found
+
+    def _read_before(self, leaf: int, grad: int, nest: dict[int, list[int]],
+                     written_at: Any) -> bool:
+        """Every read of ``leaf`` is written before the nest of ``grad``, or is in it
+        before ``grad`` (directly: at the same entry)."""
+        for reader in self.readers.get(leaf, ()):
+            if written_at(reader) < written_at(grad):
+                continue
+            if nest.get(reader) is nest[grad] and reader < grad \
+                    and not is_view(self.nodes[reader]):
+                continue
+            return False
+        return True

@@ -68,6 +68,14 @@ def compiled(source: str, arguments: list[Any]) -> Callable[..., int]:
     return function
 
 
+def _fixed(value: Any) -> Getter:
+    """A getter of a value that is the same array every step."""
+    def get(grads: Any) -> Any:
+        return value
+    get.fixed = True  # type: ignore[attr-defined]
+    return get
+
+
 def _owner(value: Any) -> Any:
     while isinstance(value, np.ndarray) and value.base is not None:
         value = value.base
@@ -87,14 +95,23 @@ class WholeStep:
         self.lazy = tuple(b.__dict__ for b in step.lazy)
         made = [cast(Traced, step.grads[id(b)]).node.value for b in layout.grads]
         self.grad_shapes = [(np.shape(v), np.asarray(v).dtype) for v in made]
-        self.values: list[tuple[Box, Getter]] = [
-            (box, self._getter(traced.node)) for box in schedule.computed
-            if (traced := step.values.get(id(box))) is not None]
+        values = [(box, self._getter(traced.node)) for box in schedule.computed
+                  if (traced := step.values.get(id(box))) is not None]
+        #: values that are the same array every step (views of the arena), set as a
+        #: dict entry (a box's ``value`` attribute), and those read each step
+        self.fixed = [(box.__dict__, get([]), "value") for box, get in values
+                      if getattr(get, "fixed", False)]
+        self.values = [(box, get) for box, get in values if not getattr(get, "fixed", False)]
         position = {id(b): k for k, b in enumerate(layout.grads)}
         wrt = {id(b) for b in schedule.wrt}
-        self.reset = [(box, self._grad(step, box, {})) for box in schedule.reset
-                      if id(box) not in wrt]
-        self.wrt = [(box, self._grad(step, box, position)) for box in schedule.wrt]
+        reset = [(box, self._grad(step, box)) for box in schedule.reset if id(box) not in wrt]
+        self.fixed += [(box.__dict__, None if get is None else get([]), "grad")
+                       for box, get in reset if get is None or getattr(get, "fixed", False)]
+        self.reset = [(box, get) for box, get in reset
+                      if get is not None and not getattr(get, "fixed", False)]
+        self.new = [(box, position[id(box)]) for box in schedule.wrt if id(box) in position]
+        self.wrt = [(box, self._grad(step, box)) for box in schedule.wrt
+                    if id(box) not in position]
         self.output = self._getter(step.values[id(schedule.outputs[0])].node)
         grads = [np.empty(s, d) for s, d in self.grad_shapes]
         self.function = compiled(source, self._arguments(grads, update))
@@ -110,11 +127,10 @@ class WholeStep:
             arena = self.arenas[kind]
             if not shape:
                 if isinstance(node.value, np.ndarray):
-                    view = arena[offset:offset + 1].reshape(())
-                    return lambda grads: view
+                    return _fixed(arena[offset:offset + 1].reshape(()))
                 return lambda grads: arena[offset]
             view = arena[offset:offset + int(np.prod(shape))].reshape(shape)
-            return lambda grads: view
+            return _fixed(view)
         if node.kind == "leaf":
             leaf = cast(Box, node.box)
             return lambda grads: leaf.value
@@ -130,15 +146,10 @@ class WholeStep:
             return lambda grads: fn(source(grads), *rest, **kwargs)
         raise AssertionError(f"node {node.index} ({node.kind}) is not kept")
 
-    def _grad(self, step: Step, box: Box, position: dict[int, int]) -> Getter | None:
+    def _grad(self, step: Step, box: Box) -> Getter | None:
         """How to read ``box``'s gradient after a step (None: it has none)."""
         traced = step.grads.get(id(box))
-        if traced is None:
-            return None
-        if id(box) in position:  # a new array of the step's
-            k = position[id(box)]
-            return lambda grads: grads[k]
-        return self._getter(traced.node)
+        return None if traced is None else self._getter(traced.node)
 
     def _arguments(self, grads: list[np.ndarray], update: Update | None) -> list[Any]:
         layout = self.layout
@@ -147,7 +158,7 @@ class WholeStep:
         arguments += list(self.arenas.values())
         arguments += grads
         if update is not None:
-            arguments += [p.value for p in update.params]
+            arguments += [update.params[n].value for n in layout.passed]
             arguments += [array for buffer in update.buffers for array in buffer]
             arguments += [float(h) for h in update.scalars]
         return arguments
@@ -170,17 +181,15 @@ class WholeStep:
             return None
         for attributes in self.lazy:
             attributes.pop("value", None)
+        for attributes, view, what in self.fixed:
+            attributes[what] = view
         for box, get in self.values:
             box.value = get(grads)
-        for box, maybe in self.reset:
-            box.grad = None if maybe is None else maybe(grads)
-        handed: set[int] = set()
-        for box, maybe in self.wrt:
-            grad = np.zeros_like(box.value) if maybe is None else maybe(grads)
-            if id(_owner(grad)) in self._owners or id(grad) in handed or not isinstance(
-                    grad, np.ndarray) or grad.base is not None:
-                grad = np.array(grad)
-            handed.add(id(grad))
-            box.grad = grad
+        for box, get in self.reset:
+            box.grad = get(grads)
+        for box, k in self.new:  # new arrays of this step
+            box.grad = grads[k]
+        for box, maybe in self.wrt:  # anything else: a copy
+            box.grad = np.zeros_like(box.value) if maybe is None else np.array(maybe(grads))
         return self.output(grads)
 
