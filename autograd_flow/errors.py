@@ -222,6 +222,7 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "hypothesis": ("testing", "hypothesis"),
     "onnx": ("onnx", "onnx"),
     "onnxruntime": ("onnx", "onnxruntime"),
+    "numba": ("jit", "numba"),
 }
 
 

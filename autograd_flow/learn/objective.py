@@ -41,10 +41,11 @@ class Objective:
 
 
 def objective(mlp: MLP, l1: float = 0.0, l2: float = 0.0,
-              task: str = "classification") -> Objective:
+              task: str = "classification", jit: bool = False) -> Objective:
     """Mean softmax cross-entropy (or mean squared error for ``task="regression"``) +
     l1 * sum|W| + l2 * sum W**2 over ``mlp.weights`` (lecture: regularization only on
-    weights, not on biases)."""
+    weights, not on biases). ``jit``: the graph compiles its whole training step
+    (``FlowGraph(jit=True)``, the ``jit`` extra)."""
     x, y = Input("x"), Input("y")
     output = mlp(x)
     if task == "regression":
@@ -58,7 +59,7 @@ def objective(mlp: MLP, l1: float = 0.0, l2: float = 0.0,
         loss = loss + l2 * F.l2_penalty(mlp.weights)
     if loss is not data_loss:
         loss.name = "loss"
-    return Objective(x, y, output, data_loss, loss, FlowGraph([loss, output]),
+    return Objective(x, y, output, data_loss, loss, FlowGraph([loss, output], jit=jit),
                      task)
 
 

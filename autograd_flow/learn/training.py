@@ -206,7 +206,7 @@ class TrainResult:
 
 def train(config: TrainConfig, splits: Splits, *, run_dir: str | Path | None = None,
           progress: bool = False, resume: bool = False,
-          evaluate_test: bool = True) -> TrainResult:
+          evaluate_test: bool = True, jit: bool = False) -> TrainResult:
     """Train an MLP on ``splits`` with ``config`` (deterministic given ``config.seed``).
 
     The splits hold raw features: the model standardizes them itself, so
@@ -215,7 +215,9 @@ def train(config: TrainConfig, splits: Splits, *, run_dir: str | Path | None = N
     checkpoint after every epoch, then ``model.npz``, ``metrics.json`` and
     ``history.csv``; ``resume=True`` continues from the checkpoint there. A NaN or Inf
     loss raises :class:`~autograd_flow.NonFiniteError` naming the epoch and step; the
-    last good checkpoint stays on disk.
+    last good checkpoint stays on disk. ``jit=True``: each update is one compiled call
+    (fprop, bprop and the update; the ``jit`` extra), with the same numbers to float
+    rounding.
     """
     started = time.perf_counter()
     dtype = np.dtype(config.dtype)
@@ -227,7 +229,7 @@ def train(config: TrainConfig, splits: Splits, *, run_dir: str | Path | None = N
     train_set, valid_set = data.sets["train"], data.sets["valid"]
     mlp = MLP([splits.n_features, *config.hidden, splits.n_outputs], config.activation,
               seed=config.seed, dtype=dtype)
-    obj = objective(mlp, config.l1, config.l2, task=splits.task)
+    obj = objective(mlp, config.l1, config.l2, task=splits.task, jit=jit)
     if splits.task == "regression":
         obj.target_scale = data.target_std ** 2
     optimizer = optimizer_of(config, mlp.parameters)
@@ -305,12 +307,14 @@ def _run_epoch(obj: Objective, optimizer: Optimizer, train_set: tuple[np.ndarray
     steps = math.ceil(len(X) / batch_size)
     for step, start in enumerate(range(0, len(X), batch_size), start=1):
         batch = order[start:start + batch_size]
-        loss = graph.fprop({x_box: X[batch], y_box: y[batch]})[0]
+        # fprop, bprop and the update (none from a NaN or infinite loss): one compiled call
+        # on a jit graph
+        loss = optimizer.step(graph, {x_box: X[batch], y_box: y[batch]})
+        assert loss is not None  # (step(graph, feed) returns the loss)
         if not np.isfinite(loss):
             raise _diverged(
                 f"the loss became {float(loss)} at epoch {epoch}, step {step} of {steps} "
                 f"(update {optimizer.t + 1})", epoch, optimizer, checkpoint)
-        optimizer.step(graph.bprop())
 
 
 def _evaluate_epoch(obj: Objective, optimizer: Optimizer, train_set: tuple, valid_set: tuple,

@@ -168,7 +168,8 @@ class Optimizer:
 
         Or, the way every optimizer takes it (Newton's included): ``step(graph, feed)``
         runs the graph's fprop and bprop on ``feed`` and updates from those gradients;
-        it returns the loss (the graph's first output) before the update."""
+        it returns the loss (the graph's first output) before the update. A loss that is
+        NaN or infinite makes no update: it is returned, for the caller to stop on."""
         loss = None
         if isinstance(grads, (FlowGraph, Box)):
             graph = self._graph(grads)
@@ -180,6 +181,8 @@ class Optimizer:
                     return float(value if np.ndim(value) == 0 else np.sum(value))
             values = graph.fprop(feed)
             loss = float(np.sum(values[0] if len(graph.outputs) > 1 else values))
+            if not math.isfinite(loss):
+                return loss  # no update from it (a jit graph's compiled step makes none)
             grads = graph.bprop()
         elif feed is not None:
             raise TypeError(f"{type(self).__name__}.step(graph, feed) takes a FlowGraph or a "

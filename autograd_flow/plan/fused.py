@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from .fused_emit import HELPERS, UPDATES, Emitter, ident
-from .fused_layout import Layout, Unsupported, Update
+from .fused_layout import Layout, Unsupported, Update, scalar
 from .step import Step
 
 __all__ = ["Layout", "Unsupported", "Update", "UPDATES", "write"]
@@ -56,10 +56,14 @@ def write(step: Step, update: Update | None) -> tuple[str, Layout]:
         w.params = [f"L{leaf[id(p)]}" if id(p) in leaf else f"P{n}"
                     for n, p in enumerate(update.params)]
         layout.passed = [n for n, p in enumerate(update.params) if id(p) not in leaf]
-    w.updated_in = w.updates_in_loops()
+    output = step.values[id(step.schedule.outputs[0])].node
+    if update is not None and not scalar(output.value):
+        raise Unsupported("an update from an output that is not one number")
+    w.updated_in = w.updates_in_loops() if update is not None else {}
     if w.updated_in:  # the step's numbers in the Parameters' dtype, for those updates
         dtype = update.params[0].value.dtype.name  # type: ignore[union-attr]
         prologue += [f"    h{h} = np.{dtype}(H{h})" for h in range(len(update.scalars))]  # type: ignore[union-attr]
+    w.check_finite = output.index if update is not None else -1
     w.emit()
     for box in step.schedule.wrt:  # a gradient that is a view or shared: copied out
         traced = step.grads.get(id(box))

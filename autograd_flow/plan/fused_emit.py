@@ -168,6 +168,9 @@ class Emitter(Storage):
                 self.emit_subtract_at(node)
             else:
                 raise Unsupported(f"{node.kind} {getattr(node.fn, '__name__', node.fn)}")
+            if node.index == self.check_finite:  # before any update
+                self.line(f"if not np.isfinite({self.name(node)}):")
+                self.line("return 2  # a NaN or infinite loss: no update", 2)
 
     def update_code(self, n: int, grad: str, index: str, indent: int) -> list[str]:
         """The update of the ``n``-th Parameter of the optimizer at ``index``, from its

@@ -150,6 +150,8 @@ class Storage:
         #: step reads it (one array passed once: LLVM vectorises loops over arrays it
         #: knows apart), else an argument of its own
         self.params: list[str] = []
+        #: the output whose value is checked to be finite before any update (-1: none)
+        self.check_finite = -1
 
     # -- what must be kept -------------------------------------------------------------
     def plan(self) -> None:

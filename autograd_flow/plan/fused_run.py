@@ -177,7 +177,10 @@ class WholeStep:
                           else (a.value if isinstance(a, Node) else a) for a in args]):
                 return None
         grads = [np.empty(s, d) for s, d in self.grad_shapes]
-        if self.function(*self._arguments(grads, update)):
+        status = self.function(*self._arguments(grads, update))
+        if status == 1:
+            return None
+        if status == 2:  # a NaN or infinite loss: the interpreter's step says so
             return None
         for attributes in self.lazy:
             attributes.pop("value", None)

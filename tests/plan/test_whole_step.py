@@ -7,6 +7,7 @@ by the interpreter instead."""
 from __future__ import annotations
 
 import copy
+import json
 import subprocess
 import sys
 
@@ -238,3 +239,44 @@ def test_an_optimizer_without_a_compiled_update_runs_its_own() -> None:
     for _ in range(4):
         opt.step(graph, feed)
     assert graph.ran["fprop"] == "plan"
+
+
+@pytest.mark.parametrize("jit", [True, False])
+def test_a_nan_loss_makes_no_update(jit) -> None:
+    """The step returns the loss for the caller to stop on (``train`` keeps its last good
+    checkpoint); the Parameters stay as they were, jitted or not."""
+    loss, params, feed = _mlp(np.random.default_rng(4), 3, np.float64)
+    graph, opt = af.FlowGraph(loss, jit=jit), af.optim.SGD(params, lr=0.1, momentum=0.9)
+    for _ in range(4):
+        opt.step(graph, feed)
+    before = [p.value.copy() for p in params]
+    x = next(b for b in feed if b.name == "x")
+    bad = dict(feed)
+    bad[x] = feed[x].copy()
+    bad[x][1, 2] = np.nan
+    assert np.isnan(opt.step(graph, bad))
+    assert opt.t == 4
+    for p, value in zip(params, before):
+        np.testing.assert_array_equal(p.value, value)
+    assert np.isfinite(opt.step(graph, feed))  # and training goes on from there
+
+
+@pytest.mark.slow
+def test_train_with_jit_gives_the_same_model_as_without(tmp_path) -> None:
+    """``autograd-flow train --jit``: the same errors and, to float32 rounding, the same
+    weights as the default path."""
+    runs = {}
+    for name, extra in (("plain", []), ("jit", ["--jit"])):
+        subprocess.run([sys.executable, "-m", "autograd_flow.cli", "train", "--out",
+                        str(tmp_path / name), "--epochs", "3", "--no-progress", "--no-plots",
+                        *extra], check=True, capture_output=True, text=True,
+                       env={"AUTOGRAD_FLOW_CACHE": str(tmp_path / "cache"),
+                            "PATH": "/usr/bin:/bin"})
+        runs[name] = (json.loads((tmp_path / name / "metrics.json").read_text()),
+                      np.load(tmp_path / name / "model.npz"))
+    (plain, plain_model), (jit, jit_model) = runs["plain"], runs["jit"]
+    assert plain["error"] == jit["error"]
+    weights = [key for key in plain_model.files if plain_model[key].dtype.kind == "f"]
+    assert weights
+    for key in weights:
+        np.testing.assert_allclose(jit_model[key], plain_model[key], rtol=1e-4, atol=1e-6)
