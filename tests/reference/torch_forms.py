@@ -189,6 +189,36 @@ def _transpose(a: Any, axis1: int, axis2: int) -> Any:
     return af.swapaxes(a, axis1, axis2) if _shape(a) else af.reshape(a, ())
 
 
+def _float_bits(a: Any) -> Any:
+    """The float64 bit patterns of ``a`` as uint64 (ndarray.view(np.uint64)) from
+    np.frexp: sign 2^63 + (exponent + 1022) 2^52 + (2 |mantissa| - 1) 2^52, and the sign
+    alone for a zero; exact for zeros and normal numbers (the exponent of a subnormal
+    number, an infinity or NaN has other bits: refused)."""
+    plain = np.asarray(a, dtype=np.float64)
+    if not np.all((plain == 0) | (np.isfinite(plain) & (np.abs(plain) >= np.finfo(float).tiny))):
+        raise ValueError("the bit patterns are written for zeros and normal numbers only")
+    mantissa, exponent = af.frexp(plain)
+    sign = af.astype(af.signbit(plain), np.uint64) * 2**63
+    fraction = af.astype((2.0 * af.abs(mantissa) - 1.0) * 2.0**52, np.uint64)
+    bits = sign + af.astype(exponent + 1022, np.uint64) * 2**52 + fraction
+    return af.where(plain == 0, sign, bits)
+
+
+def _hash_tensor(a: Any, axis: Any = (), keepdims: bool = False, mode: int = 0) -> Any:
+    """torch.hash_tensor (mode 0): np.bitwise_xor.reduce of the float64 bit patterns
+    over ``axis`` (``()``: every axis), written bit by bit: bit k of the result is the
+    parity of the sum of the entries' bits k."""
+    if mode != 0:
+        raise ValueError(f"only mode 0 (xor) has a reference, got {mode}")
+    bits = _float_bits(a)
+    axes = None if axis == () else axis
+    result = 0
+    for k in range(64):
+        ones = af.sum((bits // 2**k) % 2, axis=axes, keepdims=keepdims)
+        result = result + (ones % 2) * 2**k
+    return af.astype(result, np.uint64)
+
+
 #: torch operators numpy writes as an expression, or with other arguments
 TORCH_ONLY: dict[str, Callable[..., Any]] = {
     "linalg.vander": _linalg_vander,
@@ -216,6 +246,7 @@ TORCH_ONLY: dict[str, Callable[..., Any]] = {
     "special.spherical_bessel_j0": lambda a: af.sinc(a / np.pi),  # sin(x) / x
     "special.airy_ai": lambda a: af.airy(a)[0],  # scipy.special.airy's Ai
     "item": lambda a: af.reshape(a, ()),
+    "hash_tensor": _hash_tensor,
 }
 
 def _window(shape: Callable[..., Any]) -> Callable[..., Any]:
@@ -309,8 +340,6 @@ WITHOUT_FORM: dict[str, str] = {
        "irfft, irfft2, irfftn, hfft, hfft2, hfftn)"
        for name in ("fft", "fft2", "fftn", "ifft", "ifft2", "ifftn", "rfft", "rfft2",
                     "rfftn", "ihfft", "ihfft2", "ihfftn")},
-    "hash_tensor": "torch.hash_tensor xor-reduces the float64 bit patterns viewed as "
-    "uint64 (ndarray.view): af has no bit reinterpretation, and there is no gradient",
 }
 
 
