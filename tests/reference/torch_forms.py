@@ -335,7 +335,7 @@ FORMS: dict[str, Callable[..., Any]] = {**MASKED, **TORCH_ONLY, **WINDOWS}
 WITHOUT_FORM: dict[str, str] = {
     "jiterator_": "a jiterator kernel (CUDA C++ compiled at run time) that torch runs on "
     "CUDA or ROCm GPUs only: on the CPU it raises, so there is no torch value to compare",
-    **{f"fft.{name}": f"its value is complex (np.fft.{name} of a real array is a complex "
+    **{f"fft.{name}": f"its value is complex (scipy.fft.{name} of a real array is a complex "
        "array), and af's arrays are real (af.fft has the transforms with real values: "
        "irfft, irfft2, irfftn, hfft, hfft2, hfftn)"
        for name in ("fft", "fft2", "fftn", "ifft", "ifft2", "ifftn", "rfft", "rfft2",
