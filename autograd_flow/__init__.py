@@ -66,6 +66,12 @@ batched like numpy; ``np.linalg.det(box)`` builds the same box. Their gradients,
 and second, and where they do not exist: :mod:`autograd_flow.ops.inverse`,
 :mod:`autograd_flow.ops.decompositions`, :mod:`autograd_flow.ops.norms`.""")
 
+fft = _subnamespace("fft", """numpy.fft's transforms from a real array to a real array, on
+boxes: ``af.fft.irfft``, ``irfft2``, ``irfftn``, ``hfft``, ``hfft2``, ``hfftn`` with
+numpy's arguments (a real input is the spectrum x + 0i). Each is linear, so its gradient
+is its transpose (an rfft with the Hermitian weights): :mod:`autograd_flow.ops.fft`. The
+transforms with complex values are not here (af's arrays are real).""")
+
 #: the core, gradients and errors, then one function per declaration of the ops
 #: (the numpy surface) and of the lecture's composites
 __all__ = [
@@ -73,7 +79,7 @@ __all__ = [
     "FlowGraph", "unbroadcast",
     "FlowGraphError", "FeedError", "BoxError", "LabelError", "CycleError",
     "NonFiniteError", "GradientCheckError",
-    "grad", "jvp", "hvp", "hessian", "gradcheck", "GradcheckReport", "linalg",
+    "grad", "jvp", "hvp", "hessian", "gradcheck", "GradcheckReport", "linalg", "fft",
     "save", "load",
     *_NAMESPACE,
 ]

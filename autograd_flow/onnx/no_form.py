@@ -55,5 +55,9 @@ NO_FORM: dict[type, str] = {
         ops.AiryAi, ops.AiryAip, ops.AiryBi, ops.AiryBip)},
     ops.SphericalBesselJ0: _SPECIAL.format("spherical Bessel") + " (the export writes no "
                                                                  "Sin(a) / a formula for it)",
+    # af.fft's real-to-real transforms (issue 20, the reference samples)
+    ops.Irfftn: "the export writes no DFT: ONNX's DFT op exists from opset 17 (the export "
+                "writes opsets from 13) and defines the inverse of a one-sided spectrum "
+                "(irfft) only from opset 20",
 }
 

@@ -22,6 +22,7 @@ from . import (  # noqa: F401 (loading a module runs its declarations)
     decompositions,
     einsum,
     elementwise,
+    fft,
     indexing,
     inverse,
     join,

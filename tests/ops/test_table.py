@@ -18,6 +18,7 @@ from .test_correlation import TABLE as CORRELATION
 from .test_cumulative import TABLE as CUMULATIVE
 from .test_decompositions import TABLE as DECOMPOSITIONS
 from .test_elementwise import TABLE as ELEMENTWISE
+from .test_fft import TABLE as FFT
 from .test_gradient import TABLE as GRADIENT
 from .test_indexing import TABLE as INDEXING
 from .test_inverse import TABLE as INVERSE
@@ -39,7 +40,7 @@ from .test_trig import TABLE as TRIG
 TABLES = [ARITHMETIC, COMPARE, ELEMENTWISE, GRADIENT, LINALG, REDUCE, SHAPE, TRIG, ARRANGE,
           MATRIX, INDEXING, JOIN, SCATTER, CUMULATIVE, NAN, ORDER, NUMERIC, CALCULUS, CORRELATION,
           SPECIAL, INVERSE, DECOMPOSITIONS, NORMS, LOGIC, SEARCHING,
-          BESSEL]
+          BESSEL, FFT]
 ALL_ROWS = [case for t in TABLES for case in t]
 
 

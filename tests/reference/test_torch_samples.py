@@ -77,3 +77,15 @@ def test_an_hvp_torch_cannot_double_backward_is_compared_by_forward_mode() -> No
     assert case.sample.args[1] is None  # no weight
     outcome = run(case)
     assert outcome.kind == PASS, outcome.reason
+
+
+@pytest.mark.parametrize("name", ["fft.irfft", "fft.irfft2", "fft.irfftn", "fft.hfft",
+                                  "fft.hfft2", "fft.hfftn"])
+def test_the_real_to_real_ffts_are_compared(name) -> None:
+    """af.fft's transforms of a real input to a real output: the first sample (s, axes
+    and norm="ortho" given) and the last (the default lengths) pass value, gradient and
+    HVP against torch."""
+    named = [case for case in CASES if op_name(case.op) == name]
+    for case in (named[0], named[-1]):
+        outcome = run(case)
+        assert outcome.kind == PASS, f"{case.id}: {outcome.kind}: {outcome.reason}"

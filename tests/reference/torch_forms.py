@@ -189,6 +189,36 @@ def _transpose(a: Any, axis1: int, axis2: int) -> Any:
     return af.swapaxes(a, axis1, axis2) if _shape(a) else af.reshape(a, ())
 
 
+def _float_bits(a: Any) -> Any:
+    """The float64 bit patterns of ``a`` as uint64 (ndarray.view(np.uint64)) from
+    np.frexp: sign 2^63 + (exponent + 1022) 2^52 + (2 |mantissa| - 1) 2^52, and the sign
+    alone for a zero; exact for zeros and normal numbers (the exponent of a subnormal
+    number, an infinity or NaN has other bits: refused)."""
+    plain = np.asarray(a, dtype=np.float64)
+    if not np.all((plain == 0) | (np.isfinite(plain) & (np.abs(plain) >= np.finfo(float).tiny))):
+        raise ValueError("the bit patterns are written for zeros and normal numbers only")
+    mantissa, exponent = af.frexp(plain)
+    sign = af.astype(af.signbit(plain), np.uint64) * 2**63
+    fraction = af.astype((2.0 * af.abs(mantissa) - 1.0) * 2.0**52, np.uint64)
+    bits = sign + af.astype(exponent + 1022, np.uint64) * 2**52 + fraction
+    return af.where(plain == 0, sign, bits)
+
+
+def _hash_tensor(a: Any, axis: Any = (), keepdims: bool = False, mode: int = 0) -> Any:
+    """torch.hash_tensor (mode 0): np.bitwise_xor.reduce of the float64 bit patterns
+    over ``axis`` (``()``: every axis), written bit by bit: bit k of the result is the
+    parity of the sum of the entries' bits k."""
+    if mode != 0:
+        raise ValueError(f"only mode 0 (xor) has a reference, got {mode}")
+    bits = _float_bits(a)
+    axes = None if axis == () else axis
+    result = 0
+    for k in range(64):
+        ones = af.sum((bits // 2**k) % 2, axis=axes, keepdims=keepdims)
+        result = result + (ones % 2) * 2**k
+    return af.astype(result, np.uint64)
+
+
 #: torch operators numpy writes as an expression, or with other arguments
 TORCH_ONLY: dict[str, Callable[..., Any]] = {
     "linalg.vander": _linalg_vander,
@@ -216,21 +246,100 @@ TORCH_ONLY: dict[str, Callable[..., Any]] = {
     "special.spherical_bessel_j0": lambda a: af.sinc(a / np.pi),  # sin(x) / x
     "special.airy_ai": lambda a: af.airy(a)[0],  # scipy.special.airy's Ai
     "item": lambda a: af.reshape(a, ()),
+    "hash_tensor": _hash_tensor,
+}
+
+def _window(shape: Callable[..., Any]) -> Callable[..., Any]:
+    """A torch.signal.windows function of M points from ``shape(M, sym, **parameters)``
+    (an af expression of M > 1 points): no points for M = 0, a 1 for M = 1, as torch;
+    the tensor options (dtype, device, layout, requires_grad) are torch's, a float64
+    window is numpy's own."""
+    def window(M: int, *, sym: bool = True, dtype: Any = None, device: Any = None,  # noqa: N803
+               layout: Any = None, requires_grad: bool = False, **parameters: Any) -> Any:
+        del device, layout, requires_grad  # where torch keeps the window, not its value
+        points = (af.full_like(af.linspace(0.0, 1.0, M), 1.0) if M <= 1
+                  else shape(M, sym, **parameters))
+        return points if dtype is None else af.astype(points, dtype)
+    return window
+
+
+def _line(M: int, start: float, step: float) -> Any:  # noqa: N803 (torch's)
+    """torch.linspace(start, start + (M - 1) step, M), which torch's windows are built on."""
+    return af.linspace(start, start + (M - 1) * step, M)
+
+
+def _general_cosine(M: int, sym: bool, a: Any) -> Any:  # noqa: N803
+    """sum_i (-1)^i a_i cos(2 pi i n / (M - 1)) (M for sym=False), n = 0..M-1."""
+    k = _line(M, 0.0, 2 * np.pi / (M - 1 if sym else M))
+    return sum((-1) ** i * w * af.cos(i * k) for i, w in enumerate(a))
+
+
+def _cosines(a: list[float]) -> Callable[..., Any]:
+    return lambda M, sym: _general_cosine(M, sym, a)  # noqa: N803
+
+
+def _bartlett(M: int, sym: bool) -> Any:  # noqa: N803
+    """1 - |k| for k from -1 in steps of 2 / (M - 1) (2 / M for sym=False)."""
+    return 1.0 - af.abs(_line(M, -1.0, 2.0 / (M - 1 if sym else M)))
+
+
+def _cosine(M: int, sym: bool) -> Any:  # noqa: N803
+    """sin(pi (n + 1/2) / M) (M + 1 for sym=False)."""
+    step = np.pi / (M if sym else M + 1)
+    return af.sin(_line(M, 0.5 * step, step))
+
+
+def _center(M: int, sym: bool) -> float:  # noqa: N803
+    return (M - 1 if sym else M) / 2.0
+
+
+def _exponential(M: int, sym: bool, tau: float = 1.0, center: float | None = None) -> Any:  # noqa: N803
+    """exp(-|n - center| / tau), center (M - 1) / 2 (M / 2 for sym=False)."""
+    middle = _center(M, sym) if center is None else center
+    return af.exp(-af.abs(_line(M, -middle / tau, 1.0 / tau)))
+
+
+def _gaussian(M: int, sym: bool, std: float = 1.0) -> Any:  # noqa: N803
+    """exp(-(n - center)^2 / (2 std^2)), center as for the exponential window."""
+    scale = 1.0 / (std * np.sqrt(2.0))
+    return af.exp(-af.square(_line(M, -_center(M, sym) * scale, scale)))
+
+
+def _kaiser(M: int, sym: bool, beta: float = 12.0) -> Any:  # noqa: N803
+    """i0(sqrt(beta^2 - k^2)) / i0(beta) for k from -beta in steps of 2 beta / (M - 1)
+    (2 beta / M for sym=False), k clipped at beta as torch's linspace end is."""
+    k = af.minimum(_line(M, -beta, 2.0 * beta / (M - 1 if sym else M)), beta)
+    return af.i0(af.sqrt(beta * beta - af.square(k))) / np.i0(beta)
+
+
+#: torch.signal.windows (torch/signal/windows/windows.py), as af expressions of n = 0..M-1
+WINDOWS: dict[str, Callable[..., Any]] = {
+    "signal.windows.bartlett": _window(_bartlett),
+    "signal.windows.blackman": _window(_cosines([0.42, 0.5, 0.08])),
+    "signal.windows.cosine": _window(_cosine),
+    "signal.windows.exponential": _window(_exponential),
+    "signal.windows.gaussian": _window(_gaussian),
+    "signal.windows.general_cosine": _window(_general_cosine),
+    "signal.windows.general_hamming":
+        _window(lambda M, sym, alpha=0.54: _general_cosine(M, sym, [alpha, 1.0 - alpha])),  # noqa: N803
+    "signal.windows.hamming": _window(_cosines([0.54, 0.46])),
+    "signal.windows.hann": _window(_cosines([0.5, 0.5])),
+    "signal.windows.kaiser": _window(_kaiser),
+    "signal.windows.nuttall": _window(_cosines([0.3635819, 0.4891775, 0.1365995, 0.0106411])),
 }
 
 #: every torch operator with an af form here, by OpInfo name
-FORMS: dict[str, Callable[..., Any]] = {**MASKED, **TORCH_ONLY}
+FORMS: dict[str, Callable[..., Any]] = {**MASKED, **TORCH_ONLY, **WINDOWS}
 
 #: OpInfos with no af form, by name or name prefix, and why (precisely)
 WITHOUT_FORM: dict[str, str] = {
-    "signal.windows.": "a window of M points is a constant (no tensor input, nothing to "
-    "differentiate): in an af graph it is a numpy array (np.hanning, np.hamming, "
-    "np.blackman, np.bartlett, np.kaiser; scipy.signal.windows for the others), so there "
-    "is no af computation to compare",
     "jiterator_": "a jiterator kernel (CUDA C++ compiled at run time) that torch runs on "
     "CUDA or ROCm GPUs only: on the CPU it raises, so there is no torch value to compare",
-    "hash_tensor": "torch.hash_tensor xor-reduces the float64 bit patterns viewed as "
-    "uint64 (ndarray.view): af has no bit reinterpretation, and there is no gradient",
+    **{f"fft.{name}": f"its value is complex (scipy.fft.{name} of a real array is a complex "
+       "array), and af's arrays are real (af.fft has the transforms with real values: "
+       "irfft, irfft2, irfftn, hfft, hfft2, hfftn)"
+       for name in ("fft", "fft2", "fftn", "ifft", "ifft2", "ifftn", "rfft", "rfft2",
+                    "rfftn", "ihfft", "ihfft2", "ihfftn")},
 }
 
 

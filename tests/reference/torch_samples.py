@@ -150,9 +150,9 @@ def af_function(op: Any) -> Callable[..., Any] | None:
             names.append(reference)
     # torch.nn.functional's names: af.nn's function first (af.nn.softplus takes beta)
     spaces: list[Any] = [af.nn, af] if parts[0] == "nn" else [af, af.nn]
-    if parts[0] == "linalg":
-        spaces = [getattr(af, "linalg", None), af]
-    elif parts[0] in ("fft", "masked", "signal"):  # af has no such namespace
+    if parts[0] in ("linalg", "fft"):
+        spaces = [getattr(af, parts[0])] + ([af] if parts[0] == "linalg" else [])
+    elif parts[0] in ("masked", "signal"):  # af has no such namespace
         return None
     for name in names:
         for space in spaces:
@@ -201,8 +201,8 @@ def _check_positional(fn: Callable[..., Any], arguments: list[Any]) -> None:
 
 def _keywords(op: Any, kwargs: dict[str, Any], fn: Callable[..., Any]) -> dict[str, Any]:
     """torch's keywords as numpy's (``dim`` -> ``axis``, ``correction`` -> ``ddof``,
-    searchsorted's ``right`` -> ``side``, diagflat's ``offset`` -> ``k``, tensorsolve's
-    ``dims`` -> ``axes``)."""
+    searchsorted's ``right`` -> ``side``, the N-D FFTs' ``dim`` -> ``axes``, diagflat's
+    ``offset`` -> ``k``, tensorsolve's ``dims`` -> ``axes``)."""
     out = {KEYWORDS.get(k, k): v for k, v in kwargs.items()}
     if op.name in ("std", "var"):
         unbiased = out.pop("unbiased", None)
@@ -213,6 +213,8 @@ def _keywords(op: Any, kwargs: dict[str, Any], fn: Callable[..., Any]) -> dict[s
         out["k"] = out.pop("offset")
     if op.name == "linalg.tensorsolve" and "dims" in out:  # numpy calls it axes
         out["axes"] = out.pop("dims")
+    if op.name.startswith("fft.") and op.name.endswith(("2", "n")) and "axis" in out:
+        out["axes"] = out.pop("axis")  # torch's dim of the 2-D and N-D transforms
     if op.name == "searchsorted":  # out_int32 is the output's dtype (values compared)
         out.pop("out_int32", None)
         right = out.pop("right", None)
