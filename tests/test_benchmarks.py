@@ -78,3 +78,6 @@ def test_the_digits_benchmark_trains_every_engine_to_the_same_error(capsys):
     rows = {line.split(" | ")[0].strip("| "): line.split(" | ")[2].strip(" |")
             for line in out.splitlines() if line.startswith("| ") and "%" in line}
     assert rows["numpy floor"] == rows["autograd_flow (default)"]
+    jit = rows.get("autograd_flow jit=True")
+    if jit is not None:  # the whole step compiled: the same error within 0.3 points
+        assert abs(float(jit.rstrip("%")) - float(rows["numpy floor"].rstrip("%"))) <= 0.3
