@@ -345,7 +345,8 @@ class FlowGraph:
     def source(self) -> str:
         """The Python code of the plan this graph runs for the arrays it was last fed:
         "the backprop your graph runs, as code" (fprop then bprop, one line or a few per
-        box, with the names of the boxes). Needs a prior fprop."""
+        box, with the names of the boxes). Needs a prior fprop. With ``jit=True``, the
+        numba source of the whole step an optimizer ran follows, when there is one."""
         if any(b.value is None for b in self.schedule.fed) or any(
                 "value" in b.__dict__ and b.value is None for b in self.order):
             raise FlowGraphError("source() shows the plan for the arrays last fed: call "

@@ -65,8 +65,11 @@ class Adam(Optimizer):
         denominator = np.sqrt(v) / np.sqrt(1 - beta2 ** self.t) + self.eps
         p.value -= (step_size * m / denominator).astype(p.value.dtype, copy=False)
 
-    def whole_step_update(self, alpha: float) -> Update:
-        """The same update, run inside a ``jit=True`` graph's compiled step."""
+    def whole_step_update(self, alpha: float) -> Update | None:
+        """The same update, run inside a ``jit=True`` graph's compiled step (None for a
+        subclass with an update of its own: that runs as written)."""
+        if type(self).update is not Adam.update:
+            return None
         beta1, beta2 = self.betas
         t = self.t + 1
         return Update("adam", self.params, [self.state["exp_avg"], self.state["exp_avg_sq"]],

@@ -54,8 +54,11 @@ class SGD(Optimizer):
         np.multiply(grad, lr, out=scratch)
         np.subtract(p.value, scratch, out=p.value)
 
-    def whole_step_update(self, alpha: float) -> Update:
-        """The same update, run inside a ``jit=True`` graph's compiled step."""
+    def whole_step_update(self, alpha: float) -> Update | None:
+        """The same update, run inside a ``jit=True`` graph's compiled step (None for a
+        subclass with an update of its own: that runs as written)."""
+        if type(self).update is not SGD.update:
+            return None
         if self.momentum:
             return Update("momentum", self.params, [self.state["velocity"]],
                           (alpha, self.momentum), self.key)

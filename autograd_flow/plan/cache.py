@@ -157,7 +157,12 @@ class PlanCache:
 
     def source(self) -> str:
         """The code of the plan for the arrays last fed (compiled now if there is none)."""
-        plan = self.plans.get(self.signature()) if self.enabled else None
+        key = self.signature()
+        plan = self.plans.get(key) if self.enabled else None
         if plan is None:
             plan = compile_plan(self.schedule, False, None)
-        return plan.source
+        wholes = [w for (signature, *_), w in self.whole.items()
+                  if signature == key and w is not None]
+        return "\n\n".join([plan.source, *(
+            "# the whole step an optimizer runs (jit=True), one numba call:\n" + w.source
+            for w in wholes)])

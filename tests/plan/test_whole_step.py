@@ -280,3 +280,29 @@ def test_train_with_jit_gives_the_same_model_as_without(tmp_path) -> None:
     assert weights
     for key in weights:
         np.testing.assert_allclose(jit_model[key], plain_model[key], rtol=1e-4, atol=1e-6)
+
+
+def test_a_subclass_with_its_own_update_runs_it() -> None:
+    class Halved(af.optim.SGD):
+        def update(self, index, p, grad, lr):
+            super().update(index, p, grad, lr / 2)
+
+    loss, params, feed = _mlp(np.random.default_rng(5), 2, np.float64)
+    twin = copy.deepcopy((loss, params, feed))
+    graph, opt = af.FlowGraph(loss, jit=True), Halved(params, lr=0.2)
+    ref_graph, ref_opt = af.FlowGraph(twin[0], compile=False), af.optim.SGD(twin[1], lr=0.1)
+    for _ in range(5):
+        assert opt.step(graph, feed) == pytest.approx(ref_opt.step(ref_graph, twin[2]),
+                                                      rel=1e-12)
+    assert graph.ran["fprop"] == "plan"
+
+
+def test_source_shows_the_whole_step_after_the_plan() -> None:
+    loss, params, feed = _mlp(np.random.default_rng(6), 2, np.float32)
+    graph, opt = af.FlowGraph(loss, jit=True), af.optim.Adam(params, lr=0.01)
+    for _ in range(3):
+        opt.step(graph, feed)
+    source = graph.source()
+    assert source.index("def fprop") < source.index("the whole step") < source.index(
+        "def step(")
+    assert "np.dot(" in source and "np.sqrt(v)" in source  # the products, Adam's update
