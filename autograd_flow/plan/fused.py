@@ -5,15 +5,18 @@ Python call runs one training step, with no Python between the kernels.
 
 What it writes, from the tape (the formulas' own numpy calls, nothing else):
 
-- elementwise ufuncs (broadcast as numpy does) as loops; consecutive ones of one shape
-  fused into one loop nest, a value that no later call, box or gradient reads kept in a
-  register instead of memory;
+- elementwise ufuncs (broadcast as numpy does) as loops: consecutive ones of one shape
+  share one loop nest, a call whose only readers are in a later nest of its shape moves
+  into that nest, and a value that nothing outside its nest reads stays in a register;
 - matrix products as ``np.dot`` into their buffers (BLAS, as numpy calls it);
-- reductions (sum, max, min, prod over axes), ``vdot``, transposes, reshapes, basic
-  slices, gathers ``a[rows, labels]`` (bounds checked: an index out of range makes the
-  step fall back, and the interpreter names the error) and the cross-entropy's
-  in-place scatter;
-- a step's check (labels in range) is run before the call, in Python.
+- reductions (sum, max, min, prod over axes), ``vdot`` (BLAS's dot), transposes,
+  reshapes, basic slices, gathers ``a[rows, labels]`` and the cross-entropy's in-place
+  scatter, whose indices are bounds-checked (one out of range: the function returns 1
+  before any update, and the interpreter's step names the error);
+- the loss checked to be finite before any update (a NaN: it returns 2, nothing
+  updated), then the optimizer's update (:data:`UPDATES`), each Parameter's inside the
+  loop that makes its gradient when nothing reads the Parameter after it;
+- other checks of a step (made by a rewrite) run before the call, in Python.
 
 Anything else (a user's box, a call the list lacks) raises :class:`Unsupported`: the
 graph then runs its plan, as without the whole-step compile. Every stored value is a
