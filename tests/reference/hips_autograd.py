@@ -32,7 +32,7 @@ import numpy as np
 
 import autograd_flow as af
 
-from . import hips_numpy
+from . import differences, hips_numpy
 from .outcomes import (
     CRASH,
     NOT_EXPRESSIBLE,
@@ -225,12 +225,6 @@ def _not_a_box(error: BaseException) -> bool:
     return isinstance(error, TypeError) and any(text in str(error) for text in NOT_A_BOX)
 
 
-def _gradcheck(target: Any, wrt: list[Any]) -> str:
-    """Empty when af.gradcheck agrees, else its report's first line."""
-    report = af.gradcheck(target, wrt=wrt, raise_on_failure=False)
-    return "" if report.ok else str(report).splitlines()[0]
-
-
 def _body(check: Check) -> Outcome:
     error = check.error
     text = f"{type(error).__name__}: {error}"
@@ -280,10 +274,10 @@ def run(check: Check) -> Outcome:
     for term in terms[1:]:
         loss = loss + term
     try:
-        reached = _reached(loss, made)
+        reached = differences.reached(loss, made)
         if not reached:
             return Outcome(PASS)
-        why = _gradcheck(loss, reached)
+        why = differences.gradcheck(loss, reached)
         if why:
             return Outcome(WRONG_GRADIENT, why)
         if check.order < 2:
@@ -292,17 +286,11 @@ def run(check: Check) -> Outcome:
         dot = af.sum(gradients[0] * rng.standard_normal(np.shape(reached[0].value)))
         for g, p in zip(gradients[1:], reached[1:]):
             dot = dot + af.sum(g * rng.standard_normal(np.shape(p.value)))
-        second = _reached(dot, reached)
-        why = _gradcheck(dot, second) if second else ""
+        second = differences.reached(dot, reached)
+        why = differences.gradcheck(dot, second) if second else ""
     except Exception as error:  # noqa: BLE001
         return Outcome(CRASH, f"differentiating: {type(error).__name__}: {error}"[:300])
     return Outcome(WRONG_HVP, why) if why else Outcome(PASS)
-
-
-def _reached(output: Any, parameters: list[Any]) -> list[Any]:
-    """The parameters output depends on (af.grad refuses the others by name)."""
-    found = {id(p) for p in af.FlowGraph(output).parameters}
-    return [p for p in parameters if id(p) in found]
 
 
 def outcomes() -> Iterator[tuple[Check, Outcome]]:

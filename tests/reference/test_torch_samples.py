@@ -11,8 +11,20 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("expecttest")
 
-from .torch_forms import FORMS, WITHOUT_FORM, without_form  # noqa: E402
-from .torch_samples import NOT_EXPRESSIBLE, PASS, Outcome, cases, op_name, run  # noqa: E402
+import autograd_flow as af  # noqa: E402
+
+from .torch_forms import FORMS, JITERATOR, WITHOUT_FORM, without_form  # noqa: E402
+from .torch_samples import (  # noqa: E402
+    NOT_EXPRESSIBLE,
+    PASS,
+    WRONG_GRADIENT,
+    WRONG_HVP,
+    WRONG_VALUE,
+    Outcome,
+    cases,
+    op_name,
+    run,
+)
 
 #: cases known to fail, with the reason (strict: a case that passes fails the test, so
 #: no entry outlives its bug); none today
@@ -89,3 +101,27 @@ def test_the_real_to_real_ffts_are_compared(name) -> None:
     for case in (named[0], named[-1]):
         outcome = run(case)
         assert outcome.kind == PASS, f"{case.id}: {outcome.kind}: {outcome.reason}"
+
+
+def test_the_jiterator_samples_are_compared_with_numpy_and_differences() -> None:
+    """The 39 samples of the jiterator OpInfos (torch runs them on GPUs only) pass: the
+    value against the OpInfo's numpy reference, the gradient and H v against central
+    differences of af's own value and gradient."""
+    named = [case for case in CASES if op_name(case.op) in JITERATOR]
+    assert len(named) == 39
+    assert {case.id: run(case).kind for case in named} == {case.id: PASS for case in named}
+
+
+@pytest.mark.parametrize(("kind", "form"), [
+    (WRONG_VALUE, lambda x: x * x - x),
+    # the right value, a wrong gradient (2x instead of 2x + 1)
+    (WRONG_GRADIENT, lambda x: x * x + af.stop_gradient(x)),
+    # the right value and gradient (2x + 1), a wrong H v (0 instead of 2 v)
+    (WRONG_HVP, lambda x: 2 * af.stop_gradient(x) * x - af.stop_gradient(x * x) + x),
+])
+def test_a_wrong_jiterator_form_fails(monkeypatch, kind, form) -> None:
+    """A jiterator form (x * x + x) that is wrong in its value, its gradient or its
+    H v alone is caught by the comparison that covers it."""
+    monkeypatch.setitem(FORMS, "jiterator_unary", form)
+    case = next(case for case in CASES if op_name(case.op) == "jiterator_unary")
+    assert run(case).kind == kind

@@ -328,13 +328,29 @@ WINDOWS: dict[str, Callable[..., Any]] = {
     "signal.windows.nuttall": _window(_cosines([0.3635819, 0.4891775, 0.1365995, 0.0106411])),
 }
 
+def _four_inputs(i0: Any, i1: Any, i2: Any, i3: Any, *, alpha: float = 1,
+                 beta: float = 1) -> Any:
+    """jiterator_4inputs_with_extra_args: alpha i0 + beta i1 + i2 + i3."""
+    return alpha * i0 + beta * i1 + i2 + i3
+
+
+#: the jiterator OpInfos (common_methods_invocations.py): CUDA C++ kernels torch compiles
+#: at run time and runs on GPUs only (on the CPU torch raises), each with a numpy
+#: reference (``op.ref``); the harness compares their values with that reference and
+#: their gradients and H v with central differences of af's own values, not with torch
+JITERATOR: dict[str, Callable[..., Any]] = {
+    "jiterator_unary": lambda x: x * x + x,
+    "jiterator_binary": _scaled(af.add),  # input + alpha * other
+    "jiterator_4inputs_with_extra_args": _four_inputs,
+    "jiterator_binary_return_by_ref": af.add,
+    "jiterator_2inputs_2outputs": lambda i0, i1: (i0 + i1, i0 - i1),
+}
+
 #: every torch operator with an af form here, by OpInfo name
-FORMS: dict[str, Callable[..., Any]] = {**MASKED, **TORCH_ONLY, **WINDOWS}
+FORMS: dict[str, Callable[..., Any]] = {**MASKED, **TORCH_ONLY, **WINDOWS, **JITERATOR}
 
 #: OpInfos with no af form, by name or name prefix, and why (precisely)
 WITHOUT_FORM: dict[str, str] = {
-    "jiterator_": "a jiterator kernel (CUDA C++ compiled at run time) that torch runs on "
-    "CUDA or ROCm GPUs only: on the CPU it raises, so there is no torch value to compare",
     **{f"fft.{name}": f"its value is complex (scipy.fft.{name} of a real array is a complex "
        "array), and af's arrays are real (af.fft has the transforms with real values: "
        "irfft, irfft2, irfftn, hfft, hfft2, hfftn)"

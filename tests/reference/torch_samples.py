@@ -15,6 +15,12 @@ compared three ways:
   backward (forward mode over its backward where that raises; skipped where the
   OpInfo says torch has no second derivative).
 
+The 39 samples of the five ``jiterator_*`` OpInfos (:data:`tests.reference.torch_forms.JITERATOR`)
+are not compared with torch, which runs these kernels on CUDA or ROCm GPUs only (on the
+CPU it raises): their values are compared with the OpInfo's numpy reference, and their
+gradients and H v with central differences of af's own value and gradient in float64
+(:mod:`tests.reference.differences`, as the HIPS harness checks HIPS's tests).
+
 :func:`run` classifies a case as one of :data:`OUTCOMES`. Everything is seeded
 (torch's samples by the op's name, the random directions by the case's name), so two
 runs give the same cases and the same numbers.
@@ -34,6 +40,7 @@ from torch.testing._internal.common_methods_invocations import op_db
 
 import autograd_flow as af
 
+from .differences import gradcheck, hvp_check, reached
 from .outcomes import (
     CRASH,
     NOT_EXPRESSIBLE,
@@ -43,7 +50,7 @@ from .outcomes import (
     WRONG_VALUE,
     Outcome,
 )
-from .torch_forms import FORMS, without_form
+from .torch_forms import FORMS, JITERATOR, without_form
 
 #: OpInfo names whose af function has another name (and is not the numpy reference's)
 ALIASES: dict[str, str] = {
@@ -129,7 +136,8 @@ def cases() -> list[Case]:
     for op in _ops():
         name = op_name(op)
         torch.manual_seed(zlib.crc32(name.encode()))
-        samples = op.sample_inputs("cpu", torch.float64, requires_grad=op.supports_autograd)
+        differentiated = op.supports_autograd or name in JITERATOR
+        samples = op.sample_inputs("cpu", torch.float64, requires_grad=differentiated)
         for index, sample in enumerate(samples):
             found.append(Case(f"{name}[{index}]", op, sample))
     return found
@@ -270,11 +278,12 @@ def _as_array(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
-def _disagreement(ours: Any, theirs: Any, atol: float = ATOL) -> str:
-    """Empty when ours equals theirs (to RTOL/atol, NaN where theirs has NaN), else why."""
+def _disagreement(ours: Any, theirs: Any, atol: float = ATOL, against: str = "torch") -> str:
+    """Empty when ours equals theirs (to RTOL/atol, NaN where theirs has NaN), else why
+    (``against`` names where theirs comes from)."""
     ours, theirs = np.asarray(ours), _as_array(theirs)
     if ours.shape != theirs.shape:
-        return f"shape {ours.shape}, torch {theirs.shape}"
+        return f"shape {ours.shape}, {against} {theirs.shape}"
     if not np.issubdtype(theirs.dtype, np.inexact):
         return "" if np.array_equal(ours, theirs) else "entries differ"
     if np.allclose(ours, theirs, rtol=RTOL, atol=atol, equal_nan=True):
@@ -287,7 +296,7 @@ def _disagreement(ours: Any, theirs: Any, atol: float = ATOL) -> str:
     worst = int(np.argmax(error))
     where = tuple(int(i) for i in np.unravel_index(worst, theirs.shape))
     return (f"max error {error[worst]:.3g} at {where}: "
-            f"{flat_ours[worst]:.6g}, torch {flat_theirs[worst]:.6g}")
+            f"{flat_ours[worst]:.6g}, {against} {flat_theirs[worst]:.6g}")
 
 
 def _numpy_refuses(fn: Callable[..., Any], arguments: list[Any],
@@ -332,6 +341,8 @@ def run(case: Case) -> Outcome:
         keywords = _keywords(op, {k: convert(v) for k, v in sample.kwargs.items()}, fn)
     except NotExpressible as reason:
         return Outcome(NOT_EXPRESSIBLE, str(reason))
+    if op_name(op) in JITERATOR:  # torch runs it on GPUs only
+        return _against_numpy(case, lambda: fn(*arguments, **keywords), convert.parameters)
     expected = _outputs(op(sample.input, *sample.args, **sample.kwargs))
     try:
         built = fn(*arguments, **keywords)
@@ -356,6 +367,41 @@ def run(case: Case) -> Outcome:
         if why:
             return Outcome(WRONG_VALUE, f"output {position}: {why}")
     return _derivatives(case, boxes, expected, convert)
+
+
+def _against_numpy(case: Case, build: Callable[[], Any], parameters: list[Any]) -> Outcome:
+    """A case torch cannot run on the CPU: af's value against the OpInfo's numpy
+    reference, the gradient of ``sum(out * v)`` and its H v against central differences
+    of af's own value and gradient (float64)."""
+    sample = case.sample
+    expected = _outputs(case.op.ref(*[_as_array(a) for a in (sample.input, *sample.args)],
+                                    **sample.kwargs))
+    try:
+        boxes = _outputs(build())
+        values = _outputs(af.FlowGraph(boxes).fprop())
+    except Exception as error:  # noqa: BLE001 (any exception is the finding)
+        return Outcome(CRASH, f"{type(error).__name__}: {error}")
+    if len(boxes) != len(expected):
+        return Outcome(WRONG_VALUE, f"{len(boxes)} outputs, numpy {len(expected)}")
+    for position, (ours, theirs) in enumerate(zip(values, expected)):
+        why = _disagreement(ours, theirs, against="numpy")
+        if why:
+            return Outcome(WRONG_VALUE, f"output {position}: {why}")
+    directions = _directions(case, [np.shape(value) for value in values])
+    loss = sum(af.sum(b * v) for b, v in zip(boxes, directions))
+    wrt = reached(loss, parameters)
+    if not wrt:
+        return Outcome(PASS)
+    try:
+        why = gradcheck(loss, wrt)
+        if why:
+            return Outcome(WRONG_GRADIENT, why)
+        vectors = _directions(Case(case.id + "/hvp", case.op, sample),
+                              [p.value.shape for p in wrt])
+        why = hvp_check(loss, wrt, vectors)
+    except Exception as error:  # noqa: BLE001
+        return Outcome(CRASH, f"differentiating: {type(error).__name__}: {error}")
+    return Outcome(WRONG_HVP, why) if why else Outcome(PASS)
 
 
 def _derivatives(case: Case, boxes: list[Any], expected: list[Any],
