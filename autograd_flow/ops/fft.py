@@ -106,7 +106,7 @@ def _swapped(norm: str | None) -> str | None:
     return _SWAPPED.get(norm or "backward", norm)
 
 
-@function("fft.irfft", box=Irfftn, numpy=np.fft.irfft, graphs=False)
+@function("fft.irfft", box=Irfftn, numpy=np.fft.irfft)
 def irfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None,
           name: str | None = None) -> Box:
     """The inverse of rfft of a real half-spectrum ``a`` along ``axis`` (n output

@@ -145,10 +145,12 @@ def test_random_graphs_are_small_scalar_and_fully_fed(random):
 
 
 def test_random_graphs_have_fan_out_broadcasting_and_reductions():
+    """How the builder draws (fan-out, broadcast partners, reductions over an axis), on a
+    vocabulary small enough that 200 draws meet each whatever ops are added elsewhere."""
     seen = {"fan_out": False, "broadcast": False, "reduction": False}
 
     @FIND
-    @given(S.flow_graphs())
+    @given(S.flow_graphs(["add", "mul", "sum", "mean", "max", "tanh", "exp"]))
     def collect(random):
         order = random.graph.order
         readers = [i for b in order for i in b.inputs]

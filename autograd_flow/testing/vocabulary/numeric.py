@@ -34,8 +34,17 @@ def _frexp_part(cls: type[Box]) -> Recipe:
 
 
 #: How a random graph draws the toolbox's functions with jumps, by the op's name.
+def _irfft(b: Builder, a: Box) -> Box | None:
+    """irfft along the last axis of a half-spectrum of at least 2 points (one point
+    would make an empty signal)."""
+    if np.ndim(a.value) < 1 or np.shape(a.value)[-1] < 2:
+        return None
+    return ops.Irfftn(a, axes=(-1,))
+
+
 RECIPES: dict[str, Recipe] = {
     "trunc": _trunc,
+    "fft.irfft": _irfft,
     "frexp_mantissa": _frexp_part(ops.Mantissa),
     "frexp_exponent": _frexp_part(ops.Exponent),
 }
