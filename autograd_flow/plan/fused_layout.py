@@ -286,6 +286,11 @@ class Storage:
         leaves = {id(n.box): n.index for n in self.nodes
                   if n.kind == "leaf" and n.index in self.live}
         dtype = self.update.params[0].value.dtype
+        # gradients copied out after the body (views, shared): they must read Parameters
+        # as they were, so a Parameter one of them reads is updated after them
+        copied = {t.node.index for b in self.step.schedule.wrt
+                  if (t := self.step.grads.get(id(b))) is not None
+                  and not any(g is b for g in self.layout.grads)}
         found: dict[int, int] = {}
         for k, p in enumerate(self.update.params):
             traced = self.step.grads.get(id(p))
@@ -295,11 +300,22 @@ class Storage:
             slot = self.layout.slots.get(grad)
             if slot is None or slot[0] != "G" or self.layout.grads[slot[1]] is not p:
                 continue
-            if id(p) in leaves and not self._read_before(leaves[id(p)], grad, nest,
-                                                          written_at):
+            if id(p) in leaves and (not self._read_before(leaves[id(p)], grad, nest,
+                                                           written_at)
+                                    or self._reaches(leaves[id(p)], copied)):
                 continue
             found[grad] = k
         return found
+
+    def _reaches(self, leaf: int, targets: set[int]) -> bool:
+        """Whether ``leaf`` or a view of it (through views only) is among ``targets``."""
+        stack = [leaf]
+        while stack:
+            i = stack.pop()
+            if i in targets:
+                return True
+            stack += [r for r in self.readers.get(i, ()) if is_view(self.nodes[r])]
+        return False
 
     def _read_before(self, leaf: int, grad: int, nest: dict[int, list[int]],
                      written_at: Any) -> bool:
