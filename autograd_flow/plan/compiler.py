@@ -56,14 +56,20 @@ class Plan:
         """Whether ``value`` lies in memory the plan writes during a step (the
         ``.value`` of a box fed back as the next step's input, say): the step would
         overwrite its own input before bprop reads it."""
-        if not self.written or not isinstance(value, np.ndarray):
-            return False
-        owner = value
-        while isinstance(owner, np.ndarray) and owner.base is not None:
-            owner = owner.base
-        if isinstance(owner, np.ndarray):
-            return id(owner) in self._owners
-        return any(np.may_share_memory(value, array) for array in self.written)
+        return shares_memory(value, self.written, self._owners)
+
+
+def shares_memory(value: Any, written: tuple[np.ndarray, ...], owners: frozenset[int]) -> bool:
+    """Whether ``value`` lies in the memory of one of the arrays ``written`` (whose ids
+    are ``owners``): by the array that owns its memory, else by numpy's bounds test."""
+    if not written or not isinstance(value, np.ndarray):
+        return False
+    owner = value
+    while isinstance(owner, np.ndarray) and owner.base is not None:
+        owner = owner.base
+    if isinstance(owner, np.ndarray):
+        return id(owner) in owners
+    return any(np.may_share_memory(value, array) for array in written)
 
 
 #: ufuncs of an operator, written as the operator where they have no ``out=`` (the same

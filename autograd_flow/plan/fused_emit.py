@@ -142,12 +142,13 @@ class Emitter(Storage):
 
     def emit(self) -> None:
         started = {g[-1]: g for g in self.groups}  # a nest is written at its last call
+        grouped = {i for g in self.groups for i in g}
         for node in self.nodes:
             if node.index not in self.live or node.kind in ("leaf", "const", "seed", "check"):
                 continue
             if node.index in started:
                 self.emit_group(started[node.index])
-            elif any(node.index in g for g in self.groups):
+            elif node.index in grouped:
                 continue
             elif is_view(node):
                 self.emit_view(node)

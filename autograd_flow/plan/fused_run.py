@@ -23,6 +23,7 @@ from typing import Any, cast
 import numpy as np
 
 from ..core.box import Box
+from .compiler import shares_memory
 from .fused import Update, write
 from .step import Step
 from .trace import Node, Traced
@@ -76,21 +77,16 @@ def _fixed(value: Any) -> Getter:
     return get
 
 
-def _owner(value: Any) -> Any:
-    while isinstance(value, np.ndarray) and value.base is not None:
-        value = value.base
-    return value
-
-
 class WholeStep:
     """One signature's whole step for one optimizer (or for fprop and bprop alone)."""
 
     def __init__(self, step: Step, update: Update | None) -> None:
         source, layout = write(step, update)
-        self.source, self.layout, self.update = source, layout, update
+        self.source, self.layout = source, layout
         schedule = step.schedule
         self.arenas = {kind: np.empty(size, np.dtype(kind)) for kind, size in layout.sizes.items()}
-        self._owners = {id(a) for a in self.arenas.values()}
+        self.written = tuple(self.arenas.values())
+        self._owners = frozenset(map(id, self.written))
         self.inputs = schedule.inputs
         self.lazy = tuple(b.__dict__ for b in step.lazy)
         made = [cast(Traced, step.grads[id(b)]).node.value for b in layout.grads]
@@ -170,7 +166,7 @@ class WholeStep:
         interpreter should run the step."""
         for fed in self.inputs:  # an array the step writes, fed back: a copy
             value = fed.value
-            if isinstance(value, np.ndarray) and id(_owner(value)) in self._owners:
+            if shares_memory(value, self.written, self._owners):
                 fed.value = value.copy()
         for test, args in self.layout.checks:
             if not test(*[cast(Box, a.box).value if isinstance(a, Node) and a.kind == "leaf"
