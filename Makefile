@@ -72,6 +72,7 @@ bench: setup
 	$(PY) -m pip install -qq -e '.[$(EXTRAS),bench]' || echo "bench extra not installed: comparing with numpy only"
 	$(PY) benchmarks/bench_step.py
 	$(PY) benchmarks/bench_digits.py
+	$(PY) benchmarks/compile_cost.py
 
 # PyTorch's operator samples and HIPS autograd's own gradient tests (tests/reference/):
 # the counts by outcome and op, and every case that fails (the CPU build of torch first)
